@@ -1,0 +1,18 @@
+"""The check registry: a plain list, in the order checks are shown."""
+
+from __future__ import annotations
+
+from checks import backlog_spike, formula_fields, permission_failures
+from checks.base import Check, check_from_module
+
+REGISTRY: list[Check] = [
+    check_from_module(module) for module in (permission_failures, backlog_spike, formula_fields)
+]
+
+
+def get_check(check_id: str) -> Check:
+    """The registered check with this id."""
+    for check in REGISTRY:
+        if check.id == check_id:
+            return check
+    raise KeyError(f"no check {check_id!r}; registered: {', '.join(c.id for c in REGISTRY)}")

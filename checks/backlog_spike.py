@@ -1,0 +1,217 @@
+"""Backlog spikes: a backlog far above what is normal for that object, direction and hour,
+held for several cycles. A nightly batch that recurs at the same hour is normal."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting
+
+ID = "backlog_spike"
+TITLE = "Sync backlog spike"
+SEVERITY = "warning"
+OWNER = MARKETO_ADMIN
+RUNBOOK = """
+Why it matters: the sync works through its queue one object at a time (roughly 10,000 record
+updates per hour per object). When a mass update floods the queue, every other change waits
+behind it: new leads reach sales hours late, and campaigns run on stale data.
+
+How to fix (Marketo admin, with the Salesforce admin): look at the likely cause in the
+evidence (who changed the records and which field). If it is a one-off mass update, let it
+drain and ask its owner to run such jobs off-hours. If a field that changes often (a score,
+a "last activity" stamp) keeps flooding the queue, hide it from the sync user or bucket its
+values (0-25, 26-50, ...) so it changes less often. If the backlog grows without a cause,
+check Admin > Salesforce > Sync Status for failing or stuck steps.
+"""
+SETTINGS = [
+    Setting("training_days", 14, "Days of history the baseline learns from."),
+    Setting("min_history_days", 7, "Days of history needed before the check judges a series."),
+    Setting(
+        "min_days_per_bucket",
+        5,
+        "Distinct days that must have samples in the hour being judged.",
+    ),
+    Setting(
+        "seasonality",
+        "hour_of_day",
+        "Baseline bucket: hour_of_day (daily rhythm) or hour_of_week (weekly rhythm).",
+    ),
+    Setting("recent_hours", 24, "Hours judged against the baseline (left out of training)."),
+    Setting("sensitivity_z", 3.0, "Robust z-score (median/MAD) a sample must reach."),
+    Setting("min_ratio", 1.5, "A sample must be at least this multiple of the baseline."),
+    Setting("spike_min_records", 500, "A sample must exceed the baseline by this many records."),
+    Setting("for_cycles", 2, "Consecutive spiking samples needed before the check fires."),
+    Setting(
+        "critical_records",
+        10000,
+        "Backlog (records) at which an open spike becomes critical (about an hour of sync).",
+    ),
+]
+INPUTS = {
+    "backlog": Input("backlog_series", {"training_days": "training_days"}),
+    "changes": Input("changes_recent", {"recent_hours": "recent_hours"}),
+}
+DIRECTION_LABELS = {
+    "sfdc_to_marketo": "Salesforce → Marketo",
+    "marketo_to_sfdc": "Marketo → Salesforce",
+}
+
+
+def _bucket(ts: pd.Series, seasonality: str) -> pd.Series:
+    if seasonality == "hour_of_week":
+        return ts.dt.dayofweek * 24 + ts.dt.hour
+    return ts.dt.hour
+
+
+def _baseline(train: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+    """Median, robust scale and distinct days per bucket, after leaving out past incidents."""
+
+    def stats(frame: pd.DataFrame) -> pd.DataFrame:
+        grouped = frame.groupby("bucket")["value"]
+        median = grouped.median()
+        mad = (
+            frame["value"].sub(frame["bucket"].map(median)).abs().groupby(frame["bucket"]).median()
+        )
+        days = frame.groupby("bucket")["day"].nunique()
+        return pd.DataFrame(
+            {"median": median, "scale": (mad * 1.4826).clip(lower=1.0), "days": days}
+        )
+
+    first = stats(train)
+    # Earlier incidents would inflate the baseline: drop training samples that spike too.
+    is_past_spike = _is_spike(
+        train["value"],
+        train["bucket"].map(first["median"]),
+        train["bucket"].map(first["scale"]),
+        settings,
+    )
+    return stats(train[~is_past_spike]) if is_past_spike.any() else first
+
+
+def _is_spike(value: pd.Series, median: pd.Series, scale: pd.Series, settings: dict) -> pd.Series:
+    z = (value - median) / scale
+    return (
+        (z >= settings["sensitivity_z"])
+        & (value >= settings["min_ratio"] * median)
+        & (value - median >= settings["spike_min_records"])
+    )
+
+
+def _likely_cause(changes: pd.DataFrame, object_name: str, start: pd.Timestamp) -> dict | None:
+    """Who changed the most records of this object since the spike began (if recorded)."""
+    if not len(changes):
+        return None
+    window = changes[
+        (changes["object"] == object_name) & (changes["ts"] >= start - timedelta(hours=1))
+    ]
+    if not len(window) or window["changes"].sum() == 0:
+        return None
+    by_modifier = (
+        window.groupby(["modifier", "field"])["changes"].sum().sort_values(ascending=False)
+    )
+    (modifier, field), top = by_modifier.index[0], int(by_modifier.iloc[0])
+    share = top / float(window["changes"].sum())
+    return {"modifier": modifier, "field": field, "changes": top, "share": round(share, 3)}
+
+
+def _judge_series(
+    series: pd.DataFrame,
+    changes: pd.DataFrame,
+    settings: dict,
+    subject: str,
+    object_name: str,
+    direction: str,
+) -> Finding | NotEvaluated | None:
+    series = series.sort_values("ts")
+    latest = series["ts"].iloc[-1]
+    recent_start = latest - timedelta(hours=settings["recent_hours"])
+    train = series[series["ts"] <= recent_start]
+    recent = series[series["ts"] > recent_start]
+    history_days = (latest - series["ts"].iloc[0]).total_seconds() / 86400
+    if history_days < settings["min_history_days"] or not len(train):
+        return NotEvaluated(
+            ID, subject, f"{history_days:.1f} days of history; needs {settings['min_history_days']}"
+        )
+    baseline = _baseline(train, settings)
+    median = recent["bucket"].map(baseline["median"])
+    scale = recent["bucket"].map(baseline["scale"])
+    days = recent["bucket"].map(baseline["days"]).fillna(0)
+    if days.iloc[-1] < settings["min_days_per_bucket"]:
+        return NotEvaluated(
+            ID,
+            subject,
+            f"only {int(days.iloc[-1])} days of samples at this hour; "
+            f"needs {settings['min_days_per_bucket']}",
+        )
+    spiking = _is_spike(recent["value"], median, scale, settings).fillna(False).to_numpy()
+    # Length of the run of spiking samples that ends at the latest sample.
+    run = len(spiking) - int(np.flatnonzero(~spiking)[-1]) - 1 if (~spiking).any() else len(spiking)
+    if run < settings["for_cycles"]:
+        return None
+    episode = recent.iloc[len(recent) - run :]
+    peak_at = episode["value"].idxmax()
+    current = float(episode["value"].iloc[-1])
+    base = float(median.iloc[-1])
+    start = episode["ts"].iloc[0]
+    cause = _likely_cause(changes, object_name, start)
+    severity = "critical" if current >= settings["critical_records"] else SEVERITY
+    label = DIRECTION_LABELS.get(direction, direction)
+    cause_text = (
+        f" Likely cause: {cause['modifier']} changed {cause['changes']:,} {object_name} records"
+        + (f" ({cause['field']})" if cause["field"] else "")
+        + f", {cause['share']:.0%} of all changes since the spike began."
+        if cause
+        else ""
+    )
+    return Finding(
+        check=ID,
+        subject=subject,
+        severity=severity,
+        title=(
+            f"{object_name} backlog ({label}) at {current:,.0f} records, "
+            f"usually {base:,.0f} at this hour"
+        ),
+        detail=(
+            f"The {object_name} backlog ({label}) has been above its usual level for {run} "
+            f"samples since {start:%Y-%m-%d %H:%M} UTC: now {current:,.0f} records against a "
+            f"baseline of {base:,.0f} for this hour (peak {series.loc[peak_at, 'value']:,.0f})."
+            + cause_text
+        ),
+        owner=OWNER,
+        evidence={
+            "object": object_name,
+            "direction": direction,
+            "start": str(start),
+            "peak": float(series.loc[peak_at, "value"]),
+            "peak_at": str(series.loc[peak_at, "ts"]),
+            "current": current,
+            "baseline": base,
+            "robust_z": round(float((current - base) / scale.iloc[-1]), 2),
+            "samples_spiking": run,
+            "seasonality": settings["seasonality"],
+            "likely_cause": cause,
+        },
+    )
+
+
+def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datetime) -> list:
+    """Judge every object/direction backlog series against its seasonal baseline."""
+    backlog = data["backlog"]
+    changes = data["changes"]
+    results: list[Finding | NotEvaluated] = []
+    if not len(backlog):
+        return [NotEvaluated(ID, "backlog", "no backlog samples collected yet")]
+    backlog = backlog.assign(
+        bucket=_bucket(backlog["ts"], settings["seasonality"]),
+        day=backlog["ts"].dt.floor("D"),
+    )
+    for (object_name, direction), series in backlog.groupby(["object", "direction"], sort=True):
+        subject = f"{object_name}/{direction}"
+        outcome = _judge_series(series, changes, settings, subject, object_name, direction)
+        if outcome is not None:
+            results.append(outcome)
+    return results

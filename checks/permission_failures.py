@@ -1,0 +1,161 @@
+"""Permission failures: what the sync user cannot read or edit, from failing sync errors and
+from its permission snapshot, with the exact grant that fixes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+
+ID = "permission_failures"
+TITLE = "Sync user lacks access it needs"
+SEVERITY = "critical"
+OWNER = SALESFORCE_ADMIN
+RUNBOOK = """
+Why it matters: when the sync user loses read or edit access (a profile change, a permission
+set removed, a new field nobody granted), every update that touches the field fails with
+INSUFFICIENT_ACCESS_OR_READONLY or INVALID_FIELD_FOR_INSERT_UPDATE. Marketo keeps retrying,
+the backlog grows, and Salesforce and Marketo drift apart, usually for days before anyone looks.
+
+How to fix (Salesforce admin): grant exactly what each finding names to the sync user,
+preferably in a permission set assigned to it (not the profile, so the next profile change
+cannot break it again): Setup > Object Manager > <Object> > Fields & Relationships > <Field> >
+Set Field-Level Security, or Setup > Permission Sets > <sync permission set> > Object
+Settings. Then ask the Marketo admin to retry the failed records (Admin > Salesforce > Sync
+Errors), or wait for the next update of each record.
+"""
+SETTINGS = [
+    Setting("lookback_hours", 24, "Sync errors younger than this many hours are considered."),
+    Setting("min_errors", 1, "Errors on one object/field needed before it becomes a finding."),
+    Setting(
+        "critical_records",
+        10,
+        "Distinct failing records on one object/field that make the finding critical.",
+    ),
+    Setting(
+        "objects",
+        ["Lead", "Contact", "Account", "Opportunity", "Campaign"],
+        "Synced objects the sync user must be able to read.",
+    ),
+    Setting(
+        "write_objects",
+        ["Lead", "Contact"],
+        "Objects the sync writes to; readable-but-not-editable fields there are flagged.",
+    ),
+]
+INPUTS = {
+    "errors": Input("permission_errors_by_field", {"lookback_hours": "lookback_hours"}),
+    "permissions": Input("permissions_latest"),
+    "fields": Input("field_inventory_latest"),
+}
+
+
+def grant_for(object_name: str, field: str, needs_edit: bool) -> str:
+    """The exact grant that fixes the gap, in Salesforce's own words."""
+    if not field:
+        access = "Read, Create and Edit" if needs_edit else "Read"
+        return (
+            f"Grant {access} on the {object_name} object to the sync user "
+            f"(Setup > Permission Sets > sync user's permission set > Object Settings > "
+            f"{object_name})."
+        )
+    access = "Read and Edit (Visible, not Read-Only)" if needs_edit else "Read (Visible)"
+    return (
+        f"Grant {access} field-level security on {object_name}.{field} to the sync user "
+        f"(Setup > Object Manager > {object_name} > Fields & Relationships > {field} > "
+        "Set Field-Level Security)."
+    )
+
+
+def _as_list(values: Any) -> list:
+    return [] if values is None else list(values)
+
+
+def _subject(object_name: str, field: str) -> str:
+    return f"{object_name}.{field}" if field else (object_name or "(unknown object)")
+
+
+def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datetime) -> list:
+    """Findings from failing errors and from snapshot gaps, merged per Object.Field."""
+    found: dict[str, Finding] = {}
+    write_objects = set(settings["write_objects"])
+
+    for row in data["errors"].itertuples(index=False):
+        if row.errors < settings["min_errors"]:
+            continue
+        subject = _subject(row.object, row.field)
+        needs_edit = row.object in write_objects or not row.field
+        severity = "critical" if row.records >= settings["critical_records"] else "warning"
+        found[subject] = Finding(
+            check=ID,
+            subject=subject,
+            severity=severity,
+            title=f"Sync updates to {subject} fail: the sync user lacks access",
+            detail=(
+                f"{row.errors} sync errors ({row.codes}) on {row.records} records in the last "
+                f"{settings['lookback_hours']} h. {grant_for(row.object, row.field, needs_edit)}"
+            ),
+            owner=OWNER,
+            evidence={
+                "object": row.object,
+                "field": row.field,
+                "errors": int(row.errors),
+                "records": int(row.records),
+                "codes": row.codes,
+                "first_seen": str(row.first_seen),
+                "last_seen": str(row.last_seen),
+                "sample_record_ids": [str(i) for i in _as_list(row.sample_ids)],
+                "grant": grant_for(row.object, row.field, needs_edit),
+            },
+        )
+
+    permissions = data["permissions"]
+    results: list[Finding | NotEvaluated] = []
+    if not len(permissions):
+        results.append(
+            NotEvaluated(ID, "permissions", "no permission snapshot of the sync user yet")
+        )
+    calculated = set()
+    fields = data["fields"]
+    if len(fields):
+        formula_rows = fields[fields["calculated"].astype(bool)]
+        calculated = {
+            f"{o}.{f}" for o, f in zip(formula_rows["object"], formula_rows["field"], strict=True)
+        }
+    for row in permissions.itertuples(index=False):
+        subject = _subject(row.object, row.field)
+        if not row.field and row.object in settings["objects"] and not row.readable:
+            gap = "cannot read the object"
+            needs_edit = row.object in write_objects
+        elif row.field and row.object in write_objects and row.readable and not row.editable:
+            if subject in calculated:
+                continue  # formula fields can never be edited; formula_fields covers them
+            gap = "can read but not edit the field"
+            needs_edit = True
+        else:
+            continue
+        grant = grant_for(row.object, row.field, needs_edit)
+        evidence = {
+            "permission_snapshot": {
+                "readable": bool(row.readable),
+                "editable": bool(row.editable),
+                "captured_at": str(row.captured_at),
+            },
+            "grant": grant,
+        }
+        if subject in found:
+            found[subject].evidence.update(evidence)
+            continue
+        found[subject] = Finding(
+            check=ID,
+            subject=subject,
+            severity="warning",
+            title=f"The sync user {gap}: {subject}",
+            detail=f"The sync user's permissions show it {gap} {subject}. {grant}",
+            owner=OWNER,
+            evidence={"object": row.object, "field": row.field, **evidence},
+        )
+    return results + list(found.values())

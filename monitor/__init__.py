@@ -1,0 +1,1 @@
+"""Marketo <-> Salesforce Sync Health Monitor: the engine (store, importers, demo, runner, CLI)."""

@@ -1,0 +1,115 @@
+"""Configuration: defaults < monitor.toml < MONITOR_* environment variables.
+
+Secrets never live here: they are read from the environment (or Streamlit secrets) by the
+collector that needs them, at the moment it needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from monitor.errors import ConfigError
+
+DEFAULT_DB = "data/monitor.duckdb"
+DEFAULT_CONFIG = "monitor.toml"
+SYNCED_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One top-level configuration key, documented where it is defined."""
+
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS = [
+    Setting("db", DEFAULT_DB, "Path of the DuckDB file (MONITOR_DB)."),
+    Setting("instance", "default", "Instance name that imports and collectors write to."),
+    Setting("timezone", "UTC", "Timezone of Marketo admin exports when --tz is not given."),
+    Setting(
+        "synced_objects",
+        list(SYNCED_OBJECTS),
+        "Salesforce objects the Marketo sync covers (checks look only at these).",
+    ),
+    Setting("quarantine_dir", "data/quarantine", "Where rejected input rows are kept for replay."),
+]
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved configuration; `checks` holds per-check setting overrides."""
+
+    db: str = DEFAULT_DB
+    instance: str = "default"
+    timezone: str = "UTC"
+    synced_objects: tuple[str, ...] = SYNCED_OBJECTS
+    quarantine_dir: str = "data/quarantine"
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    path: str = ""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return load_zone(self.timezone, "timezone")
+
+
+def load_zone(name: str, where: str) -> ZoneInfo:
+    """Return the IANA zone `name`, or a ConfigError naming `where` it came from."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}: unknown timezone {name!r} (expected an IANA name such as America/Chicago)"
+        ) from None
+
+
+def load_config(environ: dict[str, str] | None = None) -> Config:
+    """Read monitor.toml (MONITOR_CONFIG) and apply MONITOR_* overrides."""
+    env = os.environ if environ is None else environ
+    path = Path(env.get("MONITOR_CONFIG", DEFAULT_CONFIG))
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    elif "MONITOR_CONFIG" in env:
+        raise ConfigError(f"{path}: MONITOR_CONFIG names a file that does not exist")
+
+    known = {s.name for s in SETTINGS} | {"checks"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+    for setting in SETTINGS:
+        variable = f"MONITOR_{setting.name.upper()}"
+        if variable in env:
+            raw = env[variable]
+            data[setting.name] = (
+                [part.strip() for part in raw.split(",") if part.strip()]
+                if isinstance(setting.default, list)
+                else raw
+            )
+
+    objects = data.get("synced_objects", list(SYNCED_OBJECTS))
+    if not isinstance(objects, list) or not all(isinstance(o, str) for o in objects):
+        raise ConfigError(f"{path}: synced_objects must be a list of object API names")
+    checks = data.get("checks", {})
+    if not isinstance(checks, dict) or not all(isinstance(v, dict) for v in checks.values()):
+        raise ConfigError(f"{path}: [checks.<id>] sections must be tables of settings")
+    config = Config(
+        db=str(data.get("db", DEFAULT_DB)),
+        instance=str(data.get("instance", "default")),
+        timezone=str(data.get("timezone", "UTC")),
+        synced_objects=tuple(objects),
+        quarantine_dir=str(data.get("quarantine_dir", "data/quarantine")),
+        checks=checks,
+        path=str(path) if path.exists() else "",
+    )
+    config.zone  # noqa: B018 - validate the timezone early, with the file named
+    return config

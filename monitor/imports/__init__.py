@@ -1,0 +1,40 @@
+"""Importers for every file format of DESIGN §8; one entry point used by the CLI and the UI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from monitor.imports.common import ImportResult
+from monitor.imports.describe import import_describe
+from monitor.imports.permissions import import_permissions
+from monitor.imports.sync_errors import import_sync_errors
+from monitor.imports.sync_stats import import_sync_stats
+from monitor.imports.sync_status import import_sync_status
+from monitor.store import Store, ensure_instance
+
+IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+    "sync-errors": import_sync_errors,
+    "sync-status": import_sync_status,
+    "describe": import_describe,
+    "sync-stats": import_sync_stats,
+    "permissions": import_permissions,
+}
+
+
+def import_file(
+    store: Store,
+    kind: str,
+    path: Path,
+    *,
+    instance: str,
+    zone: ZoneInfo,
+    skip_invalid: bool = False,
+) -> ImportResult:
+    """Import one file of `kind` (a key of IMPORTERS) into `instance`."""
+    with store.write() as con:
+        ensure_instance(con, instance)
+    return IMPORTERS[kind](
+        store, Path(path), instance=instance, zone=zone, skip_invalid=skip_invalid
+    )

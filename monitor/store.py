@@ -1,0 +1,193 @@
+"""The DuckDB store: short-lived connections, numbered migrations, idempotent batch writes.
+
+DuckDB lets one process hold a file read-write, and while it does no other process can open
+it at all (research/duckdb-on-this-machine.md). So nobody keeps a connection: the writer
+opens, writes one transaction and closes; readers open read-only per query burst and close.
+Whoever meets the other's lock waits with jittered backoff, which measured p95 < 75 ms.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from monitor.errors import StoreBusyError, StoreError
+from queries import migrations, run_query
+
+TABLES = frozenset(
+    {
+        "instances",
+        "collection_runs",
+        "sync_stats",
+        "sync_cycles",
+        "sync_errors",
+        "snapshots",
+        "field_inventory",
+        "field_permissions",
+        "change_counts",
+        "api_usage",
+        "audit_events",
+        "activity_counts",
+        "watermarks",
+        "quarantine",
+        "findings",
+        "finding_events",
+        "check_outcomes",
+    }
+)
+WRITE_WAIT_SECONDS = 60.0
+READ_WAIT_SECONDS = 15.0
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() or "different configuration" in text
+
+
+def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Open `path`, retrying while another process holds a conflicting lock."""
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.005
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            con.execute("SET TimeZone = 'UTC'")
+            return con
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc):
+                raise StoreError(f"{path}: cannot open the database: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise StoreBusyError(
+                    f"{path}: another process kept the database locked for {wait_seconds:.0f} s"
+                ) from None
+        except duckdb.Error as exc:
+            raise StoreError(f"{path}: cannot open the database: {exc}") from None
+        time.sleep(delay * random.uniform(0.5, 1.5))
+        delay = min(delay * 2, 0.2)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest applied migration, 0 on an empty file."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the stored version; return the resulting version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    current = schema_version(con)
+    for version, sql in migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_version VALUES ($v, $at)",
+                {"v": version, "at": datetime.now(UTC)},
+            )
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+        current = version
+    return current
+
+
+class Store:
+    """One DuckDB file. Every method opens and closes its own connection."""
+
+    def __init__(self, path: str | Path, *, memory_limit: str = "2GB") -> None:
+        self.path = Path(path)
+        self.memory_limit = memory_limit
+        self._migrated = False
+
+    def init(self) -> int:
+        """Create the file and bring its schema up to date; return the schema version."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = _connect(self.path, read_only=False, wait_seconds=WRITE_WAIT_SECONDS)
+        try:
+            version = migrate(con)
+        finally:
+            con.close()
+        self._migrated = True
+        return version
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction on a fresh read-write connection, closed afterwards."""
+        if not self._migrated:
+            self.init()
+        con = _connect(self.path, read_only=False, wait_seconds=WRITE_WAIT_SECONDS)
+        try:
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con.execute("SET preserve_insertion_order = false")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection for one burst of queries; never cache it (it blocks writers)."""
+        if not self.path.exists():
+            self.init()
+        con = _connect(self.path, read_only=True, wait_seconds=READ_WAIT_SECONDS)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def query(self, name: str, **params: Any) -> pd.DataFrame:
+        """Run one named query read-only."""
+        with self.read() as con:
+            return run_query(con, name, **params)
+
+    def queries(self, names: dict[str, str], **params: Any) -> dict[str, pd.DataFrame]:
+        """Run several named queries in one read burst: {key: query name} -> {key: frame}."""
+        with self.read() as con:
+            return {key: run_query(con, name, **params) for key, name in names.items()}
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: Any) -> int:
+    """INSERT OR IGNORE a pandas/Arrow frame by column name; return the rows actually added."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    if len(frame) == 0:
+        return 0
+    con.register("_incoming", frame)
+    try:
+        added = con.execute(f"INSERT OR IGNORE INTO {table} BY NAME SELECT * FROM _incoming")
+        return int(added.fetchone()[0])
+    finally:
+        con.unregister("_incoming")
+
+
+def ensure_instance(
+    con: duckdb.DuckDBPyConnection, instance: str, *, is_demo: bool = False, label: str = ""
+) -> None:
+    """Register an instance once (idempotent)."""
+    con.execute(
+        "INSERT OR IGNORE INTO instances VALUES ($i, $l, $d, $at)",
+        {"i": instance, "l": label or instance, "d": is_demo, "at": datetime.now(UTC)},
+    )

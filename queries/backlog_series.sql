@@ -1,0 +1,14 @@
+-- Backlog samples per object and direction over the training window, one value per timestamp:
+-- Marketo's reported figure where there is one, else our estimate, else demo data.
+SELECT ts, object, direction,
+       arg_min(value, CASE provenance WHEN 'reported' THEN 0 WHEN 'imported' THEN 1
+                                      WHEN 'estimated' THEN 2 ELSE 3 END) AS value,
+       arg_min(provenance, CASE provenance WHEN 'reported' THEN 0 WHEN 'imported' THEN 1
+                                           WHEN 'estimated' THEN 2 ELSE 3 END) AS provenance
+FROM sync_stats
+WHERE instance = $instance
+  AND metric = 'backlog'
+  AND ts > $now - to_days(CAST($training_days AS INTEGER) + 1)
+  AND ts <= $now
+GROUP BY ts, object, direction
+ORDER BY object, direction, ts

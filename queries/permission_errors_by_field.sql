@@ -1,0 +1,25 @@
+-- Permission-class sync errors in the lookback window, grouped by object and named field
+-- ('' when the message names none).
+WITH recent AS (
+    SELECT occurred_at, coalesce(object, '') AS object, sfdc_id, marketo_id, error_code,
+           CASE WHEN len(fields) = 0 THEN [''] ELSE fields END AS fields
+    FROM sync_errors
+    WHERE instance = $instance
+      AND category = 'permission'
+      AND occurred_at > $now - to_hours(CAST($lookback_hours AS BIGINT))
+      AND occurred_at <= $now
+), per_field AS (
+    SELECT occurred_at, object, sfdc_id, marketo_id, error_code, unnest(fields) AS field
+    FROM recent
+)
+SELECT object, field,
+       count(*) AS errors,
+       count(DISTINCT coalesce(sfdc_id, marketo_id)) AS records,
+       min(occurred_at) AS first_seen,
+       max(occurred_at) AS last_seen,
+       string_agg(DISTINCT error_code, ', ' ORDER BY error_code) AS codes,
+       list(DISTINCT coalesce(sfdc_id, marketo_id) ORDER BY coalesce(sfdc_id, marketo_id))
+           FILTER (WHERE coalesce(sfdc_id, marketo_id) IS NOT NULL)[1:5] AS sample_ids
+FROM per_field
+GROUP BY object, field
+ORDER BY errors DESC, object, field
