@@ -88,7 +88,8 @@ TAXONOMY: dict[str, tuple[str, str]] = {
 WRAPPER_CODES = frozenset({"PROCESSING_HALTED", "ALL_OR_NONE_OPERATION_ROLLED_BACK"})
 
 _CODE_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b")
-_MARKETO_CODE = re.compile(r"^\s*(\d{3,4})\s*$")
+# Marketo's numeric codes: alone, at the start, in braces, or after "code".
+_MARKETO_CODE = re.compile(r"(?:^|[{\[(]|\bcode\s*:?)\s*(\d{3,4})\b", re.IGNORECASE)
 _FIELD_NAME = r"[A-Za-z][A-Za-z0-9_]*(?:__[A-Za-z]+)?"
 _FIELD_PATTERNS = [
     # "Unable to create/update fields: Lead_Score__c, Rating. Please check the security ..."
@@ -140,9 +141,11 @@ def code_in_text(text: str) -> str:
     """The first taxonomy code in free text, else the first CODE_LIKE word, else ''."""
     if not text:
         return ""
-    marketo = _MARKETO_CODE.match(text)
-    if marketo:
-        return marketo.group(1)
+    if re.fullmatch(r"\s*[a-z][a-z0-9]*(?:_[a-z0-9]+)+\s*", text):
+        text = text.upper()  # a bare code typed in lower case
+    for number in _MARKETO_CODE.findall(text):
+        if number in TAXONOMY:  # other numbers (ids, lengths) are not codes
+            return number
     candidates = [c for c in _CODE_IN_TEXT.findall(text) if c not in WRAPPER_CODES]
     for candidate in candidates:
         if candidate in TAXONOMY:
@@ -167,7 +170,7 @@ def _error_objects(payload: Any) -> Iterable[Mapping[str, Any]]:
         if any(k in payload for k in ("errorCode", "statusCode", "code")) and "message" in payload:
             yield payload
             return
-        for key in ("compositeResponse", "results", "errors", "body", "result"):
+        for key in ("compositeResponse", "results", "errors", "reasons", "body", "result"):
             if key in payload:
                 yield from _error_objects(payload[key])
     elif isinstance(payload, Sequence) and not isinstance(payload, str | bytes):

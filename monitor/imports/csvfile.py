@@ -29,6 +29,10 @@ class CsvSpec:
     kind: str
     columns: dict[str, tuple[str, ...]]
     required: tuple[str, ...]
+    labels: dict[str, str] = field(default_factory=dict)  # canonical -> header as exported
+
+    def label(self, canonical: str) -> str:
+        return self.labels.get(canonical, canonical)
 
 
 @dataclass
@@ -52,14 +56,7 @@ class CsvRows:
 
     def line_numbers(self) -> list[int]:
         """Physical line where each data row starts (values may hold quoted newlines)."""
-        reader = csv.reader(io.StringIO(self.text))
-        lines: list[int] = []
-        start = 1
-        for index, record in enumerate(reader):
-            if index > 0 and record and any(cell != "" for cell in record):
-                lines.append(start)
-            start = reader.line_num + 1
-        return lines
+        return [line for line, record in _records(self.text) if _is_data(record, len(self.header))]
 
     def raw_row(self, row: int) -> str:
         """The row re-written as one CSV record with the original header order."""
@@ -102,21 +99,17 @@ def read_rows(path: Path, spec: CsvSpec) -> CsvRows:
                 mapping[canonical] = position
     missing = [c for c in spec.required if c not in mapping]
     if missing:
-        wanted = ", ".join(spec.columns[c][0] for c in missing)
+        wanted = ", ".join(spec.label(c) for c in missing)
         raise InputError(
             f"{path}:1: {spec.kind} header is missing {wanted} (found: {', '.join(header)})",
             path=str(path),
             line=1,
         )
 
-    ragged: list[tuple[int, str, str]] = []
+    short_or_long: list[pacsv.InvalidRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        # With quoted newlines allowed Arrow cannot always number the row: find it in the text.
-        at = text.find(row.text)
-        line = text.count("\n", 0, at) + 1 if at >= 0 else (row.number or 0)
-        reason = f"expected {row.expected_columns} columns, found {row.actual_columns}"
-        ragged.append((line, reason, row.text))
+        short_or_long.append(row)
         return "skip"
 
     names = [f"c{i}" for i in range(len(header))]
@@ -131,12 +124,44 @@ def read_rows(path: Path, spec: CsvSpec) -> CsvRows:
         ),
     )
     frame = table.to_pandas()
+    # Spreadsheets leave rows of bare commas behind: they are not data.
+    blank = (frame[names] == "").all(axis=1)
+    frame = frame[~blank].reset_index(drop=True)
+    ragged = _ragged_rows(text, len(header)) if short_or_long else []
     for canonical in spec.columns:
         if canonical in mapping:
             frame[canonical] = frame[f"c{mapping[canonical]}"].fillna("").str.strip()
         else:
             frame[canonical] = ""
     return CsvRows(str(path), header, frame, text, ragged)
+
+
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """(first line, cells) of every record after the header."""
+    reader = csv.reader(io.StringIO(text))
+    found = []
+    start = 1
+    for index, record in enumerate(reader):
+        if index > 0:
+            found.append((start, record))
+        start = reader.line_num + 1
+    return found
+
+
+def _is_data(record: list[str], width: int) -> bool:
+    """The records Arrow keeps as rows: the right width and not blank."""
+    return len(record) == width and any(cell != "" for cell in record)
+
+
+def _ragged_rows(text: str, width: int) -> list[tuple[int, str, str]]:
+    """(line, reason, raw) of records with the wrong number of columns."""
+    ragged = []
+    for line, record in _records(text):
+        if record and len(record) != width and any(cell.strip() for cell in record):
+            raw = io.StringIO()
+            csv.writer(raw, lineterminator="").writerow(record)
+            ragged.append((line, f"expected {width} columns, found {len(record)}", raw.getvalue()))
+    return ragged
 
 
 def first_problem_error(rows: CsvRows, problems: list[Problem]) -> InputError:

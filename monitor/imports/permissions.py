@@ -53,10 +53,9 @@ def import_permissions(
     for row in frame.index[~frame["object"].str.match(_NAME)]:
         problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
     # FieldPermissions writes fields as Object.Field: accept that form too.
-    prefix = frame["object"] + "."
-    qualified = frame["field"].str.startswith(prefix) & (frame["object"] != "")
-    frame.loc[qualified, "field"] = [
-        f[len(p) :] for f, p in zip(frame.loc[qualified, "field"], prefix[qualified], strict=True)
+    frame["field"] = [
+        field[len(obj) + 1 :] if obj and field.startswith(obj + ".") else field
+        for obj, field in zip(frame["object"], frame["field"], strict=True)
     ]
     bad_field = (frame["field"] != "") & ~frame["field"].str.match(_NAME)
     for row in frame.index[bad_field]:
@@ -64,10 +63,11 @@ def import_permissions(
             Problem(int(row), "field", "expected a field API name or empty (object level)")
         )
     for column in ("readable", "editable"):
-        parsed = frame[column].str.lower().map(TRUTHY)
-        for row in frame.index[parsed.isna()]:
-            problems.append(Problem(int(row), column, "expected true or false"))
-        frame[column] = parsed.fillna(False).astype(bool)
+        parsed = [TRUTHY.get(value.lower()) for value in frame[column]]
+        for row, value in zip(frame.index, parsed, strict=True):
+            if value is None:
+                problems.append(Problem(int(row), column, "expected true or false"))
+        frame[column] = [value is True for value in parsed]
     for row in frame.index[frame["editable"] & ~frame["readable"]]:
         problems.append(
             Problem(int(row), "editable", "a field cannot be editable but not readable")

@@ -35,6 +35,8 @@ SPEC = CsvSpec(
         "skipped_count": ("skipped",),
     },
     required=("started_at", "object", "operation", "status"),
+    labels={"started_at": "Started At", "object": "Object", "operation": "Operation",
+            "status": "Status"},
 )
 
 

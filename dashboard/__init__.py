@@ -1,0 +1,1 @@
+"""Streamlit pages: each renders query results and findings; no SQL, no thresholds here."""

@@ -1,0 +1,73 @@
+"""Cached, read-only access to the store for the pages.
+
+Connections are opened per query burst and closed at once (a cached read-only connection would
+lock the collector out); frames are cached for a short time so reruns do not re-query.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from monitor.config import Config, load_config
+from monitor.errors import MonitorError
+from monitor.store import Store
+
+CACHE_SECONDS = 30
+SOURCE_VARIABLES = ("SALESFORCE_INSTANCE_URL", "SALESFORCE_USERNAME", "MARKETO_CLIENT_ID")
+
+
+@st.cache_resource(show_spinner=False)
+def config() -> Config:
+    return load_config()
+
+
+def store() -> Store:
+    return Store(config().db)
+
+
+@st.cache_resource(show_spinner="Preparing the store…")
+def prepare_store(db_path: str) -> str:
+    """Migrate the store once per process; build the demo when it is empty and nothing is
+    configured, so a first start shows a working monitor."""
+    target = Store(db_path)
+    target.init()
+    has_sources = any(os.environ.get(name) for name in SOURCE_VARIABLES)
+    if target.query("instances").empty and not has_sources:
+        from monitor.demo import build_demo
+
+        build_demo(target)
+        return "demo"
+    return "ready"
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _cached(db_path: str, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
+    return Store(db_path).query(name, **dict(params))
+
+
+def load(name: str, **params: Any) -> pd.DataFrame:
+    """Run a named query (cached for CACHE_SECONDS)."""
+    return _cached(config().db, name, tuple(sorted(params.items())))
+
+
+def clear() -> None:
+    _cached.clear()
+
+
+def safe(render) -> None:
+    """Run a page, turning a store or input problem into a message instead of a traceback."""
+    try:
+        render()
+    except MonitorError as exc:
+        st.error(f"{exc}")
+
+
+def round_down(moment: datetime, minutes: int = 1) -> datetime:
+    """Cache-friendly timestamps: one value per minute."""
+    moment = moment.astimezone(UTC).replace(second=0, microsecond=0)
+    return moment - timedelta(minutes=moment.minute % minutes)

@@ -1,0 +1,49 @@
+"""Fields: the data dictionary of synced fields as the sync user sees them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.context import View, demo_banner, download, keep_in_url, url_choice
+
+ALL = "(all)"
+
+
+def render(view: View) -> None:
+    st.title("Synced fields")
+    demo_banner(view)
+    fields = data.load("field_dictionary", instance=view.instance, now=view.now, object="")
+    if fields.empty:
+        st.info("No describe collected yet: import a Salesforce describe JSON on the Sources page.")
+        return
+    objects = [ALL, *sorted(fields["object"].unique())]
+    chosen = url_choice("object", objects, ALL)
+    chosen = st.selectbox("Object", objects, index=objects.index(chosen), key="object")
+    keep_in_url("object", chosen)
+    shown = fields if chosen == ALL else fields[fields["object"] == chosen]
+    formulas = shown[shown["calculated"]]
+    cols = st.columns(3)
+    cols[0].metric("Fields visible to the sync user", len(shown))
+    cols[1].metric(
+        "Formula fields",
+        len(formulas),
+        help="Formula changes do not move SystemModstamp: these go stale in Marketo.",
+    )
+    cols[2].metric("Not editable by the sync user", int((~shown["updateable"].fillna(False)).sum()))
+    if len(formulas):
+        st.warning(
+            "Formula fields in the sync: "
+            + ", ".join(
+                f"{o}.{f}" for o, f in zip(formulas["object"], formulas["field"], strict=True)
+            )
+        )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            "calculated": st.column_config.CheckboxColumn("formula"),
+            "calculated_formula": "formula text",
+        },
+    )
+    download(shown, "data-dictionary", key="dl-data-dictionary")

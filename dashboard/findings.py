@@ -1,0 +1,65 @@
+"""Findings: open and resolved, with evidence, runbooks and acknowledgement."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from checks import get_check
+from dashboard import data
+from dashboard.context import View, demo_banner, download, keep_in_url, url_choice
+from monitor.health import acknowledge_finding
+
+STATUSES = ["open", "resolved", "all"]
+
+
+def render(view: View) -> None:
+    st.title("Findings")
+    demo_banner(view)
+    status = url_choice("status", STATUSES, "open")
+    status = st.radio(
+        "Status", STATUSES, index=STATUSES.index(status), horizontal=True, key="status"
+    )
+    keep_in_url("status", status)
+    findings = data.load(
+        "findings_all", instance=view.instance, status="" if status == "all" else status
+    )
+    st.caption(f"{len(findings)} findings")
+    table = findings.drop(columns=["fingerprint", "evidence"])
+    st.dataframe(table, hide_index=True)
+    download(table, f"findings-{status}", key="dl-findings")
+
+    for finding in findings.itertuples(index=False):
+        label = f"{finding.severity.upper()} · {finding.check_id} · {finding.subject}"
+        with st.expander(label):
+            st.markdown(f"**{finding.title}**")
+            st.write(finding.detail)
+            st.caption(
+                f"Owner: {finding.owner} · first seen {finding.first_seen:%Y-%m-%d %H:%M} "
+                f"· last seen {finding.last_seen:%Y-%m-%d %H:%M} UTC · {finding.status}"
+            )
+            st.json(json.loads(finding.evidence or "{}"), expanded=False)
+            try:
+                st.markdown("**Runbook**\n\n" + get_check(finding.check_id).runbook)
+            except KeyError:
+                st.caption("This check is no longer registered.")
+            if finding.status == "open" and (
+                finding.acknowledged_at is None or str(finding.acknowledged_at) == "NaT"
+            ):
+                if st.button("Acknowledge", key=f"ack-{finding.fingerprint}"):
+                    acknowledge_finding(data.store(), finding.fingerprint, datetime.now(UTC))
+                    data.clear()
+                    st.rerun()
+            elif finding.status == "open":
+                st.caption(f"Acknowledged {finding.acknowledged_at:%Y-%m-%d %H:%M} UTC")
+
+    skipped = data.load("check_outcomes_skipped", instance=view.instance)
+    if len(skipped):
+        st.subheader("Not evaluated")
+        st.caption(
+            "Subjects a check could not judge yet (for example, too little history). "
+            "They are shown here and never alerted."
+        )
+        st.dataframe(skipped, hide_index=True)

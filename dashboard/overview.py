@@ -1,0 +1,80 @@
+"""Overview: health score, open findings by severity, trend sparklines."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from dashboard import data
+from dashboard.context import View, demo_banner, download
+from monitor.health import health_score
+
+SEVERITY_COLORS = {"critical": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
+
+
+def render(view: View) -> None:
+    st.title("Sync health overview")
+    demo_banner(view)
+    by_severity = dict(data.load("findings_by_severity", instance=view.instance).values.tolist())
+    score = health_score(by_severity)
+    backlog = data.load("backlog_hourly", **view.params(object="", direction=""))
+    errors = data.load("errors_daily", **view.params(object="", category=""))
+
+    cols = st.columns(4)
+    cols[0].metric(
+        "Health score",
+        f"{score} / 100",
+        help="100 minus 25 per open critical, 8 per warning, 2 per info finding.",
+    )
+    cols[1].metric("Open critical", by_severity.get("critical", 0))
+    cols[2].metric("Open warnings", by_severity.get("warning", 0))
+    total_backlog = backlog.groupby("hour")["backlog"].sum() if len(backlog) else None
+    cols[3].metric(
+        "Backlog now (all objects)",
+        f"{total_backlog.iloc[-1]:,.0f}" if total_backlog is not None else "–",
+        chart_data=list(total_backlog.tail(72)) if total_backlog is not None else None,
+        chart_type="area",
+    )
+
+    findings = data.load("findings_open", instance=view.instance)
+    st.subheader(f"Open findings ({len(findings)})")
+    if findings.empty:
+        st.success("No open findings: the sync looks healthy.")
+    else:
+        shown = findings[
+            ["severity", "check_id", "subject", "title", "owner", "first_seen", "last_seen"]
+        ]
+        st.dataframe(shown, hide_index=True)
+        download(shown, "open-findings", key="dl-overview-findings")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Backlog by object")
+        if backlog.empty:
+            st.caption("No backlog data in this range.")
+        else:
+            per_object = backlog.groupby(["hour", "object"], as_index=False)["backlog"].sum()
+            fig = px.area(
+                per_object,
+                x="hour",
+                y="backlog",
+                color="object",
+                labels={"hour": "", "backlog": "records waiting"},
+            )
+            fig.update_layout(height=300, margin={"t": 10, "b": 10}, legend_title_text="")
+            st.plotly_chart(fig, key="overview-backlog")
+            st.caption(f"Provenance: {', '.join(sorted(set(backlog['provenance'])))}")
+    with right:
+        st.subheader("Sync errors per day")
+        if errors.empty:
+            st.caption("No sync errors in this range.")
+        else:
+            fig = px.bar(
+                errors,
+                x="day",
+                y="errors",
+                color="category",
+                labels={"day": "", "errors": "errors"},
+            )
+            fig.update_layout(height=300, margin={"t": 10, "b": 10}, legend_title_text="")
+            st.plotly_chart(fig, key="overview-errors")

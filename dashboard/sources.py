@@ -1,0 +1,92 @@
+"""Sources: what the store holds, the import widget, and quarantined input."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.context import View, download
+from monitor.config import load_zone
+from monitor.errors import MonitorError
+from monitor.imports import IMPORTERS, import_file
+from monitor.runner import run_checks
+
+KIND_HELP = {
+    "sync-errors": "Marketo Admin > Salesforce > Sync Errors > Export (CSV)",
+    "sync-status": "Marketo Admin > Salesforce > Sync Status > Export (CSV)",
+    "describe": "Salesforce describe JSON (REST /sobjects/X/describe or sf sobject describe --json)",
+    "sync-stats": "CSV ts,object,direction,metric,value",
+    "permissions": "CSV object,field,readable,editable",
+}
+
+
+def _import(uploads, kind: str, instance: str, tz: str, skip_invalid: bool) -> None:
+    zone = load_zone(tz, "timezone")
+    store = data.store()
+    with tempfile.TemporaryDirectory() as folder:
+        for upload in uploads:
+            # Keep the uploaded name so errors read "<name>:<line>: ..." as on the CLI.
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            try:
+                result = import_file(
+                    store, kind, path, instance=instance, zone=zone, skip_invalid=skip_invalid
+                )
+            except MonitorError as exc:
+                st.error(str(exc).replace(str(Path(folder)) + "/", ""))
+                continue
+            st.success(result.summary().replace(str(Path(folder)) + "/", ""))
+    run_checks(store, instance, datetime.now(UTC), overrides=data.config().checks)
+    data.clear()
+
+
+def render(view: View | None) -> None:
+    st.title("Sources & imports")
+    config = data.config()
+    st.caption(f"Store: `{config.db}`" + (f" · config: `{config.path}`" if config.path else ""))
+    if view is not None:
+        st.subheader(f"What the store holds for '{view.instance}'")
+        coverage = data.load("data_coverage", instance=view.instance)
+        st.dataframe(coverage, hide_index=True)
+
+    st.subheader("Import Marketo exports and other files")
+    kind = st.selectbox(
+        "Kind", sorted(IMPORTERS), format_func=lambda k: f"{k} — {KIND_HELP[k]}", key="import-kind"
+    )
+    cols = st.columns(3)
+    instance = cols[0].text_input("Instance", value=config.instance, key="import-instance")
+    tz = cols[1].text_input(
+        "Timezone of the export",
+        value=config.timezone,
+        key="import-tz",
+        help="The exporting Marketo user's timezone, e.g. America/Chicago.",
+    )
+    skip_invalid = cols[2].checkbox("Skip invalid rows (quarantine them)", key="import-skip")
+    uploads = st.file_uploader(
+        "Files", accept_multiple_files=True, key="import-files", type=["csv", "json"]
+    )
+    if st.button("Import", disabled=not uploads, key="import-run"):
+        try:
+            _import(
+                uploads,
+                kind,
+                instance.strip() or config.instance,
+                tz.strip() or "UTC",
+                skip_invalid,
+            )
+        except MonitorError as exc:
+            st.error(str(exc))
+
+    if view is not None:
+        quarantined = data.load("quarantine_rows", instance=view.instance, limit=500)
+        st.subheader(f"Quarantined rows ({len(quarantined)})")
+        if quarantined.empty:
+            st.caption("Nothing rejected.")
+        else:
+            st.caption("Rows rejected by --skip-invalid imports, kept verbatim: fix and re-import.")
+            st.dataframe(quarantined, hide_index=True)
+            download(quarantined, "quarantine", key="dl-quarantine")
