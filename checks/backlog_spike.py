@@ -63,7 +63,7 @@ DIRECTION_LABELS = {
 
 def _bucket(ts: pd.Series, seasonality: str) -> pd.Series:
     if seasonality == "hour_of_week":
-        return ts.dt.dayofweek * 24 + ts.dt.hour
+        return ts.dt.day_of_week * 24 + ts.dt.hour
     return ts.dt.hour
 
 

@@ -18,7 +18,7 @@ from monitor.runner import run_checks
 KIND_HELP = {
     "sync-errors": "Marketo Admin > Salesforce > Sync Errors > Export (CSV)",
     "sync-status": "Marketo Admin > Salesforce > Sync Status > Export (CSV)",
-    "describe": "Salesforce describe JSON (REST /sobjects/X/describe or sf sobject describe --json)",
+    "describe": "Salesforce describe JSON (REST describe or sf sobject describe --json)",
     "sync-stats": "CSV ts,object,direction,metric,value",
     "permissions": "CSV object,field,readable,editable",
 }

@@ -53,7 +53,7 @@ def _rhythm(ts: pd.DatetimeIndex) -> np.ndarray:
     """Share of the peak edit rate: US business hours, quiet nights and weekends."""
     hour = ts.hour + ts.minute / 60
     daily = 0.15 + 0.85 * np.clip(np.sin((hour - 13) / 11 * np.pi), 0, None)
-    weekly = np.where(ts.dayofweek >= 5, 0.25, 1.0)
+    weekly = np.where(ts.day_of_week >= 5, 0.25, 1.0)
     return daily * weekly
 
 
@@ -387,6 +387,8 @@ def build_demo(
     summary = None
     for moment in sorted(m for m in replay if m > start):
         summary = run_checks(store, instance, moment)
+        if summary.failed_checks:  # a bug, not bad data: the demo must show every check
+            raise RuntimeError(f"demo: checks failed: {summary.failed_checks}")
     return DemoSummary(instance, start, now, rows, summary.findings if summary else 0)
 
 

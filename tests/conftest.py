@@ -1,0 +1,37 @@
+"""Shared fixtures: a temporary store, and a demo workspace built once per session."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.demo import build_demo
+from monitor.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_FIXTURES = REPO.parent / "shared" / "fixtures" / "real"
+# Pinned so that every test sees the same demo, whatever the wall clock says.
+DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "monitor.duckdb")
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo store per session; tests get their own copy of the file."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(Store(path), now=DEMO_NOW)
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_template: Path, tmp_path: Path) -> Store:
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_template, copy)
+    return Store(copy)

@@ -1,0 +1,123 @@
+"""The CLI contract of DESIGN §8, run as a user runs it: `python -m monitor <verb>`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
+CONTRACT_KEYS = {"check", "severity", "subject", "title", "detail", "owner", "first_seen",
+                 "last_seen", "status", "evidence"}
+
+
+def monitor(*args: str, db: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    environment.update({"MONITOR_DB": str(db), **(env or {})})
+    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=REPO, env=environment,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_check_json_prints_only_the_contract_array(demo_store):
+    result = monitor("check", "--json", db=demo_store.path)
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)
+    assert findings and all(CONTRACT_KEYS <= set(f) for f in findings)
+    assert all(f["status"] == "open" and isinstance(f["evidence"], dict) for f in findings)
+    assert {"permission_failures", "backlog_spike", "formula_fields"} <= {f["check"] for f in findings}
+
+
+def test_import_then_check_reports_the_permission_failure(tmp_path):
+    export = tmp_path / "errors.csv"
+    export.write_text(
+        ERRORS_HEADER + "\n"
+        'Record Level,11/20/2026 02:05 PM,Failed to update SFDC,"INVALID_FIELD_FOR_INSERT_UPDATE: '
+        'Unable to create/update fields: Lead_Score__c. Please check the security settings",'
+        "Lead,1001,00Q000000000001\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "m.duckdb"
+    imported = monitor("import", "sync-errors", str(export), "--tz", "America/Chicago", db=db)
+    assert imported.returncode == 0, imported.stderr
+    assert "1 new" in imported.stdout
+    again = monitor("import", "sync-errors", str(export), "--tz", "America/Chicago", db=db)
+    assert "0 new, 1 already stored" in again.stdout
+    # The lookback window is relative to now: widen it so the fixed date above stays inside.
+    config = tmp_path / "monitor.toml"
+    config.write_text("[checks.permission_failures]\nlookback_hours = 1000000\n")
+    checked = monitor("check", "--json", db=db, env={"MONITOR_CONFIG": str(config)})
+    assert checked.returncode == 0, checked.stderr
+    subjects = [f["subject"] for f in json.loads(checked.stdout)]
+    assert "Lead.Lead_Score__c" in subjects
+
+
+def test_strict_import_failure_is_one_line_with_file_line_and_column(tmp_path):
+    export = tmp_path / "bad.csv"
+    export.write_text(ERRORS_HEADER + "\nRecord Level,yesterday,Failed,INVALID_TYPE: x,Lead,1,2\n")
+    result = monitor("import", "sync-errors", str(export), db=tmp_path / "m.duckdb")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {export}:2: Date/Time: expected a date/time such as 11/20/2026 02:05 PM, "
+        "2026-11-20 14:05:00 or ISO 8601"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_skip_invalid_reports_the_quarantined_count(tmp_path):
+    export = tmp_path / "mixed.csv"
+    export.write_text(ERRORS_HEADER + "\nRecord Level,yesterday,Failed,INVALID_TYPE: x,Lead,1,2\n"
+                      "Record Level,2026-11-20 10:00,Failed,INVALID_TYPE: y,Lead,3,4\n")
+    result = monitor("import", "sync-errors", str(export), "--skip-invalid",
+                     db=tmp_path / "m.duckdb")
+    assert result.returncode == 0, result.stderr
+    assert "1 new" in result.stdout and "1 quarantined" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["import", "nonsense", "x.csv"], 2),
+        (["import", "sync-errors", "missing.csv"], 1),
+        (["import", "sync-errors", "missing.csv", "--tz", "Mars/Olympus"], 1),
+        (["frobnicate"], 2),
+    ],
+)
+def test_usage_errors_exit_2_and_failures_exit_1(tmp_path, args, code):
+    result = monitor(*args, db=tmp_path / "m.duckdb")
+    assert result.returncode == code
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_config_is_one_clear_line(tmp_path):
+    config = tmp_path / "monitor.toml"
+    config.write_text("timezone = 'Nowhere/Land'\n")
+    result = monitor("init", db=tmp_path / "m.duckdb", env={"MONITOR_CONFIG": str(config)})
+    assert result.returncode == 1
+    assert "Nowhere/Land" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_verb_has_help(tmp_path):
+    for verb in ("init", "demo", "import", "check", "checks"):
+        result = monitor(verb, "--help", db=tmp_path / "m.duckdb")
+        assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_checks_lists_every_setting_with_help(tmp_path):
+    result = monitor("checks", "--json", db=tmp_path / "m.duckdb")
+    listing = json.loads(result.stdout)
+    assert {c["id"] for c in listing} == {"permission_failures", "backlog_spike", "formula_fields"}
+    assert all(s["help"] for c in listing for s in c["settings"])
+    assert all("fix" in c["runbook"].lower() for c in listing)
+
+
+def test_init_reports_the_schema_version_and_is_idempotent(tmp_path):
+    first = monitor("init", db=tmp_path / "m.duckdb")
+    second = monitor("init", db=tmp_path / "m.duckdb")
+    assert first.stdout == second.stdout
+    assert "schema version 1" in first.stdout

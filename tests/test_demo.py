@@ -1,0 +1,86 @@
+"""The demo workspace tells its story through the real store and the real checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from monitor.demo import build_demo
+from monitor.runner import open_findings
+from monitor.store import Store
+from tests.conftest import DEMO_NOW
+
+
+def subjects(findings: list[dict], check: str) -> set[str]:
+    return {f["subject"] for f in findings if f["check"] == check}
+
+
+def test_demo_opens_the_findings_its_story_contains(demo_store: Store):
+    findings = open_findings(demo_store)
+    assert subjects(findings, "backlog_spike") == {"Contact/sfdc_to_marketo"}
+    assert {"Lead.Lead_Score__c", "Lead.Lead_Status_Reason__c", "Lead.Rating", "Campaign"} == (
+        subjects(findings, "permission_failures")
+    )
+    assert "Lead.Lead_Age_Days__c" in subjects(findings, "formula_fields")
+    assert all(f["instance"] == "demo" for f in findings)
+
+
+def test_demo_spike_names_the_mass_update_as_likely_cause(demo_store: Store):
+    spike = next(f for f in open_findings(demo_store) if f["check"] == "backlog_spike")
+    cause = spike["evidence"]["likely_cause"]
+    assert cause["modifier"].startswith("ops.admin@acme.example")
+    assert cause["field"] == "Contact.Contact_Score__c"
+    assert spike["severity"] == "critical"
+
+
+def test_demo_nightly_batch_never_opens_a_spike(demo_store: Store):
+    with demo_store.read() as con:
+        spiked = con.execute(
+            "SELECT DISTINCT subject FROM findings WHERE check_id = 'backlog_spike'"
+        ).fetchall()
+    # Account has a nightly batch every day and no incident: it must never have fired.
+    assert ("Account/sfdc_to_marketo",) not in spiked
+
+
+def test_demo_history_holds_a_resolved_lead_spike(demo_store: Store):
+    with demo_store.read() as con:
+        transitions = con.execute(
+            "SELECT e.transition FROM finding_events e JOIN findings f USING (fingerprint) "
+            "WHERE f.subject = 'Lead/sfdc_to_marketo' ORDER BY e.changed_at"
+        ).fetchall()
+    assert [t[0] for t in transitions] == ["opened", "resolved"]
+
+
+def test_demo_is_deterministic_for_a_seed(tmp_path):
+    counts = []
+    for name in ("a", "b"):
+        store = Store(tmp_path / f"{name}.duckdb")
+        build_demo(store, days=10, seed=3, now=DEMO_NOW)
+        with store.read() as con:
+            counts.append(con.execute(
+                "SELECT count(*), sum(value) FROM sync_stats"
+            ).fetchone() + con.execute("SELECT count(*), min(error_id) FROM sync_errors").fetchone())
+    assert counts[0] == counts[1]
+
+
+def test_demo_rebuild_replaces_rather_than_duplicates(demo_store: Store):
+    with demo_store.read() as con:
+        before = con.execute("SELECT count(*) FROM sync_errors").fetchone()[0]
+    build_demo(demo_store, now=DEMO_NOW + timedelta(hours=1))
+    with demo_store.read() as con:
+        after_errors = con.execute("SELECT count(*) FROM sync_errors").fetchone()[0]
+        latest = con.execute("SELECT strftime(max(ts), '%H:%M') FROM sync_stats").fetchone()[0]
+    assert abs(after_errors - before) < before * 0.2
+    assert latest == "16:00"
+
+
+def test_demo_rows_are_labelled_as_demo(demo_store: Store):
+    with demo_store.read() as con:
+        provenance = con.execute("SELECT DISTINCT provenance FROM sync_stats").fetchall()
+        sources = con.execute("SELECT DISTINCT source FROM sync_errors").fetchall()
+        is_demo = con.execute("SELECT is_demo FROM instances WHERE instance = 'demo'").fetchone()
+        raw = con.execute("SELECT raw FROM sync_errors LIMIT 1").fetchone()[0]
+    assert provenance == [("demo",)]
+    assert sources == [("demo",)]
+    assert is_demo == (True,)
+    assert json.loads(raw)["demo"] is True
