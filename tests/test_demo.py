@@ -57,9 +57,9 @@ def test_demo_is_deterministic_for_a_seed(tmp_path):
         store = Store(tmp_path / f"{name}.duckdb")
         build_demo(store, days=10, seed=3, now=DEMO_NOW)
         with store.read() as con:
-            counts.append(con.execute(
-                "SELECT count(*), sum(value) FROM sync_stats"
-            ).fetchone() + con.execute("SELECT count(*), min(error_id) FROM sync_errors").fetchone())
+            stats = con.execute("SELECT count(*), sum(value) FROM sync_stats").fetchone()
+            errors = con.execute("SELECT count(*), min(error_id) FROM sync_errors").fetchone()
+        counts.append(stats + errors)
     assert counts[0] == counts[1]
 
 
