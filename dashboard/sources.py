@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import data
-from dashboard.context import View, download
+from dashboard.context import View, demo_banner, download
 from monitor.config import load_zone
 from monitor.errors import MonitorError
 from monitor.imports import IMPORTERS, import_file
@@ -49,6 +49,7 @@ def render(view: View | None) -> None:
     config = data.config()
     st.caption(f"Store: `{config.db}`" + (f" · config: `{config.path}`" if config.path else ""))
     if view is not None:
+        demo_banner(view)
         st.subheader(f"What the store holds for '{view.instance}'")
         coverage = data.load("data_coverage", instance=view.instance)
         st.dataframe(coverage, hide_index=True)
