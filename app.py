@@ -7,18 +7,18 @@ import streamlit as st
 from dashboard import data
 from dashboard.context import remember, sidebar
 
-st.set_page_config(page_title="Sync Health Monitor", page_icon="🔄", layout="wide")
+st.set_page_config(page_title="Sync Health Monitor", page_icon=":material/sync:", layout="wide")
 data.prepare_store(data.config().db)
 remember(sidebar())
 
 PAGES = [
-    ("overview", "Overview", "📊"),
-    ("backlog", "Backlog & throughput", "📈"),
-    ("errors", "Sync errors", "⚠️"),
-    ("permissions", "Permissions", "🔐"),
-    ("fields", "Fields", "🧾"),
-    ("findings", "Findings", "🚩"),
-    ("sources", "Sources & imports", "📥"),
+    ("overview", "Overview", ":material/monitoring:"),
+    ("backlog", "Backlog & throughput", ":material/trending_up:"),
+    ("errors", "Sync errors", ":material/error:"),
+    ("permissions", "Permissions", ":material/lock:"),
+    ("fields", "Fields", ":material/list_alt:"),
+    ("findings", "Findings", ":material/flag:"),
+    ("sources", "Sources & imports", ":material/upload_file:"),
 ]
 st.navigation(
     [

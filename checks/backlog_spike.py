@@ -38,7 +38,14 @@ SETTINGS = [
     Setting(
         "seasonality",
         "hour_of_day",
-        "Baseline bucket: hour_of_day (daily rhythm) or hour_of_week (weekly rhythm).",
+        "Baseline from the same time of the day (hour_of_day) or of the week (hour_of_week; "
+        "give it training_days of 35 or more).",
+    ),
+    Setting(
+        "bucket_minutes",
+        15,
+        "Width of a baseline time slot; neighbouring slots count too, so a batch may start a "
+        "little early or late.",
     ),
     Setting("recent_hours", 24, "Hours judged against the baseline (left out of training)."),
     Setting("sensitivity_z", 3.0, "Robust z-score (median/MAD) a sample must reach."),
@@ -61,10 +68,31 @@ DIRECTION_LABELS = {
 }
 
 
-def _bucket(ts: pd.Series, seasonality: str) -> pd.Series:
-    if seasonality == "hour_of_week":
-        return ts.dt.day_of_week * 24 + ts.dt.hour
-    return ts.dt.hour
+def _slots(settings: dict[str, Any]) -> int:
+    """Number of baseline slots in one seasonal period."""
+    per_day = 1440 // settings["bucket_minutes"]
+    return per_day * 7 if settings["seasonality"] == "hour_of_week" else per_day
+
+
+def _bucket(ts: pd.Series, settings: dict[str, Any]) -> pd.Series:
+    """The seasonal slot of each sample: time of day (or of week) in bucket_minutes steps."""
+    slot = (ts.dt.hour * 60 + ts.dt.minute) // settings["bucket_minutes"]
+    if settings["seasonality"] == "hour_of_week":
+        return ts.dt.day_of_week * (1440 // settings["bucket_minutes"]) + slot
+    return slot
+
+
+def _with_neighbours(stats: pd.DataFrame, slots: int) -> pd.DataFrame:
+    """Each slot's baseline is the highest of itself and its two neighbours: a recurring batch
+    that starts a few minutes early or late, or is shorter than a slot, stays normal."""
+    full = stats.reindex(range(slots))
+    tolerant = full.copy()
+    for column in ("median", "scale"):
+        values = full[column].to_numpy()
+        # np.roll wraps around: the last slot of the period neighbours the first one.
+        stacked = np.vstack([values, np.roll(values, 1), np.roll(values, -1)])
+        tolerant[column] = np.nanmax(np.where(np.isnan(stacked), -np.inf, stacked), axis=0)
+    return tolerant.loc[stats.index]
 
 
 def _baseline(train: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
@@ -77,9 +105,10 @@ def _baseline(train: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
             frame["value"].sub(frame["bucket"].map(median)).abs().groupby(frame["bucket"]).median()
         )
         days = frame.groupby("bucket")["day"].nunique()
-        return pd.DataFrame(
+        raw = pd.DataFrame(
             {"median": median, "scale": (mad * 1.4826).clip(lower=1.0), "days": days}
         )
+        return _with_neighbours(raw, _slots(settings))
 
     first = stats(train)
     # Earlier incidents would inflate the baseline: drop training samples that spike too.
@@ -206,7 +235,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
     if not len(backlog):
         return [NotEvaluated(ID, "backlog", "no backlog samples collected yet")]
     backlog = backlog.assign(
-        bucket=_bucket(backlog["ts"], settings["seasonality"]),
+        bucket=_bucket(backlog["ts"], settings),
         day=backlog["ts"].dt.floor("D"),
     )
     for (object_name, direction), series in backlog.groupby(["object", "direction"], sort=True):

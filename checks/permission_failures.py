@@ -130,6 +130,9 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
         if not row.field and row.object in settings["objects"] and not row.readable:
             gap = "cannot read the object"
             needs_edit = row.object in write_objects
+        elif not row.field and row.object in write_objects and not row.editable:
+            gap = "can read but not edit the object"
+            needs_edit = True
         elif row.field and row.object in write_objects and row.readable and not row.editable:
             if subject in calculated:
                 continue  # formula fields can never be edited; formula_fields covers them

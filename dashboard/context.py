@@ -98,7 +98,7 @@ def demo_banner(view: View) -> None:
         st.info(
             "Demo workspace: everything here is simulated. Import your exports or connect "
             "Salesforce to monitor your own org.",
-            icon="🧪",
+            icon=":material/science:",
         )
 
 

@@ -64,6 +64,18 @@ def resolve_settings(check: Check, overrides: dict[str, dict[str, Any]]) -> dict
         raise ConfigError(str(exc.args[0])) from None
 
 
+def validate_outcomes(check_id: str, outcomes: list[Finding | NotEvaluated]) -> None:
+    """A check's output must be writable as a whole, or not at all (it is a bug otherwise)."""
+    subjects: set[str] = set()
+    for outcome in outcomes:
+        if isinstance(outcome, Finding) and outcome.severity not in SEVERITIES:
+            raise ValueError(f"check {check_id}: unknown severity {outcome.severity!r}")
+        if isinstance(outcome, Finding):
+            if outcome.subject in subjects:
+                raise ValueError(f"check {check_id}: subject {outcome.subject!r} reported twice")
+            subjects.add(outcome.subject)
+
+
 def load_inputs(
     con: duckdb.DuckDBPyConnection,
     check: Check,
@@ -100,7 +112,9 @@ def run_checks(
             settings = resolve_settings(check, overrides)
             try:
                 data = load_inputs(con, check, settings, instance, now)
-                results[check.id] = check.evaluate(data, settings, now)
+                outcomes = check.evaluate(data, settings, now)
+                validate_outcomes(check.id, outcomes)
+                results[check.id] = outcomes
             except Exception as exc:  # a broken check must not silence the others
                 log.exception("check %s failed", check.id)
                 summary.failed_checks[check.id] = f"{type(exc).__name__}: {exc}"
@@ -132,8 +146,6 @@ def _apply(
     summary.not_evaluated.extend(skipped)
     seen = set()
     for finding in findings:
-        if finding.severity not in SEVERITIES:
-            raise ValueError(f"check {check_id}: unknown severity {finding.severity!r}")
         fp = fingerprint(check_id, instance, finding.subject)
         seen.add(fp)
         params = {

@@ -61,12 +61,16 @@ def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.Duck
             con = duckdb.connect(str(path), read_only=read_only)
             con.execute("SET TimeZone = 'UTC'")
             return con
-        except duckdb.IOException as exc:
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            # IOException: another process holds the file. ConnectionException: this process
+            # holds it with the other mode (e.g. a dashboard session writing while another
+            # reads). Both pass once that short transaction closes.
             if not _is_lock_conflict(exc):
                 raise StoreError(f"{path}: cannot open the database: {exc}") from None
             if time.monotonic() >= deadline:
                 raise StoreBusyError(
-                    f"{path}: another process kept the database locked for {wait_seconds:.0f} s"
+                    f"{path}: the database stayed locked by another writer or reader for "
+                    f"{wait_seconds:.0f} s"
                 ) from None
         except duckdb.Error as exc:
             raise StoreError(f"{path}: cannot open the database: {exc}") from None

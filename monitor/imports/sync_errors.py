@@ -29,8 +29,12 @@ SPEC = CsvSpec(
         "sfdc_id": ("salesforceid", "sfdcid", "crmid"),
     },
     required=("failed_on", "occurred_at", "error_type", "error_details"),
-    labels={"failed_on": "Failed On", "occurred_at": "Date/Time", "error_type": "Error Type",
-            "error_details": "Error Details"},
+    labels={
+        "failed_on": "Failed On",
+        "occurred_at": "Date/Time",
+        "error_type": "Error Type",
+        "error_details": "Error Details",
+    },
 )
 FAILED_ON = {"recordlevel": "record", "record": "record", "joblevel": "job", "job": "job"}
 

@@ -35,8 +35,12 @@ SPEC = CsvSpec(
         "skipped_count": ("skipped",),
     },
     required=("started_at", "object", "operation", "status"),
-    labels={"started_at": "Started At", "object": "Object", "operation": "Operation",
-            "status": "Status"},
+    labels={
+        "started_at": "Started At",
+        "object": "Object",
+        "operation": "Operation",
+        "status": "Status",
+    },
 )
 
 

@@ -1,0 +1,136 @@
+"""formula_fields on real describes, imported through the public import path into DuckDB."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from checks import get_check
+from checks.base import Finding, NotEvaluated
+from monitor import imports
+from monitor.imports import import_file
+from monitor.imports.describe import import_describe
+from monitor.runner import load_inputs, run_checks
+from monitor.store import Store
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real" / "salesforce"
+ACCOUNT_DESCRIBE = REAL / "sobject_describe_account_with_formula_field_v53.json"
+LEAD_DESCRIBE = REAL / "sobject_describe_lead_v59.json"
+CHECK = get_check("formula_fields")
+INSTANCE = "prod"
+DESCRIBED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+NOW = DESCRIBED_AT + timedelta(hours=2)
+OWNERS_MANAGER = "Account.playgroundorg__Owners_Manager_Name__c"
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    # import_file stamps snapshots with the wall clock; pin it so that NOW is always later.
+    monkeypatch.setitem(
+        imports.IMPORTERS, "describe", functools.partial(import_describe, now=DESCRIBED_AT)
+    )
+    return Store(tmp_path / "monitor.duckdb")
+
+
+def describe(store: Store, *paths: Path) -> None:
+    for path in paths:
+        import_file(store, "describe", path, instance=INSTANCE, zone=ZoneInfo("UTC"))
+
+
+def evaluate(store: Store, **overrides: Any) -> list[Finding | NotEvaluated]:
+    settings = CHECK.resolve_settings(overrides)
+    with store.read() as con:
+        data = load_inputs(con, CHECK, settings, INSTANCE, NOW)
+    return CHECK.evaluate(data, settings, NOW)
+
+
+def findings(results: list) -> dict[str, Finding]:
+    return {r.subject: r for r in results if isinstance(r, Finding)}
+
+
+def not_evaluated(results: list) -> dict[str, NotEvaluated]:
+    return {r.subject: r for r in results if isinstance(r, NotEvaluated)}
+
+
+def test_formula_fields_finds_the_formula_on_the_real_account_describe(store: Store):
+    describe(store, ACCOUNT_DESCRIBE)
+    found = findings(evaluate(store))
+    assert list(found) == [OWNERS_MANAGER]
+    finding = found[OWNERS_MANAGER]
+    assert finding.check == "formula_fields"
+    assert finding.severity == "warning"
+    assert finding.owner == "Salesforce admin"
+    assert finding.evidence["object"] == "Account"
+    assert finding.evidence["field"] == "playgroundorg__Owners_Manager_Name__c"
+    assert finding.evidence["type"] == "string"
+    assert finding.evidence["formula"] == (
+        "Owner.Manager.LastName + ', ' + Owner.Manager.FirstName"
+    )
+    assert finding.evidence["described_at"].startswith("2026-11-20 06:00:00")
+    assert OWNERS_MANAGER in finding.title
+
+
+def test_formula_fields_finds_nothing_on_the_real_lead_describe_without_formulas(store: Store):
+    describe(store, LEAD_DESCRIBE)
+    results = evaluate(store)
+    assert findings(results) == {}
+    assert "Lead" not in not_evaluated(results)
+
+
+def test_formula_fields_ignores_objects_outside_the_objects_setting(store: Store):
+    describe(store, ACCOUNT_DESCRIBE, LEAD_DESCRIBE)
+    results = evaluate(store, objects=["Lead", "Contact"])
+    assert findings(results) == {}
+    assert set(not_evaluated(results)) == {"Contact"}
+
+
+def test_formula_fields_skips_fields_listed_in_ignore_fields(store: Store):
+    describe(store, ACCOUNT_DESCRIBE)
+    assert findings(evaluate(store, ignore_fields=[OWNERS_MANAGER])) == {}
+
+
+@pytest.mark.parametrize(
+    ("imported", "expect_not_evaluated"),
+    [
+        pytest.param((), {"Lead", "Contact", "Account", "Opportunity", "Campaign"}, id="none"),
+        pytest.param(
+            (LEAD_DESCRIBE,), {"Contact", "Account", "Opportunity", "Campaign"}, id="lead"
+        ),
+        pytest.param(
+            (LEAD_DESCRIBE, ACCOUNT_DESCRIBE), {"Contact", "Opportunity", "Campaign"}, id="both"
+        ),
+    ],
+)
+def test_formula_fields_an_object_without_describe_is_not_evaluated(
+    store: Store, imported: tuple[Path, ...], expect_not_evaluated: set[str]
+):
+    describe(store, *imported)
+    skipped = not_evaluated(evaluate(store))
+    assert set(skipped) == expect_not_evaluated
+    assert all("no describe" in s.reason for s in skipped.values())
+
+
+def test_formula_fields_ignores_a_describe_taken_after_now(store: Store):
+    describe(store, ACCOUNT_DESCRIBE)
+    settings = CHECK.resolve_settings()
+    before = DESCRIBED_AT - timedelta(minutes=1)
+    with store.read() as con:
+        data = load_inputs(con, CHECK, settings, INSTANCE, before)
+    results = CHECK.evaluate(data, settings, before)
+    assert findings(results) == {}
+    assert "Account" in not_evaluated(results)
+
+
+def test_formula_fields_through_the_runner_opens_one_finding_per_formula(store: Store):
+    describe(store, ACCOUNT_DESCRIBE, LEAD_DESCRIBE)
+    summary = run_checks(store, INSTANCE, NOW, checks=[CHECK])
+    assert summary.failed_checks == {}
+    assert [(t.subject, t.transition) for t in summary.transitions] == [(OWNERS_MANAGER, "opened")]
+    opened = store.query("findings_open", instance=INSTANCE)
+    assert opened["fingerprint"].tolist() == [f"formula_fields|{INSTANCE}|{OWNERS_MANAGER}"]
+    assert "Owner.Manager.LastName" in opened["evidence"].iloc[0]
