@@ -91,7 +91,7 @@ def _with_neighbours(stats: pd.DataFrame, slots: int) -> pd.DataFrame:
         values = full[column].to_numpy()
         # np.roll wraps around: the last slot of the period neighbours the first one.
         stacked = np.vstack([values, np.roll(values, 1), np.roll(values, -1)])
-        tolerant[column] = np.nanmax(np.where(np.isnan(stacked), -np.inf, stacked), axis=0)
+        tolerant[column] = np.where(np.isnan(stacked), -np.inf, stacked).max(axis=0)
     return tolerant.loc[stats.index]
 
 

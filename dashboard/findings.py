@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pandas as pd
 import streamlit as st
 
 from checks import get_check
 from dashboard import data
 from dashboard.context import View, demo_banner, download, keep_in_url, url_choice
-from monitor.health import acknowledge_finding
+from monitor.runner import acknowledge_finding
 
 STATUSES = ["open", "resolved", "all"]
 
@@ -45,9 +46,7 @@ def render(view: View) -> None:
                 st.markdown("**Runbook**\n\n" + get_check(finding.check_id).runbook)
             except KeyError:
                 st.caption("This check is no longer registered.")
-            if finding.status == "open" and (
-                finding.acknowledged_at is None or str(finding.acknowledged_at) == "NaT"
-            ):
+            if finding.status == "open" and pd.isna(finding.acknowledged_at):
                 if st.button("Acknowledge", key=f"ack-{finding.fingerprint}"):
                     acknowledge_finding(data.store(), finding.fingerprint, datetime.now(UTC))
                     data.clear()

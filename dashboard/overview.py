@@ -12,12 +12,18 @@ from monitor.health import health_score
 SEVERITY_COLORS = {"critical": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
 
 
+def _small_chart(figure, key: str) -> None:
+    figure.update_layout(height=300, margin={"t": 10, "b": 10}, legend_title_text="")
+    st.plotly_chart(figure, key=key)
+
+
 def render(view: View) -> None:
     st.title("Sync health overview")
     demo_banner(view)
     by_severity = dict(data.load("findings_by_severity", instance=view.instance).values.tolist())
     score = health_score(by_severity)
-    backlog = data.load("backlog_hourly", **view.params(object="", direction=""))
+    backlog = data.load("backlog_by_object_hourly", **view.params())
+    total_backlog = data.load("backlog_total_hourly", **view.params())["backlog"]
     errors = data.load("errors_daily", **view.params(object="", category=""))
 
     cols = st.columns(4)
@@ -28,11 +34,10 @@ def render(view: View) -> None:
     )
     cols[1].metric("Open critical", by_severity.get("critical", 0))
     cols[2].metric("Open warnings", by_severity.get("warning", 0))
-    total_backlog = backlog.groupby("hour")["backlog"].sum() if len(backlog) else None
     cols[3].metric(
         "Backlog now (all objects)",
-        f"{total_backlog.iloc[-1]:,.0f}" if total_backlog is not None else "–",
-        chart_data=list(total_backlog.tail(72)) if total_backlog is not None else None,
+        f"{total_backlog.iloc[-1]:,.0f}" if len(total_backlog) else "–",
+        chart_data=list(total_backlog.tail(72)) if len(total_backlog) else None,
         chart_type="area",
     )
 
@@ -53,28 +58,19 @@ def render(view: View) -> None:
         if backlog.empty:
             st.caption("No backlog data in this range.")
         else:
-            per_object = backlog.groupby(["hour", "object"], as_index=False)["backlog"].sum()
-            fig = px.area(
-                per_object,
-                x="hour",
-                y="backlog",
-                color="object",
-                labels={"hour": "", "backlog": "records waiting"},
+            labels = {"hour": "", "backlog": "records waiting"}
+            _small_chart(
+                px.area(backlog, x="hour", y="backlog", color="object", labels=labels),
+                key="overview-backlog",
             )
-            fig.update_layout(height=300, margin={"t": 10, "b": 10}, legend_title_text="")
-            st.plotly_chart(fig, key="overview-backlog")
             st.caption(f"Provenance: {', '.join(sorted(set(backlog['provenance'])))}")
     with right:
         st.subheader("Sync errors per day")
         if errors.empty:
             st.caption("No sync errors in this range.")
         else:
-            fig = px.bar(
-                errors,
-                x="day",
-                y="errors",
-                color="category",
-                labels={"day": "", "errors": "errors"},
+            labels = {"day": "", "errors": "errors"}
+            _small_chart(
+                px.bar(errors, x="day", y="errors", color="category", labels=labels),
+                key="overview-errors",
             )
-            fig.update_layout(height=300, margin={"t": 10, "b": 10}, legend_title_text="")
-            st.plotly_chart(fig, key="overview-errors")

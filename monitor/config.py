@@ -17,7 +17,6 @@ from monitor.errors import ConfigError
 
 DEFAULT_DB = "data/monitor.duckdb"
 DEFAULT_CONFIG = "monitor.toml"
-SYNCED_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
 
 
 @dataclass(frozen=True)
@@ -33,24 +32,17 @@ SETTINGS = [
     Setting("db", DEFAULT_DB, "Path of the DuckDB file (MONITOR_DB)."),
     Setting("instance", "default", "Instance name that imports and collectors write to."),
     Setting("timezone", "UTC", "Timezone of Marketo admin exports when --tz is not given."),
-    Setting(
-        "synced_objects",
-        list(SYNCED_OBJECTS),
-        "Salesforce objects the Marketo sync covers (checks look only at these).",
-    ),
-    Setting("quarantine_dir", "data/quarantine", "Where rejected input rows are kept for replay."),
 ]
+DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
 
 @dataclass(frozen=True)
 class Config:
     """The resolved configuration; `checks` holds per-check setting overrides."""
 
-    db: str = DEFAULT_DB
-    instance: str = "default"
-    timezone: str = "UTC"
-    synced_objects: tuple[str, ...] = SYNCED_OBJECTS
-    quarantine_dir: str = "data/quarantine"
+    db: str = DEFAULTS["db"]
+    instance: str = DEFAULTS["instance"]
+    timezone: str = DEFAULTS["timezone"]
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str = ""
 
@@ -89,25 +81,13 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
     for setting in SETTINGS:
         variable = f"MONITOR_{setting.name.upper()}"
         if variable in env:
-            raw = env[variable]
-            data[setting.name] = (
-                [part.strip() for part in raw.split(",") if part.strip()]
-                if isinstance(setting.default, list)
-                else raw
-            )
+            data[setting.name] = env[variable]
 
-    objects = data.get("synced_objects", list(SYNCED_OBJECTS))
-    if not isinstance(objects, list) or not all(isinstance(o, str) for o in objects):
-        raise ConfigError(f"{path}: synced_objects must be a list of object API names")
     checks = data.get("checks", {})
     if not isinstance(checks, dict) or not all(isinstance(v, dict) for v in checks.values()):
         raise ConfigError(f"{path}: [checks.<id>] sections must be tables of settings")
     config = Config(
-        db=str(data.get("db", DEFAULT_DB)),
-        instance=str(data.get("instance", "default")),
-        timezone=str(data.get("timezone", "UTC")),
-        synced_objects=tuple(objects),
-        quarantine_dir=str(data.get("quarantine_dir", "data/quarantine")),
+        **{name: str(data.get(name, default)) for name, default in DEFAULTS.items()},
         checks=checks,
         path=str(path) if path.exists() else "",
     )

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 import pandas as pd
-
-from monitor.store import Store
 
 # Points a single open finding costs, by severity; the score never goes below 0.
 SCORE_PENALTY = {"critical": 25, "warning": 8, "info": 2}
@@ -38,14 +35,3 @@ def with_drain_estimates(latest: pd.DataFrame) -> pd.DataFrame:
         )
     ]
     return frame
-
-
-def acknowledge_finding(store: Store, fingerprint: str, now: datetime) -> bool:
-    """Mark an open finding as acknowledged (alerts about it stop repeating); True if found."""
-    with store.write() as con:
-        row = con.execute(
-            "UPDATE findings SET acknowledged_at = $now "
-            "WHERE fingerprint = $fp AND status = 'open' RETURNING fingerprint",
-            {"now": now, "fp": fingerprint},
-        ).fetchone()
-    return row is not None

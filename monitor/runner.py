@@ -67,13 +67,12 @@ def resolve_settings(check: Check, overrides: dict[str, dict[str, Any]]) -> dict
 def validate_outcomes(check_id: str, outcomes: list[Finding | NotEvaluated]) -> None:
     """A check's output must be writable as a whole, or not at all (it is a bug otherwise)."""
     subjects: set[str] = set()
-    for outcome in outcomes:
-        if isinstance(outcome, Finding) and outcome.severity not in SEVERITIES:
-            raise ValueError(f"check {check_id}: unknown severity {outcome.severity!r}")
-        if isinstance(outcome, Finding):
-            if outcome.subject in subjects:
-                raise ValueError(f"check {check_id}: subject {outcome.subject!r} reported twice")
-            subjects.add(outcome.subject)
+    for finding in (o for o in outcomes if isinstance(o, Finding)):
+        if finding.severity not in SEVERITIES:
+            raise ValueError(f"check {check_id}: unknown severity {finding.severity!r}")
+        if finding.subject in subjects:
+            raise ValueError(f"check {check_id}: subject {finding.subject!r} reported twice")
+        subjects.add(finding.subject)
 
 
 def load_inputs(
@@ -237,6 +236,17 @@ def _record(
     summary.transitions.append(Transition(fp, check_id, subject, transition, severity, title))
 
 
+def acknowledge_finding(store: Store, fingerprint: str, now: datetime) -> bool:
+    """Mark an open finding as acknowledged (alerts about it stop repeating); True if found."""
+    with store.write() as con:
+        row = con.execute(
+            "UPDATE findings SET acknowledged_at = $now "
+            "WHERE fingerprint = $fp AND status = 'open' RETURNING fingerprint",
+            {"now": now, "fp": fingerprint},
+        ).fetchone()
+    return row is not None
+
+
 def open_findings(store: Store, instance: str | None = None) -> list[dict[str, Any]]:
     """Open findings as the JSON contract of DESIGN §8 describes them."""
     frame = store.query("findings_open", instance=instance or "")
@@ -256,8 +266,7 @@ def open_findings(store: Store, instance: str | None = None) -> list[dict[str, A
                 "evidence": json.loads(row.evidence) if row.evidence else {},
                 "instance": row.instance,
                 "fingerprint": row.fingerprint,
-                "acknowledged": row.acknowledged_at is not None
-                and not pd.isna(row.acknowledged_at),
+                "acknowledged": not pd.isna(row.acknowledged_at),
             }
         )
     return records

@@ -6,6 +6,8 @@ the same thing whichever way it arrived.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pandas as pd
 
@@ -40,33 +42,35 @@ def object_from_sfdc_id(sfdc_id: pd.Series) -> pd.Series:
     return sfdc_id.fillna("").astype(str).str[:3].map(KEY_PREFIXES).fillna("")
 
 
-def direction_from_text(text: pd.Series) -> pd.Series:
+_PUSH = re.compile(r"(?:to|in|update|create|insert|push\w*) (?:sfdc|salesforce)")
+_PULL = re.compile(r"(?:from (?:sfdc|salesforce)|pull)")
+
+
+def direction_of(text: str) -> str | None:
     """Marketo words its push failures 'Failed to update/create SFDC ...'; pulls 'from SFDC'."""
-    lowered = text.fillna("").astype(str).str.lower()
-    push = lowered.str.contains(r"(?:to|in|update|create|insert|push\w*) (?:sfdc|salesforce)")
-    pull = lowered.str.contains(r"(?:from (?:sfdc|salesforce)|pull)")
-    return pd.Series(
-        [
-            "marketo_to_sfdc" if is_push else ("sfdc_to_marketo" if is_pull else None)
-            for is_push, is_pull in zip(push, pull, strict=True)
-        ],
-        index=text.index,
-        dtype=object,
-    )
+    lowered = text.lower()
+    if _PUSH.search(lowered):
+        return "marketo_to_sfdc"
+    if _PULL.search(lowered):
+        return "sfdc_to_marketo"
+    return None
 
 
 def classify_frame(error_type: pd.Series, details: pd.Series) -> pd.DataFrame:
-    """Classify each row; only the distinct (type, details) pairs are classified."""
+    """Classify each row and read its direction; only distinct (type, details) pairs are
+    examined, as an export repeats a few hundred messages over and over."""
     pairs = pd.DataFrame({"error_type": error_type.fillna(""), "details": details.fillna("")})
     unique = pairs.drop_duplicates().reset_index(drop=True)
-    results = [classify(t, d) for t, d in zip(unique["error_type"], unique["details"], strict=True)]
+    texts = list(zip(unique["error_type"], unique["details"], strict=True))
+    results = [classify(t, d) for t, d in texts]
     unique["error_code"] = [r.code for r in results]
     unique["category"] = [r.category for r in results]
     unique["owner"] = [r.owner for r in results]
     unique["fields_csv"] = [",".join(r.fields) for r in results]
+    unique["direction"] = pd.Series([direction_of(f"{t} {d}") for t, d in texts], dtype=object)
     merged = pairs.merge(unique, on=["error_type", "details"], how="left")
     merged.index = pairs.index
-    return merged[["error_code", "category", "owner", "fields_csv"]]
+    return merged[["error_code", "category", "owner", "fields_csv", "direction"]]
 
 
 def write_sync_errors(
@@ -90,7 +94,6 @@ def write_sync_errors(
         work[column] = work[column].fillna("").astype(str)
     inferred = object_from_sfdc_id(work["sfdc_id"])
     work["object"] = work["object"].where(work["object"] != "", inferred)
-    work["direction"] = direction_from_text(work["error_type"] + " " + work["error_details"])
     classified = classify_frame(work["error_type"], work["error_details"])
     for column in classified:
         work[column] = classified[column]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ def query_names() -> list[str]:
 def run_query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
     """Run a named query with its `$name` parameters and return a DataFrame."""
     sql = load_query(name)
-    used = {key: value for key, value in params.items() if f"${key}" in sql}
+    named = set(re.findall(r"\$(\w+)", sql))
+    used = {key: value for key, value in params.items() if key in named}
     return con.execute(sql, used).df()
 
 

@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "screenshots"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 DOCS_PAGES = {"overview", "backlog", "permissions", "findings"}
+# The README's screenshots are refreshed only on request, so a test run leaves the clone clean:
+#   UPDATE_DOCS_SCREENSHOTS=1 python -m pytest tests/test_browser.py
+UPDATE_DOCS = os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
 VIEWPORT = {"width": 1400, "height": 900}
 STARTUP_SECONDS = 90
 RENDER_TIMEOUT_MS = 60_000
@@ -175,7 +178,7 @@ def _wait_until_rendered(page: Page, title: str) -> None:
 
 def _save_screenshots(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    if name in DOCS_PAGES:
+    if UPDATE_DOCS and name in DOCS_PAGES:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=DOCS_SCREENSHOTS / f"{name}.png")
     # Streamlit scrolls inside its main container, so a "full page" shot of the document is
