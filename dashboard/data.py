@@ -27,14 +27,14 @@ def config() -> Config:
 
 
 def store() -> Store:
-    return Store(config().db)
+    return Store(config().db, memory_limit=config().memory_limit)
 
 
 @st.cache_resource(show_spinner="Preparing the store…")
 def prepare_store(db_path: str) -> str:
     """Migrate the store once per process; build the demo when it is empty and nothing is
     configured, so a first start shows a working monitor."""
-    target = Store(db_path)
+    target = Store(db_path, memory_limit=config().memory_limit)
     target.init()
     has_sources = any(os.environ.get(name) for name in SOURCE_VARIABLES)
     if target.query("instances").empty and not has_sources:

@@ -20,7 +20,7 @@ log = logging.getLogger("monitor")
 
 
 def _store(config: Config) -> Store:
-    return Store(config.db)
+    return Store(config.db, memory_limit=config.memory_limit)
 
 
 def cmd_init(args: argparse.Namespace, config: Config) -> int:

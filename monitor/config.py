@@ -7,6 +7,7 @@ collector that needs them, at the moment it needs them.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,11 @@ SETTINGS = [
     Setting("db", DEFAULT_DB, "Path of the DuckDB file (MONITOR_DB)."),
     Setting("instance", "default", "Instance name that imports and collectors write to."),
     Setting("timezone", "UTC", "Timezone of Marketo admin exports when --tz is not given."),
+    Setting(
+        "memory_limit",
+        "2GB",
+        "DuckDB memory limit of each write, e.g. 512MB; a large import spills to disk beyond it.",
+    ),
 ]
 DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
@@ -43,6 +49,7 @@ class Config:
     db: str = DEFAULTS["db"]
     instance: str = DEFAULTS["instance"]
     timezone: str = DEFAULTS["timezone"]
+    memory_limit: str = DEFAULTS["memory_limit"]
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str = ""
 
@@ -92,4 +99,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         path=str(path) if path.exists() else "",
     )
     config.zone  # noqa: B018 - validate the timezone early, with the file named
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", config.memory_limit):
+        raise ConfigError(
+            f"memory_limit: {config.memory_limit!r} is not a size such as 512MB or 2GB"
+        )
     return config

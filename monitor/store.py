@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from monitor.config import DEFAULTS
 from monitor.errors import StoreBusyError, StoreError
 from queries import migrations, run_query
 
@@ -116,7 +117,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 class Store:
     """One DuckDB file. Every method opens and closes its own connection."""
 
-    def __init__(self, path: str | Path, *, memory_limit: str = "2GB") -> None:
+    def __init__(self, path: str | Path, *, memory_limit: str = DEFAULTS["memory_limit"]) -> None:
         self.path = Path(path)
         self.memory_limit = memory_limit
         self._migrated = False

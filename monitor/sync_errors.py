@@ -37,11 +37,6 @@ COLUMNS = (
 )
 
 
-def object_from_sfdc_id(sfdc_id: pd.Series) -> pd.Series:
-    """The sObject name a Salesforce id's 3-character prefix stands for ('' if unknown)."""
-    return sfdc_id.fillna("").astype(str).str[:3].map(KEY_PREFIXES).fillna("")
-
-
 _PUSH = re.compile(r"(?:to|in|update|create|insert|push\w*) (?:sfdc|salesforce)")
 _PULL = re.compile(r"(?:from (?:sfdc|salesforce)|pull)")
 
@@ -56,21 +51,99 @@ def direction_of(text: str) -> str | None:
     return None
 
 
-def classify_frame(error_type: pd.Series, details: pd.Series) -> pd.DataFrame:
-    """Classify each row and read its direction; only distinct (type, details) pairs are
-    examined, as an export repeats a few hundred messages over and over."""
-    pairs = pd.DataFrame({"error_type": error_type.fillna(""), "details": details.fillna("")})
-    unique = pairs.drop_duplicates().reset_index(drop=True)
-    texts = list(zip(unique["error_type"], unique["details"], strict=True))
+def classify_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Classification and direction of each distinct (error_type, error_details) pair: an
+    export repeats a few hundred messages over and over, so only those are examined."""
+    texts = list(zip(pairs["error_type"], pairs["error_details"], strict=True))
     results = [classify(t, d) for t, d in texts]
-    unique["error_code"] = [r.code for r in results]
-    unique["category"] = [r.category for r in results]
-    unique["owner"] = [r.owner for r in results]
-    unique["fields_csv"] = [",".join(r.fields) for r in results]
-    unique["direction"] = pd.Series([direction_of(f"{t} {d}") for t, d in texts], dtype=object)
-    merged = pairs.merge(unique, on=["error_type", "details"], how="left")
-    merged.index = pairs.index
-    return merged[["error_code", "category", "owner", "fields_csv", "direction"]]
+    return pairs.assign(
+        error_code=[r.code for r in results],
+        category=[r.category for r in results],
+        owner=[r.owner for r in results],
+        fields_csv=[",".join(r.fields) for r in results],
+        direction=pd.Series([direction_of(f"{t} {d}") for t, d in texts], dtype=object),
+    )
+
+
+def insert_errors(
+    con: duckdb.DuckDBPyConnection,
+    instance: str,
+    relation: str,
+    *,
+    source: str,
+    raw_sql: str = "raw",
+    raw_params: dict[str, str] | None = None,
+) -> int:
+    """Insert the sync errors of `relation` (a table or view of this connection with `_row`
+    (input order) and COLUMNS, text columns '' when empty, plus what `raw_sql` reads); return
+    the rows added.
+
+    The id is the hash of the row's identity (the 2nd, 3rd ... identical row also hashes its
+    occurrence number), so an export re-imported, or overlapping the last one, adds nothing.
+    """
+    # Classes are joined on a 64-bit hash of the pair: joining on the long texts themselves
+    # costs more than the rest of the insert.
+    pairs = con.execute(
+        f"SELECT DISTINCT hash(error_type, error_details) AS pair, error_type, error_details "
+        f"FROM {relation}"
+    ).df()
+    con.register("_classes", classify_pairs(pairs).drop(columns=["error_type", "error_details"]))
+    con.register(
+        "_prefixes", pd.DataFrame({"prefix": list(KEY_PREFIXES), "sobject": KEY_PREFIXES.values()})
+    )
+    try:
+        # Ids are unique within the input, so an anti-join suffices; INSERT OR IGNORE would
+        # first deduplicate the whole input across every column (DuckDB plans it as a MERGE).
+        added = con.execute(
+            f"""
+            INSERT INTO sync_errors BY NAME
+            WITH resolved AS (
+                SELECT r.*, c.error_code, c.category, c.owner, c.fields_csv, c.direction,
+                       CASE WHEN r.object <> '' THEN r.object ELSE coalesce(p.sobject, '') END
+                           AS sobject
+                FROM {relation} r
+                JOIN _classes c ON c.pair = hash(r.error_type, r.error_details)
+                LEFT JOIN _prefixes p ON p.prefix = substr(r.sfdc_id, 1, 3)
+            ), keyed AS (
+                SELECT *, md5(concat_ws(chr(31), $instance,
+                    strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), sobject, failed_on,
+                    marketo_id, sfdc_id, error_type, error_details)) AS identity
+                FROM resolved
+            ), numbered AS (
+                SELECT *, row_number() OVER (PARTITION BY identity ORDER BY _row) AS occurrence
+                FROM keyed
+            ), incoming AS (
+                SELECT
+                    CASE WHEN occurrence = 1 THEN identity
+                         ELSE md5(identity || '#' || CAST(occurrence AS VARCHAR)) END AS error_id,
+                    $instance AS instance,
+                    occurred_at,
+                    nullif(sobject, '') AS object,
+                    direction,
+                    nullif(failed_on, '') AS failed_on,
+                    nullif(marketo_id, '') AS marketo_id,
+                    nullif(sfdc_id, '') AS sfdc_id,
+                    nullif(error_type, '') AS error_type,
+                    error_code,
+                    category,
+                    CASE WHEN fields_csv = '' THEN []::VARCHAR[]
+                         ELSE string_split(fields_csv, ',') END AS fields,
+                    owner,
+                    CASE WHEN error_details = '' THEN error_type ELSE error_details END
+                        AS error_message,
+                    $source AS source,
+                    {raw_sql} AS raw
+                FROM numbered
+            )
+            SELECT * FROM incoming
+            WHERE NOT EXISTS (SELECT 1 FROM sync_errors s WHERE s.error_id = incoming.error_id)
+            """,
+            {"instance": instance, "source": source, **(raw_params or {})},
+        )
+        return int(added.fetchone()[0])
+    finally:
+        con.unregister("_classes")
+        con.unregister("_prefixes")
 
 
 def write_sync_errors(
@@ -82,55 +155,17 @@ def write_sync_errors(
     raw_sql: str = "raw",
     raw_params: dict[str, str] | None = None,
 ) -> int:
-    """Insert sync errors (COLUMNS + whatever `raw_sql` reads); return the rows added.
-
-    The id hashes the row's identity plus its occurrence number among identical rows of the
-    same batch, so an export re-imported, or overlapping the last one, adds nothing.
-    """
+    """Insert sync errors held in a frame (COLUMNS + what `raw_sql` reads); see insert_errors."""
     if len(frame) == 0:
         return 0
     work = frame.copy()
-    for column in ("object", "failed_on", "marketo_id", "sfdc_id", "error_type", "error_details"):
+    for column in COLUMNS[1:]:
         work[column] = work[column].fillna("").astype(str)
-    inferred = object_from_sfdc_id(work["sfdc_id"])
-    work["object"] = work["object"].where(work["object"] != "", inferred)
-    classified = classify_frame(work["error_type"], work["error_details"])
-    for column in classified:
-        work[column] = classified[column]
     work["_row"] = range(len(work))
-    con.register("_errors", work)
+    con.register("_frame_errors", work)
     try:
-        added = con.execute(
-            f"""
-            INSERT OR IGNORE INTO sync_errors BY NAME
-            SELECT
-                md5(concat_ws(chr(31), $instance, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'),
-                    object, failed_on, marketo_id, sfdc_id, error_type, error_details,
-                    CAST(row_number() OVER (
-                        PARTITION BY occurred_at, object, failed_on, marketo_id, sfdc_id,
-                                     error_type, error_details
-                        ORDER BY _row) AS VARCHAR))) AS error_id,
-                $instance AS instance,
-                occurred_at,
-                nullif(object, '') AS object,
-                direction,
-                nullif(failed_on, '') AS failed_on,
-                nullif(marketo_id, '') AS marketo_id,
-                nullif(sfdc_id, '') AS sfdc_id,
-                nullif(error_type, '') AS error_type,
-                error_code,
-                category,
-                CASE WHEN fields_csv = '' THEN []::VARCHAR[] ELSE string_split(fields_csv, ',') END
-                    AS fields,
-                owner,
-                CASE WHEN error_details = '' THEN error_type ELSE error_details END
-                    AS error_message,
-                $source AS source,
-                {raw_sql} AS raw
-            FROM _errors
-            """,
-            {"instance": instance, "source": source, **(raw_params or {})},
+        return insert_errors(
+            con, instance, "_frame_errors", source=source, raw_sql=raw_sql, raw_params=raw_params
         )
-        return int(added.fetchone()[0])
     finally:
-        con.unregister("_errors")
+        con.unregister("_frame_errors")

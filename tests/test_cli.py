@@ -141,3 +141,30 @@ def test_init_reports_the_schema_version_and_is_idempotent(tmp_path):
     second = monitor("init", db=tmp_path / "m.duckdb")
     assert first.stdout == second.stdout
     assert "schema version 1" in first.stdout
+
+
+def test_memory_limit_that_is_not_a_size_is_one_clear_line(tmp_path):
+    result = monitor("init", db=tmp_path / "m.duckdb", env={"MONITOR_MEMORY_LIMIT": "lots"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: memory_limit: 'lots' is not a size such as 512MB or 2GB"
+    )
+
+
+def test_import_runs_within_a_small_memory_limit(tmp_path):
+    export = tmp_path / "errors.csv"
+    rows = [
+        f"Record Level,2026-11-20 10:{minute:02d},Failed to update SFDC,"
+        f"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access,Lead,{minute},00Q{minute:015d}"
+        for minute in range(60)
+    ]
+    export.write_text(ERRORS_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = monitor(
+        "import",
+        "sync-errors",
+        str(export),
+        db=tmp_path / "m.duckdb",
+        env={"MONITOR_MEMORY_LIMIT": "64MB"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "60 new" in result.stdout

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from monitor.errors import InputError
-from monitor.imports.csvfile import CsvRows, Problem, first_problem_error
+from monitor.imports.csvfile import CsvSource, Problem
 from monitor.store import insert_frame
 
 
@@ -48,32 +48,61 @@ class Rejected:
 
 
 def settle_problems(
-    rows: CsvRows, problems: list[Problem], *, skip_invalid: bool
+    source: CsvSource,
+    frame: pd.DataFrame,
+    problems: list[Problem],
+    *,
+    skip_invalid: bool,
+    include_ragged: bool = True,
 ) -> tuple[pd.Series, list[Rejected]]:
-    """Strict: raise on the first bad row. Skip-invalid: (mask of good rows, rejected rows)."""
-    if rows.ragged and not skip_invalid:
-        line, reason, _ = min(rows.ragged)
-        raise InputError(f"{rows.path}:{line}: row: {reason}", path=rows.path, line=line)
-    if problems and not skip_invalid:
-        raise first_problem_error(rows, problems)
-    good = pd.Series(True, index=rows.frame.index)
-    rejected = [Rejected(line, reason, raw) for line, reason, raw in rows.ragged]
+    """Strict: raise for the first bad row of the file (a bad value or a row of the wrong
+    width), naming FILE:LINE: column. Skip-invalid: (mask of good rows, rejected rows).
+
+    Importers that read block by block pass include_ragged=False and call reject_ragged once,
+    after the last block."""
+    if not skip_invalid and (problems or source.ragged_seen):
+        raise first_invalid(source, problems)
+    good = pd.Series(True, index=frame.index)
+    rejected = reject_ragged(source) if include_ragged else []
     if problems:
-        lines = rows.line_numbers()
-        header_line = ",".join(rows.header)
         first_reason: dict[int, Problem] = {}
         for problem in sorted(problems, key=lambda p: p.row):
             first_reason.setdefault(problem.row, problem)
+        lines = source.data_lines(first_reason)
+        header_line = ",".join(source.header)
         for row, problem in sorted(first_reason.items()):
-            good.iat[row] = False
+            good.loc[row] = False
             rejected.append(
                 Rejected(
                     lines[row],
                     f"{problem.column}: {problem.reason}",
-                    header_line + "\n" + rows.raw_row(row),
+                    header_line + "\n" + source.raw_row(frame, row),
                 )
             )
     return good, rejected
+
+
+def reject_ragged(source: CsvSource) -> list[Rejected]:
+    """Rows of the wrong width met while reading, kept verbatim."""
+    if not source.ragged_seen:
+        return []
+    return [Rejected(line, reason, raw) for line, reason, raw in source.ragged_rows()]
+
+
+def first_invalid(source: CsvSource, problems: list[Problem]) -> InputError:
+    """The strict-mode error: the earliest bad line of the file, as FILE:LINE: column: reason."""
+    candidates: list[tuple[int, str, str]] = []
+    if problems:
+        problem = min(problems, key=lambda p: p.row)
+        line = source.data_lines([problem.row])[problem.row]
+        candidates.append((line, problem.column, problem.reason))
+    if source.ragged_seen:
+        line, reason, _ = source.ragged_rows()[0]
+        candidates.append((line, "row", reason))
+    line, column, reason = min(candidates)
+    return InputError(
+        f"{source.path}:{line}: {column}: {reason}", path=str(source.path), line=line, column=column
+    )
 
 
 def quarantine(

@@ -1,20 +1,24 @@
-"""Reading CSV exports: BOM, quoted commas and newlines, header aliases, exact line numbers."""
+"""Reading CSV exports: BOM, quoted commas and newlines, header aliases, exact line numbers.
+
+DuckDB's CSV reader loads the rows into a temporary table, so a million-row export never sits
+in Python's memory. Line numbers are only needed to report a bad row; they come from a second,
+streaming pass with Python's csv module, made only when there is something to report.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from monitor.errors import InputError
-
-BOM = "\ufeff"
 
 
 def normalize_header(name: str) -> str:
@@ -39,55 +43,155 @@ class CsvSpec:
 class Problem:
     """One invalid row: where and why."""
 
-    row: int  # 0-based data row
+    row: int  # 0-based data row of the file (the frame's index label)
     column: str
     reason: str
 
 
+def _cannot_read(path: Path, exc: OSError) -> InputError:
+    return InputError(f"{path}: cannot read the file: {exc.strerror}", path=str(path))
+
+
+def _not_utf8(path: Path) -> InputError:
+    """Find the first byte that is not UTF-8 and name its line."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = line = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk[: exc.start].count(b"\n") + 1
+                return InputError(
+                    f"{path}:{line}: not UTF-8 text (byte {offset + exc.start}); "
+                    "save the export as UTF-8 CSV",
+                    path=str(path),
+                    line=line,
+                )
+            offset += len(chunk)
+            line += chunk.count(b"\n")
+    return InputError(f"{path}: not UTF-8 text; save the export as UTF-8 CSV", path=str(path))
+
+
+def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of every record after the header, read as a stream."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        start = 1
+        for index, record in enumerate(reader):
+            if index > 0:
+                yield start, record
+            start = reader.line_num + 1
+
+
+def _is_data(record: list[str], width: int) -> bool:
+    """The records kept as rows: the right width and not blank."""
+    return len(record) == width and any(cell != "" for cell in record)
+
+
+def _as_csv(values: Iterable[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(list(values))
+    return out.getvalue()
+
+
 @dataclass
-class CsvRows:
-    """A parsed export: canonical string columns plus what is needed to report and quarantine."""
+class CsvSource:
+    """An opened export: its header, where each canonical column is, and its blocks of rows."""
 
-    path: str
+    path: Path
+    spec: CsvSpec
     header: list[str]
-    frame: pd.DataFrame  # canonical columns, strings ('' when empty or absent) + 'c0..cN' originals
-    text: str
-    ragged: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, raw text)
+    mapping: dict[str, int]
+    ragged_seen: int = 0  # rows of the wrong width met while staging
 
-    def line_numbers(self) -> list[int]:
-        """Physical line where each data row starts (values may hold quoted newlines)."""
-        return [line for line, record in _records(self.text) if _is_data(record, len(self.header))]
+    @property
+    def width(self) -> int:
+        return len(self.header)
 
-    def raw_row(self, row: int) -> str:
-        """The row re-written as one CSV record with the original header order."""
-        out = io.StringIO()
-        values = [self.frame[f"c{i}"].iat[row] for i in range(len(self.header))]
-        csv.writer(out, lineterminator="\n").writerow(values)
-        return out.getvalue().rstrip("\n")
+    def stage(self, con: duckdb.DuckDBPyConnection, table: str) -> int:
+        """Load every data row into the temporary table `table` (_row, c0..cN; '' when empty)
+        with DuckDB's parallel CSV reader, for files too large to hold in Python. Rows of the
+        wrong width are counted in ragged_seen; returns the rows staged."""
+        names = [f"c{i}" for i in range(self.width)]
+        columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        cells = ", ".join(f"coalesce({n}, '') AS {n}" for n in names)
+        nonblank = " OR ".join(f"{n} <> ''" for n in names)
+        con.execute("SET preserve_insertion_order = true")  # _row must follow the file
+        try:
+            con.execute(
+                f"""
+                CREATE TEMP TABLE {table} AS
+                SELECT CAST(row_number() OVER () - 1 AS BIGINT) AS _row, *
+                FROM (
+                    SELECT {cells}
+                    FROM read_csv($path, header = false, skip = 1, all_varchar = true,
+                                  auto_detect = false, quote = '"', escape = '"',
+                                  strict_mode = false, store_rejects = true,
+                                  rejects_table = '_csv_rejects', rejects_scan = '_csv_scans',
+                                  columns = {columns})
+                )
+                WHERE {nonblank}
+                """,
+                {"path": str(self.path)},
+            )
+        except duckdb.IOException as exc:
+            raise InputError(
+                f"{self.path}: cannot read the file: {exc}", path=str(self.path)
+            ) from None
+        except duckdb.Error as exc:
+            raise InputError(
+                f"{self.path}: not a readable CSV file: {exc}", path=str(self.path)
+            ) from None
+        finally:
+            con.execute("SET preserve_insertion_order = false")
+        # One rejected line can be reported once per missing column: count lines.
+        kinds, lines = con.execute(
+            "SELECT list(DISTINCT error_type), count(DISTINCT line) FROM _csv_rejects"
+        ).fetchone()
+        if any("ENCODING" in kind for kind in kinds or []):
+            raise _not_utf8(self.path)
+        self.ragged_seen = lines
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def data_lines(self, rows: Iterable[int]) -> dict[int, int]:
+        """The line where each of the given data rows starts (values may hold newlines)."""
+        wanted = set(rows)
+        found: dict[int, int] = {}
+        row = 0
+        for line, record in _records(self.path):
+            if not _is_data(record, self.width):
+                continue
+            if row in wanted:
+                found[row] = line
+                if len(found) == len(wanted):
+                    break
+            row += 1
+        return found
+
+    def ragged_rows(self) -> list[tuple[int, str, str]]:
+        """(line, reason, raw) of every record with the wrong number of columns."""
+        return [
+            (line, f"expected {self.width} columns, found {len(record)}", _as_csv(record))
+            for line, record in _records(self.path)
+            if record and len(record) != self.width and any(cell.strip() for cell in record)
+        ]
+
+    def raw_row(self, frame: pd.DataFrame, row: int) -> str:
+        """Data row `row` of `frame` re-written as one CSV record in the original column order."""
+        return _as_csv(frame.at[row, f"c{i}"] for i in range(self.width))
 
 
-def decode(path: Path) -> str:
-    """The file's text; UTF-8 with or without BOM, else a clear error."""
+def open_source(path: Path, spec: CsvSpec) -> CsvSource:
+    """Read and check the header of `path` for `spec`: the file is empty, unreadable or lacks a
+    required column -> one clear InputError."""
     try:
-        data = path.read_bytes()
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = next(csv.reader(handle), None)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the file: {exc.strerror}", path=str(path)) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the export as UTF-8 CSV",
-            path=str(path),
-            line=line,
-        ) from None
-    return text[1:] if text.startswith(BOM) else text
-
-
-def read_rows(path: Path, spec: CsvSpec) -> CsvRows:
-    """Parse `path` for `spec`; a missing required column or an unreadable file is an error."""
-    text = decode(path)
-    first = next(csv.reader(io.StringIO(text)), None)
+        raise _cannot_read(path, exc) from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     if not first or not any(cell.strip() for cell in first):
         raise InputError(f"{path}:1: the file is empty; expected a header row", path=str(path))
     header = [cell.strip() for cell in first]
@@ -105,72 +209,20 @@ def read_rows(path: Path, spec: CsvSpec) -> CsvRows:
             path=str(path),
             line=1,
         )
+    return CsvSource(path, spec, header, mapping)
 
-    short_or_long: list[pacsv.InvalidRow] = []
 
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        short_or_long.append(row)
-        return "skip"
-
-    names = [f"c{i}" for i in range(len(header))]
-    table = pacsv.read_csv(
-        pa.py_buffer(text.encode("utf-8")),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    frame = table.to_pandas()
-    # Spreadsheets leave rows of bare commas behind: they are not data.
-    blank = (frame[names] == "").all(axis=1)
-    frame = frame[~blank].reset_index(drop=True)
-    ragged = _ragged_rows(text, len(header)) if short_or_long else []
-    for canonical in spec.columns:
-        if canonical in mapping:
-            frame[canonical] = frame[f"c{mapping[canonical]}"].fillna("").str.strip()
+def read_all(source: CsvSource) -> pd.DataFrame:
+    """Every row of a small export in one frame (sync status, series, permissions): canonical
+    string columns ('' when empty or absent) plus the original cells as c0..cN, indexed by data
+    row number. Parsed by the same DuckDB reader as large exports, so lines match."""
+    with duckdb.connect() as con:
+        source.stage(con, "_staged")
+        frame = con.execute("SELECT * FROM _staged ORDER BY _row").df().set_index("_row")
+    frame.index.name = None
+    for canonical in source.spec.columns:
+        if canonical in source.mapping:
+            frame[canonical] = frame[f"c{source.mapping[canonical]}"].str.strip()
         else:
             frame[canonical] = ""
-    return CsvRows(str(path), header, frame, text, ragged)
-
-
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """(first line, cells) of every record after the header."""
-    reader = csv.reader(io.StringIO(text))
-    found = []
-    start = 1
-    for index, record in enumerate(reader):
-        if index > 0:
-            found.append((start, record))
-        start = reader.line_num + 1
-    return found
-
-
-def _is_data(record: list[str], width: int) -> bool:
-    """The records Arrow keeps as rows: the right width and not blank."""
-    return len(record) == width and any(cell != "" for cell in record)
-
-
-def _ragged_rows(text: str, width: int) -> list[tuple[int, str, str]]:
-    """(line, reason, raw) of records with the wrong number of columns."""
-    ragged = []
-    for line, record in _records(text):
-        if record and len(record) != width and any(cell.strip() for cell in record):
-            raw = io.StringIO()
-            csv.writer(raw, lineterminator="").writerow(record)
-            ragged.append((line, f"expected {width} columns, found {len(record)}", raw.getvalue()))
-    return ragged
-
-
-def first_problem_error(rows: CsvRows, problems: list[Problem]) -> InputError:
-    """The strict-mode error for the first invalid row: FILE:LINE: column: reason."""
-    problem = min(problems, key=lambda p: p.row)
-    line = rows.line_numbers()[problem.row]
-    return InputError(
-        f"{rows.path}:{line}: {problem.column}: {problem.reason}",
-        path=rows.path,
-        line=line,
-        column=problem.column,
-    )
+    return frame

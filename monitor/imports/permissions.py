@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from monitor.imports.common import ImportResult, quarantine, settle_problems
-from monitor.imports.csvfile import CsvSpec, Problem, read_rows
+from monitor.imports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.snapshots import write_permission_snapshot
 from monitor.store import Store
 
@@ -47,8 +47,8 @@ def import_permissions(
     now: datetime | None = None,
 ) -> ImportResult:
     """Import what the sync user can read and edit; one snapshot per object in the file."""
-    rows = read_rows(path, SPEC)
-    frame = rows.frame
+    source = open_source(path, SPEC)
+    frame = read_all(source)
     problems: list[Problem] = []
     for row in frame.index[~frame["object"].str.match(_NAME)]:
         problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
@@ -72,7 +72,7 @@ def import_permissions(
         problems.append(
             Problem(int(row), "editable", "a field cannot be editable but not readable")
         )
-    good, rejected = settle_problems(rows, problems, skip_invalid=skip_invalid)
+    good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
     kept = frame[good]
     captured_at = now or datetime.now(UTC)
     added = 0
@@ -83,4 +83,4 @@ def import_permissions(
                 con, instance, str(object_name), entries, captured_at, "permissions_import"
             )
         quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
-    return ImportResult(SPEC.kind, str(path), len(frame) + len(rows.ragged), added, quarantined)
+    return ImportResult(SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from monitor.imports.common import ImportResult, quarantine, settle_problems
-from monitor.imports.csvfile import CsvSpec, Problem, read_rows
+from monitor.imports.csvfile import CsvSource, CsvSpec, Problem, open_source
 from monitor.imports.timestamps import EXPECTED, parse_timestamps
 from monitor.store import Store
-from monitor.sync_errors import write_sync_errors
+from monitor.sync_errors import insert_errors
 
 SPEC = CsvSpec(
     kind="sync-errors",
@@ -39,33 +42,113 @@ SPEC = CsvSpec(
 FAILED_ON = {"recordlevel": "record", "record": "record", "joblevel": "job", "job": "job"}
 
 
+BLANKS = "(chr(32), chr(9), chr(10), chr(13))"
+
+
+def _trimmed(column: str) -> str:
+    """SQL trimming blanks around a cell; trims only cells that need it (4x cheaper)."""
+    return (
+        f"CASE WHEN left({column}, 1) IN {BLANKS} OR right({column}, 1) IN {BLANKS} "
+        f"THEN trim({column}, chr(32) || chr(9) || chr(10) || chr(13)) ELSE {column} END"
+    )
+
+
+def _canonical_view(con, source: CsvSource, zone: ZoneInfo) -> None:
+    """View `_canonical`: the staged rows with canonical, parsed columns (a view, not a copy:
+    the text stays in the staged table once).
+
+    An export repeats few distinct times (one per minute of history) and two Failed On values,
+    so those are parsed once per distinct value, in Python, and joined back."""
+    cells = []
+    for canonical in SPEC.columns:
+        if canonical in source.mapping:
+            cells.append(f"{_trimmed(f'c{source.mapping[canonical]}')} AS {canonical}")
+        else:
+            cells.append(f"'' AS {canonical}")
+    originals = ", ".join(f"c{i}" for i in range(source.width))
+    con.execute(
+        f"CREATE TEMP VIEW _columns AS SELECT _row, {', '.join(cells)}, {originals} FROM _staged"
+    )
+    times = con.execute("SELECT DISTINCT occurred_at AS text FROM _columns").df()
+    times["ts"] = parse_timestamps(times["text"], zone)
+    spellings = con.execute("SELECT DISTINCT failed_on AS text FROM _columns").df()
+    spellings["value"] = [
+        "" if not text else FAILED_ON.get(re.sub(r"[^a-z]", "", text.lower()))
+        for text in spellings["text"]
+    ]
+    con.execute("CREATE TEMP TABLE _times AS SELECT * FROM times")
+    con.execute("CREATE TEMP TABLE _spellings AS SELECT * FROM spellings")
+    con.execute(
+        """
+        CREATE TEMP VIEW _canonical AS
+        SELECT c.* EXCLUDE (occurred_at, failed_on), t.ts AS occurred_at, f.value AS failed_on
+        FROM _columns c
+        JOIN _times t ON t.text = c.occurred_at
+        JOIN _spellings f ON f.text = c.failed_on
+        """
+    )
+
+
+def _problems(con) -> list[Problem]:
+    """Invalid rows, in file order, with the column and the reason."""
+    found = con.execute(
+        """
+        SELECT _row, 'Date/Time', $time FROM _canonical WHERE occurred_at IS NULL
+        UNION ALL
+        SELECT _row, 'Failed On', 'expected Record Level or Job Level' FROM _canonical
+        WHERE failed_on IS NULL
+        UNION ALL
+        SELECT _row, 'Error Details', 'both Error Type and Error Details are empty'
+        FROM _canonical WHERE error_type = '' AND error_details = ''
+        ORDER BY 1
+        """,
+        {"time": f"expected {EXPECTED}"},
+    ).fetchall()
+    return [Problem(int(row), column, reason) for row, column, reason in found]
+
+
+def _rows_of(con, source: CsvSource, rows: list[int]) -> pd.DataFrame:
+    """The original cells of some staged rows, indexed by row (to report or quarantine them)."""
+    cells = ", ".join(f"c{i}" for i in range(source.width))
+    frame = con.execute(
+        f"SELECT _row, {cells} FROM _staged WHERE _row IN (SELECT unnest($rows)) ORDER BY _row",
+        {"rows": rows},
+    ).df()
+    return frame.set_index("_row")
+
+
 def import_sync_errors(
     store: Store, path: Path, *, instance: str, zone: ZoneInfo, skip_invalid: bool = False
 ) -> ImportResult:
-    """Import one Sync Errors export; strict unless `skip_invalid`."""
-    rows = read_rows(path, SPEC)
-    frame = rows.frame
-    frame["occurred_at"] = parse_timestamps(frame["occurred_at"], zone)
-    failed_on = frame["failed_on"].str.lower().str.replace(r"[^a-z]", "", regex=True)
-    frame["failed_on"] = failed_on.map(FAILED_ON)
-    problems: list[Problem] = []
-    for row in frame.index[frame["occurred_at"].isna()]:
-        problems.append(Problem(int(row), "Date/Time", f"expected {EXPECTED}"))
-    for row in frame.index[frame["failed_on"].isna() & (failed_on != "")]:
-        problems.append(Problem(int(row), "Failed On", "expected Record Level or Job Level"))
-    empty = (frame["error_type"] == "") & (frame["error_details"] == "")
-    for row in frame.index[empty]:
-        problems.append(
-            Problem(int(row), "Error Details", "both Error Type and Error Details are empty")
-        )
-    good, rejected = settle_problems(rows, problems, skip_invalid=skip_invalid)
-    kept = frame[good]
-    # Keep the row as exported, under its own header names, next to the parsed columns.
-    raw_params = {f"k{i}": name for i, name in enumerate(rows.header)}
-    raw_sql = "json_object(" + ", ".join(f"$k{i}, c{i}" for i in range(len(rows.header))) + ")"
+    """Import one Sync Errors export; strict unless `skip_invalid`.
+
+    DuckDB reads the file into a temporary table and does the heavy lifting inside one
+    transaction: memory stays bounded by DuckDB's memory limit, and a strict failure leaves
+    nothing of the file behind."""
+    source = open_source(path, SPEC)
     with store.write() as con:
-        added = write_sync_errors(
-            con, instance, kept, source="sync_errors_export", raw_sql=raw_sql, raw_params=raw_params
+        staged = source.stage(con, "_staged")
+        _canonical_view(con, source, zone)
+        problems = _problems(con)
+        bad_rows = sorted({p.row for p in problems})
+        _, rejected = settle_problems(
+            source, _rows_of(con, source, bad_rows), problems, skip_invalid=skip_invalid
+        )
+        con.register("_bad_rows", pd.DataFrame({"_row": pd.Series(bad_rows, dtype="int64")}))
+        con.execute(
+            "CREATE TEMP VIEW _valid AS SELECT * FROM _canonical "
+            "WHERE _row NOT IN (SELECT _row FROM _bad_rows)"
+        )
+        # Keep each row as exported, under its own header names, next to the parsed columns.
+        raw_params = {f"k{i}": name for i, name in enumerate(source.header)}
+        raw_sql = "json_object(" + ", ".join(f"$k{i}, c{i}" for i in range(source.width)) + ")"
+        added = insert_errors(
+            con,
+            instance,
+            "_valid",
+            source="sync_errors_export",
+            raw_sql=raw_sql,
+            raw_params=raw_params,
         )
         quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
-    return ImportResult(SPEC.kind, str(path), len(frame) + len(rows.ragged), added, quarantined)
+    return ImportResult(SPEC.kind, str(path), staged + source.ragged_seen, added, quarantined)

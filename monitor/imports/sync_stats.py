@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from monitor.imports.common import ImportResult, quarantine, settle_problems
-from monitor.imports.csvfile import CsvSpec, Problem, read_rows
+from monitor.imports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.imports.timestamps import EXPECTED, parse_timestamps
 from monitor.store import Store, insert_frame
 
@@ -34,8 +34,8 @@ def import_sync_stats(
     store: Store, path: Path, *, instance: str, zone: ZoneInfo, skip_invalid: bool = False
 ) -> ImportResult:
     """Import series points (figures copied from Marketo's Throughput & Backlog page, ...)."""
-    rows = read_rows(path, SPEC)
-    frame = rows.frame
+    source = open_source(path, SPEC)
+    frame = read_all(source)
     problems: list[Problem] = []
     frame["ts"] = parse_timestamps(frame["ts"], zone)
     for row in frame.index[frame["ts"].isna()]:
@@ -58,10 +58,10 @@ def import_sync_stats(
         problems.append(
             Problem(int(row), "provenance", f"expected one of {', '.join(PROVENANCES)} or empty")
         )
-    good, rejected = settle_problems(rows, problems, skip_invalid=skip_invalid)
+    good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
     out = frame.loc[good, ["ts", "object", "direction", "metric", "value", "provenance"]].copy()
     out.insert(0, "instance", instance)
     with store.write() as con:
         added = insert_frame(con, "sync_stats", out)
         quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
-    return ImportResult(SPEC.kind, str(path), len(frame) + len(rows.ragged), added, quarantined)
+    return ImportResult(SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from monitor.imports.common import ImportResult, quarantine, settle_problems
-from monitor.imports.csvfile import CsvSpec, Problem, read_rows
+from monitor.imports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.imports.timestamps import EXPECTED, parse_timestamps
 from monitor.store import Store, insert_frame
 
@@ -65,8 +65,8 @@ def import_sync_status(
     store: Store, path: Path, *, instance: str, zone: ZoneInfo, skip_invalid: bool = False
 ) -> ImportResult:
     """Import one Sync Status export; strict unless `skip_invalid`."""
-    rows = read_rows(path, SPEC)
-    frame = rows.frame
+    source = open_source(path, SPEC)
+    frame = read_all(source)
     problems: list[Problem] = []
     frame["started_at"] = parse_timestamps(frame["started_at"], zone)
     ended_text = frame["ended_at"]
@@ -85,11 +85,11 @@ def import_sync_status(
         for row in frame.index[bad]:
             problems.append(Problem(int(row), label, "expected a whole number >= 0"))
         frame[column] = numbers.fillna(0).astype("int64")
-    good, rejected = settle_problems(rows, problems, skip_invalid=skip_invalid)
+    good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
     kept = frame[good].copy()
     kept["direction"] = direction_of(kept["operation"])
     # Keep the row as exported next to the parsed columns.
-    kept["raw"] = [json.dumps({"csv": rows.raw_row(int(i))}) for i in kept.index]
+    kept["raw"] = [json.dumps({"csv": source.raw_row(frame, i)}) for i in kept.index]
     out = kept[
         ["started_at", "ended_at", "object", "operation", "direction", "status", *COUNTS, "raw"]
     ].copy()
@@ -98,4 +98,4 @@ def import_sync_status(
     with store.write() as con:
         added = insert_frame(con, "sync_cycles", out)
         quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
-    return ImportResult(SPEC.kind, str(path), len(frame) + len(rows.ragged), added, quarantined)
+    return ImportResult(SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined)
