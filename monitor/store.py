@@ -8,6 +8,7 @@ Whoever meets the other's lock waits with jittered backoff, which measured p95 <
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Iterator
@@ -79,6 +80,14 @@ def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.Duck
         delay = min(delay * 2, 0.2)
 
 
+def _is_out_of_memory(exc: BaseException) -> bool:
+    # DuckDB reports a full buffer pool as OutOfMemoryException, or at COMMIT as a
+    # TransactionException that failed to pin a block.
+    return isinstance(exc, duckdb.OutOfMemoryException) or (
+        isinstance(exc, duckdb.TransactionException) and "pin block" in str(exc)
+    )
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest applied migration, 0 on an empty file."""
     exists = con.execute(
@@ -145,10 +154,16 @@ class Store:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
-            except BaseException:
-                con.execute("ROLLBACK")
+                con.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(duckdb.TransactionException):  # a failed COMMIT ended it
+                    con.execute("ROLLBACK")
+                if _is_out_of_memory(exc):
+                    raise StoreError(
+                        f"{self.path}: the write needed more memory than memory_limit="
+                        f"{self.memory_limit}; raise memory_limit (MONITOR_MEMORY_LIMIT) and retry"
+                    ) from None
                 raise
-            con.execute("COMMIT")
         finally:
             con.close()
 

@@ -104,14 +104,17 @@ def insert_errors(
                 FROM {relation} r
                 JOIN _classes c ON c.pair = hash(r.error_type, r.error_details)
                 LEFT JOIN _prefixes p ON p.prefix = substr(r.sfdc_id, 1, 3)
-            ), keyed AS (
+            ), keyed AS NOT MATERIALIZED (
                 SELECT *, md5(concat_ws(chr(31), $instance,
                     strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), sobject, failed_on,
                     marketo_id, sfdc_id, error_type, error_details)) AS identity
                 FROM resolved
-            ), numbered AS (
-                SELECT *, row_number() OVER (PARTITION BY identity ORDER BY _row) AS occurrence
+            ), occurrences AS (
+                -- Numbered on (row, identity) alone: the window never carries the wide rows.
+                SELECT _row, row_number() OVER (PARTITION BY identity ORDER BY _row) AS occurrence
                 FROM keyed
+            ), numbered AS (
+                SELECT * FROM keyed JOIN occurrences USING (_row)
             ), incoming AS (
                 SELECT
                     CASE WHEN occurrence = 1 THEN identity

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import REPO
@@ -168,3 +169,29 @@ def test_import_runs_within_a_small_memory_limit(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "60 new" in result.stdout
+
+
+def count_errors(db: Path) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM sync_errors").fetchone()[0]
+
+
+def test_import_beyond_the_memory_limit_is_one_clear_line_and_stores_nothing(tmp_path):
+    export = tmp_path / "errors.csv"
+    rows = [
+        f"Record Level,2026-11-20 10:{n % 60:02d},Failed to update SFDC,"
+        f"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access {n},Lead,{n},00Q{n:015d}"
+        for n in range(20_000)
+    ]
+    export.write_text(ERRORS_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    db = tmp_path / "m.duckdb"
+    result = monitor(
+        "import", "sync-errors", str(export), db=db, env={"MONITOR_MEMORY_LIMIT": "4MB"}
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "memory_limit=4MB" in lines[0], result.stderr
+    assert count_errors(db) == 0
+    retried = monitor("import", "sync-errors", str(export), db=db)
+    assert retried.returncode == 0, retried.stderr
+    assert count_errors(db) == 20_000

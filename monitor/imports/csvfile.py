@@ -8,6 +8,7 @@ streaming pass with Python's csv module, made only when there is something to re
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -135,6 +136,8 @@ class CsvSource:
                 """,
                 {"path": str(self.path)},
             )
+        except duckdb.OutOfMemoryException:
+            raise  # the store's concern (memory_limit), not the file's
         except duckdb.IOException as exc:
             raise InputError(
                 f"{self.path}: cannot read the file: {exc}", path=str(self.path)
@@ -144,7 +147,8 @@ class CsvSource:
                 f"{self.path}: not a readable CSV file: {exc}", path=str(self.path)
             ) from None
         finally:
-            con.execute("SET preserve_insertion_order = false")
+            with contextlib.suppress(duckdb.TransactionException):  # already aborted
+                con.execute("SET preserve_insertion_order = false")
         # One rejected line can be reported once per missing column: count lines.
         kinds, lines = con.execute(
             "SELECT list(DISTINCT error_type), count(DISTINCT line) FROM _csv_rejects"
