@@ -21,7 +21,7 @@ import pandas as pd
 from checks import REGISTRY
 from checks.base import SEVERITIES, Check, Finding, NotEvaluated
 from monitor.errors import ConfigError
-from monitor.store import Store
+from monitor.store import Store, insert_frame
 from queries import run_query
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,16 @@ def run_checks(
     return summary
 
 
+def _transition(before: dict[str, str] | None, severity: str) -> str:
+    """What happened to a finding reported again ('' when nothing changed)."""
+    if before is None:
+        return "opened"
+    if before["status"] == "resolved":
+        return "reopened"
+    change = SEVERITIES.index(severity) - SEVERITIES.index(before["severity"])
+    return "escalated" if change > 0 else "deescalated" if change < 0 else ""
+
+
 def _apply(
     con: duckdb.DuckDBPyConnection,
     instance: str,
@@ -131,10 +141,11 @@ def _apply(
     now: datetime,
     summary: RunSummary,
 ) -> None:
+    """Write one check's outcomes as a few set-based statements (not one per finding)."""
     existing = {
-        row[0]: {"status": row[1], "severity": row[2]}
+        row[0]: {"status": row[1], "severity": row[2], "subject": row[3], "title": row[4]}
         for row in con.execute(
-            "SELECT fingerprint, status, severity FROM findings "
+            "SELECT fingerprint, status, severity, subject, title FROM findings "
             "WHERE instance = $i AND check_id = $c",
             {"i": instance, "c": check_id},
         ).fetchall()
@@ -143,97 +154,98 @@ def _apply(
     skipped = [o for o in outcomes if isinstance(o, NotEvaluated)]
     summary.findings += len(findings)
     summary.not_evaluated.extend(skipped)
-    seen = set()
-    for finding in findings:
-        fp = fingerprint(check_id, instance, finding.subject)
-        seen.add(fp)
-        params = {
-            "fp": fp,
-            "i": instance,
-            "c": check_id,
-            "s": finding.subject,
-            "sev": finding.severity,
-            "t": finding.title,
-            "d": finding.detail,
-            "o": finding.owner,
-            "e": json.dumps(finding.evidence, default=str),
-            "now": now,
+    rows = pd.DataFrame(
+        {
+            "fingerprint": [fingerprint(check_id, instance, f.subject) for f in findings],
+            "instance": instance,
+            "check_id": check_id,
+            "subject": [f.subject for f in findings],
+            "severity": [f.severity for f in findings],
+            "title": [f.title for f in findings],
+            "detail": [f.detail for f in findings],
+            "owner": [f.owner for f in findings],
+            "evidence": [json.dumps(f.evidence, default=str) for f in findings],
+            "status": "open",
+            "first_seen": now,
+            "last_seen": now,
         }
-        before = existing.get(fp)
-        if before is None:
-            con.execute(
-                "INSERT INTO findings VALUES ($fp, $i, $c, $s, $sev, $t, $d, $o, $e, 'open', "
-                "$now, $now, NULL, NULL)",
-                params,
-            )
-            transition = "opened"
-        else:
-            con.execute(
-                "UPDATE findings SET severity = $sev, title = $t, detail = $d, owner = $o, "
-                "evidence = $e, status = 'open', last_seen = $now, resolved_at = NULL, "
-                "acknowledged_at = CASE WHEN status = 'resolved' THEN NULL "
-                "ELSE acknowledged_at END WHERE fingerprint = $fp",
-                {k: v for k, v in params.items() if k not in ("i", "c", "s")},
-            )
-            if before["status"] == "resolved":
-                transition = "reopened"
-            elif SEVERITIES.index(finding.severity) > SEVERITIES.index(before["severity"]):
-                transition = "escalated"
-            elif SEVERITIES.index(finding.severity) < SEVERITIES.index(before["severity"]):
-                transition = "deescalated"
-            else:
-                transition = ""
+    )
+    is_known = rows["fingerprint"].isin(list(existing))
+    insert_frame(con, "findings", rows[~is_known])
+    if is_known.any():
+        con.register("_reported", rows[is_known])
+        con.execute(
+            "UPDATE findings SET severity = r.severity, title = r.title, detail = r.detail, "
+            "owner = r.owner, evidence = r.evidence, status = 'open', last_seen = r.last_seen, "
+            "resolved_at = NULL, acknowledged_at = CASE WHEN findings.status = 'resolved' "
+            "THEN NULL ELSE findings.acknowledged_at END "
+            "FROM _reported r WHERE findings.fingerprint = r.fingerprint"
+        )
+        con.unregister("_reported")
+    events = []
+    for finding, fp in zip(findings, rows["fingerprint"], strict=True):
+        transition = _transition(existing.get(fp), finding.severity)
         if transition:
-            _record(
-                con,
-                summary,
+            events.append(
+                Transition(
+                    fp, check_id, finding.subject, transition, finding.severity, finding.title
+                )
+            )
+    reported = set(rows["fingerprint"])
+    not_judged = {fingerprint(check_id, instance, o.subject) for o in skipped}
+    gone = [
+        fp
+        for fp, before in existing.items()
+        if before["status"] == "open" and fp not in reported and fp not in not_judged
+    ]
+    if gone:
+        con.execute(
+            "UPDATE findings SET status = 'resolved', resolved_at = $now "
+            "WHERE fingerprint IN (SELECT unnest($gone))",
+            {"now": now, "gone": gone},
+        )
+        events += [
+            Transition(
                 fp,
                 check_id,
-                finding.subject,
-                transition,
-                finding.severity,
-                finding.title,
-                now,
+                existing[fp]["subject"],
+                "resolved",
+                existing[fp]["severity"],
+                existing[fp]["title"],
             )
-    not_judged = {fingerprint(check_id, instance, o.subject) for o in skipped}
-    for fp, before in existing.items():
-        if before["status"] == "open" and fp not in seen and fp not in not_judged:
-            row = con.execute(
-                "UPDATE findings SET status = 'resolved', resolved_at = $now "
-                "WHERE fingerprint = $fp RETURNING subject, title",
-                {"fp": fp, "now": now},
-            ).fetchone()
-            _record(con, summary, fp, check_id, row[0], "resolved", before["severity"], row[1], now)
+            for fp in gone
+        ]
+    insert_frame(
+        con,
+        "finding_events",
+        pd.DataFrame(
+            {
+                "fingerprint": [e.fingerprint for e in events],
+                "changed_at": now,
+                "transition": [e.transition for e in events],
+                "severity": [e.severity for e in events],
+            }
+        ),
+    )
+    summary.transitions.extend(events)
     con.execute(
         "DELETE FROM check_outcomes WHERE instance = $i AND check_id = $c",
         {"i": instance, "c": check_id},
     )
-    outcome_rows = [(instance, check_id, f.subject, "finding", None, now) for f in findings]
-    outcome_rows += [
-        (instance, check_id, o.subject, "not_evaluated", o.reason, now) for o in skipped
-    ]
-    if outcome_rows:
-        con.executemany(
-            "INSERT OR REPLACE INTO check_outcomes VALUES (?, ?, ?, ?, ?, ?)", outcome_rows
-        )
-
-
-def _record(
-    con: duckdb.DuckDBPyConnection,
-    summary: RunSummary,
-    fp: str,
-    check_id: str,
-    subject: str,
-    transition: str,
-    severity: str,
-    title: str,
-    now: datetime,
-) -> None:
-    con.execute(
-        "INSERT OR IGNORE INTO finding_events VALUES ($fp, $now, $t, $sev)",
-        {"fp": fp, "now": now, "t": transition, "sev": severity},
+    insert_frame(
+        con,
+        "check_outcomes",
+        pd.DataFrame(
+            {
+                "instance": instance,
+                "check_id": check_id,
+                "subject": [f.subject for f in findings] + [o.subject for o in skipped],
+                "outcome": ["finding"] * len(findings) + ["not_evaluated"] * len(skipped),
+                "reason": [None] * len(findings) + [o.reason for o in skipped],
+                "evaluated_at": now,
+            }
+        ),
     )
-    summary.transitions.append(Transition(fp, check_id, subject, transition, severity, title))
 
 
 def acknowledge_finding(store: Store, fingerprint: str, now: datetime) -> bool:

@@ -78,7 +78,7 @@ def insert_errors(
     (input order) and COLUMNS, text columns '' when empty, plus what `raw_sql` reads); return
     the rows added.
 
-    The id is the hash of the row's identity (the 2nd, 3rd ... identical row also hashes its
+    The id is the MD5 of the row's identity (the 2nd, 3rd ... identical row also hashes its
     occurrence number), so an export re-imported, or overlapping the last one, adds nothing.
     """
     # Classes are joined on a 64-bit hash of the pair: joining on the long texts themselves
@@ -97,28 +97,31 @@ def insert_errors(
         added = con.execute(
             f"""
             INSERT INTO sync_errors BY NAME
-            WITH resolved AS (
+            WITH resolved AS NOT MATERIALIZED (
                 SELECT r.*, c.error_code, c.category, c.owner, c.fields_csv, c.direction,
                        CASE WHEN r.object <> '' THEN r.object ELSE coalesce(p.sobject, '') END
                            AS sobject
                 FROM {relation} r
                 JOIN _classes c ON c.pair = hash(r.error_type, r.error_details)
                 LEFT JOIN _prefixes p ON p.prefix = substr(r.sfdc_id, 1, 3)
-            ), keyed AS NOT MATERIALIZED (
-                SELECT *, md5(concat_ws(chr(31), $instance,
-                    strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), sobject, failed_on,
-                    marketo_id, sfdc_id, error_type, error_details)) AS identity
-                FROM resolved
             ), occurrences AS (
-                -- Numbered on (row, identity) alone: the window never carries the wide rows.
+                -- Identical rows numbered 1, 2, ... in input order. The window sees only
+                -- (row, 64-bit hash), never the wide rows, so it fits a small memory_limit.
                 SELECT _row, row_number() OVER (PARTITION BY identity ORDER BY _row) AS occurrence
-                FROM keyed
+                FROM (
+                    SELECT _row, hash(occurred_at, sobject, failed_on, marketo_id, sfdc_id,
+                                      error_type, error_details) AS identity
+                    FROM resolved
+                )
             ), numbered AS (
-                SELECT * FROM keyed JOIN occurrences USING (_row)
+                SELECT * FROM resolved JOIN occurrences USING (_row)
             ), incoming AS (
                 SELECT
-                    CASE WHEN occurrence = 1 THEN identity
-                         ELSE md5(identity || '#' || CAST(occurrence AS VARCHAR)) END AS error_id,
+                    md5(concat_ws(chr(31), $instance,
+                        strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), sobject, failed_on,
+                        marketo_id, sfdc_id, error_type, error_details,
+                        CASE WHEN occurrence > 1 THEN CAST(occurrence AS VARCHAR) END))
+                        AS error_id,
                     $instance AS instance,
                     occurred_at,
                     nullif(sobject, '') AS object,
