@@ -42,33 +42,13 @@ SPEC = CsvSpec(
 FAILED_ON = {"recordlevel": "record", "record": "record", "joblevel": "job", "job": "job"}
 
 
-BLANKS = "(chr(32), chr(9), chr(10), chr(13))"
-
-
-def _trimmed(column: str) -> str:
-    """SQL trimming blanks around a cell; trims only cells that need it (4x cheaper)."""
-    return (
-        f"CASE WHEN left({column}, 1) IN {BLANKS} OR right({column}, 1) IN {BLANKS} "
-        f"THEN trim({column}, chr(32) || chr(9) || chr(10) || chr(13)) ELSE {column} END"
-    )
-
-
 def _canonical_view(con, source: CsvSource, zone: ZoneInfo) -> None:
     """View `_canonical`: the staged rows with canonical, parsed columns (a view, not a copy:
     the text stays in the staged table once).
 
     An export repeats few distinct times (one per minute of history) and two Failed On values,
     so those are parsed once per distinct value, in Python, and joined back."""
-    cells = []
-    for canonical in SPEC.columns:
-        if canonical in source.mapping:
-            cells.append(f"{_trimmed(f'c{source.mapping[canonical]}')} AS {canonical}")
-        else:
-            cells.append(f"'' AS {canonical}")
-    originals = ", ".join(f"c{i}" for i in range(source.width))
-    con.execute(
-        f"CREATE TEMP VIEW _columns AS SELECT _row, {', '.join(cells)}, {originals} FROM _staged"
-    )
+    con.execute(f"CREATE TEMP VIEW _columns AS SELECT {source.columns_sql()} FROM _staged")
     times = con.execute("SELECT DISTINCT occurred_at AS text FROM _columns").df()
     times["ts"] = parse_timestamps(times["text"], zone)
     spellings = con.execute("SELECT DISTINCT failed_on AS text FROM _columns").df()
@@ -76,8 +56,10 @@ def _canonical_view(con, source: CsvSource, zone: ZoneInfo) -> None:
         "" if not text else FAILED_ON.get(re.sub(r"[^a-z]", "", text.lower()))
         for text in spellings["text"]
     ]
-    con.execute("CREATE TEMP TABLE _times AS SELECT * FROM times")
-    con.execute("CREATE TEMP TABLE _spellings AS SELECT * FROM spellings")
+    for name, frame in (("_times", times), ("_spellings", spellings)):
+        con.register("_parsed", frame)
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _parsed")
+        con.unregister("_parsed")
     con.execute(
         """
         CREATE TEMP VIEW _canonical AS
