@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
-from dashboard.context import View, demo_banner, download, keep_in_url, url_choice
+from dashboard.context import View, demo_banner, download, keep_in_url, show_table, url_choice
 from monitor.health import with_drain_estimates
 
 DIRECTIONS = {"sfdc_to_marketo": "Salesforce → Marketo", "marketo_to_sfdc": "Marketo → Salesforce"}
@@ -41,9 +41,9 @@ def render(view: View) -> None:
         ["object", "direction", "backlog", "throughput_per_hour", "drain", "ts", "provenance"]
     ]
     st.subheader("Now")
-    st.dataframe(
+    show_table(
         shown,
-        hide_index=True,
+        "backlog-now",
         column_config={
             "throughput_per_hour": st.column_config.NumberColumn(
                 "records/hour (24 h avg)", format="%.0f"
@@ -52,7 +52,6 @@ def render(view: View) -> None:
             "ts": "as of",
         },
     )
-    download(shown, "backlog-now", key="dl-backlog-now")
 
     objects = sorted(latest["object"].unique())
     object_name = url_choice("object", objects, objects[0])
@@ -118,8 +117,7 @@ def render(view: View) -> None:
     if modifiers.empty:
         st.caption("No change attribution recorded for this object in the range.")
     else:
-        st.dataframe(modifiers, hide_index=True)
-        download(modifiers, f"modifiers-{object_name}", key="dl-modifiers")
+        show_table(modifiers, f"modifiers-{object_name}")
     for event in spikes[spikes["transition"] == "opened"].itertuples(index=False):
         cause = (json.loads(event.evidence or "{}") or {}).get("likely_cause")
         if cause:

@@ -102,8 +102,14 @@ def demo_banner(view: View) -> None:
         )
 
 
+def show_table(frame: pd.DataFrame, name: str, **dataframe_options) -> None:
+    """Show a table with its CSV download: every table on every page can be downloaded."""
+    st.dataframe(frame, hide_index=True, **dataframe_options)
+    download(frame, name, key=f"dl-{name}")
+
+
 def download(frame: pd.DataFrame, name: str, key: str) -> None:
-    """Every table can be downloaded as CSV."""
+    """A CSV download of `frame` (formula-like cells neutralised)."""
     st.download_button(
         f"Download {name} (CSV)",
         to_csv_bytes(frame),

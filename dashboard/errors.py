@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.context import View, demo_banner, download, keep_in_url, url_choice
+from dashboard.context import View, demo_banner, keep_in_url, show_table, url_choice
 from monitor.classify import CATEGORIES
 
 ALL = "(all)"
@@ -36,8 +36,7 @@ def render(view: View) -> None:
     st.plotly_chart(fig, key="errors-daily")
 
     st.subheader("By code and object")
-    st.dataframe(by_code, hide_index=True)
-    download(by_code, "errors-by-code", key="dl-errors-by-code")
+    show_table(by_code, "errors-by-code")
 
     st.subheader("Error records")
     codes = [ALL, *sorted(by_code["error_code"].unique())]
@@ -49,5 +48,4 @@ def render(view: View) -> None:
         **view.params(object="", category=chosen, code="" if code == ALL else code, limit=1000),
     )
     st.caption(f"Newest {len(records):,} records (at most 1,000).")
-    st.dataframe(records, hide_index=True)
-    download(records, "error-records", key="dl-error-records")
+    show_table(records, "error-records")

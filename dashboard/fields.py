@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
-from dashboard.context import View, demo_banner, download, keep_in_url, url_choice
+from dashboard.context import View, demo_banner, keep_in_url, show_table, url_choice
 
 ALL = "(all)"
 
@@ -38,12 +38,11 @@ def render(view: View) -> None:
                 f"{o}.{f}" for o, f in zip(formulas["object"], formulas["field"], strict=True)
             )
         )
-    st.dataframe(
+    show_table(
         shown,
-        hide_index=True,
+        "data-dictionary",
         column_config={
             "calculated": st.column_config.CheckboxColumn("formula"),
             "calculated_formula": "formula text",
         },
     )
-    download(shown, "data-dictionary", key="dl-data-dictionary")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from checks import get_check
 from dashboard import data
-from dashboard.context import View, demo_banner, download, keep_in_url, url_choice
+from dashboard.context import View, demo_banner, keep_in_url, show_table, url_choice
 from monitor.runner import acknowledge_finding
 
 STATUSES = ["open", "resolved", "all"]
@@ -29,8 +29,7 @@ def render(view: View) -> None:
     )
     st.caption(f"{len(findings)} findings")
     table = findings.drop(columns=["fingerprint", "evidence"])
-    st.dataframe(table, hide_index=True)
-    download(table, f"findings-{status}", key="dl-findings")
+    show_table(table, f"findings-{status}")
 
     for finding in findings.itertuples(index=False):
         label = f"{finding.severity.upper()} · {finding.check_id} · {finding.subject}"
@@ -61,4 +60,4 @@ def render(view: View) -> None:
             "Subjects a check could not judge yet (for example, too little history). "
             "They are shown here and never alerted."
         )
-        st.dataframe(skipped, hide_index=True)
+        show_table(skipped, "not-evaluated")

@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data
-from dashboard.context import View, demo_banner, download
+from dashboard.context import View, demo_banner, show_table
 from monitor.health import health_score
 
 SEVERITY_COLORS = {"critical": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
@@ -49,8 +49,7 @@ def render(view: View) -> None:
         shown = findings[
             ["severity", "check_id", "subject", "title", "owner", "first_seen", "last_seen"]
         ]
-        st.dataframe(shown, hide_index=True)
-        download(shown, "open-findings", key="dl-overview-findings")
+        show_table(shown, "open-findings")
 
     left, right = st.columns(2)
     with left:

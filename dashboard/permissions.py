@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
-from dashboard.context import View, demo_banner, download
+from dashboard.context import View, demo_banner, show_table
 
 
 def render(view: View) -> None:
@@ -20,8 +20,7 @@ def render(view: View) -> None:
         st.success("No permission gaps found: the sync user has the access the sync needs.")
     else:
         st.metric("Permission gaps", len(table))
-        st.dataframe(table, hide_index=True)
-        download(table, "permission-gaps", key="dl-permission-gaps")
+        show_table(table, "permission-gaps")
 
     st.subheader("Sync user access (latest snapshot)")
     access = data.load("permissions_latest", instance=view.instance, now=view.now)
@@ -29,5 +28,4 @@ def render(view: View) -> None:
         st.caption("No permission snapshot yet: import one (Sources page) or connect Salesforce.")
     else:
         access = access.assign(field=access["field"].replace("", "(object)"))
-        st.dataframe(access, hide_index=True)
-        download(access, "sync-user-access", key="dl-sync-user-access")
+        show_table(access, "sync-user-access")

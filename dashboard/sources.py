@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import data
-from dashboard.context import View, demo_banner, download
+from dashboard.context import View, demo_banner, show_table
 from monitor.config import load_zone
 from monitor.errors import MonitorError
 from monitor.imports import IMPORTERS, import_file
@@ -52,7 +52,7 @@ def render(view: View | None) -> None:
         demo_banner(view)
         st.subheader(f"What the store holds for '{view.instance}'")
         coverage = data.load("data_coverage", instance=view.instance)
-        st.dataframe(coverage, hide_index=True)
+        show_table(coverage, "store-coverage")
 
     st.subheader("Import Marketo exports and other files")
     kind = st.selectbox(
@@ -89,5 +89,4 @@ def render(view: View | None) -> None:
             st.caption("Nothing rejected.")
         else:
             st.caption("Rows rejected by --skip-invalid imports, kept verbatim: fix and re-import.")
-            st.dataframe(quarantined, hide_index=True)
-            download(quarantined, "quarantine", key="dl-quarantine")
+            show_table(quarantined, "quarantine")
