@@ -35,6 +35,7 @@ PARAMS = {
     "status": "",
     "check": "",
     "lookback_hours": 24,
+    "prefix": "salesforce.",
     "training_days": 14,
     "recent_hours": 24,
     "limit": 500,

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from checks import REGISTRY
 from monitor.config import Config, load_config, load_zone
-from monitor.errors import MonitorError
+from monitor.errors import ConfigError, MonitorError
 from monitor.imports import IMPORTERS, import_file
 from monitor.store import Store
 
@@ -120,6 +121,81 @@ def cmd_checks(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+DURATION = re.compile(r"^(\d+)([dhm])$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30d`, `12h` or `90m`."""
+    match = DURATION.match(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a duration such as 30d, 12h or 90m")
+    number, unit = int(match.group(1)), match.group(2)
+    return {
+        "d": timedelta(days=number),
+        "h": timedelta(hours=number),
+        "m": timedelta(minutes=number),
+    }[unit]
+
+
+def cmd_collect(args: argparse.Namespace, config: Config) -> int:
+    from monitor.collectors.salesforce import backfill, collect_cycle
+    from monitor.collectors.salesforce_client import SalesforceClient, connect, login_from
+    from monitor.secrets import load_secrets
+
+    secrets = load_secrets()
+    login = login_from(secrets)
+    if login is None:
+        raise ConfigError(
+            "Salesforce is not configured: set SALESFORCE_INSTANCE_URL and "
+            "SALESFORCE_ACCESS_TOKEN (or a username login); see the README"
+        )
+    client = SalesforceClient(connect(login, config.salesforce_api_version))
+    store = _store(config)
+    instance = args.instance or config.instance
+    now = datetime.now(UTC)
+    sync_user = secrets.get("SALESFORCE_SYNC_USER", "")
+    if args.since:
+
+        def progress(done: int, total: int, window_end: datetime) -> None:
+            print(
+                f"\rbackfill {done}/{total} windows, up to {window_end:%Y-%m-%d %H:%M} UTC",
+                end="" if done < total else "\n",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        reports = backfill(
+            store,
+            client,
+            config,
+            instance=instance,
+            now=now,
+            since=now - args.since,
+            step=args.step,
+            sync_user_setting=sync_user,
+            progress=progress,
+        )
+    else:
+        reports = [
+            collect_cycle(
+                store, client, config, instance=instance, now=now, sync_user_setting=sync_user
+            )
+        ]
+    for report in reports[-1:]:
+        print(report.summary())
+    problems = [error for report in reports for error in report.errors]
+    return 1 if problems and not any(r.objects_collected for r in reports) else 0
+
+
+def cmd_check_connection(args: argparse.Namespace, config: Config) -> int:
+    from monitor.connections import check_salesforce
+    from monitor.secrets import load_secrets
+
+    works, line = check_salesforce(config, load_secrets())
+    print(line)
+    return 0 if works else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m monitor",
@@ -157,6 +233,29 @@ def build_parser() -> argparse.ArgumentParser:
     verb.add_argument("--json", action="store_true", help="print the findings as a JSON array")
     verb.add_argument("--instance", help="only this instance")
     verb.set_defaults(run=cmd_check)
+
+    verb = verbs.add_parser(
+        "collect",
+        help="collect once from a source (Salesforce), or backfill history",
+        description="Collect one window from Salesforce (credentials from the environment or "
+        ".streamlit/secrets.toml). With --since, fill history window by window; an "
+        "interrupted backfill resumes where it stopped.",
+    )
+    verb.add_argument("--source", choices=["salesforce"], default="salesforce")
+    verb.add_argument("--since", type=parse_duration, help="backfill this far back (30d, 12h)")
+    verb.add_argument(
+        "--step",
+        type=parse_duration,
+        default=timedelta(hours=1),
+        help="backfill window length (default 1h; one API call each)",
+    )
+    verb.add_argument("--instance", help="instance to collect into (default: config)")
+    verb.set_defaults(run=cmd_collect)
+
+    verb = verbs.add_parser(
+        "check-connection", help="say per source what works and what is missing"
+    )
+    verb.set_defaults(run=cmd_check_connection)
 
     verb = verbs.add_parser("checks", help="list the registered checks and their settings")
     verb.add_argument("--json", action="store_true", help="print as JSON")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,20 @@ SETTINGS = [
         "2GB",
         "DuckDB memory limit of each write, e.g. 512MB; a large import spills to disk beyond it.",
     ),
+    Setting(
+        "salesforce_objects",
+        ["Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember", "Task"],
+        "Salesforce objects the Marketo sync covers; the collector watches these.",
+    ),
+    Setting("salesforce_api_version", "59.0", "Salesforce REST API version to call."),
+    Setting(
+        "salesforce_interval_minutes", 5, "Minutes between Salesforce collections (sync cycle)."
+    ),
+    Setting(
+        "describe_interval_minutes",
+        60,
+        "Minutes between describe and permission snapshots (they change rarely).",
+    ),
 ]
 DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
@@ -50,6 +65,10 @@ class Config:
     instance: str = DEFAULTS["instance"]
     timezone: str = DEFAULTS["timezone"]
     memory_limit: str = DEFAULTS["memory_limit"]
+    salesforce_objects: tuple[str, ...] = tuple(DEFAULTS["salesforce_objects"])
+    salesforce_api_version: str = DEFAULTS["salesforce_api_version"]
+    salesforce_interval_minutes: int = DEFAULTS["salesforce_interval_minutes"]
+    describe_interval_minutes: int = DEFAULTS["describe_interval_minutes"]
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str = ""
 
@@ -66,6 +85,32 @@ def load_zone(name: str, where: str) -> ZoneInfo:
         raise ConfigError(
             f"{where}: unknown timezone {name!r} (expected an IANA name such as America/Chicago)"
         ) from None
+
+
+def _origin(setting: Setting, env: Mapping[str, str], path: Path) -> str:
+    """Where a setting's value came from, for error messages."""
+    variable = f"MONITOR_{setting.name.upper()}"
+    return variable if variable in env else str(path)
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    """The value in the setting's type; environment strings are converted (lists split on
+    commas), anything else is a ConfigError naming the key."""
+    if isinstance(setting.default, list):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{origin}: {setting.name}: expected a list of names")
+        return tuple(value)
+    if isinstance(setting.default, int):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{origin}: {setting.name}: expected a whole number") from None
+        if number <= 0:
+            raise ConfigError(f"{origin}: {setting.name}: expected a number above 0")
+        return number
+    return str(value)
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -89,15 +134,14 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         variable = f"MONITOR_{setting.name.upper()}"
         if variable in env:
             data[setting.name] = env[variable]
+    values = {
+        s.name: _coerce(s, data.get(s.name, s.default), _origin(s, env, path)) for s in SETTINGS
+    }
 
     checks = data.get("checks", {})
     if not isinstance(checks, dict) or not all(isinstance(v, dict) for v in checks.values()):
         raise ConfigError(f"{path}: [checks.<id>] sections must be tables of settings")
-    config = Config(
-        **{name: str(data.get(name, default)) for name, default in DEFAULTS.items()},
-        checks=checks,
-        path=str(path) if path.exists() else "",
-    )
+    config = Config(**values, checks=checks, path=str(path) if path.exists() else "")
     config.zone  # noqa: B018 - validate the timezone early, with the file named
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", config.memory_limit):
         raise ConfigError(

@@ -23,8 +23,8 @@ def _latest_hash(con: duckdb.DuckDBPyConnection, instance: str, kind: str, scope
         "SELECT content_hash FROM snapshots WHERE instance = $i AND kind = $k AND scope = $s "
         "ORDER BY captured_at DESC LIMIT 1",
         {"i": instance, "k": kind, "s": scope},
-    ).fetchone()
-    return row[0] if row else ""
+    ).fetchall()  # fetchone would leave the result open, and DuckDB 2.0 then refuses register()
+    return row[0][0] if row else ""
 
 
 def _record_snapshot(

@@ -430,6 +430,7 @@ EMPTY_STORE_PARAMS = {
     "status": "",
     "check": "",
     "lookback_hours": 24,
+    "prefix": "salesforce.",
     "training_days": 14,
     "recent_hours": 24,
     "limit": 10,

@@ -1,0 +1,1 @@
+"""Collectors: each pulls one source into the store (raw facts only; checks run afterwards)."""

@@ -1,0 +1,124 @@
+"""A loopback HTTPS server whose certificate comes from a throwaway ``trustme`` CA.
+
+Clients trust it through the CA bundle file (``REQUESTS_CA_BUNDLE`` for requests), so
+the code under test keeps certificate verification switched on.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import trustme
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One HTTP request as the server read it."""
+
+    method: str
+    target: str  # path plus query string, as sent on the request line
+    headers: dict[str, str]  # header names lower-cased
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to send back: status, body bytes, content type and extra headers."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json;charset=UTF-8"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+Dispatch = Callable[[Incoming], Reply]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 keeps connections alive, as requests.Session expects from a real server.
+    protocol_version = "HTTP/1.1"
+    timeout = 30
+
+    def do_GET(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        incoming = Incoming(
+            method=self.command,
+            target=self.path,
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=self.rfile.read(length) if length else b"",
+        )
+        reply = self.server.dispatch(incoming)  # type: ignore[attr-defined]
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet: tests read ``requests`` on the stand-in, not stderr."""
+
+
+class _TLSServer(ThreadingHTTPServer):
+    # Daemon threads: idle keep-alive connections must not block close().
+    daemon_threads = True
+
+    def __init__(self, context: ssl.SSLContext, dispatch: Dispatch) -> None:
+        self.context = context
+        self.dispatch = dispatch
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def finish_request(self, request: socket.socket, client_address: tuple) -> None:
+        # The handshake runs here, in the connection's own thread, so one slow or
+        # broken client cannot stall the accept loop.
+        try:
+            tls = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            tls.close()
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        """Clients hanging up mid-connection are normal in tests; stay quiet."""
+
+
+class LoopbackHTTPS:
+    """Serve ``dispatch`` over HTTPS on 127.0.0.1 (random port) from a background thread."""
+
+    def __init__(self, dispatch: Dispatch) -> None:
+        ca = trustme.CA()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self._directory = Path(tempfile.mkdtemp(prefix="standin-ca-"))
+        self.ca_bundle = str(self._directory / "ca.pem")
+        ca.cert_pem.write_to_path(self.ca_bundle)
+        self._server = _TLSServer(context, dispatch)
+        self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
+        # A short poll interval keeps close() (and so each test's teardown) quick.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="standin-https",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop serving, free the port and delete the CA file."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        shutil.rmtree(self._directory, ignore_errors=True)

@@ -1,0 +1,557 @@
+"""A loopback HTTPS stand-in of the Salesforce REST API that replays real payloads.
+
+The real ``simple_salesforce.Salesforce`` client runs against it unchanged::
+
+    with SalesforceStandIn(REAL_SALESFORCE) as standin:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", standin.ca_bundle)
+        sf = Salesforce(instance_url=standin.url, session_id=standin.token, version="59.0")
+
+Describes, describeGlobal and limits come from ``../shared/fixtures/real/salesforce/``;
+query answers are built from the scripted state (``counts``, ``modifiers``, ``users``,
+``field_permissions``, ``object_permissions``) in the shapes those real payloads show.
+Error bodies follow the real ``[{"message": ..., "errorCode": ...}]`` arrays. Where a
+message text is invented (no real sample in the fixtures) the comment says so.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote_plus, urlsplit
+
+from tests.standins.https import Incoming, LoopbackHTTPS, Reply
+from tests.standins.soql import Soql
+
+REAL_SALESFORCE = (
+    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real" / "salesforce"
+)
+SYNC_USER_ID = "005000000000001AAA"
+SYNC_USERNAME = "sync@acme.example"
+ORGANIZATION_ID = "00D000000000001AAA"
+
+# Documented Salesforce limits of POST /composite: 25 subrequests, of which at most 5 may
+# be query operations (Query, QueryAll, query-more) or sObject Collections.
+MAX_SUBREQUESTS = 25
+MAX_QUERY_SUBREQUESTS = 5
+
+# Objects the stand-in answers queries on without a describe.
+_SETUP_OBJECTS = ("User", "FieldPermissions", "ObjectPermissions")
+_ID_PREFIX = {"FieldPermissions": "01k", "ObjectPermissions": "110"}
+
+
+def error(error_code: str, message: str) -> list[dict[str, str]]:
+    """The body Salesforce sends with a 4xx/5xx: a one-element array."""
+    return [{"message": message, "errorCode": error_code}]
+
+
+NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+INVALID_SESSION = error("INVALID_SESSION_ID", "Session expired or invalid")
+
+
+def load_fixture(name: str, directory: Path = REAL_SALESFORCE) -> Any:
+    """Parse one real payload from the fixtures directory."""
+    return json.loads((directory / name).read_text(encoding="utf-8"))
+
+
+def lead_describe_with_formula(
+    name: str = "Lead_Age__c",
+    formula: str = "TODAY() - DATEVALUE(CreatedDate)",
+    directory: Path = REAL_SALESFORCE,
+) -> dict:
+    """The real Lead describe plus one formula field, cloned from its first double field.
+
+    The flags that differ from the clone are those of the real formula field in
+    sobject_describe_account_with_formula_field_v53.json.
+    """
+    describe = load_fixture("sobject_describe_lead_v59.json", directory)
+    template = next(field for field in describe["fields"] if field["type"] == "double")
+    formula_field = copy.deepcopy(template)
+    formula_field.update(
+        name=name,
+        label=name.removesuffix("__c").replace("_", " "),
+        calculated=True,
+        calculatedFormula=formula,
+        updateable=False,
+        createable=False,
+        custom=True,
+        nillable=True,
+        defaultedOnCreate=False,
+        compoundFieldName=None,  # the template (Latitude) belongs to Address
+        formulaTreatNullNumberAsZero=True,
+    )
+    describe["fields"].append(formula_field)
+    return describe
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request the stand-in received (or one composite subrequest)."""
+
+    method: str
+    path: str  # without the query string
+    query: dict[str, str]  # last value of each query parameter
+    json: Any  # the parsed JSON body, or None
+
+    @property
+    def soql(self) -> str | None:
+        return self.query.get("q")
+
+
+@dataclass
+class _Failure:
+    status: int
+    body: Any
+    times: int
+    match: str = ""
+
+
+class SalesforceStandIn:
+    """Salesforce REST API on https://127.0.0.1:PORT, for simple-salesforce in tests.
+
+    Tests script the org by setting attributes before the client calls:
+    ``counts[(object, "others"|"sync")]`` answers SELECT COUNT() (default 0);
+    ``modifiers[object] = [(user_id, user_name, records)]`` answers the GROUP BY
+    LastModifiedById query; ``describes``, ``users`` (by username), ``me`` (userinfo),
+    ``field_permissions``, ``object_permissions``, ``limits`` and ``page_size`` (rows per
+    query page before nextRecordsUrl). ``max_query_subrequests`` is Salesforce's own
+    composite limit (5); raise it only to show what a too-big composite would do.
+    """
+
+    def __init__(self, directory: Path = REAL_SALESFORCE, api_version: str = "59.0") -> None:
+        self.directory = Path(directory)
+        self.api_version = api_version
+        self.token = f"{ORGANIZATION_ID}!{secrets.token_urlsafe(24)}"
+        self.requests: list[Recorded] = []
+        self.subrequests: list[Recorded] = []
+        self.counts: dict[tuple[str, str], int] = {}
+        self.modifiers: dict[str, list[tuple[str, str, int]]] = {}
+        self.describes: dict[str, dict] = {
+            "Lead": load_fixture("sobject_describe_lead_v59.json", self.directory),
+            "Account": load_fixture(
+                "sobject_describe_account_with_formula_field_v53.json", self.directory
+            ),
+            "Contact": load_fixture("sobject_describe_contact.json", self.directory),
+        }
+        self.users: dict[str, dict] = {
+            SYNC_USERNAME: {"Id": SYNC_USER_ID, "Username": SYNC_USERNAME, "Name": "Marketo Sync"}
+        }
+        self.me = SYNC_USER_ID
+        self.field_permissions: list[dict] = []
+        self.object_permissions: list[dict] = []
+        self.limits: dict = load_fixture("limits_response_devorg.json", self.directory)
+        self.page_size = 2000
+        self.max_query_subrequests = MAX_QUERY_SUBREQUESTS
+        self._global = load_fixture("describe_global_subset.json", self.directory)
+        self._contact_describe = self.describes["Contact"]
+        self._lock = threading.Lock()
+        self._failures: list[_Failure] = []
+        self._subrequest_failures: list[_Failure] = []
+        self._cursors: dict[str, list[dict]] = {}
+        self._server = LoopbackHTTPS(self._dispatch)
+        self.url = self._server.url
+        self.ca_bundle = self._server.ca_bundle
+
+    def __enter__(self) -> SalesforceStandIn:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the server and delete its CA file."""
+        self._server.close()
+
+    def calls(self) -> int:
+        """HTTP requests received so far; a composite request is one call."""
+        with self._lock:
+            return len(self.requests)
+
+    def fail_next(self, status: int, body: Any = "", times: int = 1) -> None:
+        """Answer the next ``times`` requests, whatever their path, with this status and body.
+
+        ``body``: str is sent as text/html (e.g. a gateway's error page), bytes as they
+        are, None or "" as an empty body, anything else as JSON.
+        """
+        with self._lock:
+            self._failures.append(_Failure(status, body, times))
+
+    def fail_subrequest(
+        self, match: str, status: int, error_code: str, message: str, times: int = 1
+    ) -> None:
+        """Inside /composite, fail the next ``times`` subrequests whose url contains ``match``."""
+        with self._lock:
+            self._subrequest_failures.append(
+                _Failure(status, error(error_code, message), times, match)
+            )
+
+    # -- transport ---------------------------------------------------------------
+
+    def _dispatch(self, incoming: Incoming) -> Reply:
+        split = urlsplit(incoming.target)
+        query = _query_dict(split.query)
+        try:
+            payload = json.loads(incoming.body) if incoming.body else None
+        except ValueError:
+            payload = None
+        with self._lock:
+            self.requests.append(Recorded(incoming.method, split.path, query, payload))
+            used = len(self.requests)
+            failure = _take(self._failures, lambda _: True)
+        headers = [("Sforce-Limit-Info", f"api-usage={used}/{self._daily_api_max()}")]
+        if failure is not None:
+            return _reply(failure.status, failure.body, headers)
+        authorization = incoming.headers.get("authorization", "")
+        if authorization != f"Bearer {self.token}":
+            return _reply(401, INVALID_SESSION, headers)
+        if split.path.rstrip("/") == f"{self._prefix}composite":
+            if incoming.method != "POST":
+                return _reply(*_method_not_allowed(incoming.method, "POST"), headers)
+            if incoming.body and payload is None:
+                return _reply(400, error("JSON_PARSER_ERROR", "Invalid JSON body"), headers)
+            return _reply(*self._composite(payload), headers)
+        return _reply(*self._route(incoming.method, split.path, query), headers)
+
+    def _daily_api_max(self) -> int:
+        return int(self.limits.get("DailyApiRequests", {}).get("Max", 15000))
+
+    @property
+    def _prefix(self) -> str:
+        return f"/services/data/v{self.api_version}/"
+
+    # -- routing -----------------------------------------------------------------
+
+    def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[int, Any]:
+        """Answer one GET, top-level or inside /composite: (status, JSON body)."""
+        if path.rstrip("/") == "/services/oauth2/userinfo":
+            return (200, self._userinfo()) if method == "GET" else _method_not_allowed(method)
+        if not path.startswith(self._prefix):
+            return 404, NOT_FOUND
+        resource = path[len(self._prefix) :].rstrip("/")
+        if method != "GET":
+            return _method_not_allowed(method)
+        if resource == "sobjects":
+            return 200, self._describe_global()
+        if match := re.fullmatch(r"sobjects/(\w+)/describe", resource):
+            describe = self._describe(match.group(1))
+            return (200, describe) if describe is not None else (404, NOT_FOUND)
+        if resource == "limits":
+            return 200, self.limits
+        if resource in ("query", "queryAll"):
+            return self._query(query.get("q", ""))
+        if match := re.fullmatch(r"(?:query|queryAll)/(\w+)-(\d+)", resource):
+            return self._next_page(match.group(1), int(match.group(2)))
+        return 404, NOT_FOUND
+
+    def _composite(self, payload: Any) -> tuple[int, Any]:
+        subrequests = payload.get("compositeRequest") if isinstance(payload, dict) else None
+        if not isinstance(subrequests, list) or not subrequests:
+            # Invented message: no real sample of this error in the fixtures.
+            return 400, error("JSON_PARSER_ERROR", "compositeRequest is required")
+        if len(subrequests) > MAX_SUBREQUESTS:
+            # Invented message; the 25-subrequest limit itself is Salesforce's.
+            return 400, error(
+                "LIMIT_EXCEEDED",
+                f"Composite requests are limited to {MAX_SUBREQUESTS} subrequests",
+            )
+        queries = sum(1 for sub in subrequests if _is_query_url(str(sub.get("url", ""))))
+        if queries > self.max_query_subrequests:
+            # Invented message; the limit of 5 query subrequests is Salesforce's.
+            return 400, error(
+                "LIMIT_EXCEEDED",
+                f"Composite requests are limited to {self.max_query_subrequests} query subrequests",
+            )
+        answers = [self._subrequest(sub) for sub in subrequests]
+        if payload.get("allOrNone") and any(a["httpStatusCode"] >= 400 for a in answers):
+            # As in composite_allornone_failure_processing_halted.json.
+            halted = [
+                {
+                    "errorCode": "PROCESSING_HALTED",
+                    "message": "The transaction was rolled back since another operation"
+                    " in the same transaction failed.",
+                }
+            ]
+            for answer in answers:
+                if answer["httpStatusCode"] < 400:
+                    answer.update(body=halted, httpStatusCode=400)
+        return 200, {"compositeResponse": answers}
+
+    def _subrequest(self, sub: dict) -> dict:
+        url = str(sub.get("url", ""))
+        method = str(sub.get("method", "GET")).upper()
+        split = urlsplit(url)
+        query = _query_dict(split.query)
+        with self._lock:
+            self.subrequests.append(Recorded(method, split.path, query, sub.get("body")))
+            failure = _take(
+                self._subrequest_failures,
+                lambda f: f.match in url or f.match in unquote_plus(url),
+            )
+        if failure is not None:
+            status, body = failure.status, failure.body
+        elif split.path.startswith("/services/oauth2/"):
+            status, body = 404, NOT_FOUND  # composite only reaches /services/data
+        else:
+            status, body = self._route(method, split.path, query)
+        return {
+            "body": body,
+            "httpHeaders": {},
+            "httpStatusCode": status,
+            "referenceId": sub.get("referenceId"),
+        }
+
+    # -- describes -----------------------------------------------------------------
+
+    def _canonical(self, name: str) -> str | None:
+        """The org's spelling of an object name (Salesforce matches them case-insensitively)."""
+        known = [
+            *self.describes,
+            *(entry["name"] for entry in self._global["sobjects"]),
+            *(sobject for sobject, _ in self.counts),
+            *self.modifiers,
+            *_SETUP_OBJECTS,
+        ]
+        return next((k for k in known if k.lower() == name.lower()), None)
+
+    def _describe(self, name: str) -> dict | None:
+        canonical = self._canonical(name)
+        if canonical in self.describes:
+            return self.describes[canonical]
+        # A Contact-shaped describe of FieldPermissions would mislead: 404 unless scripted.
+        if canonical is None or canonical in ("FieldPermissions", "ObjectPermissions"):
+            return None
+        return self._derived_describe(canonical)
+
+    def _derived_describe(self, name: str) -> dict:
+        """The Contact describe renamed: enough for objects the test did not script."""
+        entry = self._global_entry(name)
+        describe = copy.deepcopy(self._contact_describe)
+        describe.update(
+            name=name,
+            label=entry["label"],
+            labelPlural=entry["labelPlural"],
+            keyPrefix=entry["keyPrefix"],
+            custom=entry["custom"],
+            urls=entry["urls"],
+        )
+        return describe
+
+    def _global_entry(self, name: str) -> dict:
+        for entry in self._global["sobjects"]:
+            if entry["name"] == name:
+                return _with_version(entry, self.api_version)
+        contact = next(e for e in self._global["sobjects"] if e["name"] == "Contact")
+        entry = json.loads(json.dumps(contact).replace("Contact", name))
+        entry.update(
+            label=name.removesuffix("__c").replace("_", " "),
+            labelPlural=name.removesuffix("__c").replace("_", " "),
+            custom=name.endswith("__c"),
+            keyPrefix=self.describes.get(name, {}).get("keyPrefix"),
+        )
+        return _with_version(entry, self.api_version)
+
+    def _describe_global(self) -> dict:
+        """describe_global_subset.json at this API version, plus any scripted describes."""
+        result = {key: value for key, value in self._global.items() if key != "sobjects"}
+        names = [entry["name"] for entry in self._global["sobjects"]]
+        names += [name for name in self.describes if name not in names]
+        result["sobjects"] = [self._global_entry(name) for name in names]
+        return result
+
+    def _userinfo(self) -> dict:
+        user = next((u for u in self.users.values() if u["Id"] == self.me), {})
+        return {
+            "sub": f"https://login.salesforce.com/id/{ORGANIZATION_ID}/{self.me}",
+            "user_id": self.me,
+            "organization_id": ORGANIZATION_ID,
+            "preferred_username": user.get("Username"),
+            "name": user.get("Name"),
+        }
+
+    # -- queries -------------------------------------------------------------------
+
+    def _query(self, text: str) -> tuple[int, Any]:
+        soql = Soql(text)
+        source = soql.sobject
+        if source is None:
+            return _malformed(soql)
+        sobject = self._canonical(source[0])
+        if sobject is None:
+            row, column = soql.position(source[1])
+            # Same text as the real INVALID_TYPE in composite_partial_failure_invalid_type.json.
+            return 400, error(
+                "INVALID_TYPE",
+                f"\n{text}\n{' ' * (column - 1)}^\nERROR at Row:{row}:Column:{column}\n"
+                f"sObject type '{source[0]}' is not supported. If you are attempting to use"
+                " a custom object, be sure to append the '__c' after the entity name."
+                " Please reference your WSDL or the describe call for the appropriate names.",
+            )
+        if soql.is_count:
+            return 200, {"totalSize": self._count(sobject, soql), "done": True, "records": []}
+        if soql.is_grouped and any(
+            item.expression.lower() == "lastmodifiedbyid" for item in soql.select_items
+        ):
+            return 200, self._first_page(self._modifier_rows(sobject, soql))
+        if sobject == "User":
+            return 200, self._first_page(self._user_rows(soql))
+        if sobject == "FieldPermissions":
+            return 200, self._first_page(
+                self._permission_rows(sobject, self.field_permissions, soql)
+            )
+        if sobject == "ObjectPermissions":
+            rows = self._permission_rows(sobject, self.object_permissions, soql)
+            return 200, self._first_page(rows)
+        return _malformed(soql)
+
+    def _count(self, sobject: str, soql: Soql) -> int:
+        for condition in soql.conditions:
+            if condition.field.lower() == "lastmodifiedbyid" and condition.operator == "!=":
+                return self.counts.get((sobject, "others"), 0)
+            if condition.field.lower() == "lastmodifiedbyid" and condition.operator == "=":
+                return self.counts.get((sobject, "sync"), 0)
+        # No filter on the modifier: everybody's records.
+        return self.counts.get((sobject, "others"), 0) + self.counts.get((sobject, "sync"), 0)
+
+    def _modifier_rows(self, sobject: str, soql: Soql) -> list[dict]:
+        rows = list(self.modifiers.get(sobject, []))
+        for condition in soql.conditions:
+            if condition.field.lower() == "lastmodifiedbyid":
+                keep = condition.operator in ("=", "IN")
+                rows = [row for row in rows if (row[0] in condition.values) == keep]
+        if order := soql.count_order:
+            rows.sort(key=lambda row: row[2], reverse=order == "DESC")
+        if soql.limit is not None:
+            rows = rows[: soql.limit]
+        records = []
+        for user_id, user_name, number in rows:
+            record: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
+            unnamed = 0
+            for item in soql.select_items:
+                expression = item.expression.lower()
+                if item.is_aggregate:
+                    # Unaliased aggregates are expr0, expr1, ... (query_aggregate_count.json).
+                    key = item.alias or f"expr{unnamed}"
+                    unnamed += item.alias is None
+                    value: Any = number if expression.startswith("count(") else None
+                else:
+                    # An unaliased relationship field is keyed by its last path element:
+                    # LastModifiedBy.Name comes back as "Name".
+                    key = item.alias or item.expression.rsplit(".", 1)[-1]
+                    value = {"lastmodifiedbyid": user_id, "lastmodifiedby.name": user_name}.get(
+                        expression
+                    )
+                record[key] = value
+            records.append(record)
+        return records
+
+    def _user_rows(self, soql: Soql) -> list[dict]:
+        users = list(self.users.values())
+        for condition in soql.conditions:
+            if condition.field in ("Username", "Id") and condition.operator in ("=", "IN"):
+                users = [u for u in users if u.get(condition.field) in condition.values]
+        return [
+            {
+                "attributes": {"type": "User", "url": self._record_url("User", user["Id"])},
+                "Id": user["Id"],
+                "Username": user["Username"],
+                "Name": user["Name"],
+            }
+            for user in users
+        ]
+
+    def _permission_rows(self, sobject: str, rows: list[dict], soql: Soql) -> list[dict]:
+        """The scripted rows, filtered on string conditions over their own columns."""
+        selected = list(enumerate(rows))
+        for condition in soql.conditions:
+            if not any(condition.field in row for row in rows):
+                continue
+            keep = condition.operator in ("=", "IN")
+            selected = [
+                (i, r) for i, r in selected if (r.get(condition.field) in condition.values) == keep
+            ]
+        records = []
+        for index, row in selected:
+            record_id = row.get("Id") or f"{_ID_PREFIX[sobject]}{index:012d}AAA"
+            attributes = {"type": sobject, "url": self._record_url(sobject, record_id)}
+            records.append({"attributes": attributes, **row})
+        return records[: soql.limit] if soql.limit is not None else records
+
+    def _record_url(self, sobject: str, record_id: str) -> str:
+        return f"{self._prefix}sobjects/{sobject}/{record_id}"
+
+    def _first_page(self, records: list[dict]) -> dict:
+        if len(records) <= self.page_size:
+            return {"totalSize": len(records), "done": True, "records": records}
+        with self._lock:
+            locator = f"01g{len(self._cursors) + 1:012d}AAA"
+            self._cursors[locator] = records
+        return self._page(locator, 0)
+
+    def _next_page(self, locator: str, offset: int) -> tuple[int, Any]:
+        if locator not in self._cursors:
+            return 400, error("INVALID_QUERY_LOCATOR", "invalid query locator")
+        return 200, self._page(locator, offset)
+
+    def _page(self, locator: str, offset: int) -> dict:
+        records = self._cursors[locator]
+        end = offset + self.page_size
+        page: dict[str, Any] = {"totalSize": len(records), "done": end >= len(records)}
+        if end < len(records):
+            page["nextRecordsUrl"] = f"{self._prefix}query/{locator}-{end}"
+        page["records"] = records[offset:end]
+        return page
+
+
+def _malformed(soql: Soql) -> tuple[int, Any]:
+    # Invented message: it names the stand-in so that a test author knows where to look.
+    return 400, error(
+        "MALFORMED_QUERY",
+        f"\n{soql.text}\n^\nERROR at Row:1:Column:1\nThe Salesforce stand-in"
+        " (tests/standins/salesforce.py) does not recognise this query",
+    )
+
+
+def _method_not_allowed(method: str, allowed: str = "GET,HEAD") -> tuple[int, Any]:
+    message = f"HTTP Method '{method}' not allowed. Allowed are {allowed}"
+    return 405, [{"errorCode": "METHOD_NOT_ALLOWED", "message": message}]
+
+
+def _is_query_url(url: str) -> bool:
+    return re.search(r"/(query|queryAll)(/|$)", urlsplit(url).path) is not None
+
+
+def _query_dict(query_string: str) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
+
+
+def _take(failures: list[_Failure], matches: Any) -> _Failure | None:
+    """Use up one of the first matching scripted failure; caller holds the lock."""
+    for failure in failures:
+        if matches(failure):
+            failure.times -= 1
+            if failure.times <= 0:
+                failures.remove(failure)
+            return failure
+    return None
+
+
+def _with_version(entry: dict, api_version: str) -> dict:
+    text = re.sub(
+        r"/services/data/v(\d+\.\d+|xx\.0)/", f"/services/data/v{api_version}/", json.dumps(entry)
+    )
+    return json.loads(text)
+
+
+def _reply(status: int, body: Any, headers: list[tuple[str, str]]) -> Reply:
+    if body is None or body == "":
+        return Reply(status, b"", "text/html;charset=UTF-8", headers)
+    if isinstance(body, bytes):
+        return Reply(status, body, "application/octet-stream", headers)
+    if isinstance(body, str):
+        return Reply(status, body.encode(), "text/html;charset=UTF-8", headers)
+    return Reply(status, json.dumps(body).encode(), headers=headers)

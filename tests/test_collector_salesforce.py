@@ -1,0 +1,345 @@
+"""The Salesforce collector runs the real simple-salesforce client, unchanged, over real HTTPS
+against a loopback stand-in that replays real payloads; assertions are on what lands in DuckDB
+and on the HTTP calls made."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.collectors.salesforce import backfill, collect_cycle
+from monitor.collectors.salesforce_client import (
+    LimitExceeded,
+    SalesforceClient,
+    connect,
+    login_from,
+)
+from monitor.config import Config
+from monitor.errors import SourceError
+from monitor.store import Store
+from tests.conftest import REPO
+from tests.standins.salesforce import (
+    SYNC_USER_ID,
+    SYNC_USERNAME,
+    SalesforceStandIn,
+    lead_describe_with_formula,
+)
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember", "Task")
+DANA = ("005000000000002AAA", "Dana Whitfield")
+LOADER = ("005000000000003AAA", "Ops Data Loader")
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
+    with SalesforceStandIn() as running:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+        running.modifiers["Lead"] = [
+            (*DANA, 40),
+            (*LOADER, 900),
+            (SYNC_USER_ID, "Marketo Sync", 12),
+        ]
+        running.modifiers["Contact"] = [(*DANA, 7)]
+        # Task is not in the real describeGlobal subset: script it (a renamed Contact).
+        running.describes["Task"] = {**running.describes["Contact"], "name": "Task"}
+        running.object_permissions = [
+            {
+                "SobjectType": name,
+                "PermissionsRead": True,
+                "PermissionsCreate": True,
+                "PermissionsEdit": True,
+            }
+            for name in OBJECTS
+            if name != "Campaign"
+        ]
+        running.field_permissions = [
+            {
+                "SobjectType": "Lead",
+                "Field": "Lead.Rating",
+                "PermissionsRead": True,
+                "PermissionsEdit": False,
+            },
+            {
+                "SobjectType": "Lead",
+                "Field": "Lead.Company",
+                "PermissionsRead": True,
+                "PermissionsEdit": True,
+            },
+        ]
+        yield running
+
+
+def client_for(standin: SalesforceStandIn) -> SalesforceClient:
+    login = login_from(
+        {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
+    )
+    return SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
+
+
+def config(objects: tuple[str, ...] = OBJECTS) -> Config:
+    return Config(salesforce_objects=objects)
+
+
+def rows(store: Store, sql: str) -> list[tuple]:
+    with store.read() as con:
+        return con.execute(sql).fetchall()
+
+
+def cycle(store: Store, client: SalesforceClient, now: datetime = NOW, **options):
+    return collect_cycle(
+        store,
+        client,
+        options.pop("config", config()),
+        instance="prod",
+        now=now,
+        sync_user_setting=SYNC_USERNAME,
+        **options,
+    )
+
+
+def test_cycle_stores_inflow_pushes_modifiers_and_estimated_backlog(standin, store):
+    report = cycle(store, client_for(standin))
+    assert report.status == "ok", report.errors
+    stats = rows(
+        store,
+        "SELECT object, direction, metric, value, provenance FROM sync_stats "
+        "WHERE object = 'Lead' ORDER BY metric",
+    )
+    assert stats == [
+        ("Lead", "sfdc_to_marketo", "backlog", 940.0, "estimated"),
+        ("Lead", "sfdc_to_marketo", "inflow", 940.0, "reported"),
+        ("Lead", "marketo_to_sfdc", "sync_writes", 12.0, "reported"),
+    ]
+    changes = rows(
+        store,
+        "SELECT modifier, changes FROM change_counts WHERE object = 'Lead' ORDER BY changes DESC",
+    )
+    assert changes == [(f"{LOADER[1]} ({LOADER[0]})", 900), (f"{DANA[1]} ({DANA[0]})", 40)]
+    budget = rows(
+        store,
+        "SELECT used, quota FROM api_usage WHERE metric = 'DailyApiRequests' "
+        "ORDER BY used DESC LIMIT 1",
+    )
+    assert budget and budget[0][1] == 15000.0
+
+
+def test_steady_state_cycle_costs_one_call_per_five_objects(standin, store):
+    client = client_for(standin)
+    cycle(store, client)  # first cycle: resolves the sync user, describes, reads permissions
+    before = standin.calls()
+    report = cycle(store, client, NOW + timedelta(minutes=5))
+    assert standin.calls() - before == 2  # 7 objects: 5 queries + 2 queries
+    assert report.api_calls == 2
+    assert len(report.objects_collected) == 7
+    five = config(OBJECTS[:5])
+    before = standin.calls()
+    cycle(store, client, NOW + timedelta(minutes=10), config=five)
+    assert standin.calls() - before == 1
+    # One query per object, not one per figure (that would be 3 x 7 + 1 = 22 calls), and
+    # never more than the 5 queries Salesforce accepts in one /composite call.
+    for request in standin.requests:
+        if request.path.endswith("/composite"):
+            urls = [sub["url"] for sub in request.json["compositeRequest"]]
+            assert sum("/query" in url for url in urls) <= 5
+
+
+def test_windows_follow_each_other_and_a_repeated_cycle_adds_nothing(standin, store):
+    client = client_for(standin)
+    cycle(store, client)
+    cycle(store, client, NOW + timedelta(minutes=5))
+    lead_queries = [r.soql for r in standin.subrequests if r.soql and "FROM Lead" in r.soql]
+    assert "SystemModstamp > 2026-11-20T15:00:00Z" in lead_queries[-1]
+    assert "SystemModstamp <= 2026-11-20T15:05:00Z" in lead_queries[-1]
+    before = rows(store, "SELECT count(*) FROM sync_stats")
+    calls = standin.calls()
+    cycle(store, client, NOW + timedelta(minutes=5))  # the same window again
+    assert rows(store, "SELECT count(*) FROM sync_stats") == before
+    assert standin.calls() == calls  # nothing to ask
+
+
+def test_describe_and_permissions_feed_the_checks(standin, tmp_path):
+    standin.describes["Lead"] = lead_describe_with_formula("Lead_Age__c")
+    db = tmp_path / "m.duckdb"
+    env = {
+        **os.environ,
+        "MONITOR_DB": str(db),
+        "SALESFORCE_INSTANCE_URL": standin.url,
+        "SALESFORCE_ACCESS_TOKEN": standin.token,
+        "SALESFORCE_SYNC_USER": SYNC_USERNAME,
+        "REQUESTS_CA_BUNDLE": standin.ca_bundle,
+        "MONITOR_INSTANCE": "prod",
+    }
+    env.pop("MONITOR_CONFIG", None)
+    collected = subprocess.run(
+        [sys.executable, "-m", "monitor", "collect"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert collected.returncode == 0, collected.stderr
+    assert standin.token not in collected.stdout + collected.stderr
+    checked = subprocess.run(
+        [sys.executable, "-m", "monitor", "check", "--json"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stderr
+    subjects = {(f["check"], f["subject"]) for f in json.loads(checked.stdout)}
+    assert ("formula_fields", "Lead.Lead_Age__c") in subjects
+    assert ("formula_fields", "Account.playgroundorg__Owners_Manager_Name__c") in subjects
+    assert ("permission_failures", "Lead.Rating") in subjects
+    assert ("permission_failures", "Campaign") in subjects
+    assert ("permission_failures", "Lead.Company") not in subjects
+
+
+def test_a_server_error_is_retried(standin, store):
+    standin.fail_next(503, "<html>Service Unavailable</html>")
+    report = cycle(store, client_for(standin), config=config(("Lead",)))
+    assert "Lead" in report.objects_collected
+
+
+def test_an_object_the_user_cannot_query_is_reported_and_the_others_collected(standin, store):
+    standin.fail_subrequest(
+        "FROM Contact", 400, "INVALID_TYPE", "sObject type 'Contact' is not supported."
+    )
+    client = client_for(standin)
+    report = cycle(store, client)
+    assert "Contact" not in report.objects_collected and "Lead" in report.objects_collected
+    assert any(
+        e.startswith("Contact: the connected user cannot query it (INVALID_TYPE)")
+        for e in report.errors
+    )
+    marks = dict(rows(store, "SELECT name, value FROM watermarks"))
+    assert marks["salesforce.inflow.Contact"] == "2026-11-20T14:55:00+00:00"  # the failed start
+    # The next cycle covers Contact's missed window too.
+    cycle(store, client, NOW + timedelta(minutes=5))
+    contact = [r.soql for r in standin.subrequests if r.soql and "FROM Contact" in r.soql][-1]
+    assert "SystemModstamp > 2026-11-20T14:55:00Z" in contact
+
+
+def test_request_limit_exceeded_stops_without_retrying(standin, store):
+    client = client_for(standin)
+    cycle(store, client)
+    standin.fail_next(
+        403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]
+    )
+    before = standin.calls()
+    with pytest.raises(LimitExceeded):
+        cycle(store, client, NOW + timedelta(minutes=5))
+    assert standin.calls() - before == 1
+    runs = rows(
+        store,
+        "SELECT status, error FROM collection_runs ORDER BY started_at DESC, "
+        "finished_at DESC LIMIT 1",
+    )
+    assert runs[0][0] == "failed" and "REQUEST_LIMIT_EXCEEDED" in runs[0][1]
+
+
+def test_an_invalid_token_is_one_sentence_without_the_token(standin, store):
+    login = login_from(
+        {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": "00Dwrong!secret-token"}
+    )
+    client = SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
+    with pytest.raises(SourceError) as caught:
+        cycle(store, client)
+    assert "INVALID_SESSION_ID" in str(caught.value)
+    assert "secret-token" not in str(caught.value)
+    assert all(
+        "secret-token" not in (row[0] or "")
+        for row in rows(store, "SELECT error FROM collection_runs")
+    )
+
+
+def test_permission_pages_are_followed_to_the_end(standin, store):
+    standin.page_size = 2
+    standin.field_permissions += [
+        {
+            "SobjectType": "Lead",
+            "Field": f"Lead.Custom_{n}__c",
+            "PermissionsRead": True,
+            "PermissionsEdit": False,
+        }
+        for n in range(5)
+    ]
+    cycle(store, client_for(standin))
+    fields = rows(
+        store, "SELECT count(*) FROM field_permissions WHERE object = 'Lead' AND field <> ''"
+    )
+    assert fields == [(7,)]
+
+
+def test_backfill_resumes_where_an_interrupted_one_stopped(standin, store):
+    client = client_for(standin)
+
+    def interrupt_after_three(done: int, total: int, window_end: datetime) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        backfill(
+            store,
+            client,
+            config(("Lead",)),
+            instance="prod",
+            now=NOW,
+            since=NOW - timedelta(hours=6),
+            sync_user_setting=SYNC_USERNAME,
+            progress=interrupt_after_three,
+        )
+    assert rows(store, "SELECT count(*) FROM sync_stats WHERE metric = 'inflow'") == [(3,)]
+    reports = backfill(
+        store,
+        client,
+        config(("Lead",)),
+        instance="prod",
+        now=NOW,
+        since=NOW - timedelta(hours=6),
+        sync_user_setting=SYNC_USERNAME,
+    )
+    assert len(reports) == 3
+    hours = rows(
+        store, "SELECT strftime(ts, '%H:%M') FROM sync_stats WHERE metric = 'inflow' ORDER BY ts"
+    )
+    assert [h[0] for h in hours] == ["10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    # Only the live window gets a backlog estimate.
+    assert rows(store, "SELECT count(*) FROM sync_stats WHERE metric = 'backlog'") == [(1,)]
+
+
+def test_a_sync_user_that_does_not_exist_is_a_clear_error(standin, store):
+    with pytest.raises(SourceError, match="no user with username 'nobody@acme.example'"):
+        collect_cycle(
+            store,
+            client_for(standin),
+            config(),
+            instance="prod",
+            now=NOW,
+            sync_user_setting="nobody@acme.example",
+        )
+
+
+def test_collect_without_credentials_says_what_to_set(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "MONITOR_"))}
+    env["MONITOR_DB"] = str(tmp_path / "m.duckdb")
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "collect"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Salesforce is not configured" in result.stderr

@@ -1,0 +1,77 @@
+"""Configuration and secrets: defaults, monitor.toml, MONITOR_* overrides, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.config import SETTINGS, load_config
+from monitor.errors import ConfigError
+from monitor.secrets import load_secrets
+from tests.conftest import REPO
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [s.name for s in SETTINGS if f"{s.name} =" not in readme]
+    assert missing == []
+
+
+def test_every_setting_has_help():
+    assert all(s.help.strip() for s in SETTINGS)
+
+
+def test_environment_overrides_the_file_and_converts_types(tmp_path):
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        'instance = "prod"\nsalesforce_objects = ["Lead"]\ndescribe_interval_minutes = 30\n'
+    )
+    config = load_config(
+        {
+            "MONITOR_CONFIG": str(path),
+            "MONITOR_SALESFORCE_OBJECTS": "Lead, Task",
+            "MONITOR_SALESFORCE_INTERVAL_MINUTES": "10",
+        }
+    )
+    assert config.instance == "prod"
+    assert config.salesforce_objects == ("Lead", "Task")
+    assert config.describe_interval_minutes == 30
+    assert config.salesforce_interval_minutes == 10
+
+
+@pytest.mark.parametrize(
+    ("content", "environ", "message"),
+    [
+        ("colour = 'blue'\n", {}, "unknown key 'colour'"),
+        ("salesforce_objects = 5\n", {}, "salesforce_objects: expected a list"),
+        (
+            "",
+            {"MONITOR_DESCRIBE_INTERVAL_MINUTES": "soon"},
+            "MONITOR_DESCRIBE_INTERVAL_MINUTES: describe_interval_minutes: expected a whole number",
+        ),
+        ("", {"MONITOR_SALESFORCE_INTERVAL_MINUTES": "0"}, "expected a number above 0"),
+        ("timezone = 'Mars/Base'\n", {}, "unknown timezone 'Mars/Base'"),
+        ("[checks]\nbacklog_spike = 3\n", {}, "must be tables of settings"),
+        ("db = \n", {}, "invalid TOML"),
+    ],
+)
+def test_invalid_configuration_is_one_sentence_naming_the_key(tmp_path, content, environ, message):
+    path = tmp_path / "monitor.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_config({"MONITOR_CONFIG": str(path), **environ})
+
+
+def test_secrets_come_from_the_file_and_the_environment_wins(tmp_path):
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text('SALESFORCE_ACCESS_TOKEN = "from-file"\nSALESFORCE_SYNC_USER = "u"\n')
+    secrets = load_secrets({"SALESFORCE_ACCESS_TOKEN": "from-env"}, secrets_file)
+    assert secrets["SALESFORCE_ACCESS_TOKEN"] == "from-env"
+    assert secrets["SALESFORCE_SYNC_USER"] == "u"
+
+
+def test_a_broken_secrets_file_error_quotes_no_secret(tmp_path):
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text('SALESFORCE_PASSWORD = "hunter2\n')
+    with pytest.raises(ConfigError) as caught:
+        load_secrets({}, secrets_file)
+    assert "hunter2" not in str(caught.value)
