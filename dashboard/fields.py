@@ -46,3 +46,10 @@ def render(view: View) -> None:
             "calculated_formula": "formula text",
         },
     )
+
+    st.subheader("Changes since the previous describe")
+    changes = data.load("describe_changes", **view.params())
+    if changes.empty:
+        st.caption("No field appeared, disappeared or changed for the sync user in this range.")
+    else:
+        show_table(changes, "field-changes")

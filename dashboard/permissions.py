@@ -29,3 +29,11 @@ def render(view: View) -> None:
     else:
         access = access.assign(field=access["field"].replace("", "(object)"))
         show_table(access, "sync-user-access")
+
+    st.subheader("Access changes (drift)")
+    drift = data.load("permission_changes", **view.params())
+    if drift.empty:
+        st.caption("No change of the sync user's access in this range.")
+    else:
+        st.caption("Compared with the previous permission snapshot; empty = no longer listed.")
+        show_table(drift, "sync-user-access-changes")

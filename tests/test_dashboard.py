@@ -92,6 +92,25 @@ def test_permissions_page_lists_each_gap_with_its_grant(app):
     assert campaign["access missing"] == "read"
 
 
+def test_permissions_page_shows_the_drift_of_the_profile_change(app):
+    app.query_params["range"] = "30d"
+    open_page(app, "permissions")
+    drift = app.dataframe[-1].value
+    lead_score = drift[drift["field"] == "Lead_Score__c"].iloc[0]
+    assert (bool(lead_score["was_editable"]), bool(lead_score["editable"])) == (True, False)
+
+
+def test_fields_page_lists_the_fields_that_became_read_only(app):
+    app.query_params["range"] = "30d"
+    open_page(app, "fields")
+    changes = app.dataframe[-1].value
+    assert set(changes.loc[changes["change"] == "became read-only", "field"]) == {
+        "Lead_Score__c",
+        "Lead_Status_Reason__c",
+        "Rating",
+    }
+
+
 def test_fields_page_counts_the_formula_fields(app):
     open_page(app, "fields")
     assert metric(app, "Formula fields") == "5"

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from monitor.collectors import salesforce_audit as audit
 from monitor.collectors import salesforce_schema as schema
 from monitor.collectors import salesforce_soql as soql
 from monitor.collectors.salesforce_client import (
@@ -178,6 +179,15 @@ def collect_cycle(
         name: query_path(soql.changes_by_modifier(name, start, end))
         for name, start in starts.items()
     }
+    audit_starts = {
+        ref: datetime.fromisoformat(marks[mark]) if mark in marks else (since or end - interval)
+        for ref, mark in audit.WATERMARKS.items()
+    }
+    audit_starts = {ref: start for ref, start in audit_starts.items() if start < end}
+    requests |= {
+        ref: query_path(query)
+        for ref, query in audit.requests(audit_starts, end, sync_user).items()
+    }
     try:
         answers = client.composite(requests)
     except SourceError as exc:
@@ -227,6 +237,10 @@ def collect_cycle(
                 report.rows_written += insert_frame(con, "change_counts", changes)
             _set_watermark(con, instance, f"salesforce.inflow.{name}", end.isoformat(), now)
             report.objects_collected.append(name)
+        for ref in audit_starts:
+            report.rows_written += _store_audit(
+                con, client, report, instance, ref, answers[ref], sync_user, end, now
+            )
         usage = client.api_usage()
         if usage:
             report.rows_written += write_limits(
@@ -256,6 +270,33 @@ def collect_cycle(
         report.described = True
     _record_run(store, report, now, client.calls - calls_before)
     return report
+
+
+def _store_audit(
+    con: duckdb.DuckDBPyConnection,
+    client: SalesforceClient,
+    report: CycleReport,
+    instance: str,
+    ref: str,
+    answer: tuple[int, Any],
+    sync_user: str,
+    end: datetime,
+    now: datetime,
+) -> int:
+    """Audit trail or login history of the window; its watermark moves with the rows."""
+    status, body = answer
+    if status >= 400:
+        report.errors.append(audit.refusal(ref, subrequest_code(status, body)))
+        return 0
+    records = client.remaining_records(body)
+    frame = (
+        audit.audit_rows(instance, records)
+        if ref == audit.AUDIT
+        else audit.login_rows(instance, sync_user, records)
+    )
+    added = insert_frame(con, "audit_events", frame)
+    _set_watermark(con, instance, audit.WATERMARKS[ref], end.isoformat(), now)
+    return added
 
 
 def _record_run(store: Store, report: CycleReport, now: datetime, api_calls: int) -> None:

@@ -170,6 +170,15 @@ class SalesforceClient:
         """The connected user (`/services/oauth2/userinfo`)."""
         return self._with_retries(lambda: self.sf.oauth2("userinfo"), "userinfo")
 
+    def remaining_records(self, page: dict[str, Any]) -> list[dict[str, Any]]:
+        """The records of a query page plus every page after it (nextRecordsUrl)."""
+        records = list(page.get("records", []))
+        while not page.get("done", True) and page.get("nextRecordsUrl"):
+            url = page["nextRecordsUrl"]
+            page = self._with_retries(lambda url=url: self.sf.query_more(url, True), "query")
+            records += page.get("records", [])
+        return records
+
     def query_all(self, soql: str) -> list[dict[str, Any]]:
         """Every record of a query, following nextRecordsUrl to the end."""
         result = self._with_retries(lambda: self.sf.query_all(soql), "query")

@@ -65,3 +65,27 @@ def object_permissions(objects: Iterable[str], sync_user: str) -> str:
         [checked_object(o) for o in objects],
         sync_user,
     )
+
+
+def setup_audit_trail(start: datetime, end: datetime) -> str:
+    """Setup changes in (start, end]. Display and Section cannot be filtered in SOQL, so the
+    checks pick what concerns the sync user afterwards."""
+    return format_soql(
+        "SELECT Id, CreatedDate, CreatedBy.Username, Action, Section, Display "
+        "FROM SetupAuditTrail WHERE CreatedDate > {:literal} AND CreatedDate <= {:literal} "
+        "ORDER BY CreatedDate",
+        soql_time(start),
+        soql_time(end),
+    )
+
+
+def login_history(sync_user: str, start: datetime, end: datetime) -> str:
+    """The sync user's logins in (start, end], failed ones included."""
+    return format_soql(
+        "SELECT Id, LoginTime, Status, LoginType, SourceIp FROM LoginHistory "
+        "WHERE UserId = {} AND LoginTime > {:literal} AND LoginTime <= {:literal} "
+        "ORDER BY LoginTime",
+        sync_user,
+        soql_time(start),
+        soql_time(end),
+    )

@@ -1,0 +1,61 @@
+"""`check-connection` over real HTTPS against the Salesforce stand-in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn
+
+
+def check_connection(env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "MONITOR_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "check-connection"],
+        cwd=REPO,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_connection_names_the_sync_user_and_the_budget_without_the_token(tmp_path):
+    with SalesforceStandIn() as standin:
+        result = check_connection(
+            {
+                "SALESFORCE_INSTANCE_URL": standin.url,
+                "SALESFORCE_ACCESS_TOKEN": standin.token,
+                "SALESFORCE_SYNC_USER": SYNC_USERNAME,
+                "REQUESTS_CA_BUNDLE": standin.ca_bundle,
+                "MONITOR_DB": str(tmp_path / "m.duckdb"),
+            }
+        )
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip()
+    assert line.startswith("salesforce: ok (access token for https://127.0.0.1:")
+    assert SYNC_USER_ID in line and "daily API requests left" in line
+    assert standin.token not in result.stdout + result.stderr
+
+
+def test_check_connection_with_a_bad_token_fails_in_one_line(tmp_path):
+    with SalesforceStandIn() as standin:
+        result = check_connection(
+            {
+                "SALESFORCE_INSTANCE_URL": standin.url,
+                "SALESFORCE_ACCESS_TOKEN": "00Dbad!token",
+                "REQUESTS_CA_BUNDLE": standin.ca_bundle,
+                "MONITOR_DB": str(tmp_path / "m.duckdb"),
+            }
+        )
+    assert result.returncode == 1
+    assert result.stdout.strip().startswith("salesforce: FAILED")
+    assert "INVALID_SESSION_ID" in result.stdout and "00Dbad!token" not in result.stdout
+
+
+def test_check_connection_without_configuration_says_what_to_set(tmp_path):
+    result = check_connection({"MONITOR_DB": str(tmp_path / "m.duckdb")})
+    assert result.returncode == 0
+    assert result.stdout.startswith("salesforce: not configured")
