@@ -163,3 +163,16 @@ def test_configured_source_with_empty_store_shows_guidance_not_demo(tmp_path, mo
     app.switch_page("dashboard/pages/sources.py").run()
     assert not app.exception
     assert "Sources & imports" in [t.value for t in app.title]
+
+
+def test_sources_page_shows_the_last_collection_and_its_problem(app, demo_store):
+    with demo_store.write() as con:
+        con.execute(
+            "INSERT INTO collection_runs VALUES ('r1', 'demo', 'salesforce', "
+            "TIMESTAMPTZ '2026-11-20 14:55:00+00', TIMESTAMPTZ '2026-11-20 14:55:03+00', "
+            "'partial', 21, 2, 'Task: the connected user cannot query it (INVALID_TYPE)')"
+        )
+    open_page(app, "sources")
+    assert any("2026-11-20 14:55 UTC: partial" in w.value for w in app.warning)
+    runs = next(d.value for d in app.dataframe if "api_calls" in d.value.columns)
+    assert runs.iloc[0]["error"].startswith("Task: the connected user cannot query it")
