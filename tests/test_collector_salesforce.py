@@ -116,7 +116,7 @@ def test_cycle_stores_inflow_pushes_modifiers_and_estimated_backlog(standin, sto
     assert stats == [
         ("Lead", "sfdc_to_marketo", "backlog", 940.0, "estimated"),
         ("Lead", "sfdc_to_marketo", "inflow", 940.0, "reported"),
-        ("Lead", "marketo_to_sfdc", "sync_writes", 12.0, "reported"),
+        ("Lead", "marketo_to_sfdc", "throughput", 12.0, "reported"),
     ]
     changes = rows(
         store,
@@ -131,17 +131,18 @@ def test_cycle_stores_inflow_pushes_modifiers_and_estimated_backlog(standin, sto
     assert budget and budget[0][1] == 15000.0
 
 
-def test_steady_state_cycle_costs_one_call_per_five_objects(standin, store):
+def test_steady_state_cycle_costs_one_call_per_five_queries(standin, store):
     client = client_for(standin)
     cycle(store, client)  # first cycle: resolves the sync user, describes, reads permissions
     before = standin.calls()
     report = cycle(store, client, NOW + timedelta(minutes=5))
-    assert standin.calls() - before == 2  # 7 objects: 5 queries + 2 queries
+    # 7 object queries + the audit trail + login history = 9 queries: 5 + 4.
+    assert standin.calls() - before == 2
     assert report.api_calls == 2
     assert len(report.objects_collected) == 7
-    five = config(OBJECTS[:5])
+    three = config(OBJECTS[:3])
     before = standin.calls()
-    cycle(store, client, NOW + timedelta(minutes=10), config=five)
+    cycle(store, client, NOW + timedelta(minutes=10), config=three)
     assert standin.calls() - before == 1
     # One query per object, not one per figure (that would be 3 x 7 + 1 = 22 calls), and
     # never more than the 5 queries Salesforce accepts in one /composite call.
@@ -343,3 +344,26 @@ def test_collect_without_credentials_says_what_to_set(tmp_path: Path):
     )
     assert result.returncode == 1
     assert "Salesforce is not configured" in result.stderr
+
+
+def test_a_field_change_in_the_audit_trail_brings_the_describe_forward(standin, store):
+    client = client_for(standin)
+    first = cycle(store, client)
+    assert first.described
+    quiet = cycle(store, client, NOW + timedelta(minutes=5))
+    assert not quiet.described  # the hourly pass is not due yet
+    standin.audit_trail.append(
+        {
+            "Id": "0Ym000000000009AAA",
+            "CreatedDate": "2026-11-20T15:07:00.000+0000",
+            "CreatedBy": {"Username": "admin@acme.example"},
+            "Action": "changedFLS",
+            "Section": "Customize Leads",
+            "Display": "Changed Lead Score field-level security for profile Marketo Sync",
+        }
+    )
+    standin.describes["Lead"] = lead_describe_with_formula("Lead_Age__c")
+    changed = cycle(store, client, NOW + timedelta(minutes=10))
+    assert changed.described
+    formulas = rows(store, "SELECT field FROM field_inventory WHERE object = 'Lead' AND calculated")
+    assert formulas == [("Lead_Age__c",)]

@@ -56,6 +56,7 @@ class CycleReport:
     rows_written: int = 0
     api_calls: int = 0
     described: bool = False
+    schema_changed: bool = False  # the audit trail shows a field or access change
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -217,7 +218,7 @@ def collect_cycle(
             inflow = sum(n for user, _, n in counts if user != sync_user)
             points = [
                 ("sfdc_to_marketo", "inflow", float(inflow), "reported"),
-                ("marketo_to_sfdc", "sync_writes", float(pushed), "reported"),
+                ("marketo_to_sfdc", "throughput", float(pushed), "reported"),
             ]
             if estimate_backlog:
                 backlog = float(since_pull.get(name, 0)) + inflow
@@ -256,7 +257,9 @@ def collect_cycle(
         )
         _record_run(store, report, now, client.calls - calls_before)
         raise LimitExceeded(report.errors[-1])
-    if force_describe or schema.is_due(marks, now, config.describe_interval_minutes):
+    due = schema.is_due(marks, now, config.describe_interval_minutes)
+    # A field, profile or permission set change in the audit trail: describe now, not in an hour.
+    if force_describe or due or report.schema_changed:
         rows, problems = schema.collect_schema(
             store,
             client,
@@ -289,6 +292,8 @@ def _store_audit(
         report.errors.append(audit.refusal(ref, subrequest_code(status, body)))
         return 0
     records = client.remaining_records(body)
+    if ref == audit.AUDIT and any(audit.touches_schema(r) for r in records):
+        report.schema_changed = True
     frame = (
         audit.audit_rows(instance, records)
         if ref == audit.AUDIT

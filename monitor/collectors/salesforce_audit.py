@@ -67,6 +67,23 @@ def login_rows(instance: str, sync_user: str, records: list[dict[str, Any]]) -> 
     )
 
 
+# Setup Audit Trail sections whose changes can alter what the sync user sees or may edit.
+SCHEMA_SECTIONS = (
+    "Customize",
+    "Custom Objects",
+    "Manage Users",
+    "Profiles",
+    "Permission Sets",
+    "Permission Set Groups",
+    "Field Accessibility",
+)
+
+
+def touches_schema(record: dict[str, Any]) -> bool:
+    """Whether an audit trail event may change the sync user's fields or access."""
+    return str(record.get("Section") or "").startswith(SCHEMA_SECTIONS)
+
+
 def refusal(reference: str, code: str) -> str:
     """The problem line for a refused audit query."""
     return (
