@@ -53,20 +53,6 @@ def render(view: View | None) -> None:
         st.subheader(f"What the store holds for '{view.instance}'")
         coverage = data.load("data_coverage", instance=view.instance)
         show_table(coverage, "store-coverage")
-        runs = data.load("collection_runs_recent", instance=view.instance, limit=50)
-        st.subheader("Collections")
-        if runs.empty:
-            st.caption(
-                "No collection yet. Set the Salesforce variables (README, 'Connecting "
-                "Salesforce') and run `python -m monitor collect`."
-            )
-        else:
-            latest = runs.iloc[0]
-            message = (
-                f"Last collection {latest['started_at']:%Y-%m-%d %H:%M} UTC: {latest['status']}"
-            )
-            (st.success if latest["status"] == "ok" else st.warning)(message)
-            show_table(runs, "collection-runs")
 
     st.subheader("Import Marketo exports and other files")
     kind = st.selectbox(
@@ -97,6 +83,20 @@ def render(view: View | None) -> None:
             st.error(str(exc))
 
     if view is not None:
+        runs = data.load("collection_runs_recent", instance=view.instance, limit=50)
+        st.subheader("Collections")
+        if runs.empty:
+            st.caption(
+                "No collection yet. Set the Salesforce variables (README, 'Connecting "
+                "Salesforce') and run `python -m monitor collect`."
+            )
+        else:
+            latest = runs.iloc[0]
+            message = (
+                f"Last collection {latest['started_at']:%Y-%m-%d %H:%M} UTC: {latest['status']}"
+            )
+            (st.info if latest["status"] == "ok" else st.warning)(message)
+            show_table(runs, "collection-runs")
         quarantined = data.load("quarantine_rows", instance=view.instance, limit=500)
         st.subheader(f"Quarantined rows ({len(quarantined)})")
         if quarantined.empty:

@@ -155,12 +155,13 @@ def collect_cycle(
     window_end: datetime | None = None,
     since: datetime | None = None,
     force_describe: bool = False,
-    estimate_backlog: bool = True,
+    live: bool = True,
 ) -> CycleReport:
     """Collect one window (up to `window_end`, default `now` to the minute) for every object.
 
-    Backfill windows pass estimate_backlog=False: a backlog estimate only means something for
-    the live window, and hour-long windows would put figures of another scale in the series."""
+    Backfill's past windows pass live=False: a backlog estimate only means something for the
+    window that ends now (hour-long windows would put figures of another scale in the series),
+    and an old setup change is no reason to describe again."""
     end = (window_end or now).astimezone(UTC).replace(second=0, microsecond=0)
     report = CycleReport(instance, end)
     calls_before = client.calls
@@ -196,6 +197,12 @@ def collect_cycle(
         _record_run(store, report, now, client.calls - calls_before)
         raise
     limit_hit = any(subrequest_code(*a) == "REQUEST_LIMIT_EXCEEDED" for a in answers.values())
+    # Page through long audit answers before the write: the store stays locked only for writing.
+    audit_records = {
+        ref: client.remaining_records(answers[ref][1])
+        for ref in audit_starts
+        if answers[ref][0] < 400
+    }
     with store.write() as con:
         ensure_instance(con, instance)
         _set_watermark(
@@ -220,7 +227,7 @@ def collect_cycle(
                 ("sfdc_to_marketo", "inflow", float(inflow), "reported"),
                 ("marketo_to_sfdc", "throughput", float(pushed), "reported"),
             ]
-            if estimate_backlog:
+            if live:
                 backlog = float(since_pull.get(name, 0)) + inflow
                 points.append(("sfdc_to_marketo", "backlog", backlog, "estimated"))
             stats = pd.DataFrame(
@@ -238,9 +245,20 @@ def collect_cycle(
                 report.rows_written += insert_frame(con, "change_counts", changes)
             _set_watermark(con, instance, f"salesforce.inflow.{name}", end.isoformat(), now)
             report.objects_collected.append(name)
-        for ref in audit_starts:
+        for ref, start in audit_starts.items():
             report.rows_written += _store_audit(
-                con, client, report, instance, ref, answers[ref], sync_user, end, now
+                con,
+                report,
+                instance,
+                ref,
+                answers[ref],
+                audit_records.get(ref, []),
+                sync_user=sync_user,
+                start=start,
+                end=end,
+                now=now,
+                pinned=audit.WATERMARKS[ref] in marks,
+                live=live,
             )
         usage = client.api_usage()
         if usage:
@@ -277,22 +295,30 @@ def collect_cycle(
 
 def _store_audit(
     con: duckdb.DuckDBPyConnection,
-    client: SalesforceClient,
     report: CycleReport,
     instance: str,
     ref: str,
     answer: tuple[int, Any],
+    records: list[dict[str, Any]],
+    *,
     sync_user: str,
+    start: datetime,
     end: datetime,
     now: datetime,
+    pinned: bool,
+    live: bool,
 ) -> int:
     """Audit trail or login history of the window; its watermark moves with the rows."""
     status, body = answer
+    mark = audit.WATERMARKS[ref]
     if status >= 400:
         report.errors.append(audit.refusal(ref, subrequest_code(status, body)))
+        if not pinned:
+            # A first window that was refused: keep its start, so that once the permission is
+            # granted the changes made meanwhile are still read (Salesforce keeps 180 days).
+            _set_watermark(con, instance, mark, start.isoformat(), now)
         return 0
-    records = client.remaining_records(body)
-    if ref == audit.AUDIT and any(audit.touches_schema(r) for r in records):
+    if live and ref == audit.AUDIT and any(audit.touches_schema(r) for r in records):
         report.schema_changed = True
     frame = (
         audit.audit_rows(instance, records)
@@ -300,7 +326,7 @@ def _store_audit(
         else audit.login_rows(instance, sync_user, records)
     )
     added = insert_frame(con, "audit_events", frame)
-    _set_watermark(con, instance, audit.WATERMARKS[ref], end.isoformat(), now)
+    _set_watermark(con, instance, mark, end.isoformat(), now)
     return added
 
 
@@ -366,7 +392,7 @@ def backfill(
                 sync_user_setting=sync_user_setting,
                 window_end=window_end,
                 since=since,
-                estimate_backlog=window_end == end,
+                live=window_end == end,
                 force_describe=index == len(windows) - 1,
             )
         )

@@ -7,8 +7,9 @@ The real ``simple_salesforce.Salesforce`` client runs against it unchanged::
         sf = Salesforce(instance_url=standin.url, session_id=standin.token, version="59.0")
 
 Describes, describeGlobal and limits come from ``../shared/fixtures/real/salesforce/``;
-query answers are built from the scripted state (``counts``, ``modifiers``, ``users``,
-``field_permissions``, ``object_permissions``) in the shapes those real payloads show.
+query answers are built from the scripted state (``counts``, ``modifiers``,
+``modifications``, ``users``, ``field_permissions``, ``object_permissions``, ``audit_trail``,
+``login_history``) in the shapes those real payloads show.
 Error bodies follow the real ``[{"message": ..., "errorCode": ...}]`` arrays. Where a
 message text is invented (no real sample in the fixtures) the comment says so.
 """
@@ -20,13 +21,15 @@ import json
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from tests.standins.https import Incoming, LoopbackHTTPS, Reply
-from tests.standins.soql import Soql
+from tests.standins.soql import Soql, TimeCondition
 
 REAL_SALESFORCE = (
     Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real" / "salesforce"
@@ -40,9 +43,13 @@ ORGANIZATION_ID = "00D000000000001AAA"
 MAX_SUBREQUESTS = 25
 MAX_QUERY_SUBREQUESTS = 5
 
-# Objects the stand-in answers queries on without a describe.
+# Objects the stand-in answers queries on without a describe (it has none to give for them).
 _SETUP_OBJECTS = ("User", "FieldPermissions", "ObjectPermissions")
+_LOG_OBJECTS = ("SetupAuditTrail", "LoginHistory")
+_UNDESCRIBED = ("FieldPermissions", "ObjectPermissions", *_LOG_OBJECTS)
 _ID_PREFIX = {"FieldPermissions": "01k", "ObjectPermissions": "110"}
+# The field each log object is ordered and windowed on.
+_LOG_TIME = {"SetupAuditTrail": "CreatedDate", "LoginHistory": "LoginTime"}
 
 
 def error(error_code: str, message: str) -> list[dict[str, str]]:
@@ -52,6 +59,23 @@ def error(error_code: str, message: str) -> list[dict[str, str]]:
 
 NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
 INVALID_SESSION = error("INVALID_SESSION_ID", "Session expired or invalid")
+# What a query on SetupAuditTrail (needs View Setup and Configuration) or on other users'
+# LoginHistory (needs Manage Users) is answered with when the user lacks the permission.
+# No real sample in the fixtures, and Salesforce documents the permissions, not the reply:
+# INSUFFICIENT_ACCESS is one of the API's documented exception codes; HTTP 403 and the
+# message text are this stand-in's choice (invented). Two real behaviours it does not cover:
+# an object hidden from the user may come back as 400 INVALID_TYPE ("sObject type ... is not
+# supported"; script that with fail_subrequest), and since API 37.0 every user may read its
+# *own* LoginHistory, so without Manage Users a query on another user may come back empty
+# instead of refused.
+INSUFFICIENT_ACCESS = (
+    403,
+    error(
+        "INSUFFICIENT_ACCESS",
+        "Insufficient Privileges: You do not have the level of access necessary to perform"
+        " the operation you requested.",
+    ),
+)
 
 
 def load_fixture(name: str, directory: Path = REAL_SALESFORCE) -> Any:
@@ -117,10 +141,20 @@ class SalesforceStandIn:
     Tests script the org by setting attributes before the client calls:
     ``counts[(object, "others"|"sync")]`` answers SELECT COUNT() (default 0);
     ``modifiers[object] = [(user_id, user_name, records)]`` answers the GROUP BY
-    LastModifiedById query; ``describes``, ``users`` (by username), ``me`` (userinfo),
-    ``field_permissions``, ``object_permissions``, ``limits`` and ``page_size`` (rows per
-    query page before nextRecordsUrl). ``max_query_subrequests`` is Salesforce's own
-    composite limit (5); raise it only to show what a too-big composite would do.
+    LastModifiedById query whatever its window; ``modifications[object] = [(SystemModstamp,
+    user_id, user_name, records)]`` adds to that answer the records changed inside the
+    query's SystemModstamp (or LastModifiedDate) window; ``describes``, ``users`` (by
+    username), ``me`` (userinfo), ``field_permissions``, ``object_permissions``, ``limits`` and
+    ``page_size`` (rows per query page before nextRecordsUrl). ``max_query_subrequests`` is
+    Salesforce's own composite limit (5); raise it only to show what a too-big composite would
+    do.
+
+    ``audit_trail`` (SetupAuditTrail records: Id, CreatedDate as Salesforce writes it, e.g.
+    "2026-11-20T14:57:12.000+0000", CreatedBy {"Username": ...}, Action, Section, Display) and
+    ``login_history`` (Id, UserId, LoginTime, Status, LoginType, SourceIp) answer queries on
+    those objects, filtered by their time window and string conditions (UserId); set
+    ``audit_refused`` or ``login_history_refused`` to answer them with INSUFFICIENT_ACCESS.
+    ``delay_seconds`` slows every HTTP request down (to land a kill mid-run).
     """
 
     def __init__(self, directory: Path = REAL_SALESFORCE, api_version: str = "59.0") -> None:
@@ -131,6 +165,7 @@ class SalesforceStandIn:
         self.subrequests: list[Recorded] = []
         self.counts: dict[tuple[str, str], int] = {}
         self.modifiers: dict[str, list[tuple[str, str, int]]] = {}
+        self.modifications: dict[str, list[tuple[datetime, str, str, int]]] = {}
         self.describes: dict[str, dict] = {
             "Lead": load_fixture("sobject_describe_lead_v59.json", self.directory),
             "Account": load_fixture(
@@ -144,6 +179,11 @@ class SalesforceStandIn:
         self.me = SYNC_USER_ID
         self.field_permissions: list[dict] = []
         self.object_permissions: list[dict] = []
+        self.audit_trail: list[dict] = []
+        self.audit_refused = False
+        self.login_history: list[dict] = []
+        self.login_history_refused = False
+        self.delay_seconds = 0.0
         self.limits: dict = load_fixture("limits_response_devorg.json", self.directory)
         self.page_size = 2000
         self.max_query_subrequests = MAX_QUERY_SUBREQUESTS
@@ -172,6 +212,11 @@ class SalesforceStandIn:
         with self._lock:
             return len(self.requests)
 
+    def composite_calls(self) -> int:
+        """POST /composite requests received so far."""
+        with self._lock:
+            return sum(r.path.rstrip("/").endswith("/composite") for r in self.requests)
+
     def fail_next(self, status: int, body: Any = "", times: int = 1) -> None:
         """Answer the next ``times`` requests, whatever their path, with this status and body.
 
@@ -199,6 +244,9 @@ class SalesforceStandIn:
             payload = json.loads(incoming.body) if incoming.body else None
         except ValueError:
             payload = None
+        if self.delay_seconds:
+            # Before the request is recorded: calls() counts requests about to be answered.
+            time.sleep(self.delay_seconds)
         with self._lock:
             self.requests.append(Recorded(incoming.method, split.path, query, payload))
             used = len(self.requests)
@@ -314,7 +362,9 @@ class SalesforceStandIn:
             *(entry["name"] for entry in self._global["sobjects"]),
             *(sobject for sobject, _ in self.counts),
             *self.modifiers,
+            *self.modifications,
             *_SETUP_OBJECTS,
+            *_LOG_OBJECTS,
         ]
         return next((k for k in known if k.lower() == name.lower()), None)
 
@@ -323,7 +373,7 @@ class SalesforceStandIn:
         if canonical in self.describes:
             return self.describes[canonical]
         # A Contact-shaped describe of FieldPermissions would mislead: 404 unless scripted.
-        if canonical is None or canonical in ("FieldPermissions", "ObjectPermissions"):
+        if canonical is None or canonical in _UNDESCRIBED:
             return None
         return self._derived_describe(canonical)
 
@@ -406,6 +456,14 @@ class SalesforceStandIn:
         if sobject == "ObjectPermissions":
             rows = self._permission_rows(sobject, self.object_permissions, soql)
             return 200, self._first_page(rows)
+        if sobject == "SetupAuditTrail":
+            if self.audit_refused:
+                return INSUFFICIENT_ACCESS
+            return 200, self._first_page(self._log_rows(sobject, self.audit_trail, soql))
+        if sobject == "LoginHistory":
+            if self.login_history_refused:
+                return INSUFFICIENT_ACCESS
+            return 200, self._first_page(self._log_rows(sobject, self.login_history, soql))
         return _malformed(soql)
 
     def _count(self, sobject: str, soql: Soql) -> int:
@@ -418,7 +476,7 @@ class SalesforceStandIn:
         return self.counts.get((sobject, "others"), 0) + self.counts.get((sobject, "sync"), 0)
 
     def _modifier_rows(self, sobject: str, soql: Soql) -> list[dict]:
-        rows = list(self.modifiers.get(sobject, []))
+        rows = list(self.modifiers.get(sobject, [])) + self._modified_in_window(sobject, soql)
         for condition in soql.conditions:
             if condition.field.lower() == "lastmodifiedbyid":
                 keep = condition.operator in ("=", "IN")
@@ -448,6 +506,66 @@ class SalesforceStandIn:
                 record[key] = value
             records.append(record)
         return records
+
+    def _modified_in_window(self, sobject: str, soql: Soql) -> list[tuple[str, str, int]]:
+        """The scripted modifications inside the query's window, summed per modifier."""
+        window = [
+            c
+            for c in soql.time_conditions
+            if c.field.lower() in ("systemmodstamp", "lastmodifieddate")
+        ]
+        summed: dict[tuple[str, str], int] = {}
+        for moment, user_id, user_name, number in self.modifications.get(sobject, []):
+            if _inside(moment, window):
+                summed[(user_id, user_name)] = summed.get((user_id, user_name), 0) + number
+        return [(user_id, user_name, number) for (user_id, user_name), number in summed.items()]
+
+    def _log_rows(self, sobject: str, rows: list[dict], soql: Soql) -> list[dict]:
+        """Scripted SetupAuditTrail or LoginHistory records inside the query's time window,
+        filtered on string conditions over their own columns, in time order, with only the
+        selected fields."""
+        field = _LOG_TIME[sobject]
+        window = [c for c in soql.time_conditions if c.field.lower() == field.lower()]
+        selected = [row for row in rows if _inside(_salesforce_time(row[field]), window)]
+        for condition in soql.conditions:
+            if any(condition.field in row for row in rows):
+                keep = condition.operator in ("=", "IN")
+                selected = [
+                    r for r in selected if (r.get(condition.field) in condition.values) == keep
+                ]
+        order = soql.order_by
+        selected.sort(
+            key=lambda row: _salesforce_time(row[field]),
+            reverse=order is not None and order[1] == "DESC",
+        )
+        records = [self._projected(sobject, row, soql) for row in selected]
+        return records[: soql.limit] if soql.limit is not None else records
+
+    def _projected(self, sobject: str, row: dict, soql: Soql) -> dict:
+        """A record with the selected fields only, in SELECT order, as Salesforce sends it: a
+        relationship field (CreatedBy.Username) nested under its relationship, with its own
+        attributes."""
+        record: dict[str, Any] = {
+            "attributes": {"type": sobject, "url": self._record_url(sobject, row["Id"])}
+        }
+        for item in soql.select_items:
+            relationship, _, field = item.expression.rpartition(".")
+            if not relationship:
+                record[field] = row.get(field)
+                continue
+            related = row.get(relationship)
+            if related is None:
+                record[relationship] = None
+                continue
+            nested = record.setdefault(relationship, {"attributes": self._user_attributes(related)})
+            nested[field] = related.get(field)
+        return record
+
+    def _user_attributes(self, user: dict) -> dict:
+        """attributes of a nested User, its Id looked up by username when not scripted."""
+        known = self.users.get(str(user.get("Username")), {})
+        user_id = user.get("Id") or known.get("Id") or "005000000000000AAA"
+        return {"type": "User", "url": self._record_url("User", user_id)}
 
     def _user_rows(self, soql: Soql) -> list[dict]:
         users = list(self.users.values())
@@ -527,6 +645,15 @@ def _is_query_url(url: str) -> bool:
 
 def _query_dict(query_string: str) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
+
+
+def _salesforce_time(text: str) -> datetime:
+    """A datetime as Salesforce writes it in records (2026-11-20T14:57:12.000+0000)."""
+    return datetime.fromisoformat(text)
+
+
+def _inside(moment: datetime, window: list[TimeCondition]) -> bool:
+    return all(condition.holds(moment) for condition in window)
 
 
 def _take(failures: list[_Failure], matches: Any) -> _Failure | None:

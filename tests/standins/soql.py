@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 # simple_salesforce.format_soql escapes \ ' " and \n \r \t \b \f with a backslash;
 # LIKE patterns add \% and \_ , which unescape to themselves.
 _LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'", re.DOTALL)
 _CONTROL = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+# A datetime literal is unquoted: 2026-11-20T14:55:00Z, with optional fraction and offset.
+_DATETIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})"
+_COMPARE = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+}
 
 
 def unescape(body: str) -> str:
@@ -32,6 +43,19 @@ class Condition:
     field: str
     operator: str  # "=", "!=" (also for "<>"), "IN" or "NOT IN"
     values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TimeCondition:
+    """``field op 2026-11-20T14:55:00Z``: a comparison with a datetime literal."""
+
+    field: str
+    operator: str  # "=", "!=", ">", ">=", "<" or "<="
+    moment: datetime
+
+    def holds(self, value: datetime) -> bool:
+        """Whether ``value`` (the record's field) satisfies the comparison."""
+        return _COMPARE[self.operator](value, self.moment)
 
 
 @dataclass(frozen=True)
@@ -130,6 +154,27 @@ class Soql:
                 operator = "NOT IN" if match.group(2) else "IN"
                 found.append(Condition(match.group(1), operator, values))
         return found
+
+    @property
+    def time_conditions(self) -> list[TimeCondition]:
+        """Every comparison with a datetime literal (``CreatedDate > 2026-11-20T14:55:00Z``)."""
+        compare = rf"\b(\w+)\s*(!=|<>|>=|<=|=|>|<)\s*({_DATETIME})"
+        return [
+            TimeCondition(
+                match.group(1),
+                "!=" if match.group(2) == "<>" else match.group(2),
+                datetime.fromisoformat(match.group(3)),
+            )
+            for match in re.finditer(compare, self.masked)
+        ]
+
+    @property
+    def order_by(self) -> tuple[str, str] | None:
+        """(field, "ASC"|"DESC") of a top-level ORDER BY on a plain field."""
+        matches = self._top_level(r"\bORDER\s+BY\s+([\w.]+)\b(?!\s*\()(?:\s+(ASC|DESC))?")
+        if not matches:
+            return None
+        return matches[0].group(1), (matches[0].group(2) or "ASC").upper()
 
     @property
     def limit(self) -> int | None:
