@@ -18,6 +18,7 @@ PAGES = [
     ("permissions", "Permissions", ":material/lock:"),
     ("fields", "Fields", ":material/list_alt:"),
     ("findings", "Findings", ":material/flag:"),
+    ("rulebook", "Checks", ":material/rule:"),
     ("sources", "Sources & imports", ":material/upload_file:"),
 ]
 st.navigation(

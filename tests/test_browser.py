@@ -49,6 +49,7 @@ PAGES = {
     "fields": ("Synced fields", ["Formula fields", "Lead.Lead_Age_Days__c"]),
     "findings": ("Findings", ["permission_failures · Lead.Lead_Score__c"]),
     "sources": ("Sources & imports", ["What the store holds for 'demo'", "Import Marketo"]),
+    "rulebook": ("Checks", ["permission_failures — Sync user lacks access it needs"]),
 }
 # Cells of st.dataframe are drawn on a canvas; the text of the rows in view lives in the grid's
 # (hidden) accessibility table, so it is checked there while the grid itself is visible. The

@@ -1,0 +1,41 @@
+"""Checks: every registered check with its settings (default and configured value) and runbook,
+generated from the registry so it cannot fall behind the code."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from checks import REGISTRY
+from dashboard import data
+from dashboard.context import View, show_table
+
+
+def render(view: View | None) -> None:
+    st.title("Checks")
+    overrides = data.config().checks
+    st.caption(
+        f"{len(REGISTRY)} checks. Override a setting in monitor.toml under [checks.<id>]; "
+        "`python -m monitor checks` prints the same list."
+    )
+    summary = pd.DataFrame(
+        [{"id": c.id, "title": c.title, "severity": c.severity, "owner": c.owner} for c in REGISTRY]
+    )
+    show_table(summary, "checks")
+    for check in REGISTRY:
+        configured = check.resolve_settings(overrides.get(check.id))
+        with st.expander(f"{check.id} — {check.title}"):
+            st.caption(f"Default severity {check.severity} · fix owned by {check.owner}")
+            settings = pd.DataFrame(
+                [
+                    {
+                        "setting": s.name,
+                        "default": str(s.default),
+                        "configured": str(configured[s.name]),
+                        "help": s.help,
+                    }
+                    for s in check.settings
+                ]
+            )
+            show_table(settings, f"settings-{check.id}")
+            st.markdown(check.runbook)
