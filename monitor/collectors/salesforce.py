@@ -210,6 +210,8 @@ def collect_cycle(
         )
         basis = run_query(con, "salesforce_backlog_basis", instance=instance, now=end)
         since_pull = dict(zip(basis["object"], basis["inflow_since_pull"], strict=True))
+        stats_rows: list[tuple] = []  # written in one insert each: far cheaper than per object
+        change_rows: list[tuple] = []
         for name in starts:
             status, body = answers[name]
             if status >= 400:
@@ -223,28 +225,31 @@ def collect_cycle(
             counts = _modifier_counts(body.get("records", []))
             pushed = sum(n for user, _, n in counts if user == sync_user)
             inflow = sum(n for user, _, n in counts if user != sync_user)
-            points = [
-                ("sfdc_to_marketo", "inflow", float(inflow), "reported"),
-                ("marketo_to_sfdc", "throughput", float(pushed), "reported"),
+            # The sync user's own writes are what it pushed: Marketo -> Salesforce throughput.
+            stats_rows += [
+                (name, "sfdc_to_marketo", "inflow", float(inflow), "reported"),
+                (name, "marketo_to_sfdc", "throughput", float(pushed), "reported"),
             ]
             if live:
                 backlog = float(since_pull.get(name, 0)) + inflow
-                points.append(("sfdc_to_marketo", "backlog", backlog, "estimated"))
-            stats = pd.DataFrame(
-                points, columns=["direction", "metric", "value", "provenance"]
-            ).assign(instance=instance, ts=end, object=name)
-            report.rows_written += insert_frame(con, "sync_stats", stats)
+                stats_rows.append((name, "sfdc_to_marketo", "backlog", backlog, "estimated"))
             others = sorted(
                 ((label, n) for user, label, n in counts if user != sync_user),
                 key=lambda item: -item[1],
             )[:TOP_MODIFIERS]
-            if others:
-                changes = pd.DataFrame(others, columns=["modifier", "changes"]).assign(
-                    instance=instance, ts=end, object=name, field="", provenance="reported"
-                )
-                report.rows_written += insert_frame(con, "change_counts", changes)
+            change_rows += [(name, label, n) for label, n in others]
             _set_watermark(con, instance, f"salesforce.inflow.{name}", end.isoformat(), now)
             report.objects_collected.append(name)
+        stats = pd.DataFrame(
+            stats_rows, columns=["object", "direction", "metric", "value", "provenance"]
+        )
+        report.rows_written += insert_frame(
+            con, "sync_stats", stats.assign(instance=instance, ts=end)
+        )
+        changes = pd.DataFrame(change_rows, columns=["object", "modifier", "changes"]).assign(
+            instance=instance, ts=end, field="", provenance="reported"
+        )
+        report.rows_written += insert_frame(con, "change_counts", changes)
         for ref, start in audit_starts.items():
             report.rows_written += _store_audit(
                 con,
