@@ -367,3 +367,16 @@ def test_a_field_change_in_the_audit_trail_brings_the_describe_forward(standin, 
     assert changed.described
     formulas = rows(store, "SELECT field FROM field_inventory WHERE object = 'Lead' AND calculated")
     assert formulas == [("Lead_Age__c",)]
+
+
+def test_a_fifteen_character_sync_user_id_is_the_same_user(standin, store):
+    collect_cycle(
+        store,
+        client_for(standin),
+        config(("Lead",)),
+        instance="prod",
+        now=NOW,
+        sync_user_setting=SYNC_USER_ID[:15],
+    )
+    stats = dict(rows(store, "SELECT metric, value FROM sync_stats WHERE object = 'Lead'"))
+    assert stats["throughput"] == 12.0 and stats["inflow"] == 940.0

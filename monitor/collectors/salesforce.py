@@ -106,6 +106,11 @@ def resolve_sync_user(client: SalesforceClient, configured: str, cached: str) ->
     return str(client.userinfo()["user_id"])
 
 
+def same_user(one: str, other: str) -> bool:
+    """Salesforce ids come in 15- and 18-character forms; the first 15 identify the record."""
+    return one[:15] == other[:15]
+
+
 def _problem(object_name: str, status: int, body: Any) -> str:
     code = subrequest_code(status, body)
     if code in PERMISSION_CODES:
@@ -223,8 +228,8 @@ def collect_cycle(
                     )
                 continue  # its watermark stays: the next cycle covers this window too
             counts = _modifier_counts(body.get("records", []))
-            pushed = sum(n for user, _, n in counts if user == sync_user)
-            inflow = sum(n for user, _, n in counts if user != sync_user)
+            pushed = sum(n for user, _, n in counts if same_user(user, sync_user))
+            inflow = sum(n for user, _, n in counts if not same_user(user, sync_user))
             # The sync user's own writes are what it pushed: Marketo -> Salesforce throughput.
             stats_rows += [
                 (name, "sfdc_to_marketo", "inflow", float(inflow), "reported"),
@@ -234,7 +239,7 @@ def collect_cycle(
                 backlog = float(since_pull.get(name, 0)) + inflow
                 stats_rows.append((name, "sfdc_to_marketo", "backlog", backlog, "estimated"))
             others = sorted(
-                ((label, n) for user, label, n in counts if user != sync_user),
+                ((label, n) for user, label, n in counts if not same_user(user, sync_user)),
                 key=lambda item: -item[1],
             )[:TOP_MODIFIERS]
             change_rows += [(name, label, n) for label, n in others]
