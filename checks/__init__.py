@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
-from checks import backlog_spike, formula_fields, permission_failures
+from checks import (
+    api_budget,
+    backlog_spike,
+    formula_fields,
+    lock_contention,
+    permission_failures,
+    picklist_data_errors,
+    stuck_records,
+    sync_user_drift,
+    validation_rule_failures,
+)
 from checks.base import Check, check_from_module
 
 REGISTRY: list[Check] = [
-    check_from_module(module) for module in (permission_failures, backlog_spike, formula_fields)
+    check_from_module(module)
+    for module in (
+        permission_failures,
+        sync_user_drift,
+        backlog_spike,
+        api_budget,
+        formula_fields,
+        validation_rule_failures,
+        picklist_data_errors,
+        stuck_records,
+        lock_contention,
+    )
 ]
 
 

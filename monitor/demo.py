@@ -420,8 +420,8 @@ def _audit_events(instance: str, profile_change: datetime) -> pd.DataFrame:
             "event_id": [f"demo-audit-{i}" for i in range(len(changes))],
             "occurred_at": profile_change,
             "actor": "j.smith@acme.example",
-            "action": "profile_changed",
-            "subject": [c[0] for c in changes],
+            "action": "profileFlsChanged",
+            "subject": "Profiles",  # the Setup Audit Trail section, as the collector stores it
             "detail": [c[1] for c in changes],
             "source": "demo",
             "raw": '{"demo": true}',

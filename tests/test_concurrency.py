@@ -37,6 +37,7 @@ TITLES = {  # page file stem -> its st.title
     "fields": "Synced fields",
     "findings": "Findings",
     "sources": "Sources & imports",
+    "rulebook": "Checks",
 }
 INSTANCE = "demo"
 WRITER_SECONDS = 12.0

@@ -362,7 +362,11 @@ def test_runner_runs_every_registered_check_on_an_empty_store(store):
     summary = run_checks(store, INSTANCE, T0)
     assert summary.failed_checks == {}
     assert summary.findings == 0
-    assert {n.check for n in summary.not_evaluated} == {c.id for c in REGISTRY}
+    # Checks of series and snapshots say they had nothing to judge; error checks stay silent
+    # (no sync error is what a healthy store holds too).
+    assert {"backlog_spike", "formula_fields", "permission_failures"} <= {
+        n.check for n in summary.not_evaluated
+    }
 
 
 # Conventions (STYLE habit 10): every registered check is documented, tested and wired up.

@@ -1,7 +1,9 @@
 """A loopback HTTPS server whose certificate comes from a throwaway ``trustme`` CA.
 
 Clients trust it through the CA bundle file (``REQUESTS_CA_BUNDLE`` for requests), so
-the code under test keeps certificate verification switched on.
+the code under test keeps certificate verification switched on. The certificate can name
+real hostnames too (``hostnames=("login.salesforce.com",)``): a client that reaches the
+server through ``tests.standins.proxy`` then verifies it under the name it asked for.
 """
 
 from __future__ import annotations
@@ -99,17 +101,21 @@ class _TLSServer(ThreadingHTTPServer):
 
 
 class LoopbackHTTPS:
-    """Serve ``dispatch`` over HTTPS on 127.0.0.1 (random port) from a background thread."""
+    """Serve ``dispatch`` over HTTPS on 127.0.0.1 (random port) from a background thread.
 
-    def __init__(self, dispatch: Dispatch) -> None:
+    The certificate is valid for 127.0.0.1, localhost and any extra ``hostnames``."""
+
+    def __init__(self, dispatch: Dispatch, hostnames: tuple[str, ...] = ()) -> None:
         ca = trustme.CA()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        names = dict.fromkeys(("127.0.0.1", "localhost", *hostnames))  # no duplicates
+        ca.issue_cert(*names).configure_cert(context)
         self._directory = Path(tempfile.mkdtemp(prefix="standin-ca-"))
         self.ca_bundle = str(self._directory / "ca.pem")
         ca.cert_pem.write_to_path(self.ca_bundle)
         self._server = _TLSServer(context, dispatch)
-        self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
+        self.port: int = self._server.server_address[1]
+        self.url = f"https://127.0.0.1:{self.port}"
         # A short poll interval keeps close() (and so each test's teardown) quick.
         self._thread = threading.Thread(
             target=self._server.serve_forever,

@@ -12,6 +12,20 @@ query answers are built from the scripted state (``counts``, ``modifiers``,
 ``login_history``) in the shapes those real payloads show.
 Error bodies follow the real ``[{"message": ..., "errorCode": ...}]`` arrays. Where a
 message text is invented (no real sample in the fixtures) the comment says so.
+
+It also answers the two username logins simple-salesforce makes, so that a client can log in
+instead of being handed ``token``: the SOAP ``login()`` call (``POST /services/Soap/u/59.0``,
+password + security token) and the OAuth 2.0 JWT bearer grant (``POST /services/oauth2/token``).
+Clients address those to https://login.salesforce.com (or test.salesforce.com) and then to the
+org's instance, https://acme.my.salesforce.com: the certificate names those hosts, and
+``tests.standins.proxy.TunnelProxy`` (as ``HTTPS_PROXY``) brings them to the loopback port::
+
+    with SalesforceStandIn() as standin, TunnelProxy(standin.port) as proxy:
+        standin.logins[SYNC_USERNAME] = "password" + "security-token"
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", standin.ca_bundle)
+        sf = Salesforce(username=SYNC_USERNAME, password="password",
+                        security_token="security-token", version="59.0")
 """
 
 from __future__ import annotations
@@ -27,6 +41,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlsplit
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+import jwt
 
 from tests.standins.https import Incoming, LoopbackHTTPS, Reply
 from tests.standins.soql import Soql, TimeCondition
@@ -37,6 +55,14 @@ REAL_SALESFORCE = (
 SYNC_USER_ID = "005000000000001AAA"
 SYNC_USERNAME = "sync@acme.example"
 ORGANIZATION_ID = "00D000000000001AAA"
+# Where logins go (simple-salesforce's domain "login" or "test"), and the org's My Domain that
+# a login sends the client on to. The stand-in's certificate names all of them.
+LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com")
+INSTANCE_HOST = "acme.my.salesforce.com"
+SALESFORCE_HOSTS = (*LOGIN_HOSTS, INSTANCE_HOST)
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+# The audiences Salesforce accepts in a JWT bearer assertion (its authorization servers).
+JWT_AUDIENCES = tuple(f"https://{host}" for host in LOGIN_HOSTS)
 
 # Documented Salesforce limits of POST /composite: 25 subrequests, of which at most 5 may
 # be query operations (Query, QueryAll, query-more) or sObject Collections.
@@ -121,6 +147,7 @@ class Recorded:
     path: str  # without the query string
     query: dict[str, str]  # last value of each query parameter
     json: Any  # the parsed JSON body, or None
+    host: str = ""  # the Host header (empty for composite subrequests)
 
     @property
     def soql(self) -> str | None:
@@ -155,6 +182,14 @@ class SalesforceStandIn:
     those objects, filtered by their time window and string conditions (UserId); set
     ``audit_refused`` or ``login_history_refused`` to answer them with INSUFFICIENT_ACCESS.
     ``delay_seconds`` slows every HTTP request down (to land a kill mid-run).
+
+    Logins: ``logins[username] = password + security_token`` lets that user log in with SOAP
+    ``login()``; ``connected_apps[consumer_key] = public_key`` (PEM or a ``cryptography`` key)
+    lets a JWT bearer assertion signed with the matching private key log in any user in
+    ``users``. Each login issues a new session id and sends the client on to
+    ``instance_host``; the stand-in accepts ``token`` and every session it issued until
+    ``expire_sessions()``. Logins are recorded in ``login_requests``, not in ``requests``
+    (they do not count against the API budget), and ``fail_next`` does not touch them.
     """
 
     def __init__(self, directory: Path = REAL_SALESFORCE, api_version: str = "59.0") -> None:
@@ -193,8 +228,15 @@ class SalesforceStandIn:
         self._failures: list[_Failure] = []
         self._subrequest_failures: list[_Failure] = []
         self._cursors: dict[str, list[dict]] = {}
-        self._server = LoopbackHTTPS(self._dispatch)
+        self.logins: dict[str, str] = {}
+        self.connected_apps: dict[str, Any] = {}
+        self.instance_host = INSTANCE_HOST
+        self.login_requests: list[Recorded] = []
+        self._issued: set[str] = set()
+        self._expired: set[str] = set()
+        self._server = LoopbackHTTPS(self._dispatch, hostnames=SALESFORCE_HOSTS)
         self.url = self._server.url
+        self.port = self._server.port
         self.ca_bundle = self._server.ca_bundle
 
     def __enter__(self) -> SalesforceStandIn:
@@ -216,6 +258,18 @@ class SalesforceStandIn:
         """POST /composite requests received so far."""
         with self._lock:
             return sum(r.path.rstrip("/").endswith("/composite") for r in self.requests)
+
+    def expire_sessions(self) -> None:
+        """Make every session id issued so far (``token`` included) invalid, as a timeout or a
+        revoked session would: the next API call is answered 401 INVALID_SESSION_ID."""
+        with self._lock:
+            self._expired |= self._issued | {self.token}
+            self._issued.clear()
+
+    def soap_logins(self) -> int:
+        """SOAP login() calls received so far, refused ones included."""
+        with self._lock:
+            return sum("/services/Soap/u/" in r.path for r in self.login_requests)
 
     def fail_next(self, status: int, body: Any = "", times: int = 1) -> None:
         """Answer the next ``times`` requests, whatever their path, with this status and body.
@@ -247,15 +301,19 @@ class SalesforceStandIn:
         if self.delay_seconds:
             # Before the request is recorded: calls() counts requests about to be answered.
             time.sleep(self.delay_seconds)
+        host = incoming.headers.get("host", "")
+        if _is_login_path(split.path):
+            with self._lock:
+                self.login_requests.append(Recorded(incoming.method, split.path, query, None, host))
+            return self._login(incoming, split.path)
         with self._lock:
-            self.requests.append(Recorded(incoming.method, split.path, query, payload))
+            self.requests.append(Recorded(incoming.method, split.path, query, payload, host))
             used = len(self.requests)
             failure = _take(self._failures, lambda _: True)
         headers = [("Sforce-Limit-Info", f"api-usage={used}/{self._daily_api_max()}")]
         if failure is not None:
             return _reply(failure.status, failure.body, headers)
-        authorization = incoming.headers.get("authorization", "")
-        if authorization != f"Bearer {self.token}":
+        if not self._is_session(incoming.headers.get("authorization", "")):
             return _reply(401, INVALID_SESSION, headers)
         if split.path.rstrip("/") == f"{self._prefix}composite":
             if incoming.method != "POST":
@@ -265,12 +323,120 @@ class SalesforceStandIn:
             return _reply(*self._composite(payload), headers)
         return _reply(*self._route(incoming.method, split.path, query), headers)
 
+    def _is_session(self, authorization: str) -> bool:
+        scheme, _, session_id = authorization.partition(" ")
+        with self._lock:
+            known = session_id == self.token or session_id in self._issued
+            return scheme == "Bearer" and known and session_id not in self._expired
+
     def _daily_api_max(self) -> int:
         return int(self.limits.get("DailyApiRequests", {}).get("Max", 15000))
 
     @property
     def _prefix(self) -> str:
         return f"/services/data/v{self.api_version}/"
+
+    # -- logins ------------------------------------------------------------------
+
+    def _login(self, incoming: Incoming, path: str) -> Reply:
+        """Answer a SOAP login() or an OAuth token request (both POST only)."""
+        if incoming.method != "POST":
+            return _reply(*_method_not_allowed(incoming.method, "POST"), [])
+        host = incoming.headers.get("host", "").split(":")[0]
+        if path.rstrip("/") == "/services/oauth2/token":
+            return _reply(*self._token_grant(incoming.body, host), [])
+        status, xml = self._soap_login(incoming.body, path.rstrip("/").rsplit("/", 1)[-1], host)
+        return Reply(status, xml.encode(), "text/xml;charset=UTF-8")
+
+    def _new_session(self) -> str:
+        session_id = f"{ORGANIZATION_ID}!{secrets.token_urlsafe(24)}"
+        with self._lock:
+            self._issued.add(session_id)
+        return session_id
+
+    def _soap_login(self, body: bytes, version: str, host: str) -> tuple[int, str]:
+        """login() of the partner API: a loginResponse, or the INVALID_LOGIN LoginFault."""
+        try:
+            request = ElementTree.fromstring(body)
+        except ElementTree.ParseError:
+            return 500, _LOGIN_FAULT
+        username = request.findtext(f".//{{{_PARTNER}}}username")
+        password = request.findtext(f".//{{{_PARTNER}}}password")
+        if username is None or password is None or self.logins.get(username) != password:
+            return 500, _LOGIN_FAULT
+        user = self.users.get(username, {})
+        organization = ORGANIZATION_ID[:15]  # login() returns the 15-character id in URLs
+        values = {
+            "metadataServerUrl": (
+                f"https://{self.instance_host}/services/Soap/m/{version}/{organization}"
+            ),
+            "passwordExpired": "false",
+            "sandbox": str(host == "test.salesforce.com").lower(),
+            "serverUrl": f"https://{self.instance_host}/services/Soap/u/{version}/{organization}",
+            "sessionId": self._new_session(),
+            "userId": user.get("Id", self.me),
+        }
+        info = {
+            "organizationId": ORGANIZATION_ID,
+            "organizationName": "Acme",
+            "sessionSecondsValid": "7200",
+            "userFullName": user.get("Name", username),
+            "userId": user.get("Id", self.me),
+            "userName": username,
+        }
+        result = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in values.items())
+        result += "<userInfo>"
+        result += "".join(f"<{k}>{escape(v)}</{k}>" for k, v in info.items())
+        result += "</userInfo>"
+        return 200, (
+            '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope'
+            ' xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
+            f' xmlns="{_PARTNER}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<soapenv:Body><loginResponse><result>{result}</result></loginResponse>"
+            "</soapenv:Body></soapenv:Envelope>"
+        )
+
+    def _token_grant(self, body: bytes, host: str) -> tuple[int, Any]:
+        """The OAuth 2.0 JWT bearer grant: an access token, or Salesforce's OAuth error."""
+        form = _query_dict(body.decode("utf-8", "replace"))
+        if form.get("grant_type") != JWT_BEARER_GRANT:
+            # Only the JWT bearer grant is scripted; this is the OAuth 2.0 (RFC 6749) code.
+            return _oauth_error("unsupported_grant_type", "grant type not supported")
+        assertion = form.get("assertion", "")
+        try:
+            claims = jwt.decode(assertion, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return _oauth_error("invalid_grant", "invalid assertion")
+        public_key = self.connected_apps.get(str(claims.get("iss")))
+        if public_key is None:
+            return _oauth_error("invalid_client_id", "client identifier invalid")
+        try:
+            jwt.decode(
+                assertion,
+                public_key,
+                algorithms=["RS256"],
+                audience=list(JWT_AUDIENCES),
+                issuer=str(claims["iss"]),
+                options={"require": ["iss", "sub", "aud", "exp"]},
+            )
+        except jwt.InvalidAudienceError:
+            return _oauth_error("invalid_grant", "audience is invalid")
+        except jwt.ExpiredSignatureError:
+            return _oauth_error("invalid_grant", "expired authorization code")
+        except jwt.PyJWTError:
+            # A signature the connected app's certificate does not verify, among others.
+            return _oauth_error("invalid_grant", "invalid assertion")
+        user = self.users.get(str(claims["sub"]))
+        if user is None:
+            # Invented: no real sample of the answer for a username the org does not have.
+            return _oauth_error("invalid_grant", "invalid assertion")
+        return 200, {
+            "access_token": self._new_session(),
+            "scope": "api",
+            "instance_url": f"https://{self.instance_host}",
+            "id": f"https://{host or LOGIN_HOSTS[0]}/id/{ORGANIZATION_ID}/{user['Id']}",
+            "token_type": "Bearer",
+        }
 
     # -- routing -----------------------------------------------------------------
 
@@ -623,6 +789,36 @@ class SalesforceStandIn:
             page["nextRecordsUrl"] = f"{self._prefix}query/{locator}-{end}"
         page["records"] = records[offset:end]
         return page
+
+
+_PARTNER = "urn:partner.soap.sforce.com"
+# The LoginFault Salesforce sends (HTTP 500) for a wrong username, password or security token.
+# The message is deliberately the same for each cause.
+_LOGIN_FAULT = (
+    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope'
+    ' xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
+    ' xmlns:sf="urn:fault.partner.soap.sforce.com"'
+    ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault>'
+    "<faultcode>sf:INVALID_LOGIN</faultcode>"
+    "<faultstring>INVALID_LOGIN: Invalid username, password, security token; or user locked"
+    ' out.</faultstring><detail><sf:LoginFault xsi:type="sf:LoginFault">'
+    "<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode><sf:exceptionMessage>Invalid username,"
+    " password, security token; or user locked out.</sf:exceptionMessage></sf:LoginFault>"
+    "</detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+)
+
+
+def _is_login_path(path: str) -> bool:
+    path = path.rstrip("/")
+    return (
+        path == "/services/oauth2/token"
+        or re.fullmatch(r"/services/Soap/u/\d+\.\d+", path) is not None
+    )
+
+
+def _oauth_error(error_code: str, description: str) -> tuple[int, dict[str, str]]:
+    """Salesforce's OAuth error body, sent with HTTP 400."""
+    return 400, {"error": error_code, "error_description": description}
 
 
 def _malformed(soql: Soql) -> tuple[int, Any]:
