@@ -75,3 +75,10 @@ def test_a_broken_secrets_file_error_quotes_no_secret(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_secrets({}, secrets_file)
     assert "hunter2" not in str(caught.value)
+
+
+def test_every_registered_check_is_in_the_readme():
+    from checks import REGISTRY
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert [c.id for c in REGISTRY if f"| `{c.id}` |" not in readme] == []
