@@ -186,6 +186,25 @@ def test_an_expired_session_is_renewed_by_one_more_login(standin, proxy, store):
     assert windows == 2
 
 
+def test_a_password_changed_mid_run_fails_the_cycle_after_one_refused_login(standin, proxy, store):
+    client = client_for(password_login())
+    cycle(store, client)
+    standin.logins[SYNC_USERNAME] = "a-new-password" + SECURITY_TOKEN
+    standin.expire_sessions()
+    with pytest.raises(SourceError) as failed:
+        cycle(store, client, NOW + timedelta(minutes=5))
+    # Failed logins count towards the user's lockout: the refused re-login is not retried.
+    assert standin.soap_logins() == 2
+    for secret in (PASSWORD, SECURITY_TOKEN, "a-new-password"):
+        assert secret not in str(failed.value)
+    assert "refused the login when the session was renewed (INVALID_LOGIN)" in str(failed.value)
+    with store.read() as con:
+        status, error = con.execute(
+            "SELECT status, error FROM collection_runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    assert status == "failed" and error == str(failed.value)
+
+
 def test_jwt_bearer_login_collects(standin, proxy, store, key_file):
     assert login_from(jwt_login(key_file)).method == "jwt"
     client = client_for(jwt_login(key_file))

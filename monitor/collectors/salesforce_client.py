@@ -137,9 +137,20 @@ class SalesforceClient:
                         f"Salesforce {what} failed {attempt} times: {_short(exc)}"
                     ) from None
             except SalesforceExpiredSession:
-                raise SourceError(
-                    "Salesforce says the session is invalid or expired (INVALID_SESSION_ID): "
+                advice = (
                     "renew SALESFORCE_ACCESS_TOKEN, or log in with a username instead"
+                    if self.sf.auth_type == "direct"
+                    else "logging in again did not help; check that the user is still active"
+                )
+                raise SourceError(
+                    f"Salesforce says the session is invalid or expired (INVALID_SESSION_ID): "
+                    f"{advice}"
+                ) from None
+            except SalesforceAuthenticationFailed as exc:
+                # simple-salesforce logs in again when a session expires; this is that login.
+                raise SourceError(
+                    f"Salesforce refused the login when the session was renewed ({exc.code}); "
+                    "check the credentials and that the user is active and API Enabled"
                 ) from None
             except SalesforceRefusedRequest as exc:
                 if _code(exc) == "REQUEST_LIMIT_EXCEEDED":
