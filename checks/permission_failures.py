@@ -27,6 +27,27 @@ Set Field-Level Security, or Setup > Permission Sets > <sync permission set> > O
 Settings. Then ask the Marketo admin to retry the failed records (Admin > Salesforce > Sync
 Errors), or wait for the next update of each record.
 """
+# Lead fields the sync user must see for conversions, merges, deletes and ownership to sync
+# (research/data-sources.md: Adobe's requirements and the Nation knowledge base).
+REQUIRED_LEAD_FIELDS = [
+    f"Lead.{name}"
+    for name in (
+        "IsConverted",
+        "ConvertedDate",
+        "ConvertedAccountId",
+        "ConvertedContactId",
+        "ConvertedOpportunityId",
+        "Status",
+        "OwnerId",
+        "IsDeleted",
+        "MasterRecordId",
+        "SystemModstamp",
+        "CreatedDate",
+        "Name",
+        "Email",
+        "Company",
+    )
+]
 SETTINGS = [
     Setting("lookback_hours", 24, "Sync errors younger than this many hours are considered."),
     Setting("min_errors", 1, "Errors on one object/field needed before it becomes a finding."),
@@ -44,6 +65,21 @@ SETTINGS = [
         "write_objects",
         ["Lead", "Contact"],
         "Objects the sync writes to; readable-but-not-editable fields there are flagged.",
+    ),
+    Setting(
+        "edit_objects",
+        ["Lead", "Contact", "Account", "Opportunity", "Campaign", "Task", "Event"],
+        "Objects the sync user must be able to edit (Adobe's documented requirements).",
+    ),
+    Setting(
+        "required_fields",
+        [*REQUIRED_LEAD_FIELDS, "Account.Type"],
+        "Fields (Object.Field) the sync user must see; flagged when a describe lacks them.",
+    ),
+    Setting(
+        "required_editable_fields",
+        ["Account.Type"],
+        "Fields (Object.Field) the sync user must be able to edit, whatever the object.",
     ),
 ]
 INPUTS = {
@@ -127,13 +163,23 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
         }
     for row in permissions.itertuples(index=False):
         subject = _subject(row.object, row.field)
-        if not row.field and row.object in settings["objects"] and not row.readable:
+        edit_objects = settings["edit_objects"]
+        if (
+            not row.field
+            and row.object in (*settings["objects"], *edit_objects)
+            and (not row.readable)
+        ):
             gap = "cannot read the object"
-            needs_edit = row.object in write_objects
-        elif not row.field and row.object in write_objects and not row.editable:
+            needs_edit = row.object in write_objects or row.object in edit_objects
+        elif not row.field and row.object in edit_objects and not row.editable:
             gap = "can read but not edit the object"
             needs_edit = True
-        elif row.field and row.object in write_objects and row.readable and not row.editable:
+        elif (
+            row.field
+            and (row.object in write_objects or subject in settings["required_editable_fields"])
+            and row.readable
+            and not row.editable
+        ):
             if subject in calculated:
                 continue  # formula fields can never be edited; formula_fields covers them
             gap = "can read but not edit the field"
@@ -161,4 +207,32 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
             owner=OWNER,
             evidence={"object": row.object, "field": row.field, **evidence},
         )
+    for subject in _invisible_required_fields(fields, settings["required_fields"]):
+        if subject in found:
+            continue
+        object_name, field = subject.split(".", 1)
+        needs_edit = subject in settings["required_editable_fields"]
+        grant = grant_for(object_name, field, needs_edit)
+        found[subject] = Finding(
+            check=ID,
+            subject=subject,
+            severity="warning",
+            title=f"The sync user cannot see a field the sync needs: {subject}",
+            detail=(
+                f"{subject} is missing from the describe of {object_name} as the sync user sees "
+                f"it, and the Marketo sync needs it. {grant}"
+            ),
+            owner=OWNER,
+            evidence={"object": object_name, "field": field, "required": True, "grant": grant},
+        )
     return results + list(found.values())
+
+
+def _invisible_required_fields(fields: pd.DataFrame, required: list[str]) -> list[str]:
+    """Required Object.Field names absent from the latest describe of their object (objects
+    never described are not judged)."""
+    if not len(fields):
+        return []
+    visible = {f"{o}.{f}" for o, f in zip(fields["object"], fields["field"], strict=True)}
+    described = set(fields["object"])
+    return [name for name in required if name.split(".", 1)[0] in described and name not in visible]

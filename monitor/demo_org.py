@@ -10,6 +10,9 @@ _FIELDS: dict[str, list[tuple[str, str, str | None]]] = {
         ("Id", "id", None),
         ("FirstName", "string", None),
         ("LastName", "string", None),
+        ("Name", "string", None),
+        ("IsDeleted", "boolean", None),
+        ("MasterRecordId", "reference", None),
         ("Email", "email", None),
         ("Company", "string", None),
         ("Status", "picklist", None),
@@ -80,6 +83,9 @@ _FIELDS: dict[str, list[tuple[str, str, str | None]]] = {
 }
 READ_ONLY = {
     "Id",
+    "Name",
+    "IsDeleted",
+    "MasterRecordId",
     "SystemModstamp",
     "CreatedDate",
     "IsConverted",

@@ -148,8 +148,9 @@ def test_permission_failures_flags_an_unreadable_synced_object(store, tmp_path):
     import_permission_rows(store, tmp_path, "Campaign,,false,false", "Lead,,true,true")
     found = findings(evaluate(store))
     assert list(found) == ["Campaign"]
+    # Adobe's requirements: the sync user needs create/read/edit on Campaign, not only read.
     assert found["Campaign"].evidence["grant"] == (
-        "Grant Read on the Campaign object to the sync user "
+        "Grant Read, Create and Edit on the Campaign object to the sync user "
         "(Setup > Permission Sets > sync user's permission set > Object Settings > Campaign)."
     )
 
@@ -159,8 +160,8 @@ def test_permission_failures_flags_an_unreadable_synced_object(store, tmp_path):
     [
         pytest.param("Account,Rating,true,false", id="read_only_field_on_a_read_only_object"),
         pytest.param("Lead,Rating,true,true", id="editable_field"),
-        pytest.param("Task,,false,false", id="unreadable_object_that_is_not_synced"),
-        pytest.param("Account,,true,false", id="read_only_object_the_sync_only_reads"),
+        pytest.param("Case,,false,false", id="unreadable_object_that_is_not_synced"),
+        pytest.param("CampaignMember,,true,false", id="read_only_object_the_sync_need_not_edit"),
     ],
 )
 def test_permission_failures_leaves_access_the_sync_does_not_need(store, tmp_path, row: str):
@@ -224,3 +225,30 @@ def test_permission_failures_through_the_runner_resolves_once_the_grant_is_made(
 
     assert [(t.subject, t.transition) for t in summary.transitions] == [("Lead.Rating", "resolved")]
     assert store.query("findings_open", instance=INSTANCE).empty
+
+
+@pytest.mark.parametrize(
+    ("row", "subject", "gap"),
+    [
+        pytest.param(
+            "Account,,true,false",
+            "Account",
+            "can read but not edit the object",
+            id="account_needs_edit",
+        ),
+        pytest.param(
+            "Task,,false,false", "Task", "cannot read the object", id="task_needs_read_and_edit"
+        ),
+        pytest.param(
+            "Account,Type,true,false",
+            "Account.Type",
+            "can read but not edit the field",
+            id="account_type_needs_edit",
+        ),
+    ],
+)
+def test_permission_failures_flags_adobes_required_access(store, tmp_path, row, subject, gap):
+    import_permission_rows(store, tmp_path, row)
+    found = findings(evaluate(store))
+    assert list(found) == [subject]
+    assert gap in found[subject].title
