@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
 from monitor.collectors import salesforce_soql as soql
 from monitor.collectors.salesforce import resolve_sync_user
@@ -27,10 +28,27 @@ def check_salesforce(config: Config, secrets: Mapping[str, str]) -> tuple[bool, 
         return False, f"salesforce: FAILED ({login.describe()}): {exc}"
     api = limits.get("DailyApiRequests", {})
     missing = []
-    try:
-        client.query_all(soql.object_permissions(config.salesforce_objects[:1], sync_user))
-    except SourceError:
-        missing.append("View Setup and Configuration (to read the sync user's permissions)")
+    now = datetime.now(UTC)
+    probes = [
+        (
+            soql.object_permissions(config.salesforce_objects[:1], sync_user),
+            "View Setup and Configuration (to read the sync user's permissions)",
+        ),
+        (
+            soql.setup_audit_trail(now - timedelta(hours=1), now),
+            "View Setup and Configuration (to read the setup audit trail)",
+        ),
+        (
+            soql.login_history(sync_user, now - timedelta(hours=1), now),
+            "Manage Users (to read the sync user's login history)",
+        ),
+    ]
+    for query, permission in probes:
+        try:
+            client.query_all(query)
+        except SourceError:
+            if permission not in missing:
+                missing.append(permission)
     budget = f"{api.get('Remaining', '?')}/{api.get('Max', '?')} daily API requests left"
     line = f"salesforce: ok ({login.describe()}; sync user {sync_user}; {budget})"
     if missing:

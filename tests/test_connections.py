@@ -59,3 +59,21 @@ def test_check_connection_without_configuration_says_what_to_set(tmp_path):
     result = check_connection({"MONITOR_DB": str(tmp_path / "m.duckdb")})
     assert result.returncode == 0
     assert result.stdout.startswith("salesforce: not configured")
+
+
+def test_check_connection_names_the_missing_manage_users_permission(tmp_path):
+    with SalesforceStandIn() as standin:
+        standin.login_history_refused = True
+        result = check_connection(
+            {
+                "SALESFORCE_INSTANCE_URL": standin.url,
+                "SALESFORCE_ACCESS_TOKEN": standin.token,
+                "SALESFORCE_SYNC_USER": SYNC_USERNAME,
+                "REQUESTS_CA_BUNDLE": standin.ca_bundle,
+                "MONITOR_DB": str(tmp_path / "m.duckdb"),
+            }
+        )
+    assert result.returncode == 1
+    line = result.stdout.strip()
+    assert line.startswith("salesforce: PARTIAL")
+    assert line.endswith("missing: Manage Users (to read the sync user's login history)")
