@@ -18,6 +18,8 @@ DIRECTIONS = {"sfdc_to_marketo": "Salesforce → Marketo", "marketo_to_sfdc": "M
 def _drain_text(hours: float) -> str:
     if hours == 0:
         return "clear"
+    if math.isnan(hours):
+        return "unknown (no throughput measured)"
     if math.isinf(hours):
         return "not draining"
     return f"{hours:.1f} h"

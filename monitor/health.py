@@ -17,10 +17,14 @@ def health_score(open_by_severity: dict[str, int]) -> int:
 
 
 def drain_hours(backlog: float, throughput_per_hour: float) -> float:
-    """Hours to clear the backlog at the recent throughput (inf when nothing drains)."""
+    """Hours to clear the backlog at the recent throughput: inf when nothing drains, NaN when
+    no throughput was measured (the Salesforce collector sees what changed, not what Marketo
+    pulled)."""
     if backlog <= 0:
         return 0.0
-    if throughput_per_hour <= 0 or math.isnan(throughput_per_hour):
+    if math.isnan(throughput_per_hour):
+        return math.nan
+    if throughput_per_hour <= 0:
         return math.inf
     return backlog / throughput_per_hour
 
@@ -29,9 +33,9 @@ def with_drain_estimates(latest: pd.DataFrame) -> pd.DataFrame:
     """Add `drain_hours` to rows of the backlog_latest query."""
     frame = latest.copy()
     frame["drain_hours"] = [
-        drain_hours(float(b or 0), float(t or 0))
+        drain_hours(float(b), float(t))
         for b, t in zip(
-            frame["backlog"].fillna(0), frame["throughput_per_hour"].fillna(0), strict=True
+            frame["backlog"].fillna(0), frame["throughput_per_hour"].astype(float), strict=True
         )
     ]
     return frame
