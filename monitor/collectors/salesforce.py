@@ -182,8 +182,9 @@ def collect_cycle(
         raise
     interval = timedelta(minutes=config.salesforce_interval_minutes)
     starts = _window_starts(config.salesforce_objects, marks, end, interval, since)
+    # Composite reference ids may hold only letters, digits and underscores.
     requests = {
-        name: query_path(soql.changes_by_modifier(name, start, end))
+        f"object_{name}": query_path(soql.changes_by_modifier(name, start, end))
         for name, start in starts.items()
     }
     audit_starts = {
@@ -218,7 +219,7 @@ def collect_cycle(
         stats_rows: list[tuple] = []  # written in one insert each: far cheaper than per object
         change_rows: list[tuple] = []
         for name in starts:
-            status, body = answers[name]
+            status, body = answers[f"object_{name}"]
             if status >= 400:
                 report.errors.append(_problem(name, status, body))
                 if f"salesforce.inflow.{name}" not in marks:

@@ -11,8 +11,8 @@ import pandas as pd
 
 from monitor.collectors import salesforce_soql as soql
 
-AUDIT = "~audit"  # composite reference ids; '~' cannot start an sObject name
-LOGINS = "~logins"
+AUDIT = "setup_audit_trail"  # composite reference ids (objects use object_<Name>)
+LOGINS = "login_history"
 WATERMARKS = {AUDIT: "salesforce.audit", LOGINS: "salesforce.logins"}
 NEEDS = {AUDIT: "View Setup and Configuration", LOGINS: "Manage Users"}
 WHAT = {AUDIT: "the setup audit trail", LOGINS: "the sync user's login history"}

@@ -480,6 +480,15 @@ class SalesforceStandIn:
                 "LIMIT_EXCEEDED",
                 f"Composite requests are limited to {self.max_query_subrequests} query subrequests",
             )
+        bad_ids = [
+            sub.get("referenceId")
+            for sub in subrequests
+            if not re.fullmatch(r"[A-Za-z0-9_]+", str(sub.get("referenceId") or ""))
+        ]
+        if bad_ids:
+            # Salesforce: referenceIds hold only letters, numbers and underscores (the
+            # Composite Subrequest Result docs). The message text is invented.
+            return 400, error("INVALID_REFERENCE_ID", f"Invalid reference id: {bad_ids[0]!r}")
         answers = [self._subrequest(sub) for sub in subrequests]
         if payload.get("allOrNone") and any(a["httpStatusCode"] >= 400 for a in answers):
             # As in composite_allornone_failure_processing_halted.json.
