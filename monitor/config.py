@@ -53,6 +53,36 @@ SETTINGS = [
         60,
         "Minutes between describe and permission snapshots (they change rarely).",
     ),
+    # Marketo REST collector
+    Setting("marketo_interval_minutes", 5, "Minutes between Marketo REST collections."),
+    # Data Streams receiver (serve-streams)
+    Setting("streams_host", "127.0.0.1", "Address the Data Streams receiver binds to."),
+    Setting("streams_port", 8787, "Port of the Data Streams receiver."),
+    Setting(
+        "streams_max_body_kb", 1024, "Largest request body the receiver accepts (larger: 413)."
+    ),
+    # Scheduler (run)
+    Setting("inbox_dir", "data/inbox", "Folder watched for Marketo admin exports to import."),
+    Setting("inbox_interval_minutes", 1, "Minutes between looks into the inbox folder."),
+    Setting("retention_days", 400, "Days of collected facts kept; older rows are deleted."),
+    # Alerts
+    Setting(
+        "alert_group_wait_seconds",
+        30,
+        "Seconds to wait after a first transition so that others join the same alert.",
+    ),
+    Setting(
+        "alert_group_interval_minutes",
+        5,
+        "Minutes between two alerts of the same instance (later transitions are batched).",
+    ),
+    Setting(
+        "alert_repeat_interval_hours",
+        4,
+        "Hours after which a still-open critical finding is alerted again.",
+    ),
+    # Weekly report
+    Setting("report_dir", "data/reports", "Folder the weekly report job writes its files to."),
 ]
 DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
@@ -69,7 +99,22 @@ class Config:
     salesforce_api_version: str = DEFAULTS["salesforce_api_version"]
     salesforce_interval_minutes: int = DEFAULTS["salesforce_interval_minutes"]
     describe_interval_minutes: int = DEFAULTS["describe_interval_minutes"]
+    marketo_interval_minutes: int = DEFAULTS["marketo_interval_minutes"]
+    streams_host: str = DEFAULTS["streams_host"]
+    streams_port: int = DEFAULTS["streams_port"]
+    streams_max_body_kb: int = DEFAULTS["streams_max_body_kb"]
+    inbox_dir: str = DEFAULTS["inbox_dir"]
+    inbox_interval_minutes: int = DEFAULTS["inbox_interval_minutes"]
+    retention_days: int = DEFAULTS["retention_days"]
+    alert_group_wait_seconds: int = DEFAULTS["alert_group_wait_seconds"]
+    alert_group_interval_minutes: int = DEFAULTS["alert_group_interval_minutes"]
+    alert_repeat_interval_hours: int = DEFAULTS["alert_repeat_interval_hours"]
+    report_dir: str = DEFAULTS["report_dir"]
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Arrays of tables, validated by the modules that use them (monitor/instances.py,
+    # monitor/silences.py): [[instances]] and [[silences]] in monitor.toml.
+    instances: tuple[dict[str, Any], ...] = ()
+    silences: tuple[dict[str, Any], ...] = ()
     path: str = ""
 
     @property
@@ -113,6 +158,16 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     return str(value)
 
 
+TABLE_ARRAYS = ("instances", "silences")
+
+
+def _table_array(data: dict[str, Any], name: str, path: Path) -> tuple[dict[str, Any], ...]:
+    value = data.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ConfigError(f"{path}: {name} must be written as [[{name}]] tables")
+    return tuple(value)
+
+
 def load_config(environ: dict[str, str] | None = None) -> Config:
     """Read monitor.toml (MONITOR_CONFIG) and apply MONITOR_* overrides."""
     env = os.environ if environ is None else environ
@@ -126,7 +181,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
     elif "MONITOR_CONFIG" in env:
         raise ConfigError(f"{path}: MONITOR_CONFIG names a file that does not exist")
 
-    known = {s.name for s in SETTINGS} | {"checks"}
+    known = {s.name for s in SETTINGS} | {"checks", *TABLE_ARRAYS}
     for key in data:
         if key not in known:
             raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(known))})")
@@ -141,7 +196,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
     checks = data.get("checks", {})
     if not isinstance(checks, dict) or not all(isinstance(v, dict) for v in checks.values()):
         raise ConfigError(f"{path}: [checks.<id>] sections must be tables of settings")
-    config = Config(**values, checks=checks, path=str(path) if path.exists() else "")
+    arrays = {name: _table_array(data, name, path) for name in TABLE_ARRAYS}
+    config = Config(**values, checks=checks, **arrays, path=str(path) if path.exists() else "")
     config.zone  # noqa: B018 - validate the timezone early, with the file named
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", config.memory_limit):
         raise ConfigError(

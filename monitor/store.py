@@ -43,6 +43,7 @@ TABLES = frozenset(
         "findings",
         "finding_events",
         "check_outcomes",
+        "marketo_activities",
     }
 )
 WRITE_WAIT_SECONDS = 60.0

@@ -82,3 +82,21 @@ def test_every_registered_check_is_in_the_readme():
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert [c.id for c in REGISTRY if f"| `{c.id}` |" not in readme] == []
+
+
+def test_instances_and_silences_arrive_as_tables_for_their_modules(tmp_path):
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        '[[instances]]\nname = "prod"\n\n[[instances]]\nname = "sandbox"\n\n'
+        '[[silences]]\ncheck = "backlog_spike"\nuntil = "2026-12-01T00:00:00Z"\n'
+    )
+    config = load_config({"MONITOR_CONFIG": str(path)})
+    assert [item["name"] for item in config.instances] == ["prod", "sandbox"]
+    assert config.silences[0]["check"] == "backlog_spike"
+
+
+def test_a_single_table_where_an_array_of_tables_belongs_is_a_clear_error(tmp_path):
+    path = tmp_path / "monitor.toml"
+    path.write_text('[silences]\ncheck = "backlog_spike"\n')
+    with pytest.raises(ConfigError, match=r"silences must be written as \[\[silences\]\] tables"):
+        load_config({"MONITOR_CONFIG": str(path)})
