@@ -1,0 +1,234 @@
+"""The Salesforce admins' section: permission failures with the exact grant to make, the sync
+user's access drift (who changed what), formula fields in the sync, and validation and
+data-quality errors by rule."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from checks import get_check
+from checks.permission_failures import grant_for
+from monitor.report import text
+from monitor.report.context import Context, notes
+from monitor.report.model import Section, Table
+from monitor.runner import resolve_settings
+
+PERMISSION_CHECK = "permission_failures"
+PERMISSION_COLUMNS = [
+    "object",
+    "field",
+    "errors",
+    "failing records",
+    "codes",
+    "last error",
+    "open finding",
+    "grant to make",
+]
+
+
+def _subject(object_name: str, field: str) -> str:
+    # The permission_failures check names its subjects this way.
+    return f"{object_name}.{field}" if field else (object_name or "(unknown object)")
+
+
+def permission_table(
+    errors: pd.DataFrame, open_at_end: pd.DataFrame, write_objects: set[str]
+) -> pd.DataFrame:
+    """Permission errors of the week by object and field, then the gaps still open at the end
+    of the week without errors (from the permission snapshot); each with the grant that fixes
+    it, worded by the permission_failures check itself."""
+    findings = open_at_end[open_at_end["check_id"] == PERMISSION_CHECK]
+    severity = dict(zip(findings["subject"], findings["severity"], strict=True))
+    rows, seen = [], set()
+    for row in errors.itertuples(index=False):
+        subject = _subject(row.object, row.field)
+        seen.add(subject)
+        rows.append(
+            [
+                row.object,
+                row.field or "(object)",
+                row.errors,
+                row.records,
+                row.codes,
+                row.last_seen,
+                severity.get(subject, ""),
+                grant_for(row.object, row.field, row.object in write_objects or not row.field),
+            ]
+        )
+    for finding in findings.itertuples(index=False):
+        if finding.subject in seen:
+            continue
+        evidence = json.loads(finding.evidence or "{}")
+        rows.append(
+            [
+                evidence.get("object", finding.subject),
+                evidence.get("field") or "(object)",
+                0,
+                0,
+                "",
+                None,
+                finding.severity,
+                evidence.get("grant", ""),
+            ]
+        )
+    return pd.DataFrame(rows, columns=PERMISSION_COLUMNS)
+
+
+def _access(readable: object, editable: object) -> str:
+    if text.is_missing(readable) and text.is_missing(editable):
+        return "not listed (no access)"
+    if not text.is_missing(editable) and bool(editable):
+        return "read and edit"
+    return "read only" if not text.is_missing(readable) and bool(readable) else "none"
+
+
+def drift_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """The sync user's access that changed between permission snapshots in the week."""
+    return pd.DataFrame(
+        {
+            "changed at": changes["changed_at"],
+            "object": changes["object"],
+            "field": changes["field"].replace("", "(object)"),
+            "access before": [
+                _access(r, e)
+                for r, e in zip(changes["was_readable"], changes["was_editable"], strict=True)
+            ],
+            "access after": [
+                _access(r, e) for r, e in zip(changes["readable"], changes["editable"], strict=True)
+            ],
+        },
+        columns=["changed at", "object", "field", "access before", "access after"],
+    )
+
+
+def formula_table(fields: pd.DataFrame) -> pd.DataFrame:
+    """Calculated fields the sync user sees, from the latest describe up to the week's end."""
+    formulas = fields[fields["calculated"].fillna(False).astype(bool)]
+    return pd.DataFrame(
+        {
+            "object": formulas["object"],
+            "field": formulas["field"],
+            "label": formulas["label"],
+            "type": formulas["type"],
+            "formula": formulas["calculated_formula"],
+        }
+    ).reset_index(drop=True)
+
+
+def rules_table(rules: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "object": rules["object"],
+            "rule": rules["rule"],
+            "codes": rules["codes"],
+            "errors": rules["errors"],
+            "records": rules["records"],
+            "fields": rules["fields"].map(text.joined),
+            "last seen": rules["last_seen"],
+            "sample message": rules["sample_message"],
+        }
+    )
+
+
+def picklist_table(values: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "object": values["object"],
+            "field": values["field"],
+            "bad value": values["bad_value"],
+            "errors": values["errors"],
+            "records": values["records"],
+            "codes": values["codes"],
+            "last seen": values["last_seen"],
+        }
+    )
+
+
+def by_code_table(validation: pd.DataFrame, data_quality: pd.DataFrame) -> pd.DataFrame:
+    found = [frame for frame in (validation, data_quality) if len(frame)]
+    both = pd.concat(found, ignore_index=True) if found else validation
+    return both.sort_values("errors", ascending=False, ignore_index=True).rename(
+        columns={
+            "error_code": "code",
+            "last_seen": "last seen",
+            "example_message": "example message",
+        }
+    )
+
+
+def build(context: Context) -> Section:
+    """The Salesforce admins' section of one instance."""
+    frames = context.frames
+    settings = resolve_settings(get_check(PERMISSION_CHECK), context.check_overrides)
+    has_errors = context.has_source("sync_errors")
+    section = Section(
+        "salesforce",
+        "Permissions, fields and rules",
+        "Salesforce admins",
+        notes=notes(
+            None
+            if has_errors
+            else f"Sync errors: none had been imported or collected for this instance by the end "
+            f"of {context.week}; import Marketo's Sync Errors export to see permission and "
+            "validation failures.",
+            None
+            if context.has_source("snapshots", "permissions")
+            else "Permissions: no snapshot of the sync user's permissions yet (import one or "
+            "connect Salesforce), so access drift cannot be shown.",
+            None
+            if context.has_source("snapshots", "describe")
+            else "Fields: no describe of the synced objects yet, so formula fields are unknown.",
+        ),
+    )
+    no_errors = "No {} this week." if has_errors else "No sync errors to show."
+    section.blocks += [
+        Table(
+            "permission-failures",
+            "Permission failures by object and field, with the grant to make",
+            permission_table(
+                frames["permission_errors"], frames["open_at_end"], set(settings["write_objects"])
+            ),
+            no_errors.format("permission failures, and no permission gap open"),
+            note="Grant exactly this to the sync user, preferably in a permission set assigned "
+            "to it. Rows without errors are gaps in the sync user's permission snapshot.",
+        ),
+        Table(
+            "permission-drift",
+            "Permission drift: the sync user's access that changed this week",
+            drift_table(frames["permission_changes"]),
+            "The sync user's access did not change this week.",
+        ),
+        Table(
+            "audit-events",
+            "Audit trail this week (who changed what)",
+            frames["audit"].rename(columns={"occurred_at": "when"}),
+            "No audit events this week.",
+        ),
+        Table(
+            "formula-fields",
+            "Formula fields in the sync (they go stale in Marketo)",
+            formula_table(frames["fields"]),
+            "No formula field is visible to the sync user.",
+        ),
+        Table(
+            "validation-rules",
+            "Validation rules, required fields, flows and triggers rejecting sync updates",
+            rules_table(frames["validation_rules"]),
+            no_errors.format("validation failures"),
+        ),
+        Table(
+            "picklist-values",
+            "Picklist and state/country values rejected",
+            picklist_table(frames["picklist_values"]),
+            no_errors.format("picklist or state/country errors"),
+        ),
+        Table(
+            "validation-and-data-quality-errors",
+            "Validation and data-quality errors by code",
+            by_code_table(frames["validation_by_code"], frames["data_quality_by_code"]),
+            no_errors.format("validation or data-quality errors"),
+        ),
+    ]
+    return section
