@@ -1,0 +1,224 @@
+"""Silences: stop alerting about some findings until a time, by check and/or subject glob.
+
+Two origins, one shape: [[silences]] tables in monitor.toml (edit the file to change them) and
+silences created on the dashboard's Alerts page (a table; they can be ended early). A finding
+transition that happens while a silence covers it is recorded as suppressed and never sent
+later; only the repeat of a still-open critical speaks again once the silence is over.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+
+from monitor.config import Config
+from monitor.errors import ConfigError, InputError
+from monitor.store import Store
+
+TOML_ORIGIN = "monitor.toml"
+DASHBOARD_ORIGIN = "dashboard"
+KEYS = ("check", "subject", "instance", "until", "reason")
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Who is silenced (empty = any) and until when (aware UTC)."""
+
+    check: str
+    subject: str  # a glob such as Lead.* ; empty means any subject
+    instance: str
+    until: datetime
+    reason: str
+    origin: str  # monitor.toml | dashboard
+    silence_id: str = ""
+
+    def matches(self, instance: str, check: str, subject: str) -> bool:
+        """Whether this silence covers that finding (ignoring time)."""
+        return (
+            (not self.instance or self.instance == instance)
+            and (not self.check or self.check == check)
+            and (not self.subject or fnmatch.fnmatchcase(subject, self.subject))
+        )
+
+    def is_active(self, now: datetime) -> bool:
+        return self.until > now
+
+    def describe(self) -> str:
+        """One line for messages and the dashboard, e.g. 'permission_failures Lead.* until …'."""
+        who = " ".join(part for part in (self.check, self.subject) if part) or "everything"
+        where = f" on {self.instance}" if self.instance else ""
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{who}{where} until {self.until:%Y-%m-%d %H:%M} UTC, {self.origin}{why}"
+
+
+def _parse_until(value: Any, where: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(
+                f"{where}: until: {value!r} is not an ISO-8601 time "
+                "(expected e.g. 2026-12-01T09:00:00Z)"
+            ) from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ConfigError(
+                f"{where}: until: the time has no zone (write e.g. 2026-12-01T09:00:00Z "
+                "or 2026-12-01T09:00:00-06:00)"
+            )
+        return value.astimezone(UTC)
+    if isinstance(value, date):
+        raise ConfigError(f"{where}: until: a date needs a time and a zone, e.g. {value}T00:00:00Z")
+    raise ConfigError(f"{where}: until: expected an ISO-8601 time with a zone")
+
+
+def _text(entry: dict[str, Any], key: str, where: str) -> str:
+    value = entry.get(key, "")
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key}: expected a string")
+    return value.strip()
+
+
+def _known_checks() -> list[str]:
+    from checks import REGISTRY  # the registry imports every check; only validation needs it
+
+    return [check.id for check in REGISTRY]
+
+
+def parse_silences(config: Config) -> list[Silence]:
+    """The [[silences]] tables of monitor.toml, validated; errors name the entry and the key."""
+    source = config.path or TOML_ORIGIN
+    silences = []
+    known = None
+    for number, entry in enumerate(config.silences, start=1):
+        where = f"{source}: [[silences]] #{number}"
+        unknown = sorted(set(entry) - set(KEYS))
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(KEYS)})")
+        if "until" not in entry:
+            raise ConfigError(f"{where}: until: missing (when the silence ends, with a zone)")
+        check = _text(entry, "check", where)
+        subject = _text(entry, "subject", where)
+        if not check and not subject:
+            raise ConfigError(f"{where}: give a check, a subject pattern or both")
+        known = known or _known_checks()
+        if check and check not in known:
+            raise ConfigError(
+                f"{where}: check: unknown check {check!r} (known: {', '.join(known)})"
+            )
+        silences.append(
+            Silence(
+                check=check,
+                subject=subject,
+                instance=_text(entry, "instance", where),
+                until=_parse_until(entry["until"], where),
+                reason=_text(entry, "reason", where),
+                origin=TOML_ORIGIN,
+                silence_id=f"toml-{number}",
+            )
+        )
+    return silences
+
+
+def _from_frame(frame: pd.DataFrame) -> list[Silence]:
+    return [
+        Silence(
+            check=row.check_id,
+            subject=row.subject,
+            instance=row.instance,
+            until=row.until.to_pydatetime(),
+            reason=row.reason,
+            origin=DASHBOARD_ORIGIN,
+            silence_id=row.silence_id,
+        )
+        for row in frame.itertuples(index=False)
+    ]
+
+
+def active_silences(store: Store, config: Config, now: datetime) -> list[Silence]:
+    """The silences in force at `now` (those of monitor.toml first); a `now` far in the past
+    gives every silence that ends after it."""
+    dashboard = _from_frame(store.query("silences_active", now=now))
+    return [s for s in parse_silences(config) if s.is_active(now)] + dashboard
+
+
+def covering_silence(
+    silences: Iterable[Silence], instance: str, check: str, subject: str, at: datetime
+) -> Silence | None:
+    """The first silence that covers this finding at `at`, if any."""
+    for silence in silences:
+        if silence.is_active(at) and silence.matches(instance, check, subject):
+            return silence
+    return None
+
+
+def silenced_until(silences: list[Silence], findings: pd.DataFrame, now: datetime) -> list:
+    """For each row of a findings frame (instance, check_id, subject): the end of the silence
+    covering it, or None."""
+    ends = []
+    for row in findings.itertuples(index=False):
+        silence = covering_silence(silences, row.instance, row.check_id, row.subject, now)
+        ends.append(silence.until if silence else None)
+    return ends
+
+
+def add_silence(
+    store: Store,
+    *,
+    check: str = "",
+    subject: str = "",
+    instance: str = "",
+    until: datetime,
+    reason: str = "",
+    now: datetime,
+) -> Silence:
+    """Create a dashboard silence; InputError for an empty or already-ended one."""
+    check, subject, instance, reason = (v.strip() for v in (check, subject, instance, reason))
+    if not check and not subject:
+        raise InputError("a silence needs a check, a subject pattern or both")
+    if until.tzinfo is None:
+        raise InputError("until: the time needs a timezone")
+    if until <= now:
+        raise InputError(f"until: {until:%Y-%m-%d %H:%M} UTC is not in the future")
+    silence = Silence(
+        check=check,
+        subject=subject,
+        instance=instance,
+        until=until.astimezone(UTC),
+        reason=reason,
+        origin=DASHBOARD_ORIGIN,
+        silence_id=uuid.uuid4().hex[:12],
+    )
+    with store.write() as con:
+        con.execute(
+            "INSERT INTO silences VALUES ($id, $instance, $check, $subject, $until, $reason, "
+            "$now, NULL)",
+            {
+                "id": silence.silence_id,
+                "instance": instance,
+                "check": check,
+                "subject": subject,
+                "until": silence.until,
+                "reason": reason,
+                "now": now,
+            },
+        )
+    return silence
+
+
+def expire_silence(store: Store, silence_id: str, now: datetime) -> bool:
+    """End a dashboard silence now; True if it was running. Transitions that happened while it
+    ran stay suppressed."""
+    with store.write() as con:
+        row = con.execute(
+            "UPDATE silences SET until = $now, ended_at = $now "
+            "WHERE silence_id = $id AND until > $now RETURNING silence_id",
+            {"id": silence_id, "now": now},
+        ).fetchone()
+    return row is not None
