@@ -5,12 +5,20 @@ from __future__ import annotations
 from checks import (
     api_budget,
     backlog_spike,
+    custom_objects,
+    duplicate_leads,
     formula_fields,
     lock_contention,
     permission_failures,
     picklist_data_errors,
+    score_churn,
+    silent_sync,
+    source_down,
     stuck_records,
+    sync_filter,
     sync_user_drift,
+    task_volume,
+    unused_fields,
     validation_rule_failures,
 )
 from checks.base import Check, check_from_module
@@ -27,6 +35,14 @@ REGISTRY: list[Check] = [
         picklist_data_errors,
         stuck_records,
         lock_contention,
+        score_churn,
+        task_volume,
+        sync_filter,
+        custom_objects,
+        unused_fields,
+        duplicate_leads,
+        source_down,
+        silent_sync,
     )
 ]
 

@@ -5,11 +5,17 @@
 
 `data` holds the frames named in the check's INPUTS, loaded by the runner; a check never reads
 or writes anything itself.
+
+Per-object overrides: `[checks.<id>.per_object.<Object>]` in monitor.toml holds settings in force
+for the subjects about that object (`subject_object`). The check itself knows nothing of them:
+the runner evaluates it once more with each object's settings and keeps, from each evaluation,
+the subjects it is responsible for (see monitor/runner.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,8 +23,14 @@ from typing import Any
 import pandas as pd
 
 from monitor.classify import MARKETO_ADMIN, SALESFORCE_ADMIN
+from monitor.errors import ConfigError
 
 SEVERITIES = ("info", "warning", "critical")
+# The reserved key of per-object setting tables; no check may name a setting so.
+PER_OBJECT = "per_object"
+# A Salesforce object name at the start of a subject, before `.` (field), `/` (direction) or `:`
+# (rule), or alone: "Lead.Rating", "Contact/sfdc_to_marketo", "Lead: rule", "Task".
+_SUBJECT_OBJECT = re.compile(r"([A-Za-z][A-Za-z0-9_]*)(?:$|[./:])")
 __all__ = [
     "MARKETO_ADMIN",
     "SALESFORCE_ADMIN",
@@ -27,7 +39,9 @@ __all__ = [
     "Finding",
     "Input",
     "NotEvaluated",
+    "PER_OBJECT",
     "Setting",
+    "subject_object",
 ]
 
 
@@ -88,15 +102,59 @@ class Check:
     def defaults(self) -> dict[str, Any]:
         return {s.name: s.default for s in self.settings}
 
-    def resolve_settings(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Defaults updated with configured overrides; an unknown key is an error."""
-        values = self.defaults()
-        for key, value in (overrides or {}).items():
+    def resolve_settings(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults updated with configured overrides; an unknown key is a ConfigError naming it.
+        Per-object tables (the `per_object` key) are validated here, applied by
+        `object_settings`."""
+        overrides = dict(overrides or {})
+        tables = overrides.pop(PER_OBJECT, {})
+        values = self._updated(self.defaults(), overrides, f"check {self.id}")
+        for object_name, table in self._object_tables(tables).items():
+            self._updated(dict(values), table, f"check {self.id}: {PER_OBJECT}.{object_name}")
+        return values
+
+    def object_settings(
+        self, overrides: Mapping[str, Any] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Object -> the settings in force for subjects about it: the check's resolved settings
+        updated with its `[checks.<id>.per_object.<Object>]` table. Empty without such tables."""
+        base = self.resolve_settings(overrides)
+        tables = self._object_tables((overrides or {}).get(PER_OBJECT, {}))
+        return {
+            object_name: self._updated(
+                dict(base), table, f"check {self.id}: {PER_OBJECT}.{object_name}"
+            )
+            for object_name, table in tables.items()
+        }
+
+    @staticmethod
+    def _updated(
+        values: dict[str, Any], overrides: Mapping[str, Any], where: str
+    ) -> dict[str, Any]:
+        for key, value in overrides.items():
             if key not in values:
                 known = ", ".join(sorted(values))
-                raise KeyError(f"check {self.id}: unknown setting {key!r} (known: {known})")
+                raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
             values[key] = value
         return values
+
+    def _object_tables(self, tables: Any) -> dict[str, Mapping[str, Any]]:
+        """The per_object tables, checked for shape: one table of settings per object name."""
+        example = f"[checks.{self.id}.{PER_OBJECT}.Task]"
+        if not isinstance(tables, Mapping) or not all(
+            isinstance(t, Mapping) for t in tables.values()
+        ):
+            raise ConfigError(
+                f"check {self.id}: {PER_OBJECT} must hold one table of settings per object, "
+                f"e.g. {example}"
+            )
+        for object_name in tables:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", str(object_name)):
+                raise ConfigError(
+                    f"check {self.id}: {PER_OBJECT}.{object_name!r} is not an object API name "
+                    f"(expected e.g. {example})"
+                )
+        return dict(tables)
 
 
 def check_from_module(module: Any) -> Check:
@@ -111,3 +169,11 @@ def check_from_module(module: Any) -> Check:
         inputs=dict(module.INPUTS),
         evaluate=module.evaluate,
     )
+
+
+def subject_object(subject: str) -> str | None:
+    """The Salesforce object a finding's subject is about ("Lead.Rating" -> "Lead",
+    "Contact/sfdc_to_marketo" -> "Contact", "Task" -> "Task"), or None ("salesforce
+    DailyApiRequests", a Marketo field such as "Account Score")."""
+    match = _SUBJECT_OBJECT.match(subject)
+    return match.group(1) if match else None
