@@ -18,7 +18,9 @@ PAGES = [
     ("permissions", "Permissions", ":material/lock:"),
     ("fields", "Fields", ":material/list_alt:"),
     ("findings", "Findings", ":material/flag:"),
+    ("reports", "Reports", ":material/summarize:"),
     ("rulebook", "Checks", ":material/rule:"),
+    ("alerts", "Alerts", ":material/notifications:"),
     ("sources", "Sources & imports", ":material/upload_file:"),
 ]
 st.navigation(

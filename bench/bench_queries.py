@@ -35,10 +35,15 @@ PARAMS = {
     "status": "",
     "check": "",
     "lookback_hours": 24,
+    "lookback_days": 7,
+    "small_step_max": 5,
     "prefix": "salesforce.",
     "training_days": 14,
     "recent_hours": 24,
     "limit": 500,
+    "sources": ["salesforce", "marketo"],
+    "activity_types": ["Sync Lead to SFDC", "Sync Lead Updates to SFDC", "SFDC Activity"],
+    "job": "report",
 }
 
 

@@ -44,6 +44,18 @@ def render(view: View) -> None:
         column_config={
             "calculated": st.column_config.CheckboxColumn("formula"),
             "calculated_formula": "formula text",
+            "fill_rate": st.column_config.ProgressColumn(
+                "fill rate",
+                help="Share of records with a value, from the daily count (blank: not counted, "
+                "e.g. checkboxes, long text, required fields).",
+                format="percent",
+                min_value=0.0,
+                max_value=1.0,
+            ),
+            "last_change": st.column_config.DatetimeColumn(
+                "last change",
+                help="Latest Marketo Change Data Value activity or field-level change seen.",
+            ),
         },
     )
 

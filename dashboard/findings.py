@@ -12,6 +12,7 @@ from checks import get_check
 from dashboard import data
 from dashboard.context import View, demo_banner, keep_in_url, show_table, url_choice
 from monitor.runner import acknowledge_finding
+from monitor.silences import active_silences, silenced_until
 
 STATUSES = ["open", "resolved", "all"]
 
@@ -28,11 +29,19 @@ def render(view: View) -> None:
         "findings_all", instance=view.instance, status="" if status == "all" else status
     )
     st.caption(f"{len(findings)} findings")
+    now = datetime.now(UTC)
+    silences = active_silences(data.store(), data.config(), now)
+    findings.insert(
+        findings.columns.get_loc("status") + 1,
+        "silenced_until",
+        silenced_until(silences, findings.assign(instance=view.instance), now),
+    )
     table = findings.drop(columns=["fingerprint", "evidence"])
     show_table(table, f"findings-{status}")
 
     for finding in findings.itertuples(index=False):
         label = f"{finding.severity.upper()} · {finding.check_id} · {finding.subject}"
+        label += "" if pd.isna(finding.silenced_until) else " · silenced"
         with st.expander(label):
             st.markdown(f"**{finding.title}**")
             st.write(finding.detail)
@@ -52,6 +61,8 @@ def render(view: View) -> None:
                     st.rerun()
             elif finding.status == "open":
                 st.caption(f"Acknowledged {finding.acknowledged_at:%Y-%m-%d %H:%M} UTC")
+            if not pd.isna(finding.silenced_until):
+                st.caption(f"Silenced until {finding.silenced_until:%Y-%m-%d %H:%M} UTC (Alerts)")
 
     skipped = data.load("check_outcomes_skipped", instance=view.instance)
     if len(skipped):

@@ -15,7 +15,8 @@ def render(view: View | None) -> None:
     st.title("Checks")
     overrides = data.config().checks
     st.caption(
-        f"{len(REGISTRY)} checks. Override a setting in monitor.toml under [checks.<id>]; "
+        f"{len(REGISTRY)} checks. Override a setting in monitor.toml under [checks.<id>], "
+        "or for one object under [checks.<id>.per_object.<Object>]; "
         "`python -m monitor checks` prints the same list."
     )
     summary = pd.DataFrame(
@@ -38,4 +39,18 @@ def render(view: View | None) -> None:
                 ]
             )
             show_table(settings, f"settings-{check.id}")
+            per_object = check.object_settings(overrides.get(check.id))
+            if per_object:
+                st.caption("Per object ([checks.<id>.per_object.<Object>] in monitor.toml)")
+                show_table(
+                    pd.DataFrame(
+                        [
+                            {"object": name, "setting": key, "configured": str(value)}
+                            for name, values in per_object.items()
+                            for key, value in values.items()
+                            if value != configured[key]
+                        ]
+                    ),
+                    f"per-object-{check.id}",
+                )
             st.markdown(check.runbook)

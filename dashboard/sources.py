@@ -44,6 +44,36 @@ def _import(uploads, kind: str, instance: str, tz: str, skip_invalid: bool) -> N
     data.clear()
 
 
+def scheduler_section(view: View) -> None:
+    """What `python -m monitor run` does for this instance: each job's last and next run."""
+    st.subheader("Scheduler")
+    status = data.load("scheduler_status", now=view.now)
+    jobs = data.load("scheduler_jobs_of", instance=view.instance)
+    if status.empty:
+        st.caption(
+            "The scheduler has not run on this store: `python -m monitor run` collects, "
+            "checks, imports the inbox and alerts on a clock (README, 'Running unattended')."
+        )
+        return
+    state = status.iloc[0]
+    heard = f"{state['last_heard_at']:%Y-%m-%d %H:%M} UTC"
+    if state["state"] == "running" and state["is_overdue"]:
+        st.warning(
+            f"The scheduler (pid {state['pid']}) has not reported since {heard}: is "
+            "`python -m monitor run` still running?"
+        )
+    elif state["state"] == "running":
+        st.info(
+            f"Scheduler running since {state['scheduled_at']:%Y-%m-%d %H:%M} UTC "
+            f"(pid {state['pid']}); last job finished {heard}."
+        )
+    elif state["state"] == "once":
+        st.info(f"The scheduler ran one round (`run --once`), last at {heard}.")
+    else:
+        st.warning(f"The scheduler is stopped (since {heard}): no job runs until `run` starts.")
+    show_table(jobs, "scheduler-jobs")
+
+
 def render(view: View | None) -> None:
     st.title("Sources & imports")
     config = data.config()
@@ -83,12 +113,13 @@ def render(view: View | None) -> None:
             st.error(str(exc))
 
     if view is not None:
+        scheduler_section(view)
         runs = data.load("collection_runs_recent", instance=view.instance, limit=50)
         st.subheader("Collections")
         if runs.empty:
             st.caption(
                 "No collection yet. Set the Salesforce variables (README, 'Connecting "
-                "Salesforce') and run `python -m monitor collect`."
+                "Salesforce') and start `python -m monitor run` (or `collect` once)."
             )
         else:
             latest = runs.iloc[0]

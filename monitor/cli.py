@@ -107,6 +107,17 @@ def cmd_checks(args: argparse.Namespace, config: Config) -> int:
                 }
                 for s in check.settings
             ],
+            # [checks.<id>.per_object.<Object>]: only the settings that differ per object
+            "per_object": {
+                object_name: {
+                    key: value
+                    for key, value in values.items()
+                    if value != check.resolve_settings(config.checks.get(check.id))[key]
+                }
+                for object_name, values in check.object_settings(
+                    config.checks.get(check.id)
+                ).items()
+            },
             "runbook": check.runbook,
         }
         for check in REGISTRY
@@ -118,6 +129,9 @@ def cmd_checks(args: argparse.Namespace, config: Config) -> int:
         print(f"{item['id']} ({item['severity']}, {item['owner']}): {item['title']}")
         for setting in item["settings"]:
             print(f"    {setting['name']} = {setting['value']!r}  # {setting['help']}")
+        for object_name, values in item["per_object"].items():
+            changed = ", ".join(f"{key} = {value!r}" for key, value in values.items())
+            print(f"    for {object_name}: {changed}")
     return 0
 
 
@@ -137,12 +151,86 @@ def parse_duration(text: str) -> timedelta:
     }[unit]
 
 
-def cmd_collect(args: argparse.Namespace, config: Config) -> int:
-    from monitor.collectors.salesforce import backfill, collect_cycle
-    from monitor.collectors.salesforce_client import SalesforceClient, connect, login_from
+def parse_port(text: str) -> int:
+    """A TCP port for --port: 0 (any free port) to 65535; anything else is a usage error."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port from 0 to 65535")
+    return port
+
+
+def _instance_scope(requested: str | None, config: Config) -> tuple[str, Config, dict[str, str]]:
+    """(instance, its configuration, its secrets under the canonical names): with several
+    [[instances]] in monitor.toml, each reads its own environment variables."""
+    from monitor.instances import configured_instances, instance_secrets, select_instances
     from monitor.secrets import load_secrets
 
-    secrets = load_secrets()
+    if not config.instances:
+        return requested or config.instance, config, dict(load_secrets())
+    instances = configured_instances(config)
+    if requested is None and len(instances) > 1:
+        names = ", ".join(instance.name for instance in instances)
+        raise ConfigError(f"several instances are configured ({names}): pass --instance NAME")
+    chosen = select_instances(instances, requested)[0]
+    return chosen.name, chosen.applied_to(config), instance_secrets(chosen, load_secrets())
+
+
+def _collect_marketo(args: argparse.Namespace, config: Config) -> int:
+    from monitor.collectors.marketo import backfill_marketo, collect_marketo
+    from monitor.collectors.marketo_client import MarketoClient, marketo_login_from
+
+    instance, config, secrets = _instance_scope(args.instance, config)
+    login = marketo_login_from(secrets)
+    if login is None:
+        raise ConfigError(
+            "Marketo is not configured: set MARKETO_IDENTITY_URL, MARKETO_BASE_URL, "
+            "MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET; see the README"
+        )
+    client, store, now = MarketoClient(login), _store(config), datetime.now(UTC)
+    if not args.since:
+        report = collect_marketo(store, client, config, instance=instance, now=now)
+        print(report.summary())
+        return 1 if report.status == "failed" else 0
+
+    shown: list[int] = []
+
+    def progress(pages: int, reached: datetime, share: float) -> None:
+        shown.append(pages)
+        print(
+            f"\rmarketo backfill: {pages} pages, up to {reached:%Y-%m-%d %H:%M} UTC ({share:.0%})",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    try:
+        reports = backfill_marketo(
+            store,
+            client,
+            config,
+            instance=instance,
+            now=now,
+            since=now - args.since,
+            progress=progress,
+        )
+    finally:
+        if shown:
+            print(file=sys.stderr)  # end the progress line
+    for report in reports:
+        print(report.summary())
+    return 1 if all(report.status == "failed" for report in reports) else 0
+
+
+def cmd_collect(args: argparse.Namespace, config: Config) -> int:
+    if args.source == "marketo":
+        return _collect_marketo(args, config)
+    from monitor.collectors.salesforce import backfill, collect_cycle
+    from monitor.collectors.salesforce_client import SalesforceClient, connect, login_from
+
+    instance, config, secrets = _instance_scope(args.instance, config)
     login = login_from(secrets)
     if login is None:
         raise ConfigError(
@@ -151,7 +239,6 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
         )
     client = SalesforceClient(connect(login, config.salesforce_api_version))
     store = _store(config)
-    instance = args.instance or config.instance
     now = datetime.now(UTC)
     sync_user = secrets.get("SALESFORCE_SYNC_USER", "")
     if args.since:
@@ -187,13 +274,76 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
     return 1 if problems and not any(r.objects_collected for r in reports) else 0
 
 
-def cmd_check_connection(args: argparse.Namespace, config: Config) -> int:
-    from monitor.connections import check_salesforce
+def cmd_alerts(args: argparse.Namespace, config: Config) -> int:
+    from monitor.alerts import process_alerts, send_test
     from monitor.secrets import load_secrets
 
-    works, line = check_salesforce(config, load_secrets())
-    print(line)
-    return 0 if works else 1
+    store, now, secrets = _store(config), datetime.now(UTC), load_secrets()
+    if not args.test:
+        summary = process_alerts(store, config, now, secrets=secrets)
+        print(summary.line())
+        return 1 if summary.failed else 0
+    results, problems = send_test(store, config, now, secrets=secrets)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if not results:
+        raise ConfigError(
+            "no alert channel is configured: set MONITOR_ALERT_URLS (space-separated apprise "
+            "URLs) or alert_urls in monitor.toml; see the README, 'Alerts'"
+        )
+    for channel, delivery in results:
+        outcome = "sent" if delivery.ok else f"failed ({delivery.error}); kept for retry"
+        print(f"{channel.label} ({channel.service}): {outcome}")
+    return 0 if all(delivery.ok for _, delivery in results) else 1
+
+
+def cmd_check_connection(args: argparse.Namespace, config: Config) -> int:
+    from monitor.connections import check_marketo, check_salesforce
+
+    _, config, secrets = _instance_scope(args.instance, config)
+    results = [check_salesforce(config, secrets), check_marketo(config, secrets)]
+    for _, line in results:
+        print(line)
+    return 0 if all(works for works, _ in results) else 1
+
+
+def cmd_serve_streams(args: argparse.Namespace, config: Config) -> int:
+    from monitor.streams import serve_streams
+
+    # With several [[instances]], events must land in a configured one, named on purpose.
+    instance, config, _ = _instance_scope(args.instance, config)
+    serve_streams(config, host=args.host, port=args.port, instance=instance)
+    return 0
+
+
+def parse_week_argument(text: str) -> object:
+    """`2026-W47` for --week; anything else is a usage error (exit 2)."""
+    from monitor.report import parse_week
+
+    try:
+        return parse_week(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_report(args: argparse.Namespace, config: Config) -> int:
+    from monitor.report import build_report, write_report
+
+    report = build_report(
+        _store(config),
+        week=args.week,
+        instance=args.instance,
+        now=datetime.now(UTC),
+        check_overrides=config.checks,
+    )
+    print(write_report(report, args.format, Path(args.out or config.report_dir)))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from monitor.daemon import run_daemon
+
+    return run_daemon(config, once=args.once, instance=args.instance)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,18 +386,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     verb = verbs.add_parser(
         "collect",
-        help="collect once from a source (Salesforce), or backfill history",
-        description="Collect one window from Salesforce (credentials from the environment or "
-        ".streamlit/secrets.toml). With --since, fill history window by window; an "
-        "interrupted backfill resumes where it stopped.",
+        help="collect once from a source (Salesforce or Marketo), or backfill history",
+        description="Collect one window from Salesforce or the Marketo REST API (credentials "
+        "from the environment or .streamlit/secrets.toml). With --since, fill history (Marketo: "
+        "at most 90d); an interrupted backfill resumes where it stopped.",
     )
-    verb.add_argument("--source", choices=["salesforce"], default="salesforce")
+    verb.add_argument("--source", choices=["salesforce", "marketo"], default="salesforce")
     verb.add_argument("--since", type=parse_duration, help="backfill this far back (30d, 12h)")
     verb.add_argument(
         "--step",
         type=parse_duration,
         default=timedelta(hours=1),
-        help="backfill window length (default 1h; one API call each)",
+        help="Salesforce backfill window length (default 1h; one API call each)",
     )
     verb.add_argument("--instance", help="instance to collect into (default: config)")
     verb.set_defaults(run=cmd_collect)
@@ -255,7 +405,59 @@ def build_parser() -> argparse.ArgumentParser:
     verb = verbs.add_parser(
         "check-connection", help="say per source what works and what is missing"
     )
+    verb.add_argument("--instance", help="with several [[instances]]: the one to check")
     verb.set_defaults(run=cmd_check_connection)
+
+    verb = verbs.add_parser(
+        "serve-streams",
+        help="receive Marketo Data Streams (Adobe I/O Events webhooks) over HTTP",
+        description="Serve POST /events (bearer token MONITOR_STREAMS_TOKEN), the Adobe I/O "
+        "challenge GET /events?challenge=X and GET /health until Ctrl-C or SIGTERM.",
+    )
+    verb.add_argument("--host", help="address to bind (default: streams_host, 127.0.0.1)")
+    verb.add_argument(
+        "--port", type=parse_port, help="port (default: streams_port, 8787; 0: any free)"
+    )
+    verb.add_argument("--instance", help="instance to store into (default: config)")
+    verb.set_defaults(run=cmd_serve_streams)
+
+    verb = verbs.add_parser(
+        "run",
+        help="run collections, checks, inbox, alerts, report and retention on a clock",
+        description="Run one round of every job at once, then each job on its interval until "
+        "Ctrl-C or SIGTERM (the running job finishes first). One `run` per store.",
+    )
+    verb.add_argument("--once", action="store_true", help="run one round of every job and exit")
+    verb.add_argument("--instance", metavar="NAME", help="only this configured instance")
+    verb.set_defaults(run=cmd_run)
+
+    verb = verbs.add_parser(
+        "alerts",
+        help="send the alerts that are due once (what `run` does after each check)",
+        description="Consume new finding transitions, queue the grouped alerts that are due and "
+        "deliver the outbox; with --test, send a test message to every channel.",
+    )
+    verb.add_argument("--test", action="store_true", help="send a test message to every channel")
+    verb.set_defaults(run=cmd_alerts)
+
+    verb = verbs.add_parser(
+        "report",
+        help="write the weekly health report (HTML, CSV zip or PDF)",
+        description="Build the health report of an ISO week (Monday 00:00 to Monday 00:00 UTC) "
+        "for one instance or all, and print the path written. PDF needs Chromium.",
+    )
+    verb.add_argument(
+        "--week",
+        type=parse_week_argument,
+        help="ISO week such as 2026-W47 (default: the last complete week)",
+    )
+    verb.add_argument("--instance", help="only this instance (default: all, one section each)")
+    verb.add_argument("--format", choices=["html", "csv", "pdf"], default="html")
+    verb.add_argument(
+        "--out",
+        help="file, or folder for health-report-<instance|all>-<week>.<ext> (default: report_dir)",
+    )
+    verb.set_defaults(run=cmd_report)
 
     verb = verbs.add_parser("checks", help="list the registered checks and their settings")
     verb.add_argument("--json", action="store_true", help="print as JSON")

@@ -81,6 +81,22 @@ SETTINGS = [
         4,
         "Hours after which a still-open critical finding is alerted again.",
     ),
+    Setting(
+        "alert_urls",
+        [],
+        "Apprise URLs alerts go to (Slack, Teams, email, JSON webhook); they hold secrets, so "
+        "prefer MONITOR_ALERT_URLS (space-separated).",
+    ),
+    Setting(
+        "alert_marketo_campaign_id",
+        0,
+        "Marketo smart campaign triggered with each alert (0 = off); needs the MARKETO_* secrets.",
+    ),
+    Setting(
+        "alert_marketo_lead_ids",
+        [],
+        "Marketo lead ids of the admins that campaign emails (sent 100 per call).",
+    ),
     # Weekly report
     Setting("report_dir", "data/reports", "Folder the weekly report job writes its files to."),
 ]
@@ -109,6 +125,9 @@ class Config:
     alert_group_wait_seconds: int = DEFAULTS["alert_group_wait_seconds"]
     alert_group_interval_minutes: int = DEFAULTS["alert_group_interval_minutes"]
     alert_repeat_interval_hours: int = DEFAULTS["alert_repeat_interval_hours"]
+    alert_urls: tuple[str, ...] = field(default=(), repr=False)  # they hold secrets
+    alert_marketo_campaign_id: int = DEFAULTS["alert_marketo_campaign_id"]
+    alert_marketo_lead_ids: tuple[int, ...] = ()
     report_dir: str = DEFAULTS["report_dir"]
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Arrays of tables, validated by the modules that use them (monitor/instances.py,
@@ -138,12 +157,34 @@ def _origin(setting: Setting, env: Mapping[str, str], path: Path) -> str:
     return variable if variable in env else str(path)
 
 
+SPACE_SEPARATED = {"alert_urls"}
+NUMBER_LISTS = {"alert_marketo_lead_ids"}
+ZERO_MEANS_OFF = {"alert_marketo_campaign_id"}
+PORTS = {"streams_port"}
+MAX_PORT = 65535
+
+
+def _whole_numbers(setting: Setting, value: Any, origin: str) -> tuple[int, ...]:
+    """A list of ids such as Marketo lead ids: TOML integers, or digits from the environment."""
+    if isinstance(value, list) and all(
+        (isinstance(v, int) and not isinstance(v, bool) and v > 0)
+        or (isinstance(v, str) and v.strip().isdigit())
+        for v in value
+    ):
+        return tuple(int(v) for v in value)
+    raise ConfigError(f"{origin}: {setting.name}: expected a list of whole numbers (ids)")
+
+
 def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     """The value in the setting's type; environment strings are converted (lists split on
     commas), anything else is a ConfigError naming the key."""
     if isinstance(setting.default, list):
         if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
+            # Apprise URLs may contain commas: DESIGN §8 has MONITOR_ALERT_URLS space-separated.
+            parts = value.split() if setting.name in SPACE_SEPARATED else value.split(",")
+            value = [part.strip() for part in parts if part.strip()]
+        if setting.name in NUMBER_LISTS:
+            return _whole_numbers(setting, value, origin)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{origin}: {setting.name}: expected a list of names")
         return tuple(value)
@@ -152,8 +193,10 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
             number = int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{origin}: {setting.name}: expected a whole number") from None
-        if number <= 0:
+        if number < 0 or (number == 0 and setting.name not in ZERO_MEANS_OFF):
             raise ConfigError(f"{origin}: {setting.name}: expected a number above 0")
+        if setting.name in PORTS and number > MAX_PORT:
+            raise ConfigError(f"{origin}: {setting.name}: expected a port from 1 to {MAX_PORT}")
         return number
     return str(value)
 

@@ -9,7 +9,7 @@ from monitor.collectors import salesforce_soql as soql
 from monitor.collectors.salesforce import resolve_sync_user
 from monitor.collectors.salesforce_client import SalesforceClient, connect, login_from
 from monitor.config import Config
-from monitor.errors import MonitorError, SourceError
+from monitor.errors import ConfigError, MonitorError, SourceError
 
 
 def check_salesforce(config: Config, secrets: Mapping[str, str]) -> tuple[bool, str]:
@@ -51,6 +51,57 @@ def check_salesforce(config: Config, secrets: Mapping[str, str]) -> tuple[bool, 
                 missing.append(permission)
     budget = f"{api.get('Remaining', '?')}/{api.get('Max', '?')} daily API requests left"
     line = f"salesforce: ok ({login.describe()}; sync user {sync_user}; {budget})"
+    if missing:
+        return False, line.replace(": ok", ": PARTIAL") + "; missing: " + ", ".join(missing)
+    return True, line
+
+
+def check_marketo(config: Config, secrets: Mapping[str, str]) -> tuple[bool, str]:
+    """(works, one line) for Marketo: a token, then one call per permission the collector
+    needs (activity types, activities, API usage). Four calls, one of them the token's."""
+    from monitor.collectors.marketo_client import MarketoClient, MarketoRefused, marketo_login_from
+    from monitor.collectors.marketo_usage import DAILY_QUOTA
+    from monitor.marketo_activities import SFDC_ACTIVITY_TYPES
+
+    try:
+        login = marketo_login_from(secrets)
+    except ConfigError as exc:
+        return False, f"marketo: FAILED: {exc}"
+    if login is None:
+        return True, "marketo: not configured (set the four MARKETO_* variables; see the README)"
+    client = MarketoClient(login, max_attempts=2)
+    missing: list[str] = []
+    found: int | None = None
+    used: float | None = None
+    probes = [
+        ("v1/activities/types.json", {}, "Read-Only Activity Metadata (the activity types)"),
+        (
+            "v1/activities/pagingtoken.json",
+            {"sinceDatetime": datetime.now(UTC).isoformat()},
+            "Read-Only Activity (the lead activities)",
+        ),
+        ("v1/stats/usage.json", {}, "API usage statistics (Marketo answered 603)"),
+    ]
+    for path, params, permission in probes:
+        try:
+            body = client.get(path, params)
+        except MarketoRefused:
+            missing.append(permission)
+            continue
+        except MonitorError as exc:
+            return False, f"marketo: FAILED ({login.describe()}): {exc}"
+        if path.endswith("types.json"):
+            names = {name.lower() for name in SFDC_ACTIVITY_TYPES.values()}
+            found = sum(str(t.get("name", "")).lower() in names for t in body.get("result") or [])
+        elif path.endswith("usage.json"):
+            days = body.get("result") or [{}]
+            used = float(max(days, key=lambda day: str(day.get("date", ""))).get("total") or 0)
+    details = [login.describe(), f"API user {client.api_user}"]
+    if used is not None:
+        details.append(f"{used:,.0f}/{DAILY_QUOTA:,.0f} daily API calls used today")
+    if found is not None:
+        details.append(f"{found} of {len(SFDC_ACTIVITY_TYPES)} SFDC activity types found")
+    line = f"marketo: ok ({'; '.join(details)})"
     if missing:
         return False, line.replace(": ok", ": PARTIAL") + "; missing: " + ", ".join(missing)
     return True, line

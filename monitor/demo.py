@@ -20,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from monitor import demo_org
+from monitor import demo_hygiene, demo_marketo, demo_org
+from monitor.marketo_activities import activity_frame, store_activities
 from monitor.runner import run_checks
 from monitor.snapshots import write_describe_snapshot, write_permission_snapshot
 from monitor.store import TABLES, Store, ensure_instance, insert_frame
@@ -319,7 +320,16 @@ def _api_usage(rng: np.random.Generator, start: datetime, now: datetime) -> pd.D
 def reset_demo(store: Store, instance: str = DEMO_INSTANCE) -> None:
     """Remove every row of the demo instance (rebuilding it starts clean)."""
     with store.write() as con:
-        for table in sorted(TABLES):
+        # Tables keyed by instance, plus finding_events (keyed by the findings' fingerprint);
+        # a table with neither (a delivery outbox) holds no demo facts.
+        keyed = {
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_columns() "
+                "WHERE column_name = 'instance' AND schema_name = 'main'"
+            ).fetchall()
+        }
+        for table in sorted(TABLES & (keyed | {"finding_events"})):
             if table == "finding_events":
                 con.execute(
                     "DELETE FROM finding_events WHERE fingerprint IN "
@@ -346,6 +356,9 @@ def build_demo(
     rng = np.random.default_rng(seed)
     stats, changes = simulate_series(rng, start, now)
     errors = simulate_errors(rng, start, now, profile_change)
+    grid = _grid(start, now)
+    activities = demo_marketo.simulate_activities(seed, grid, _rhythm(grid), start, now)
+    stats = pd.concat([stats, demo_marketo.task_writes(activities, grid)], ignore_index=True)
     reset_demo(store, instance)
     rows = 0
     with store.write() as con:
@@ -358,6 +371,9 @@ def build_demo(
         ):
             rows += insert_frame(con, table, frame.assign(instance=instance))
         rows += write_sync_errors(con, instance, errors, source="demo")
+        rows += store_activities(
+            con, activity_frame(activities, instance=instance, source="demo", received_at=now)
+        )
         for object_name in demo_org.object_names():
             for at, after in ((start, False), (profile_change, True)):
                 rows += write_describe_snapshot(
@@ -376,6 +392,7 @@ def build_demo(
                     "demo",
                 )
         rows += insert_frame(con, "audit_events", _audit_events(instance, profile_change))
+        rows += demo_hygiene.write_hygiene_demo(con, instance, now, start=start)
     # Replay the checks at a few past moments so findings have a real lifecycle history.
     replay = [
         now - timedelta(days=12, hours=3),

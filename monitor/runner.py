@@ -5,6 +5,11 @@
 
 A subject the check could not evaluate (NotEvaluated) keeps its current state: "not enough
 data" must not resolve a real problem.
+
+Per-object overrides ([checks.<id>.per_object.<Object>] in monitor.toml): the check is evaluated
+with its own settings, and once more per overridden object with that object's settings (inputs
+reloaded only when a query parameter differs); each subject is taken from the evaluation whose
+settings are in force for it (checks.base.subject_object). Checks stay unaware of overrides.
 """
 
 from __future__ import annotations
@@ -19,8 +24,7 @@ import duckdb
 import pandas as pd
 
 from checks import REGISTRY
-from checks.base import SEVERITIES, Check, Finding, NotEvaluated
-from monitor.errors import ConfigError
+from checks.base import SEVERITIES, Check, Finding, NotEvaluated, subject_object
 from monitor.store import Store, insert_frame
 from queries import run_query
 
@@ -57,11 +61,15 @@ def fingerprint(check: str, instance: str, subject: str) -> str:
 
 
 def resolve_settings(check: Check, overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The check's settings with monitor.toml's [checks.<id>] applied."""
-    try:
-        return check.resolve_settings(overrides.get(check.id))
-    except KeyError as exc:
-        raise ConfigError(str(exc.args[0])) from None
+    """The check's settings with monitor.toml's [checks.<id>] applied (ConfigError if unknown)."""
+    return check.resolve_settings(overrides.get(check.id))
+
+
+def resolve_object_settings(
+    check: Check, overrides: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Object -> the check's settings with [checks.<id>.per_object.<Object>] applied too."""
+    return check.object_settings(overrides.get(check.id))
 
 
 def validate_outcomes(check_id: str, outcomes: list[Finding | NotEvaluated]) -> None:
@@ -91,6 +99,42 @@ def load_inputs(
     return frames
 
 
+def evaluate_check(
+    con: duckdb.DuckDBPyConnection,
+    check: Check,
+    settings: dict[str, Any],
+    object_settings: dict[str, dict[str, Any]],
+    instance: str,
+    now: datetime,
+) -> list[Finding | NotEvaluated]:
+    """The check's outcomes, each subject judged with the settings in force for its object."""
+    loaded: dict[str, dict[str, pd.DataFrame]] = {}
+
+    def outcomes_with(values: dict[str, Any]) -> list[Finding | NotEvaluated]:
+        # Inputs depend on settings only through query parameters: reload only if they differ.
+        key = repr(
+            [
+                (k, values[s])
+                for spec in check.inputs.values()
+                for k, s in sorted(spec.params_from_settings.items())
+            ]
+        )
+        if key in loaded:
+            data = {name: frame.copy() for name, frame in loaded[key].items()}
+        else:
+            data = loaded[key] = load_inputs(con, check, values, instance, now)
+            if object_settings:  # kept for the other evaluations: hand this one copies
+                data = {name: frame.copy() for name, frame in data.items()}
+        return check.evaluate(data, values, now)
+
+    outcomes = [
+        o for o in outcomes_with(settings) if subject_object(o.subject) not in object_settings
+    ]
+    for object_name, values in object_settings.items():
+        outcomes += [o for o in outcomes_with(values) if subject_object(o.subject) == object_name]
+    return outcomes
+
+
 def run_checks(
     store: Store,
     instance: str,
@@ -109,9 +153,9 @@ def run_checks(
     with store.read() as con:
         for check in checks:
             settings = resolve_settings(check, overrides)
+            object_settings = resolve_object_settings(check, overrides)
             try:
-                data = load_inputs(con, check, settings, instance, now)
-                outcomes = check.evaluate(data, settings, now)
+                outcomes = evaluate_check(con, check, settings, object_settings, instance, now)
                 validate_outcomes(check.id, outcomes)
                 results[check.id] = outcomes
             except Exception as exc:  # a broken check must not silence the others

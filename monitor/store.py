@@ -44,6 +44,18 @@ TABLES = frozenset(
         "finding_events",
         "check_outcomes",
         "marketo_activities",
+        "alert_transitions",
+        "alert_state",
+        "alert_groups",
+        "alert_messages",
+        "alert_outbox",
+        "silences",
+        "field_fill",
+        "duplicate_values",
+        "duplicate_summary",
+        "field_value_counts",
+        "stream_events",
+        "scheduler_jobs",
     }
 )
 WRITE_WAIT_SECONDS = 60.0
@@ -52,7 +64,11 @@ READ_WAIT_SECONDS = 15.0
 
 def _is_lock_conflict(exc: Exception) -> bool:
     text = str(exc)
-    return "lock" in text.lower() or "different configuration" in text
+    return (
+        "lock" in text.lower()
+        or "different configuration" in text
+        or "file handle conflict" in text
+    )
 
 
 def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
@@ -64,10 +80,16 @@ def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.Duck
             con = duckdb.connect(str(path), read_only=read_only)
             con.execute("SET TimeZone = 'UTC'")
             return con
-        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        except (
+            duckdb.IOException,
+            duckdb.ConnectionException,
+            duckdb.ResourceInUseException,
+        ) as exc:
             # IOException: another process holds the file. ConnectionException: this process
             # holds it with the other mode (e.g. a dashboard session writing while another
-            # reads). Both pass once that short transaction closes.
+            # reads). ResourceInUseException ("Unique file handle conflict"): another thread of
+            # this process opened or closed the file at the same instant (the scheduler's jobs;
+            # about 3 % of opens from 4 busy threads). All pass once that moment is over.
             if not _is_lock_conflict(exc):
                 raise StoreError(f"{path}: cannot open the database: {exc}") from None
             if time.monotonic() >= deadline:
@@ -100,14 +122,17 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every migration newer than the stored version; return the resulting version."""
+    """Apply every migration not applied yet; return the resulting (highest) version."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version "
         "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
     )
+    # Apply every migration not yet recorded, not only those above the highest: numbers
+    # written on parallel branches may land below a version a store already has.
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
     current = schema_version(con)
     for version, sql in migrations():
-        if version <= current:
+        if version in applied:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -120,7 +145,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except duckdb.Error:
             con.execute("ROLLBACK")
             raise
-        current = version
+        current = max(current, version)
     return current
 
 

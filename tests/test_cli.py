@@ -198,3 +198,18 @@ def test_import_beyond_the_memory_limit_is_one_clear_line_and_stores_nothing(tmp
     retried = monitor("import", "sync-errors", str(export), db=db)
     assert retried.returncode == 0, retried.stderr
     assert count_errors(db) == 20_000
+
+
+def test_checks_shows_the_settings_configured_for_one_object(tmp_path):
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        "[checks.backlog_spike]\nspike_min_records = 1000\n\n"
+        "[checks.backlog_spike.per_object.Task]\nspike_min_records = 20000\n"
+    )
+    env = {"MONITOR_CONFIG": str(config)}
+    listing = json.loads(monitor("checks", "--json", db=tmp_path / "m.duckdb", env=env).stdout)
+    spike = next(c for c in listing if c["id"] == "backlog_spike")
+    assert spike["per_object"] == {"Task": {"spike_min_records": 20000}}
+    assert all(c["per_object"] == {} for c in listing if c["id"] != "backlog_spike")
+    text = monitor("checks", db=tmp_path / "m.duckdb", env=env).stdout
+    assert "    for Task: spike_min_records = 20000" in text

@@ -88,9 +88,9 @@ def config(objects: tuple[str, ...] = OBJECTS) -> Config:
     return Config(salesforce_objects=objects)
 
 
-def rows(store: Store, sql: str) -> list[tuple]:
+def rows(store: Store, sql: str, **params) -> list[tuple]:
     with store.read() as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params).fetchall()
 
 
 def cycle(store: Store, client: SalesforceClient, now: datetime = NOW, **options):
@@ -380,3 +380,64 @@ def test_a_fifteen_character_sync_user_id_is_the_same_user(standin, store):
     )
     stats = dict(rows(store, "SELECT metric, value FROM sync_stats WHERE object = 'Lead'"))
     assert stats["throughput"] == 12.0 and stats["inflow"] == 940.0
+
+
+def test_collect_with_several_instances_reads_the_named_instance_variables(standin, tmp_path):
+    db = tmp_path / "m.duckdb"
+    (tmp_path / "monitor.toml").write_text(
+        '[[instances]]\nname = "prod"\nsalesforce_env = "PROD_SALESFORCE"\n'
+        'salesforce_objects = ["Lead"]\n\n'
+        '[[instances]]\nname = "sandbox"\nsalesforce_env = "SANDBOX_SALESFORCE"\n'
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "MONITOR_"))},
+        "MONITOR_DB": str(db),
+        "MONITOR_CONFIG": str(tmp_path / "monitor.toml"),
+        "PROD_SALESFORCE_INSTANCE_URL": standin.url,
+        "PROD_SALESFORCE_ACCESS_TOKEN": standin.token,
+        "REQUESTS_CA_BUNDLE": standin.ca_bundle,
+    }
+
+    def collect(*options: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "monitor", "collect", *options],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    ambiguous = collect()
+    assert ambiguous.returncode == 1
+    assert "several instances are configured (prod, sandbox): pass --instance" in ambiguous.stderr
+    unconfigured = collect("--instance", "sandbox")
+    assert unconfigured.returncode == 1
+    assert "Salesforce is not configured" in unconfigured.stderr
+    collected = collect("--instance", "prod")
+    assert collected.returncode == 0, collected.stderr
+    stored = rows(Store(db), "SELECT DISTINCT instance, object FROM sync_stats ORDER BY ALL")
+    assert stored == [("prod", "Lead")]
+
+
+def test_a_limit_hit_in_the_schema_pass_still_records_the_cycle(standin, store):
+    client = client_for(standin)
+    lead_only = config(("Lead",))
+    cycle(store, client, config=lead_only)
+    later = NOW + timedelta(minutes=65)  # describe is due again
+    standin.fail_next(
+        403,
+        [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}],
+        after=1,  # the object and audit queries of the cycle pass; the describe call fails
+    )
+    with pytest.raises(LimitExceeded):
+        cycle(store, client, later, config=lead_only)
+    runs = rows(
+        store,
+        "SELECT status, error FROM collection_runs WHERE started_at = $at",
+        at=later,
+    )
+    assert len(runs) == 1 and "REQUEST_LIMIT_EXCEEDED" in runs[0][1]
+    assert rows(
+        store, "SELECT count(*) FROM sync_stats WHERE object = 'Lead' AND ts = $at", at=later
+    ) != [(0,)]

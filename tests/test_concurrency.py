@@ -38,6 +38,8 @@ TITLES = {  # page file stem -> its st.title
     "findings": "Findings",
     "sources": "Sources & imports",
     "rulebook": "Checks",
+    "reports": "Weekly health report",
+    "alerts": "Alerts",
 }
 INSTANCE = "demo"
 WRITER_SECONDS = 12.0

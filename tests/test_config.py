@@ -49,6 +49,12 @@ def test_environment_overrides_the_file_and_converts_types(tmp_path):
             "MONITOR_DESCRIBE_INTERVAL_MINUTES: describe_interval_minutes: expected a whole number",
         ),
         ("", {"MONITOR_SALESFORCE_INTERVAL_MINUTES": "0"}, "expected a number above 0"),
+        ("streams_port = 70000\n", {}, "streams_port: expected a port from 1 to 65535"),
+        (
+            "",
+            {"MONITOR_STREAMS_PORT": "99999"},
+            "MONITOR_STREAMS_PORT: streams_port: expected a port from 1 to 65535",
+        ),
         ("timezone = 'Mars/Base'\n", {}, "unknown timezone 'Mars/Base'"),
         ("[checks]\nbacklog_spike = 3\n", {}, "must be tables of settings"),
         ("db = \n", {}, "invalid TOML"),

@@ -34,10 +34,11 @@ def test_check_connection_names_the_sync_user_and_the_budget_without_the_token(t
             }
         )
     assert result.returncode == 0, result.stderr
-    line = result.stdout.strip()
+    line = result.stdout.splitlines()[0]
     assert line.startswith("salesforce: ok (access token for https://127.0.0.1:")
     assert SYNC_USER_ID in line and "daily API requests left" in line
     assert standin.token not in result.stdout + result.stderr
+    assert result.stdout.splitlines()[1].startswith("marketo: not configured")
 
 
 def test_check_connection_with_a_bad_token_fails_in_one_line(tmp_path):
@@ -74,6 +75,6 @@ def test_check_connection_names_the_missing_manage_users_permission(tmp_path):
             }
         )
     assert result.returncode == 1
-    line = result.stdout.strip()
+    line = result.stdout.splitlines()[0]
     assert line.startswith("salesforce: PARTIAL")
     assert line.endswith("missing: Manage Users (to read the sync user's login history)")

@@ -84,3 +84,35 @@ def test_demo_rows_are_labelled_as_demo(demo_store: Store):
     assert sources == [("demo",)]
     assert is_demo == (True,)
     assert json.loads(raw)["demo"] is True
+
+
+def test_demo_score_churn_names_the_account_score_and_its_buckets(demo_store: Store):
+    churn = next(f for f in open_findings(demo_store) if f["check"] == "score_churn")
+    assert churn["subject"] == "Account Score"
+    assert churn["evidence"]["median_step"] == 1.0
+    assert churn["evidence"]["recommended_buckets"] == ["0–25", "26–50", "51–75", "76–100"]
+    assert churn["evidence"]["top_sources"][0]["source"] == "Web service API"
+    assert subjects(open_findings(demo_store), "score_churn") == {"Account Score"}
+
+
+def test_demo_task_volume_names_the_nurture_emails(demo_store: Store):
+    tasks = next(f for f in open_findings(demo_store) if f["check"] == "task_volume")
+    top = tasks["evidence"]["marketo"]["top_subjects"][0]["subject"]
+    assert top == "Was Sent Email: Weekly Product Digest"
+    assert tasks["evidence"]["salesforce"]["share"] >= 0.3
+
+
+def test_demo_marketo_activities_are_labelled_and_counted_from_the_rows(demo_store: Store):
+    with demo_store.read() as con:
+        sources = con.execute("SELECT DISTINCT source FROM marketo_activities").fetchall()
+        rows, counted = con.execute(
+            "SELECT (SELECT count(*) FROM marketo_activities), "
+            "(SELECT sum(activities) FROM activity_counts)"
+        ).fetchone()
+        types = {
+            t
+            for (t,) in con.execute("SELECT DISTINCT activity_type FROM activity_counts").fetchall()
+        }
+    assert sources == [("demo",)]
+    assert rows == counted
+    assert {"Sync Lead to SFDC", "Sync Lead Updates to SFDC", "Push Lead to Marketo"} <= types

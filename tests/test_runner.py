@@ -434,10 +434,15 @@ EMPTY_STORE_PARAMS = {
     "status": "",
     "check": "",
     "lookback_hours": 24,
+    "lookback_days": 7,
+    "small_step_max": 5,
     "prefix": "salesforce.",
     "training_days": 14,
     "recent_hours": 24,
     "limit": 10,
+    "sources": ["salesforce", "marketo"],
+    "activity_types": ["Sync Lead to SFDC"],
+    "job": "report",
 }
 
 

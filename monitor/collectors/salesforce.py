@@ -1,5 +1,6 @@
 """The Salesforce collector: per collection window, what the sync must pull, what it pushed
-and who changed the records; hourly, what the sync user can see and edit (salesforce_schema).
+and who changed the records; hourly, what the sync user can see and edit (salesforce_schema);
+daily, how full the fields are and which leads share an email (salesforce_hygiene).
 
 A cycle costs one API call per five synced objects: one aggregate query per object gives the
 inflow (changes by others), the sync user's own writes and the modifiers, and Salesforce takes
@@ -21,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from monitor.collectors import salesforce_audit as audit
+from monitor.collectors import salesforce_hygiene as hygiene
 from monitor.collectors import salesforce_schema as schema
 from monitor.collectors import salesforce_soql as soql
 from monitor.collectors.salesforce_client import (
@@ -289,19 +291,45 @@ def collect_cycle(
     due = schema.is_due(marks, now, config.describe_interval_minutes)
     # A field, profile or permission set change in the audit trail: describe now, not in an hour.
     if force_describe or due or report.schema_changed:
-        rows, problems = schema.collect_schema(
-            store,
-            client,
-            config.salesforce_objects,
-            instance=instance,
-            now=now,
-            sync_user=sync_user,
+        try:
+            _collect_schema_and_hygiene(store, client, config, report, marks, now, sync_user)
+        except LimitExceeded as exc:
+            # The figures of this window are stored: record the run before stopping.
+            report.errors.append(f"schema pass stopped: {exc}")
+            _record_run(store, report, now, client.calls - calls_before)
+            raise
+    _record_run(store, report, now, client.calls - calls_before)
+    return report
+
+
+def _collect_schema_and_hygiene(
+    store: Store,
+    client: SalesforceClient,
+    config: Config,
+    report: CycleReport,
+    marks: dict[str, str],
+    now: datetime,
+    sync_user: str,
+) -> None:
+    """Describe + permissions (hourly, or at once after a schema change in the audit trail);
+    fill counts and duplicates at most once a day."""
+    rows, problems = schema.collect_schema(
+        store,
+        client,
+        config.salesforce_objects,
+        instance=report.instance,
+        now=now,
+        sync_user=sync_user,
+    )
+    report.rows_written += rows
+    report.errors += problems
+    report.described = True
+    if hygiene.is_due(marks, now):
+        rows, problems = hygiene.collect_hygiene(
+            store, client, config.salesforce_objects, instance=report.instance, now=now
         )
         report.rows_written += rows
         report.errors += problems
-        report.described = True
-    _record_run(store, report, now, client.calls - calls_before)
-    return report
 
 
 def _store_audit(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from simple_salesforce import format_soql
 
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, SourceError
 
 _API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -88,4 +88,53 @@ def login_history(sync_user: str, start: datetime, end: datetime) -> str:
         sync_user,
         soql_time(start),
         soql_time(end),
+    )
+
+
+def checked_field(object_name: str, name: str) -> str:
+    """A field API name from a describe, or a SourceError (it becomes a literal in SOQL)."""
+    if not _API_NAME.match(name):
+        raise SourceError(f"describe of {object_name}: {name!r} is not a field API name")
+    return name
+
+
+def fill_counts(object_name: str, fields: Iterable[str]) -> str:
+    """How many records an object has and how many of them fill each field: one row with
+    COUNT(Id) as expr0 and COUNT(field i) as expr(i+1). SOQL takes several aggregates in one
+    query; only fields whose describe says `aggregatable` may be counted."""
+    counted = ", ".join(f"COUNT({checked_field(object_name, f)})" for f in fields)
+    return format_soql(
+        "SELECT COUNT(Id), {:literal} FROM {:literal}", counted, checked_object(object_name)
+    )
+
+
+def duplicate_values(object_name: str, field_name: str, limit: int) -> str:
+    """Values of the dedupe field shared by more than one record, most shared first. On Lead,
+    converted leads are left out: Marketo follows the contact they became."""
+    template = _DUPLICATES_OF_LEADS if object_name == "Lead" else _DUPLICATES
+    return format_soql(
+        template,
+        checked_field(object_name, field_name),
+        checked_object(object_name),
+        int(limit),
+    )
+
+
+_DUPLICATES = (
+    "SELECT {0:literal}, COUNT(Id) FROM {1:literal} WHERE {0:literal} != null "
+    "GROUP BY {0:literal} HAVING COUNT(Id) > 1 ORDER BY COUNT(Id) DESC LIMIT {2}"
+)
+_DUPLICATES_OF_LEADS = (
+    "SELECT {0:literal}, COUNT(Id) FROM {1:literal} WHERE {0:literal} != null "
+    "AND IsConverted = false "
+    "GROUP BY {0:literal} HAVING COUNT(Id) > 1 ORDER BY COUNT(Id) DESC LIMIT {2}"
+)
+
+
+def value_counts(object_name: str, field_name: str) -> str:
+    """Records per value of one groupable field (a sync filter checkbox: true / false)."""
+    return format_soql(
+        "SELECT {0:literal}, COUNT(Id) FROM {1:literal} GROUP BY {0:literal}",
+        checked_field(object_name, field_name),
+        checked_object(object_name),
     )

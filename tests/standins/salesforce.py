@@ -46,6 +46,7 @@ from xml.sax.saxutils import escape
 
 import jwt
 
+from tests.standins import salesforce_hygiene
 from tests.standins.https import Incoming, LoopbackHTTPS, Reply
 from tests.standins.soql import Soql, TimeCondition
 
@@ -160,6 +161,7 @@ class _Failure:
     body: Any
     times: int
     match: str = ""
+    after: int = 0  # requests to let through first
 
 
 class SalesforceStandIn:
@@ -174,7 +176,8 @@ class SalesforceStandIn:
     username), ``me`` (userinfo), ``field_permissions``, ``object_permissions``, ``limits`` and
     ``page_size`` (rows per query page before nextRecordsUrl). ``max_query_subrequests`` is
     Salesforce's own composite limit (5); raise it only to show what a too-big composite would
-    do.
+    do. ``records[object]`` (dicts of field values) answer the hygiene pass's aggregate queries
+    (fill counts, duplicate values, value counts; see ``salesforce_hygiene``).
 
     ``audit_trail`` (SetupAuditTrail records: Id, CreatedDate as Salesforce writes it, e.g.
     "2026-11-20T14:57:12.000+0000", CreatedBy {"Username": ...}, Action, Section, Display) and
@@ -222,6 +225,7 @@ class SalesforceStandIn:
         self.limits: dict = load_fixture("limits_response_devorg.json", self.directory)
         self.page_size = 2000
         self.max_query_subrequests = MAX_QUERY_SUBREQUESTS
+        self.records: dict[str, list[dict]] = {}
         self._global = load_fixture("describe_global_subset.json", self.directory)
         self._contact_describe = self.describes["Contact"]
         self._lock = threading.Lock()
@@ -271,14 +275,15 @@ class SalesforceStandIn:
         with self._lock:
             return sum("/services/Soap/u/" in r.path for r in self.login_requests)
 
-    def fail_next(self, status: int, body: Any = "", times: int = 1) -> None:
-        """Answer the next ``times`` requests, whatever their path, with this status and body.
+    def fail_next(self, status: int, body: Any = "", times: int = 1, after: int = 0) -> None:
+        """Answer the next ``times`` requests (after letting ``after`` through), whatever their
+        path, with this status and body.
 
         ``body``: str is sent as text/html (e.g. a gateway's error page), bytes as they
         are, None or "" as an empty body, anything else as JSON.
         """
         with self._lock:
-            self._failures.append(_Failure(status, body, times))
+            self._failures.append(_Failure(status, body, times, after=after))
 
     def fail_subrequest(
         self, match: str, status: int, error_code: str, message: str, times: int = 1
@@ -538,6 +543,7 @@ class SalesforceStandIn:
             *(sobject for sobject, _ in self.counts),
             *self.modifiers,
             *self.modifications,
+            *self.records,
             *_SETUP_OBJECTS,
             *_LOG_OBJECTS,
         ]
@@ -639,7 +645,10 @@ class SalesforceStandIn:
             if self.login_history_refused:
                 return INSUFFICIENT_ACCESS
             return 200, self._first_page(self._log_rows(sobject, self.login_history, soql))
-        return _malformed(soql)
+        hygiene = salesforce_hygiene.answer(
+            sobject, soql, self._describe(sobject), self.records.get(sobject, [])
+        )
+        return hygiene if hygiene is not None else _malformed(soql)
 
     def _count(self, sobject: str, soql: Soql) -> int:
         for condition in soql.conditions:
@@ -865,6 +874,9 @@ def _take(failures: list[_Failure], matches: Any) -> _Failure | None:
     """Use up one of the first matching scripted failure; caller holds the lock."""
     for failure in failures:
         if matches(failure):
+            if failure.after > 0:
+                failure.after -= 1
+                return None
             failure.times -= 1
             if failure.times <= 0:
                 failures.remove(failure)
