@@ -129,3 +129,30 @@ def render(view: View) -> None:
                 + (f", field `{cause['field']}`" if cause.get("field") else "")
                 + ")"
             )
+    _marketo_activity(view)
+
+
+def _marketo_activity(view: View) -> None:
+    """What Marketo logged about the sync (REST collector, Data Streams): per day and type, and
+    which fields change most and why (Change Data Value by Source and Reason)."""
+    st.subheader("Marketo sync activity")
+    daily = data.load("marketo_activity_daily", **view.params())
+    if daily.empty:
+        st.caption(
+            "No Marketo activity collected in the range: connect the Marketo REST API "
+            "(`collect --source marketo`) or Data Streams (`serve-streams`)."
+        )
+        return
+    fig = go.Figure(
+        [
+            go.Bar(x=rows["day"], y=rows["activities"], name=activity_type)
+            for activity_type, rows in daily.groupby("activity_type")
+        ]
+    )
+    fig.update_layout(barmode="stack", height=320, margin={"t": 10}, yaxis_title="activities")
+    st.plotly_chart(fig, key="marketo-activity-chart")
+    download(daily, "marketo-activity-daily", key="dl-marketo-activity-daily")
+    changes = data.load("marketo_changes_by_source", **view.params(limit=20))
+    if not changes.empty:
+        st.caption("Field changes by source and reason (Change Data Value)")
+        show_table(changes, "marketo-changes-by-source")

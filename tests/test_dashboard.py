@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from monitor.health import health_score
 from monitor.store import Store
-from tests.conftest import REPO
+from tests.conftest import DEMO_NOW, REPO
 
 PAGES = {
     "overview": "Sync health overview",
@@ -190,3 +191,17 @@ def test_checks_page_lists_every_registered_check_with_every_setting(app):
     assert [list(frame["setting"]) for frame in settings] == [
         [s.name for s in c.settings] for c in REGISTRY
     ]
+
+
+def test_backlog_page_shows_marketo_activity_and_why_fields_change(app, demo_store):
+    open_page(app, "backlog")
+    assert "Marketo sync activity" in [s.value for s in app.subheader]
+    changes = next(d.value for d in app.dataframe if "reason" in d.value.columns)
+    with demo_store.read() as con:
+        top = con.execute(
+            "SELECT primary_attribute, count(*) FROM marketo_activities "
+            "WHERE activity_type = 'Change Data Value' AND occurred_at >= $since "
+            "GROUP BY ALL ORDER BY 2 DESC LIMIT 1",
+            {"since": DEMO_NOW - timedelta(days=7)},
+        ).fetchone()
+    assert (changes.iloc[0]["field"], changes.iloc[0]["changes"]) == top
