@@ -29,7 +29,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.errors import MonitorError
-from monitor.store import Store
+from monitor.store import Store, record_run
 
 log = logging.getLogger(__name__)
 
@@ -193,18 +193,17 @@ class Scheduler:
                 outcome.status, outcome.rows, outcome.api_calls = own[0], own[1], own[2]
                 outcome.error = own[3] or outcome.error
             elif not outcome.is_idle:
-                con.execute(
-                    "INSERT INTO collection_runs VALUES ($id, $instance, $job, $started, "
-                    "$finished, $status, $rows, $calls, $error)",
-                    key
-                    | {
-                        "id": f"{spec.job}|{spec.instance}|{started.isoformat()}",
-                        "finished": finished,
-                        "status": outcome.status,
-                        "rows": outcome.rows,
-                        "calls": outcome.api_calls,
-                        "error": outcome.error,
-                    },
+                record_run(
+                    con,
+                    run_id=f"{spec.job}|{spec.instance}|{started.isoformat()}",
+                    instance=spec.instance,
+                    job=spec.job,
+                    started=started,
+                    finished=finished,
+                    status=outcome.status,
+                    rows=outcome.rows,
+                    api_calls=outcome.api_calls,
+                    error=outcome.error,
                 )
             con.execute(
                 "UPDATE scheduler_jobs SET last_started_at = $started, "

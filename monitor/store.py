@@ -237,3 +237,45 @@ def ensure_instance(
         "INSERT OR IGNORE INTO instances VALUES ($i, $l, $d, $at)",
         {"i": instance, "l": label or instance, "d": is_demo, "at": datetime.now(UTC)},
     )
+
+
+def set_watermark(
+    con: duckdb.DuckDBPyConnection, instance: str, name: str, value: str, now: datetime
+) -> None:
+    """Move one watermark inside the caller's transaction, so that it commits with the data
+    it covers (exactly once: a crash loses neither nor counts anything twice)."""
+    con.execute(
+        "INSERT OR REPLACE INTO watermarks VALUES ($i, $n, $v, $at)",
+        {"i": instance, "n": name, "v": value, "at": now},
+    )
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    instance: str,
+    job: str,
+    started: datetime,
+    finished: datetime,
+    status: str,
+    rows: int,
+    api_calls: int,
+    error: str | None,
+) -> None:
+    """One row of collection_runs (ok, partial or failed), written by whoever ran the job."""
+    con.execute(
+        "INSERT OR REPLACE INTO collection_runs VALUES "
+        "($id, $i, $job, $start, $end, $status, $rows, $calls, $error)",
+        {
+            "id": run_id,
+            "i": instance,
+            "job": job,
+            "start": started,
+            "end": finished,
+            "status": status,
+            "rows": rows,
+            "calls": api_calls,
+            "error": error,
+        },
+    )

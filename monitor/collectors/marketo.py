@@ -42,7 +42,7 @@ from monitor.collectors.marketo_streams import (
 )
 from monitor.config import Config
 from monitor.errors import ConfigError, SourceError
-from monitor.store import Store, ensure_instance
+from monitor.store import Store, ensure_instance, record_run
 
 __all__ = [
     "EVERY_CYCLE",
@@ -199,20 +199,17 @@ def _housekeeping(
 def _record_run(store: Store, report: MarketoCycleReport, started: datetime, suffix: str = ""):
     with store.write() as con:
         ensure_instance(con, report.instance)
-        con.execute(
-            "INSERT OR REPLACE INTO collection_runs VALUES "
-            "($id, $i, $job, $start, $end, $status, $rows, $calls, $error)",
-            {
-                "id": f"{JOB}|{report.instance}|{report.kind}{suffix}|{started.isoformat()}",
-                "i": report.instance,
-                "job": JOB,
-                "start": started,
-                "end": datetime.now(UTC),
-                "status": report.status,
-                "rows": report.rows_written,
-                "calls": report.api_calls,
-                "error": "; ".join(report.errors) or None,
-            },
+        record_run(
+            con,
+            run_id=f"{JOB}|{report.instance}|{report.kind}{suffix}|{started.isoformat()}",
+            instance=report.instance,
+            job=JOB,
+            started=started,
+            finished=datetime.now(UTC),
+            status=report.status,
+            rows=report.rows_written,
+            api_calls=report.api_calls,
+            error="; ".join(report.errors) or None,
         )
 
 

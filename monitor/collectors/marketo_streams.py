@@ -30,7 +30,7 @@ from monitor.marketo_activities import (
     activity_frame,
     store_activities,
 )
-from monitor.store import Store, ensure_instance
+from monitor.store import Store, ensure_instance, set_watermark
 from queries import run_query
 
 SOURCE = "marketo_rest"
@@ -108,10 +108,7 @@ def set_mark(
 ) -> None:
     """Write one watermark inside the caller's transaction (a dict is stored as JSON)."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    con.execute(
-        "INSERT OR REPLACE INTO watermarks VALUES ($i, $n, $v, $at)",
-        {"i": instance, "n": name, "v": text, "at": now},
-    )
+    set_watermark(con, instance, name, text, now)
 
 
 def drop_mark(con: duckdb.DuckDBPyConnection, instance: str, name: str) -> None:

@@ -35,7 +35,7 @@ from monitor.collectors.salesforce_client import (
 from monitor.collectors.salesforce_schema import write_limits
 from monitor.config import Config
 from monitor.errors import SourceError
-from monitor.store import Store, ensure_instance, insert_frame
+from monitor.store import Store, ensure_instance, insert_frame, record_run, set_watermark
 from queries import run_query
 
 log = logging.getLogger(__name__)
@@ -79,15 +79,6 @@ class CycleReport:
 def _watermarks(con: duckdb.DuckDBPyConnection, instance: str) -> dict[str, str]:
     frame = run_query(con, "watermarks_of", instance=instance, prefix="salesforce.")
     return dict(zip(frame["name"], frame["value"], strict=True))
-
-
-def _set_watermark(
-    con: duckdb.DuckDBPyConnection, instance: str, name: str, value: str, now: datetime
-) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO watermarks VALUES ($i, $n, $v, $at)",
-        {"i": instance, "n": name, "v": value, "at": now},
-    )
 
 
 def resolve_sync_user(client: SalesforceClient, configured: str, cached: str) -> str:
@@ -213,7 +204,7 @@ def collect_cycle(
     }
     with store.write() as con:
         ensure_instance(con, instance)
-        _set_watermark(
+        set_watermark(
             con, instance, "salesforce.sync_user", f"{sync_user_setting}|{sync_user}", now
         )
         basis = run_query(con, "salesforce_backlog_basis", instance=instance, now=end)
@@ -226,7 +217,7 @@ def collect_cycle(
                 report.errors.append(_problem(name, status, body))
                 if f"salesforce.inflow.{name}" not in marks:
                     # A first window that failed: pin its start, so it is not skipped later.
-                    _set_watermark(
+                    set_watermark(
                         con, instance, f"salesforce.inflow.{name}", starts[name].isoformat(), now
                     )
                 continue  # its watermark stays: the next cycle covers this window too
@@ -246,7 +237,7 @@ def collect_cycle(
                 key=lambda item: -item[1],
             )[:TOP_MODIFIERS]
             change_rows += [(name, label, n) for label, n in others]
-            _set_watermark(con, instance, f"salesforce.inflow.{name}", end.isoformat(), now)
+            set_watermark(con, instance, f"salesforce.inflow.{name}", end.isoformat(), now)
             report.objects_collected.append(name)
         stats = pd.DataFrame(
             stats_rows, columns=["object", "direction", "metric", "value", "provenance"]
@@ -355,7 +346,7 @@ def _store_audit(
         if not pinned:
             # A first window that was refused: keep its start, so that once the permission is
             # granted the changes made meanwhile are still read (Salesforce keeps 180 days).
-            _set_watermark(con, instance, mark, start.isoformat(), now)
+            set_watermark(con, instance, mark, start.isoformat(), now)
         return 0
     if live and ref == audit.AUDIT and any(audit.touches_schema(r) for r in records):
         report.schema_changed = True
@@ -365,27 +356,24 @@ def _store_audit(
         else audit.login_rows(instance, sync_user, records)
     )
     added = insert_frame(con, "audit_events", frame)
-    _set_watermark(con, instance, mark, end.isoformat(), now)
+    set_watermark(con, instance, mark, end.isoformat(), now)
     return added
 
 
 def _record_run(store: Store, report: CycleReport, now: datetime, api_calls: int) -> None:
     report.api_calls = api_calls
     with store.write() as con:
-        con.execute(
-            "INSERT OR REPLACE INTO collection_runs VALUES "
-            "($id, $i, $job, $start, $end, $status, $rows, $calls, $error)",
-            {
-                "id": f"{JOB}|{report.instance}|{report.window_end.isoformat()}|{now.isoformat()}",
-                "i": report.instance,
-                "job": JOB,
-                "start": now,
-                "end": datetime.now(UTC),
-                "status": report.status,
-                "rows": report.rows_written,
-                "calls": api_calls,
-                "error": "; ".join(report.errors) or None,
-            },
+        record_run(
+            con,
+            run_id=f"{JOB}|{report.instance}|{report.window_end.isoformat()}|{now.isoformat()}",
+            instance=report.instance,
+            job=JOB,
+            started=now,
+            finished=datetime.now(UTC),
+            status=report.status,
+            rows=report.rows_written,
+            api_calls=api_calls,
+            error="; ".join(report.errors) or None,
         )
 
 

@@ -27,7 +27,7 @@ from monitor.collectors.salesforce_client import (
 )
 from monitor.errors import SourceError
 from monitor.hygiene import SYNC_FILTER_MARKERS, is_sync_filter_field
-from monitor.store import Store, insert_frame
+from monitor.store import Store, insert_frame, set_watermark
 from queries import run_query
 
 WATERMARK = "salesforce.hygiene"
@@ -229,8 +229,5 @@ def _write(
             written += insert_frame(
                 con, table, frame.assign(instance=instance, captured_at=now, source=source)
             )
-        con.execute(
-            "INSERT OR REPLACE INTO watermarks VALUES ($i, $n, $v, $at)",
-            {"i": instance, "n": WATERMARK, "v": now.isoformat(), "at": now},
-        )
+        set_watermark(con, instance, WATERMARK, now.isoformat(), now)
     return written

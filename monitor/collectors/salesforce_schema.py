@@ -13,7 +13,7 @@ from monitor.collectors import salesforce_soql as soql
 from monitor.collectors.salesforce_client import SalesforceClient, subrequest_code
 from monitor.errors import SourceError
 from monitor.snapshots import write_describe_snapshot, write_permission_snapshot
-from monitor.store import Store, insert_frame
+from monitor.store import Store, insert_frame, set_watermark
 
 WATERMARK = "salesforce.describe"
 
@@ -64,10 +64,7 @@ def collect_schema(
         for name, grants in permissions.items():
             rows += write_permission_snapshot(con, instance, name, grants, now, "salesforce")
         rows += write_limits(con, instance, now, limits)
-        con.execute(
-            "INSERT OR REPLACE INTO watermarks VALUES ($i, $n, $v, $at)",
-            {"i": instance, "n": WATERMARK, "v": now.isoformat(), "at": now},
-        )
+        set_watermark(con, instance, WATERMARK, now.isoformat(), now)
     return rows, problems
 
 
