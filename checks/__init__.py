@@ -14,6 +14,7 @@ from checks import (
     score_churn,
     silent_sync,
     source_down,
+    stale_data,
     stuck_records,
     sync_filter,
     sync_user_drift,
@@ -42,6 +43,7 @@ REGISTRY: list[Check] = [
         unused_fields,
         duplicate_leads,
         source_down,
+        stale_data,
         silent_sync,
     )
 ]

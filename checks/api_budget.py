@@ -56,10 +56,13 @@ SETTINGS = [
         "Metrics judged; other stored limits (e.g. DailyBulkApiBatches) are not checked.",
     ),
 ]
+# Judged as of the newest api_usage data (checks/base.py, "Judging time").
+ANCHOR = "api_usage"
 INPUTS = {
     "usage": Input(
         "api_budget_samples",
         {"recent_hours": "recent_hours", "lookback_hours": "forecast_hours"},
+        anchor="api_usage",
     )
 }
 OWNERS = {"salesforce": SALESFORCE_ADMIN, "marketo": MARKETO_ADMIN}

@@ -58,9 +58,11 @@ SETTINGS = [
         "Backlog (records) at which an open spike becomes critical (about an hour of sync).",
     ),
 ]
+# Judged as of the newest sync_stats data (checks/base.py, "Judging time").
+ANCHOR = "sync_stats"
 INPUTS = {
-    "backlog": Input("backlog_series", {"training_days": "training_days"}),
-    "changes": Input("changes_recent", {"recent_hours": "recent_hours"}),
+    "backlog": Input("backlog_series", {"training_days": "training_days"}, anchor="sync_stats"),
+    "changes": Input("changes_recent", {"recent_hours": "recent_hours"}, anchor="sync_stats"),
 }
 DIRECTION_LABELS = {
     "sfdc_to_marketo": "Salesforce → Marketo",

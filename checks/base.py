@@ -6,6 +6,12 @@
 `data` holds the frames named in the check's INPUTS, loaded by the runner; a check never reads
 or writes anything itself.
 
+Judging time is the data's time: an input that names an `anchor` (a family of facts, see
+queries/coverage_ends.sql) is read as of the newest fact of that family, not at the wall clock,
+and a check's ANCHOR sets the `now` its evaluate receives. So an export imported a day late is
+judged as it would have been when fresh, and a source that stops reporting leaves its findings
+open (the stale_data and source_down checks say the data stopped) instead of resolving them.
+
 Per-object overrides: `[checks.<id>.per_object.<Object>]` in monitor.toml holds settings in force
 for the subjects about that object (`subject_object`). The check itself knows nothing of them:
 the runner evaluates it once more with each object's settings and keeps, from each evaluation,
@@ -54,12 +60,33 @@ class Setting:
     help: str
 
 
+# Families of facts a check can be judged by (queries/coverage_ends.sql names them).
+ANCHORS = (
+    "sync_errors",
+    "sync_cycles",
+    "sync_stats",
+    "change_counts",
+    "marketo_activities",
+    "api_usage",
+    "audit_events",
+    "snapshots",
+)
+
+
 @dataclass(frozen=True)
 class Input:
-    """A frame a check needs: a named query, with query parameters taken from settings."""
+    """A frame a check needs: a named query, with query parameters taken from settings.
+
+    `anchor`: the family of facts whose newest time (capped at the judging moment) the query
+    receives as `$now`; None reads as of the judging moment (latest snapshots, run records)."""
 
     query: str
     params_from_settings: dict[str, str] = field(default_factory=dict)
+    anchor: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.anchor is not None and self.anchor not in ANCHORS:
+            raise ValueError(f"input {self.query}: unknown anchor {self.anchor!r}")
 
 
 @dataclass
@@ -98,6 +125,12 @@ class Check:
     evaluate: Callable[
         [dict[str, pd.DataFrame], dict[str, Any], datetime], list[Finding | NotEvaluated]
     ]
+    # The family whose data time is the `now` evaluate receives (None: the judging moment).
+    anchor: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.anchor is not None and self.anchor not in ANCHORS:
+            raise ValueError(f"check {self.id}: unknown ANCHOR {self.anchor!r}")
 
     def defaults(self) -> dict[str, Any]:
         return {s.name: s.default for s in self.settings}
@@ -168,6 +201,7 @@ def check_from_module(module: Any) -> Check:
         settings=tuple(module.SETTINGS),
         inputs=dict(module.INPUTS),
         evaluate=module.evaluate,
+        anchor=getattr(module, "ANCHOR", None),
     )
 
 

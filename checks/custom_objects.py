@@ -41,9 +41,11 @@ SETTINGS = [
     ),
     Setting("ignore_objects", [], "Custom objects kept in the sync on purpose; never flagged."),
 ]
+# Judged as of the newest sync_stats data (checks/base.py, "Judging time").
+ANCHOR = "sync_stats"
 INPUTS = {
-    "inflow": Input("inflow_totals", {"lookback_days": "lookback_days"}),
-    "described": Input("described_objects"),
+    "inflow": Input("inflow_totals", {"lookback_days": "lookback_days"}, anchor="sync_stats"),
+    "described": Input("described_objects", anchor="snapshots"),
 }
 
 

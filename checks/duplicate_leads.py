@@ -48,10 +48,12 @@ SETTINGS = [
     Setting("sample_values", 5, "The worst duplicated values shown (masked) in a finding."),
     Setting("max_age_hours", 72, "Duplicate counts older than this many hours are not used."),
 ]
+# Judged as of the newest snapshots data (checks/base.py, "Judging time").
+ANCHOR = "snapshots"
 INPUTS = {
-    "summary": Input("duplicate_summary_latest"),
-    "values": Input("duplicate_values_latest"),
-    "objects": Input("described_objects"),
+    "summary": Input("duplicate_summary_latest", anchor="snapshots"),
+    "values": Input("duplicate_values_latest", anchor="snapshots"),
+    "objects": Input("described_objects", anchor="snapshots"),
 }
 
 

@@ -39,7 +39,7 @@ SETTINGS = [
         "Fields (Object.Field) accepted as formula fields on purpose; never flagged.",
     ),
 ]
-INPUTS = {"fields": Input("field_inventory_latest")}
+INPUTS = {"fields": Input("field_inventory_latest", anchor="snapshots")}
 
 
 def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datetime) -> list:

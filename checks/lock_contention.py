@@ -47,9 +47,15 @@ SETTINGS = [
         "Distinct days with a burst at the same UTC hour that mark it as a scheduled job.",
     ),
 ]
+# Judged as of the newest sync_errors data (checks/base.py, "Judging time").
+ANCHOR = "sync_errors"
 INPUTS = {
-    "hourly": Input("lock_contention_by_hour", {"lookback_hours": "lookback_hours"}),
-    "history": Input("lock_contention_history", {"training_days": "training_days"}),
+    "hourly": Input(
+        "lock_contention_by_hour", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
+    ),
+    "history": Input(
+        "lock_contention_history", {"training_days": "training_days"}, anchor="sync_errors"
+    ),
 }
 
 

@@ -28,7 +28,7 @@ Settings. Then ask the Marketo admin to retry the failed records (Admin > Salesf
 Errors), or wait for the next update of each record.
 """
 # Lead fields the sync user must see for conversions, merges, deletes and ownership to sync
-# (research/data-sources.md: Adobe's requirements and the Nation knowledge base).
+# (docs/research/data-sources.md: Adobe's requirements and the Nation knowledge base).
 REQUIRED_LEAD_FIELDS = [
     f"Lead.{name}"
     for name in (
@@ -83,7 +83,9 @@ SETTINGS = [
     ),
 ]
 INPUTS = {
-    "errors": Input("permission_errors_by_field", {"lookback_hours": "lookback_hours"}),
+    "errors": Input(
+        "permission_errors_by_field", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
+    ),
     "permissions": Input("permissions_latest"),
     "fields": Input("field_inventory_latest"),
 }
@@ -107,7 +109,25 @@ def grant_for(object_name: str, field: str, needs_edit: bool) -> str:
 
 
 def _as_list(values: Any) -> list:
-    return [] if values is None else list(values)
+    """A list column's cell as a list: NULL (no sample ids at all) is an empty list."""
+    if values is None or (not hasattr(values, "__iter__") and pd.isna(values)):
+        return []
+    return list(values)
+
+
+def _granted_since(
+    permissions: pd.DataFrame, object_name: str, field: str, needs_edit: bool, since: Any
+) -> bool:
+    """True when a permission snapshot taken after the last error grants the access the errors
+    lacked: the problem is fixed, whatever the errors' window still holds."""
+    if not len(permissions) or pd.isna(since):
+        return False
+    match = permissions[(permissions["object"] == object_name) & (permissions["field"] == field)]
+    if not len(match):
+        return False
+    row = match.iloc[0]
+    granted = bool(row["readable"]) and (bool(row["editable"]) or not needs_edit)
+    return granted and pd.Timestamp(row["captured_at"]) > pd.Timestamp(since)
 
 
 def _subject(object_name: str, field: str) -> str:
@@ -118,12 +138,15 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
     """Findings from failing errors and from snapshot gaps, merged per Object.Field."""
     found: dict[str, Finding] = {}
     write_objects = set(settings["write_objects"])
+    permissions = data["permissions"]
 
     for row in data["errors"].itertuples(index=False):
         if row.errors < settings["min_errors"]:
             continue
         subject = _subject(row.object, row.field)
         needs_edit = row.object in write_objects or not row.field
+        if _granted_since(permissions, row.object, row.field, needs_edit, row.last_seen):
+            continue
         severity = "critical" if row.records >= settings["critical_records"] else "warning"
         found[subject] = Finding(
             check=ID,
@@ -148,7 +171,6 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
             },
         )
 
-    permissions = data["permissions"]
     results: list[Finding | NotEvaluated] = []
     if not len(permissions):
         results.append(

@@ -38,8 +38,12 @@ SETTINGS = [
         "Errors with one bad value on one object/field needed before the field becomes a finding.",
     ),
 ]
+# Judged as of the newest sync_errors data (checks/base.py, "Judging time").
+ANCHOR = "sync_errors"
 INPUTS = {
-    "errors": Input("picklist_data_errors_by_value", {"lookback_hours": "lookback_hours"}),
+    "errors": Input(
+        "picklist_data_errors_by_value", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
+    ),
 }
 # Bad values listed in a finding's evidence, most frequent first.
 TOP_VALUES = 10

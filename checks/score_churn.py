@@ -78,14 +78,21 @@ SETTINGS = [
     ),
     Setting("recommended_buckets", 4, "Value ranges the recommended bucketing splits scores into."),
 ]
+# Judged as of the newest marketo_activities data (checks/base.py, "Judging time").
+ANCHOR = "marketo_activities"
 INPUTS = {
     "fields": Input(
         "score_churn_fields",
         {"lookback_days": "lookback_days", "small_step_max": "small_step_max"},
+        anchor="marketo_activities",
     ),
-    "activities": Input("marketo_activity_totals", {"lookback_days": "lookback_days"}),
-    "sync": Input("sync_stats_totals", {"lookback_days": "lookback_days"}),
-    "modifiers": Input("change_counts_by_modifier", {"lookback_days": "lookback_days"}),
+    "activities": Input(
+        "marketo_activity_totals", {"lookback_days": "lookback_days"}, anchor="marketo_activities"
+    ),
+    "sync": Input("sync_stats_totals", {"lookback_days": "lookback_days"}, anchor="sync_stats"),
+    "modifiers": Input(
+        "change_counts_by_modifier", {"lookback_days": "lookback_days"}, anchor="change_counts"
+    ),
 }
 NO_DATA_SUBJECT = "Change Data Value"
 # A bucket is at least this many typical steps wide, or a small step would still cross it often.

@@ -70,10 +70,13 @@ SETTINGS = [
         "Marketo activity types that show the sync at work.",
     ),
 ]
+# Judged as of the newest sync_stats data (checks/base.py, "Judging time").
+ANCHOR = "sync_stats"
 INPUTS = {
     "signals": Input(
         "silent_sync_signals",
         {"lookback_hours": "lookback_hours", "activity_types": "activity_types"},
+        anchor="sync_stats",
     )
 }
 ACTIVITY_SIGNALS = ("synced_records", "marketo_activities", "sync_status_steps")

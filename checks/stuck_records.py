@@ -44,7 +44,13 @@ SETTINGS = [
     ),
     Setting("top_records", 10, "Stuck records listed in a finding's evidence, worst first."),
 ]
-INPUTS = {"failures": Input("stuck_records_failures", {"lookback_hours": "lookback_hours"})}
+# Judged as of the newest sync_errors data (checks/base.py, "Judging time").
+ANCHOR = "sync_errors"
+INPUTS = {
+    "failures": Input(
+        "stuck_records_failures", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
+    )
+}
 
 
 def _record_evidence(row: Any) -> dict[str, Any]:

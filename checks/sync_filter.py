@@ -58,11 +58,15 @@ SETTINGS = [
         "Words (case-insensitive) in a modifier's name marking an integration or batch user.",
     ),
 ]
+# Judged as of the newest sync_stats data (checks/base.py, "Judging time").
+ANCHOR = "sync_stats"
 INPUTS = {
-    "fields": Input("field_inventory_latest"),
-    "values": Input("sync_filter_values"),
-    "inflow": Input("inflow_totals", {"lookback_days": "lookback_days"}),
-    "modifiers": Input("inflow_by_modifier", {"lookback_days": "lookback_days"}),
+    "fields": Input("field_inventory_latest", anchor="snapshots"),
+    "values": Input("sync_filter_values", anchor="snapshots"),
+    "inflow": Input("inflow_totals", {"lookback_days": "lookback_days"}, anchor="sync_stats"),
+    "modifiers": Input(
+        "inflow_by_modifier", {"lookback_days": "lookback_days"}, anchor="change_counts"
+    ),
 }
 
 

@@ -57,11 +57,16 @@ SETTINGS = [
     ),
     Setting("max_audit_events", 5, "Audit trail events listed per finding, most relevant first."),
 ]
+# Judged as of the newest snapshots data (checks/base.py, "Judging time").
+ANCHOR = "snapshots"
 INPUTS = {
-    "changes": Input("sync_user_drift_changes", {"training_days": "lookback_days"}),
+    "changes": Input(
+        "sync_user_drift_changes", {"training_days": "lookback_days"}, anchor="snapshots"
+    ),
     "audit": Input(
         "sync_user_drift_audit",
         {"training_days": "lookback_days", "lookback_hours": "audit_match_hours"},
+        anchor="snapshots",
     ),
     "permissions": Input("permissions_latest"),
 }

@@ -59,10 +59,16 @@ SETTINGS = [
     ),
     Setting("top_subjects", 5, "Task subjects listed in the evidence, most frequent first."),
 ]
+# Judged as of the newest sync_stats data (checks/base.py, "Judging time").
+ANCHOR = "sync_stats"
 INPUTS = {
-    "sync": Input("sync_stats_totals", {"lookback_days": "lookback_days"}),
-    "activities": Input("marketo_activity_totals", {"lookback_days": "lookback_days"}),
-    "subjects": Input("sfdc_tasks_by_subject", {"lookback_days": "lookback_days"}),
+    "sync": Input("sync_stats_totals", {"lookback_days": "lookback_days"}, anchor="sync_stats"),
+    "activities": Input(
+        "marketo_activity_totals", {"lookback_days": "lookback_days"}, anchor="marketo_activities"
+    ),
+    "subjects": Input(
+        "sfdc_tasks_by_subject", {"lookback_days": "lookback_days"}, anchor="marketo_activities"
+    ),
 }
 SUBJECT = "Task"
 # Marketo activities that are writes to Salesforce: the denominator of the Marketo-side share.

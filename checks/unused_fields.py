@@ -60,7 +60,12 @@ SETTINGS = [
     ),
     Setting("ignore_fields", [], "Fields (Object.Field) kept on purpose; never flagged."),
 ]
-INPUTS = {"fields": Input("field_hygiene"), "history": Input("field_change_coverage")}
+# Judged as of the newest snapshots data (checks/base.py, "Judging time").
+ANCHOR = "snapshots"
+INPUTS = {
+    "fields": Input("field_hygiene", anchor="snapshots"),
+    "history": Input("field_change_coverage", anchor="snapshots"),
+}
 FIELDS_SHOWN = 50  # per finding: the emptiest first
 
 

@@ -45,8 +45,14 @@ SETTINGS = [
         "Distinct records one rule rejects that make the finding critical.",
     ),
 ]
+# Judged as of the newest sync_errors data (checks/base.py, "Judging time").
+ANCHOR = "sync_errors"
 INPUTS = {
-    "errors": Input("validation_rule_failures_by_rule", {"lookback_hours": "lookback_hours"}),
+    "errors": Input(
+        "validation_rule_failures_by_rule",
+        {"lookback_hours": "lookback_hours"},
+        anchor="sync_errors",
+    ),
 }
 
 

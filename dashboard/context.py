@@ -79,8 +79,12 @@ def sidebar() -> View | None:
         key="range",
     )
     keep_in_url("range", choice)
-    is_demo = bool(instances.set_index("instance").loc[instance, "is_demo"])
+    chosen = instances.set_index("instance").loc[instance]
+    is_demo = bool(chosen["is_demo"])
     now = data.round_down(datetime.now(UTC))
+    if pd.notna(chosen["simulated_until"]):
+        # A demo workspace is a recording: shown, and judged, as of the end of its simulation.
+        now = min(now, data.round_down(chosen["simulated_until"].to_pydatetime()))
     end = data.load("data_end", instance=instance)["data_end"].iloc[0]
     until = (
         now

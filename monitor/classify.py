@@ -17,7 +17,7 @@ SALESFORCE_ADMIN = "Salesforce admin"
 MARKETO_ADMIN = "Marketo admin"
 CATEGORIES = ("permission", "validation", "data_quality", "locking", "limits", "auth", "unknown")
 
-# code -> (category, owner of the fix). Source: research/data-sources.md, "Error taxonomy".
+# code -> (category, owner of the fix). Source: docs/research/data-sources.md, "Error taxonomy".
 TAXONOMY: dict[str, tuple[str, str]] = {
     **dict.fromkeys(
         [

@@ -59,22 +59,61 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _instances(store: Store, requested: str | None) -> list[str]:
-    if requested:
-        return [requested]
-    return list(store.query("instances")["instance"])
+def _instances(store: Store, requested: str | None, config: Config) -> list[str]:
+    """The instances a verb works on: all those in the store, or the one requested, which must
+    be known (a typo must not read as "0 open findings")."""
+    known = list(store.query("instances")["instance"])
+    if not requested:
+        return known
+    if requested not in known:
+        configured = sorted({*known, *(str(i.get("name", "")) for i in config.instances)} - {""})
+        names = ", ".join(configured) if configured else "none yet (import or collect first)"
+        raise ConfigError(f"no instance {requested!r} in {config.db}; known instances: {names}")
+    return [requested]
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 moment for --at (`2026-11-20T14:00:00+00:00`, `2026-11-20 14:00`; without a
+    zone it is UTC); anything else is a usage error."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected an ISO 8601 time such as 2026-11-20T14:00:00+00:00"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_positive(text: str) -> int:
+    """A whole number above 0 (e.g. --days); anything else is a usage error."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number above 0")
+    return number
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
-    from monitor.runner import open_findings, run_checks
+    from monitor.runner import evaluate_checks, findings_judged, open_findings, run_checks
 
     store = _store(config)
-    now = datetime.now(UTC)
     failed: dict[str, str] = {}
-    for instance in _instances(store, args.instance):
-        summary = run_checks(store, instance, now, overrides=config.checks)
-        failed.update(summary.failed_checks)
-    findings = open_findings(store, args.instance)
+    instances = _instances(store, args.instance, config)
+    if args.at:
+        # Judging a past moment stores nothing: the findings' lifecycle stays the live one.
+        findings = []
+        for instance in instances:
+            evaluation = evaluate_checks(store, instance, args.at, overrides=config.checks)
+            failed.update(evaluation.failed_checks)
+            findings += findings_judged(evaluation)
+    else:
+        now = datetime.now(UTC)
+        for instance in instances:
+            summary = run_checks(store, instance, now, overrides=config.checks)
+            failed.update(summary.failed_checks)
+        findings = open_findings(store, args.instance)
     if args.json:
         print(json.dumps(findings, indent=2, ensure_ascii=False))
     else:
@@ -304,7 +343,14 @@ def cmd_check_connection(args: argparse.Namespace, config: Config) -> int:
     results = [check_salesforce(config, secrets), check_marketo(config, secrets)]
     for _, line in results:
         print(line)
-    return 0 if all(works for works, _ in results) else 1
+    if all(works is None for works, _ in results):
+        print(
+            "error: no source is configured, so there is nothing to check (credentials come "
+            "from the environment or .streamlit/secrets.toml; see the README)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0 if all(works is not False for works, _ in results) else 1
 
 
 def cmd_serve_streams(args: argparse.Namespace, config: Config) -> int:
@@ -358,7 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     verb.set_defaults(run=cmd_init)
 
     verb = verbs.add_parser("demo", help="(re)build the simulated demo workspace")
-    verb.add_argument("--days", type=int, default=30, help="days of history (default 30)")
+    verb.add_argument(
+        "--days", type=parse_positive, default=30, help="days of history (default 30)"
+    )
     verb.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     verb.set_defaults(run=cmd_demo)
 
@@ -379,9 +427,21 @@ def build_parser() -> argparse.ArgumentParser:
     verb.add_argument("--instance", help="instance to import into (default: config)")
     verb.set_defaults(run=cmd_import)
 
-    verb = verbs.add_parser("check", help="run every check and print the open findings")
+    verb = verbs.add_parser(
+        "check",
+        help="run every check and print the open findings",
+        description="Run every check and print the open findings. Each check judges the data "
+        "as of its newest time, so an export imported late finds what it would have found "
+        "when fresh. With --at, judge as of a past moment without storing anything.",
+    )
     verb.add_argument("--json", action="store_true", help="print the findings as a JSON array")
     verb.add_argument("--instance", help="only this instance")
+    verb.add_argument(
+        "--at",
+        type=parse_moment,
+        metavar="TIMESTAMP",
+        help="judge as of this moment (ISO 8601, UTC without a zone); stores nothing",
+    )
     verb.set_defaults(run=cmd_check)
 
     verb = verbs.add_parser(

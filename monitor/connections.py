@@ -12,11 +12,11 @@ from monitor.config import Config
 from monitor.errors import ConfigError, MonitorError, SourceError
 
 
-def check_salesforce(config: Config, secrets: Mapping[str, str]) -> tuple[bool, str]:
-    """(works, one line) for Salesforce."""
+def check_salesforce(config: Config, secrets: Mapping[str, str]) -> tuple[bool | None, str]:
+    """(works, one line) for Salesforce; works is None when it is not configured."""
     login = login_from(secrets)
     if login is None:
-        return True, (
+        return None, (
             "salesforce: not configured (set SALESFORCE_INSTANCE_URL and "
             "SALESFORCE_ACCESS_TOKEN, or a username login; see the README)"
         )
@@ -56,9 +56,10 @@ def check_salesforce(config: Config, secrets: Mapping[str, str]) -> tuple[bool, 
     return True, line
 
 
-def check_marketo(config: Config, secrets: Mapping[str, str]) -> tuple[bool, str]:
+def check_marketo(config: Config, secrets: Mapping[str, str]) -> tuple[bool | None, str]:
     """(works, one line) for Marketo: a token, then one call per permission the collector
-    needs (activity types, activities, API usage). Four calls, one of them the token's."""
+    needs (activity types, activities, API usage). Four calls, one of them the token's.
+    works is None when Marketo is not configured."""
     from monitor.collectors.marketo_client import MarketoClient, MarketoRefused, marketo_login_from
     from monitor.collectors.marketo_usage import DAILY_QUOTA
     from monitor.marketo_activities import SFDC_ACTIVITY_TYPES
@@ -68,7 +69,7 @@ def check_marketo(config: Config, secrets: Mapping[str, str]) -> tuple[bool, str
     except ConfigError as exc:
         return False, f"marketo: FAILED: {exc}"
     if login is None:
-        return True, "marketo: not configured (set the four MARKETO_* variables; see the README)"
+        return None, "marketo: not configured (set the four MARKETO_* variables; see the README)"
     client = MarketoClient(login, max_attempts=2)
     missing: list[str] = []
     found: int | None = None

@@ -24,7 +24,7 @@ from monitor import demo_hygiene, demo_marketo, demo_org
 from monitor.marketo_activities import activity_frame, store_activities
 from monitor.runner import run_checks
 from monitor.snapshots import write_describe_snapshot, write_permission_snapshot
-from monitor.store import TABLES, Store, ensure_instance, insert_frame
+from monitor.store import TABLES, Store, ensure_instance, insert_frame, mark_simulated
 from monitor.sync_errors import write_sync_errors
 
 DEMO_INSTANCE = "demo"
@@ -363,6 +363,7 @@ def build_demo(
     rows = 0
     with store.write() as con:
         ensure_instance(con, instance, is_demo=True, label="Demo workspace (simulated data)")
+        mark_simulated(con, instance, now)
         for table, frame in (
             ("sync_stats", stats),
             ("change_counts", changes),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -14,6 +15,43 @@ def health_score(open_by_severity: dict[str, int]) -> int:
     """100 with nothing open; each open finding costs SCORE_PENALTY[severity] points."""
     penalty = sum(SCORE_PENALTY.get(sev, 0) * count for sev, count in open_by_severity.items())
     return max(0, 100 - penalty)
+
+
+# Checks whose open findings say the monitor's data stopped: it cannot judge the sync then.
+FRESHNESS_CHECKS = ("stale_data", "source_down")
+
+
+@dataclass(frozen=True)
+class Health:
+    """What the Overview's headline says: a score only when the monitor can judge."""
+
+    state: str  # "scored" | "stale" | "unknown"
+    score: int | None
+    reason: str
+
+    @property
+    def headline(self) -> str:
+        if self.state == "scored":
+            return f"{self.score} / 100"
+        return self.state.capitalize()
+
+
+def health_state(
+    open_by_severity: dict[str, int], has_data: bool, stale_sources: list[str]
+) -> Health:
+    """Score the open findings, unless nothing was ever collected (unknown) or a source stopped
+    delivering (stale): no data is not health, so neither shows 100."""
+    score = health_score(open_by_severity)
+    if not has_data:
+        return Health("unknown", None, "no data has been imported or collected yet")
+    if stale_sources:
+        return Health(
+            "stale",
+            score,
+            f"data too old to judge: {', '.join(stale_sources)} "
+            f"(score {score} / 100 from the data there is)",
+        )
+    return Health("scored", score, "100 minus 25 per open critical, 8 per warning, 2 per info")
 
 
 def drain_hours(backlog: float, throughput_per_hour: float) -> float:

@@ -83,17 +83,48 @@ def validate_outcomes(check_id: str, outcomes: list[Finding | NotEvaluated]) -> 
         subjects.add(finding.subject)
 
 
+def judging_moment(con: duckdb.DuckDBPyConnection, instance: str, now: datetime) -> datetime:
+    """The moment an instance is judged at: `now`, or for a demo workspace (a recording) the end
+    of its simulation, so that the demo tells the same story on any day."""
+    frame = run_query(con, "instance_clock", instance=instance)
+    if len(frame) and pd.notna(frame["simulated_until"].iloc[0]):
+        return min(now, frame["simulated_until"].iloc[0].to_pydatetime())
+    return now
+
+
+def coverage_ends(
+    con: duckdb.DuckDBPyConnection, instance: str, now: datetime
+) -> dict[str, datetime]:
+    """Family of facts -> the newest time it reaches as of `now` (families without data are
+    left out)."""
+    frame = run_query(con, "coverage_ends", instance=instance, now=now)
+    return {
+        family: until.to_pydatetime()
+        for family, until in zip(frame["family"], frame["covered_until"], strict=True)
+        if pd.notna(until)
+    }
+
+
+def as_of(anchor: str | None, coverage: dict[str, datetime], now: datetime) -> datetime:
+    """The moment a check or input anchored on `anchor` is judged at: its family's data time,
+    never later than `now`; `now` itself without an anchor or without data."""
+    if anchor is None or anchor not in coverage:
+        return now
+    return min(now, coverage[anchor])
+
+
 def load_inputs(
     con: duckdb.DuckDBPyConnection,
     check: Check,
     settings: dict[str, Any],
     instance: str,
     now: datetime,
+    coverage: dict[str, datetime] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Run the named queries a check declares."""
+    """Run the named queries a check declares, each as of its anchor's data time."""
     frames = {}
     for key, spec in check.inputs.items():
-        params = {"instance": instance, "now": now}
+        params = {"instance": instance, "now": as_of(spec.anchor, coverage or {}, now)}
         params.update({param: settings[name] for param, name in spec.params_from_settings.items()})
         frames[key] = run_query(con, spec.query, **params)
     return frames
@@ -106,9 +137,11 @@ def evaluate_check(
     object_settings: dict[str, dict[str, Any]],
     instance: str,
     now: datetime,
+    coverage: dict[str, datetime] | None = None,
 ) -> list[Finding | NotEvaluated]:
     """The check's outcomes, each subject judged with the settings in force for its object."""
     loaded: dict[str, dict[str, pd.DataFrame]] = {}
+    check_now = as_of(check.anchor, coverage or {}, now)
 
     def outcomes_with(values: dict[str, Any]) -> list[Finding | NotEvaluated]:
         # Inputs depend on settings only through query parameters: reload only if they differ.
@@ -122,10 +155,10 @@ def evaluate_check(
         if key in loaded:
             data = {name: frame.copy() for name, frame in loaded[key].items()}
         else:
-            data = loaded[key] = load_inputs(con, check, values, instance, now)
+            data = loaded[key] = load_inputs(con, check, values, instance, now, coverage)
             if object_settings:  # kept for the other evaluations: hand this one copies
                 data = {name: frame.copy() for name, frame in data.items()}
-        return check.evaluate(data, values, now)
+        return check.evaluate(data, values, check_now)
 
     outcomes = [
         o for o in outcomes_with(settings) if subject_object(o.subject) not in object_settings
@@ -133,6 +166,51 @@ def evaluate_check(
     for object_name, values in object_settings.items():
         outcomes += [o for o in outcomes_with(values) if subject_object(o.subject) == object_name]
     return outcomes
+
+
+@dataclass
+class Evaluation:
+    """Every check's outcomes for one instance at one moment, before anything is stored."""
+
+    instance: str
+    now: datetime  # the moment judged (a demo workspace: at most the end of its simulation)
+    coverage: dict[str, datetime]
+    outcomes: dict[str, list[Finding | NotEvaluated]] = field(default_factory=dict)
+    failed_checks: dict[str, str] = field(default_factory=dict)
+
+    def findings(self) -> list[Finding]:
+        return [o for outs in self.outcomes.values() for o in outs if isinstance(o, Finding)]
+
+
+def evaluate_checks(
+    store: Store,
+    instance: str,
+    now: datetime,
+    *,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    checks: list[Check] | None = None,
+) -> Evaluation:
+    """Evaluate every check for one instance as of `now`, storing nothing."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    checks = REGISTRY if checks is None else checks
+    overrides = overrides or {}
+    with store.read() as con:
+        moment = judging_moment(con, instance, now)
+        evaluation = Evaluation(instance, moment, coverage_ends(con, instance, moment))
+        for check in checks:
+            settings = resolve_settings(check, overrides)
+            object_settings = resolve_object_settings(check, overrides)
+            try:
+                outcomes = evaluate_check(
+                    con, check, settings, object_settings, instance, moment, evaluation.coverage
+                )
+                validate_outcomes(check.id, outcomes)
+                evaluation.outcomes[check.id] = outcomes
+            except Exception as exc:  # a broken check must not silence the others
+                log.exception("check %s failed", check.id)
+                evaluation.failed_checks[check.id] = f"{type(exc).__name__}: {exc}"
+    return evaluation
 
 
 def run_checks(
@@ -144,26 +222,11 @@ def run_checks(
     checks: list[Check] | None = None,
 ) -> RunSummary:
     """Evaluate every check for one instance at `now` and apply the lifecycle."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    checks = REGISTRY if checks is None else checks
-    overrides = overrides or {}
-    summary = RunSummary(instance, now)
-    results: dict[str, list[Finding | NotEvaluated]] = {}
-    with store.read() as con:
-        for check in checks:
-            settings = resolve_settings(check, overrides)
-            object_settings = resolve_object_settings(check, overrides)
-            try:
-                outcomes = evaluate_check(con, check, settings, object_settings, instance, now)
-                validate_outcomes(check.id, outcomes)
-                results[check.id] = outcomes
-            except Exception as exc:  # a broken check must not silence the others
-                log.exception("check %s failed", check.id)
-                summary.failed_checks[check.id] = f"{type(exc).__name__}: {exc}"
+    evaluation = evaluate_checks(store, instance, now, overrides=overrides, checks=checks)
+    summary = RunSummary(instance, evaluation.now, failed_checks=dict(evaluation.failed_checks))
     with store.write() as con:
-        for check_id, outcomes in results.items():
-            _apply(con, instance, check_id, outcomes, now, summary)
+        for check_id, outcomes in evaluation.outcomes.items():
+            _apply(con, instance, check_id, outcomes, evaluation.now, summary)
     return summary
 
 
@@ -326,3 +389,30 @@ def open_findings(store: Store, instance: str | None = None) -> list[dict[str, A
             }
         )
     return records
+
+
+def findings_judged(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """The findings of an evaluation that was not stored (`check --at`), in the JSON contract's
+    shape: first and last seen are the moment judged."""
+    moment = evaluation.now.isoformat()
+    return [
+        {
+            "check": f.check,
+            "severity": f.severity,
+            "subject": f.subject,
+            "title": f.title,
+            "detail": f.detail,
+            "owner": f.owner,
+            "first_seen": moment,
+            "last_seen": moment,
+            "status": "open",
+            "evidence": json.loads(json.dumps(f.evidence, default=str)),
+            "instance": evaluation.instance,
+            "fingerprint": fingerprint(f.check, evaluation.instance, f.subject),
+            "acknowledged": False,
+        }
+        for f in sorted(
+            evaluation.findings(),
+            key=lambda f: (-SEVERITIES.index(f.severity), f.check, f.subject),
+        )
+    ]

@@ -1,7 +1,7 @@
 """The DuckDB store: short-lived connections, numbered migrations, idempotent batch writes.
 
 DuckDB lets one process hold a file read-write, and while it does no other process can open
-it at all (research/duckdb-on-this-machine.md). So nobody keeps a connection: the writer
+it at all (docs/research/duckdb-on-this-machine.md). So nobody keeps a connection: the writer
 opens, writes one transaction and closes; readers open read-only per query burst and close.
 Whoever meets the other's lock waits with jittered backoff, which measured p95 < 75 ms.
 """
@@ -56,6 +56,7 @@ TABLES = frozenset(
         "field_value_counts",
         "stream_events",
         "scheduler_jobs",
+        "imports",
     }
 )
 WRITE_WAIT_SECONDS = 60.0
@@ -234,8 +235,18 @@ def ensure_instance(
 ) -> None:
     """Register an instance once (idempotent)."""
     con.execute(
-        "INSERT OR IGNORE INTO instances VALUES ($i, $l, $d, $at)",
+        "INSERT OR IGNORE INTO instances (instance, label, is_demo, created_at) "
+        "VALUES ($i, $l, $d, $at)",
         {"i": instance, "l": label or instance, "d": is_demo, "at": datetime.now(UTC)},
+    )
+
+
+def mark_simulated(con: duckdb.DuckDBPyConnection, instance: str, until: datetime) -> None:
+    """Record that an instance is a recording ending at `until` (a demo workspace): it is
+    judged at that moment, whatever the wall clock says."""
+    con.execute(
+        "UPDATE instances SET simulated_until = $until WHERE instance = $i",
+        {"i": instance, "until": until},
     )
 
 

@@ -87,6 +87,8 @@ def insert_errors(
         f"SELECT DISTINCT hash(error_type, error_details) AS pair, error_type, error_details "
         f"FROM {relation}"
     ).df()
+    if pairs.empty:  # an export of a day without errors: a good import of no rows
+        return 0
     con.register("_classes", classify_pairs(pairs).drop(columns=["error_type", "error_details"]))
     con.register(
         "_prefixes", pd.DataFrame({"prefix": list(KEY_PREFIXES), "sobject": KEY_PREFIXES.values()})

@@ -12,7 +12,7 @@ from monitor.demo import build_demo
 from monitor.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_FIXTURES = REPO.parent / "shared" / "fixtures" / "real"
+REAL_FIXTURES = REPO / "tests" / "fixtures" / "real"
 # Pinned so that every test sees the same demo, whatever the wall clock says.
 DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -35,3 +35,28 @@ def demo_store(demo_template: Path, tmp_path: Path) -> Store:
     copy = tmp_path / "demo.duckdb"
     shutil.copy(demo_template, copy)
     return Store(copy)
+
+
+def export_reaches(store: Store, instance: str, at: datetime) -> None:
+    """A newer Sync Errors export arrived whose newest row is at `at`: one data-quality error
+    on a record of its own. Checks judge as of the data's newest time, so a finding resolves
+    only when newer data shows its problem gone; tests that let errors age out say so."""
+    import pandas as pd
+
+    from monitor.store import ensure_instance
+    from monitor.sync_errors import write_sync_errors
+
+    frame = pd.DataFrame(
+        {
+            "occurred_at": [at],
+            "object": "Lead",
+            "failed_on": "Record",
+            "marketo_id": ["999999"],
+            "sfdc_id": ["00Q9999999999999AA"],
+            "error_type": "Failed to update SFDC",
+            "error_details": f"INVALID_EMAIL_ADDRESS: Email: invalid email address ({at})",
+        }
+    )
+    with store.write() as con:
+        ensure_instance(con, instance)
+        write_sync_errors(con, instance, frame, source="test", raw_sql="NULL")

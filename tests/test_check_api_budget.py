@@ -18,7 +18,7 @@ from monitor.collectors.salesforce_schema import write_limits
 from monitor.runner import run_checks
 from monitor.store import Store, insert_frame
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real" / "salesforce"
+REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "salesforce"
 CHECK = check_from_module(api_budget)
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)

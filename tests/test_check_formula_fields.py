@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,11 @@ import pytest
 
 from checks import get_check
 from checks.base import Finding, NotEvaluated
-from monitor import imports
 from monitor.imports import import_file
-from monitor.imports.describe import import_describe
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real" / "salesforce"
+REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "salesforce"
 ACCOUNT_DESCRIBE = REAL / "sobject_describe_account_with_formula_field_v53.json"
 LEAD_DESCRIBE = REAL / "sobject_describe_lead_v59.json"
 CHECK = get_check("formula_fields")
@@ -29,17 +26,16 @@ OWNERS_MANAGER = "Account.playgroundorg__Owners_Manager_Name__c"
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    # import_file stamps snapshots with the wall clock; pin it so that NOW is always later.
-    monkeypatch.setitem(
-        imports.IMPORTERS, "describe", functools.partial(import_describe, now=DESCRIBED_AT)
-    )
+def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "monitor.duckdb")
 
 
 def describe(store: Store, *paths: Path) -> None:
     for path in paths:
-        import_file(store, "describe", path, instance=INSTANCE, zone=ZoneInfo("UTC"))
+        # Snapshots are stamped with the moment of their import: pin it before NOW.
+        import_file(
+            store, "describe", path, instance=INSTANCE, zone=ZoneInfo("UTC"), now=DESCRIBED_AT
+        )
 
 
 def evaluate(store: Store, **overrides: Any) -> list[Finding | NotEvaluated]:

@@ -23,6 +23,7 @@ from monitor.imports import import_file
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 from monitor.sync_errors import write_sync_errors
+from tests.conftest import export_reaches
 
 CHECK = check_from_module(lock_contention)
 INSTANCE = "prod"
@@ -305,7 +306,8 @@ def test_lock_contention_through_the_runner_opens_then_resolves(store: Store, tm
     assert evidence["worst_hour_errors"] == 12 + 2  # tonight's job plus the trickle at 02:xx
     assert evidence["recurring_hours_utc"] == ["02:00"]
 
-    # The job is moved off the sync's hours: a day later nothing bursts any more.
+    # The job is moved off the sync's hours: a day later's export has no burst any more.
+    export_reaches(store, INSTANCE, NOW + timedelta(days=1, hours=1))
     later = run_checks(store, INSTANCE, NOW + timedelta(days=1, hours=1), checks=[CHECK])
     assert [(t.subject, t.transition) for t in later.transitions] == [("Account", "resolved")]
     assert store.query("findings_open", instance=INSTANCE).empty

@@ -3,7 +3,6 @@ Sync Errors CSV, a sync-user permissions CSV and real Salesforce describes."""
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,11 @@ import pytest
 from checks import get_check
 from checks.base import Finding, NotEvaluated
 from checks.permission_failures import grant_for
-from monitor import imports
 from monitor.imports import import_file
-from monitor.imports.describe import import_describe
-from monitor.imports.permissions import import_permissions
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real" / "salesforce"
+REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "salesforce"
 ACCOUNT_DESCRIBE = REAL / "sobject_describe_account_with_formula_field_v53.json"
 LEAD_DESCRIBE = REAL / "sobject_describe_lead_v59.json"
 CHECK = get_check("permission_failures")
@@ -40,10 +36,7 @@ PERMISSIONS_HEADER = "object,field,readable,editable"
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    # import_file stamps snapshots with the wall clock; pin it so the tests never depend on it.
-    for kind, importer in (("describe", import_describe), ("permissions", import_permissions)):
-        monkeypatch.setitem(imports.IMPORTERS, kind, functools.partial(importer, now=SNAPSHOT_AT))
+def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "monitor.duckdb")
 
 
@@ -55,23 +48,30 @@ def sync_error(at: datetime, details: str, marketo_id: str, sfdc_id: str, obj: s
     )
 
 
-def import_csv(store: Store, tmp_path: Path, kind: str, header: str, *rows: str) -> None:
+def import_csv(
+    store: Store, tmp_path: Path, kind: str, header: str, *rows: str, at: datetime = SNAPSHOT_AT
+) -> None:
+    """Import a CSV as if at `at`: snapshots are stamped with the moment of their import."""
     path = tmp_path / f"{kind}.csv"
     path.write_text("\n".join((header, *rows)) + "\n", encoding="utf-8")
-    import_file(store, kind, path, instance=INSTANCE, zone=ZoneInfo("UTC"))
+    import_file(store, kind, path, instance=INSTANCE, zone=ZoneInfo("UTC"), now=at)
 
 
 def import_errors(store: Store, tmp_path: Path, *rows: str) -> None:
     import_csv(store, tmp_path, "sync-errors", ERRORS_HEADER, *rows)
 
 
-def import_permission_rows(store: Store, tmp_path: Path, *rows: str) -> None:
-    import_csv(store, tmp_path, "permissions", PERMISSIONS_HEADER, *rows)
+def import_permission_rows(
+    store: Store, tmp_path: Path, *rows: str, at: datetime = SNAPSHOT_AT
+) -> None:
+    import_csv(store, tmp_path, "permissions", PERMISSIONS_HEADER, *rows, at=at)
 
 
 def describe(store: Store, *paths: Path) -> None:
     for path in paths:
-        import_file(store, "describe", path, instance=INSTANCE, zone=ZoneInfo("UTC"))
+        import_file(
+            store, "describe", path, instance=INSTANCE, zone=ZoneInfo("UTC"), now=SNAPSHOT_AT
+        )
 
 
 def evaluate(store: Store, now: datetime = NOW, **overrides: Any) -> list[Finding | NotEvaluated]:
@@ -216,11 +216,7 @@ def test_permission_failures_through_the_runner_resolves_once_the_grant_is_made(
     assert store.query("findings_open", instance=INSTANCE)["subject"].tolist() == ["Lead.Rating"]
 
     granted_at = SNAPSHOT_AT + timedelta(hours=12)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(
-            imports.IMPORTERS, "permissions", functools.partial(import_permissions, now=granted_at)
-        )
-        import_permission_rows(store, tmp_path, "Lead,Rating,true,true")
+    import_permission_rows(store, tmp_path, "Lead,Rating,true,true", at=granted_at)
     summary = run_checks(store, INSTANCE, granted_at + timedelta(hours=1), checks=[CHECK])
 
     assert [(t.subject, t.transition) for t in summary.transitions] == [("Lead.Rating", "resolved")]

@@ -19,6 +19,7 @@ from checks.base import Finding, check_from_module
 from monitor.imports import import_file
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store, insert_frame
+from tests.conftest import export_reaches
 
 CHECK = check_from_module(picklist_data_errors)
 INSTANCE = "prod"
@@ -249,6 +250,7 @@ def test_picklist_data_errors_through_the_runner_opens_and_then_resolves(store, 
 
     # The smart campaign standardised the values: no new errors, the old ones age out.
     later = NOW + timedelta(hours=24)
+    export_reaches(store, INSTANCE, later)
     summary = run_checks(store, INSTANCE, later, checks=[CHECK])
     assert [(t.subject, t.transition) for t in summary.transitions] == [("Lead", "resolved")]
     assert store.query("findings_open", instance=INSTANCE).empty

@@ -2,7 +2,7 @@
 
 Errors are written through monitor.sync_errors.write_sync_errors into a real DuckDB file and
 read back by the check's own query. Error texts are Salesforce's own, from
-../shared/fixtures/real/salesforce where a real payload exists.
+tests/fixtures/real/salesforce where a real payload exists.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from monitor.imports import import_file
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 from monitor.sync_errors import write_sync_errors
+from tests.conftest import export_reaches
 
 CHECK = check_from_module(stuck_records)
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real" / "salesforce"
+REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "salesforce"
 
 
 def real_error(name: str) -> str:
@@ -325,7 +326,9 @@ def test_stuck_records_through_the_runner_opens_escalates_and_resolves(
     second = run_checks(store, INSTANCE, later, checks=[CHECK])
     assert [(t.subject, t.transition) for t in second.transitions] == [("Lead", "escalated")]
 
-    # Records fixed: once their failures age out of lookback_hours, the finding resolves.
+    # Records fixed: once a later export shows their failures out of lookback_hours, the
+    # finding resolves.
+    export_reaches(store, INSTANCE, later + timedelta(hours=24))
     third = run_checks(store, INSTANCE, later + timedelta(hours=24), checks=[CHECK])
     assert [(t.subject, t.transition) for t in third.transitions] == [("Lead", "resolved")]
     assert store.query("findings_open", instance=INSTANCE).empty

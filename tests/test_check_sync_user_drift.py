@@ -3,7 +3,6 @@ permissions CSV import, Setup Audit Trail rows written the way the collector wri
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,10 +14,8 @@ import pytest
 
 from checks import sync_user_drift
 from checks.base import Finding, NotEvaluated, check_from_module
-from monitor import imports
 from monitor.collectors.salesforce_audit import audit_rows, login_rows
 from monitor.imports import import_file
-from monitor.imports.permissions import import_permissions
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store, insert_frame
 
@@ -40,11 +37,7 @@ def snapshot(store: Store, tmp_path: Path, at: datetime, *rows: str) -> None:
     """Import a sync user permissions CSV as if it were collected at `at`."""
     path = tmp_path / f"permissions-{at:%Y%m%d%H%M}.csv"
     path.write_text("\n".join((HEADER, *rows)) + "\n", encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(
-            imports.IMPORTERS, "permissions", functools.partial(import_permissions, now=at)
-        )
-        import_file(store, "permissions", path, instance=INSTANCE, zone=ZoneInfo("UTC"))
+    import_file(store, "permissions", path, instance=INSTANCE, zone=ZoneInfo("UTC"), now=at)
 
 
 def audit_event(

@@ -19,7 +19,7 @@ from monitor.classify import (
     fields_named_in,
 )
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 TAXONOMY_CASES = [
     pytest.param(code, category, owner, id=code) for code, (category, owner) in TAXONOMY.items()
 ]

@@ -67,10 +67,8 @@ def test_import_then_check_reports_the_permission_failure(tmp_path):
     assert "1 new" in imported.stdout
     again = monitor("import", "sync-errors", str(export), "--tz", "America/Chicago", db=db)
     assert "0 new, 1 already stored" in again.stdout
-    # The lookback window is relative to now: widen it so the fixed date above stays inside.
-    config = tmp_path / "monitor.toml"
-    config.write_text("[checks.permission_failures]\nlookback_hours = 1000000\n")
-    checked = monitor("check", "--json", db=db, env={"MONITOR_CONFIG": str(config)})
+    # The error is weeks old by the wall clock: judged as of the data's time, it still counts.
+    checked = monitor("check", "--json", db=db)
     assert checked.returncode == 0, checked.stderr
     subjects = [f["subject"] for f in json.loads(checked.stdout)]
     assert "Lead.Lead_Score__c" in subjects
@@ -114,6 +112,31 @@ def test_usage_errors_exit_2_and_failures_exit_1(tmp_path, args, code):
     result = monitor(*args, db=tmp_path / "m.duckdb")
     assert result.returncode == code
     assert "Traceback" not in result.stderr
+
+
+def test_check_on_an_unknown_instance_is_an_error_naming_the_known_ones(demo_store):
+    result = monitor("check", "--instance", "prodd", db=demo_store.path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: no instance 'prodd' in {demo_store.path}; known instances: demo"
+    ]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "many"])
+def test_demo_with_no_days_is_a_usage_error(tmp_path, days):
+    result = monitor("demo", "--days", days, db=tmp_path / "m.duckdb")
+    assert result.returncode == 2
+    assert "expected a whole number above 0" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_connection_with_nothing_configured_says_so_and_fails(tmp_path):
+    result = monitor("check-connection", db=tmp_path / "m.duckdb", env={"HOME": str(tmp_path)})
+    assert result.returncode == 1
+    assert "salesforce: not configured" in result.stdout
+    assert "marketo: not configured" in result.stdout
+    assert "no source is configured" in result.stderr
 
 
 def test_invalid_config_is_one_clear_line(tmp_path):

@@ -58,8 +58,10 @@ def test_check_connection_with_a_bad_token_fails_in_one_line(tmp_path):
 
 def test_check_connection_without_configuration_says_what_to_set(tmp_path):
     result = check_connection({"MONITOR_DB": str(tmp_path / "m.duckdb")})
-    assert result.returncode == 0
+    # Nothing to check is a failure to say so, not a pass (exit 1, with what to set).
+    assert result.returncode == 1
     assert result.stdout.startswith("salesforce: not configured")
+    assert "no source is configured" in result.stderr
 
 
 def test_check_connection_names_the_missing_manage_users_permission(tmp_path):

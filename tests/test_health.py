@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from monitor.health import drain_hours, health_score, with_drain_estimates
+from monitor.health import drain_hours, health_score, health_state, with_drain_estimates
 
 
 @pytest.mark.parametrize(
@@ -29,3 +29,12 @@ def test_drain_estimates_leave_unmeasured_throughput_unknown():
     latest = pd.DataFrame({"backlog": [1200.0, 300.0], "throughput_per_hour": [600.0, None]})
     estimates = with_drain_estimates(latest)["drain_hours"]
     assert estimates.iloc[0] == 2.0 and math.isnan(estimates.iloc[1])
+
+
+def test_health_is_unknown_without_data_and_stale_when_a_source_stopped():
+    assert health_state({}, has_data=False, stale_sources=[]).headline == "Unknown"
+    stale = health_state({}, has_data=True, stale_sources=["Sync Errors exports"])
+    assert stale.headline == "Stale" and "Sync Errors exports" in stale.reason
+    assert "100 / 100" in stale.reason  # the score from the data there is, said as such
+    assert health_state({}, has_data=True, stale_sources=[]).headline == "100 / 100"
+    assert health_state({"warning": 1}, True, []).headline == "92 / 100"

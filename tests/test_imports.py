@@ -13,7 +13,7 @@ from monitor.imports import import_file
 from monitor.imports.timestamps import EXPECTED
 from monitor.store import Store
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 ACCOUNT_DESCRIBE = REAL / "salesforce" / "sobject_describe_account_with_formula_field_v53.json"
 LEAD_DESCRIBE = REAL / "salesforce" / "sobject_describe_lead_v59.json"
 UTC = ZoneInfo("UTC")

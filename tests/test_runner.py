@@ -433,6 +433,7 @@ EMPTY_STORE_PARAMS = {
     "code": "",
     "status": "",
     "check": "",
+    "checks": ["stale_data"],
     "lookback_hours": 24,
     "lookback_days": 7,
     "small_step_max": 5,

@@ -26,7 +26,7 @@ from monitor.errors import ConfigError
 from monitor.runner import open_findings, run_checks
 from monitor.store import Store, insert_frame
 from monitor.sync_errors import write_sync_errors
-from tests.conftest import DEMO_NOW
+from tests.conftest import DEMO_NOW, export_reaches
 
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -101,6 +101,7 @@ def test_an_object_table_changing_a_query_parameter_reloads_that_objects_data(
     )
     for object_name in ("Account", "Contact"):
         write_locks(store, object_name, 15, NOW - timedelta(hours=30))
+    export_reaches(store, INSTANCE, NOW)  # the export runs up to NOW: the bursts are 30 h old
 
     run_checks(store, INSTANCE, NOW, overrides=overrides, checks=[LOCKS])
 

@@ -471,7 +471,10 @@ def test_sources_page_shows_each_jobs_last_run_error_and_next_run(tmp_path, sour
     scheduler = running[0]
     scheduler.run_round()
     with store.write() as con:
-        con.execute("INSERT OR IGNORE INTO instances VALUES ('sandbox', 'Sandbox', false, now())")
+        con.execute(
+            "INSERT OR IGNORE INTO instances (instance, label, is_demo, created_at) "
+            "VALUES ('sandbox', 'Sandbox', false, now())"
+        )
 
     page = sources_page("sandbox")
     assert any("Scheduler running since" in info.value for info in page.info)
@@ -498,7 +501,10 @@ def test_sources_page_shows_each_jobs_last_run_error_and_next_run(tmp_path, sour
 def test_sources_page_says_how_to_start_the_scheduler_when_it_never_ran(tmp_path, sources_page):
     store = Store(tmp_path / "monitor.duckdb")
     with store.write() as con:
-        con.execute("INSERT INTO instances VALUES ('prod', 'prod', false, now())")
+        con.execute(
+            "INSERT INTO instances (instance, label, is_demo, created_at) "
+            "VALUES ('prod', 'prod', false, now())"
+        )
     page = sources_page("prod")
     assert any("`python -m monitor run`" in caption.value for caption in page.caption)
 

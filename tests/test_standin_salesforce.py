@@ -1,7 +1,7 @@
 """The Salesforce stand-in speaks what the real simple-salesforce client expects.
 
 Every test drives a real ``simple_salesforce.Salesforce`` over real HTTPS (trustme CA),
-and compares answers with the real payloads in ../shared/fixtures/real/salesforce/.
+and compares answers with the real payloads in tests/fixtures/real/salesforce/.
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ from tests.standins.salesforce import (
     lead_describe_with_formula,
 )
 
-REAL_SALESFORCE = (
-    Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real" / "salesforce"
-)
+REAL_SALESFORCE = Path(__file__).resolve().parent / "fixtures" / "real" / "salesforce"
 
 
 def real(name: str):

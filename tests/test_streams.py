@@ -1,6 +1,6 @@
 """The Data Streams receiver over real HTTP on 127.0.0.1: the real server, the real store.
 
-Real payloads come from ../shared/fixtures/real/marketo/. There is no real example of an
+Real payloads come from tests/fixtures/real/marketo/. There is no real example of an
 SFDC-type lead activity event, so `sfdc_event` builds one by the documented Lead Activity Data
 Stream envelope (type com.adobe.platform.marketo.activity.standard.<name>, data with
 activityLogItemId, activityTypeId 19/26/13..., activityType, activityDate, attributes), the

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from monitor.imports.common import ImportResult
+from monitor.imports.common import ImportResult, log_import
 from monitor.imports.describe import import_describe
 from monitor.imports.permissions import import_permissions
 from monitor.imports.sync_errors import import_sync_errors
@@ -22,6 +23,8 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {
     "permissions": import_permissions,
 }
 
+SNAPSHOT_KINDS = frozenset({"describe", "permissions"})
+
 
 def import_file(
     store: Store,
@@ -31,10 +34,18 @@ def import_file(
     instance: str,
     zone: ZoneInfo,
     skip_invalid: bool = False,
+    now: datetime | None = None,
 ) -> ImportResult:
-    """Import one file of `kind` (a key of IMPORTERS) into `instance`."""
+    """Import one file of `kind` (a key of IMPORTERS) into `instance`; the import log records
+    it at `now` (default: the wall clock)."""
     with store.write() as con:
         ensure_instance(con, instance)
-    return IMPORTERS[kind](
-        store, Path(path), instance=instance, zone=zone, skip_invalid=skip_invalid
+    now = now or datetime.now(UTC)
+    # A snapshot (describe, permissions) is taken when it is imported.
+    taken = {"now": now} if kind in SNAPSHOT_KINDS else {}
+    result = IMPORTERS[kind](
+        store, Path(path), instance=instance, zone=zone, skip_invalid=skip_invalid, **taken
     )
+    with store.write() as con:
+        log_import(con, instance, result, now)
+    return result

@@ -23,6 +23,9 @@ class ImportResult:
     rows_read: int
     rows_added: int
     rows_quarantined: int = 0
+    # The newest time a row of the file holds (None for snapshots and files without rows):
+    # how far the data reaches, which the import log keeps for freshness.
+    newest_at: datetime | None = None
 
     @property
     def rows_already_stored(self) -> int:
@@ -129,3 +132,29 @@ def quarantine(
     )
     insert_frame(con, "quarantine", frame)
     return len(rejected)
+
+
+def newest(times: pd.Series) -> datetime | None:
+    """The latest of some parsed timestamps, None when there is none."""
+    latest = times.dropna().max() if len(times) else None
+    return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
+
+
+def log_import(
+    con: duckdb.DuckDBPyConnection, instance: str, result: ImportResult, now: datetime
+) -> None:
+    """One row of the import log: what a file brought and how far its data reaches."""
+    con.execute(
+        "INSERT OR REPLACE INTO imports "
+        "VALUES ($i, $kind, $origin, $at, $read, $added, $q, $newest)",
+        {
+            "i": instance,
+            "kind": result.kind,
+            "origin": result.path,
+            "at": now,
+            "read": result.rows_read,
+            "added": result.rows_added,
+            "q": result.rows_quarantined,
+            "newest": result.newest_at,
+        },
+    )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from monitor.imports.common import ImportResult, quarantine, settle_problems
+from monitor.imports.common import ImportResult, newest, quarantine, settle_problems
 from monitor.imports.csvfile import CsvSource, CsvSpec, Problem, open_source
 from monitor.imports.timestamps import EXPECTED, parse_timestamps
 from monitor.store import Store
@@ -133,4 +133,8 @@ def import_sync_errors(
             raw_params=raw_params,
         )
         quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
-    return ImportResult(SPEC.kind, str(path), staged + source.ragged_seen, added, quarantined)
+        # (.df(): DuckDB hands a TIMESTAMPTZ scalar to Python only through pytz)
+        newest_at = newest(con.execute("SELECT max(occurred_at) AS t FROM _valid").df()["t"])
+    return ImportResult(
+        SPEC.kind, str(path), staged + source.ragged_seen, added, quarantined, newest_at
+    )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from monitor.imports.common import ImportResult, quarantine, settle_problems
+from monitor.imports.common import ImportResult, newest, quarantine, settle_problems
 from monitor.imports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.imports.timestamps import EXPECTED, parse_timestamps
 from monitor.store import Store, insert_frame
@@ -64,4 +64,6 @@ def import_sync_stats(
     with store.write() as con:
         added = insert_frame(con, "sync_stats", out)
         quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
-    return ImportResult(SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined)
+    return ImportResult(
+        SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined, newest(out["ts"])
+    )

@@ -1,5 +1,5 @@
 """Loopback stand-ins of the services the monitor talks to, for tests.
 
 Each stand-in is a real HTTPS server on 127.0.0.1 that replays real payloads from
-``../shared/fixtures/real/``, so the production clients run unchanged against it.
+``tests/fixtures/real/``, so the production clients run unchanged against it.
 """

@@ -6,7 +6,7 @@ The production ``MarketoClient`` runs against it unchanged::
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", standin.ca_bundle)
         client = MarketoClient(marketo_login_from(standin.secrets()))
 
-What it answers, and where each shape comes from (``../shared/fixtures/real/marketo/``):
+What it answers, and where each shape comes from (``tests/fixtures/real/marketo/``):
 
 - ``/identity/oauth/token`` (GET or POST; parameters in the query or a form body, as the
   identity endpoint documents): ``identity_oauth_token_response_doc.json``'s shape, with a new
@@ -63,7 +63,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.standins.https import Incoming, LoopbackHTTPS, Reply
 
-REAL_MARKETO = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real" / "marketo"
+REAL_MARKETO = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "marketo"
 CLIENT_ID = "5f0a3b6c-1d2e-4f50-9a8b-7c6d5e4f3a2b"
 # The API-only user that owns the custom service: the scope of the real token response.
 API_USER = "apis@acmeinc.com"

@@ -6,7 +6,7 @@ The real ``simple_salesforce.Salesforce`` client runs against it unchanged::
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", standin.ca_bundle)
         sf = Salesforce(instance_url=standin.url, session_id=standin.token, version="59.0")
 
-Describes, describeGlobal and limits come from ``../shared/fixtures/real/salesforce/``;
+Describes, describeGlobal and limits come from ``tests/fixtures/real/salesforce/``;
 query answers are built from the scripted state (``counts``, ``modifiers``,
 ``modifications``, ``users``, ``field_permissions``, ``object_permissions``, ``audit_trail``,
 ``login_history``) in the shapes those real payloads show.
@@ -50,9 +50,7 @@ from tests.standins import salesforce_hygiene
 from tests.standins.https import Incoming, LoopbackHTTPS, Reply
 from tests.standins.soql import Soql, TimeCondition
 
-REAL_SALESFORCE = (
-    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real" / "salesforce"
-)
+REAL_SALESFORCE = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "salesforce"
 SYNC_USER_ID = "005000000000001AAA"
 SYNC_USERNAME = "sync@acme.example"
 ORGANIZATION_ID = "00D000000000001AAA"
