@@ -20,10 +20,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from monitor.store import Store
-from tests.browser import ensure_chromium, launch_options
+from tests.browser import chromium
 
 pytestmark = pytest.mark.browser
 
@@ -138,13 +138,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**launch_options(executable))
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _is_ignorable(message: ConsoleMessage, page_path: str) -> bool:

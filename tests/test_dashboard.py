@@ -205,3 +205,37 @@ def test_backlog_page_shows_marketo_activity_and_why_fields_change(app, demo_sto
             {"since": DEMO_NOW - timedelta(days=7)},
         ).fetchone()
     assert (changes.iloc[0]["field"], changes.iloc[0]["changes"]) == top
+
+
+def test_overview_says_stale_not_healthy_when_the_only_export_is_old(tmp_path, monkeypatch):
+    """An export imported long ago and nothing since: the Overview shows "Stale", lists the
+    feed as stale, and never says the sync looks healthy."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from monitor.imports import import_file
+    from monitor.runner import run_checks
+
+    store = Store(tmp_path / "m.duckdb")
+    export = tmp_path / "errors.csv"
+    export.write_text(
+        "Failed On,Date/Time,Error Type,Error Details\n"
+        "Record Level,2026-01-05 10:00,Failed to update SFDC,UNABLE_TO_LOCK_ROW: busy\n",
+        encoding="utf-8",
+    )
+    imported_at = datetime(2026, 1, 5, 11, 0, tzinfo=UTC)
+    import_file(
+        store, "sync-errors", export, instance="acme", zone=ZoneInfo("UTC"), now=imported_at
+    )
+    run_checks(store, "acme", datetime.now(UTC))
+    monkeypatch.setenv("MONITOR_DB", str(store.path))
+    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    open_page(app, "overview")
+    assert metric(app, "Health score") == "Stale"
+    assert not any("looks healthy" in s.value for s in app.success)
+    assert any("cannot fully judge" in w.value for w in app.warning)
+    st.cache_data.clear()
+    st.cache_resource.clear()

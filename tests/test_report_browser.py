@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Route, sync_playwright
+from playwright.sync_api import Browser, Route
 
 from monitor.report import build_report, write_report
 from monitor.store import Store
-from tests.browser import ensure_chromium, launch_options
+from tests.browser import chromium
 from tests.report_data import (
     HOSTILE_MODIFIER,
     HOSTILE_OBJECT,
@@ -29,13 +29,8 @@ DRAW_TIMEOUT_MS = 60_000
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**launch_options(executable))
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_report_opens_offline_draws_every_chart_and_runs_no_hostile_script(
