@@ -23,7 +23,7 @@ from monitor.retention import apply_retention
 from monitor.runner import acknowledge_finding, fingerprint, run_checks
 from monitor.store import TABLES, Store, ensure_instance
 from monitor.sync_errors import write_sync_errors
-from tests.conftest import DEMO_NOW, REPO
+from tests.conftest import DEMO_NOW, REPO, export_reaches
 from tests.standins.webhook import WebhookReceiver
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -53,29 +53,10 @@ def fail_updates(store: Store, field: str, records: int, at: datetime, instance=
         write_sync_errors(con, instance, frame, source="test", raw_sql="NULL")
 
 
-def export_reaches(store: Store, at: datetime, instance=INSTANCE) -> None:
-    """A newer export arrived, reaching `at`: an unrelated lock error on another record.
-    Checks judge as of the data's newest time, so only newer data can resolve a finding."""
-    frame = pd.DataFrame(
-        {
-            "occurred_at": [at],
-            "object": "Lead",
-            "failed_on": "Record",
-            "marketo_id": ["9999"],
-            "sfdc_id": ["00Q999999999999999"],
-            "error_type": "Failed to update SFDC",
-            "error_details": f"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access ({at})",
-        }
-    )
-    with store.write() as con:
-        ensure_instance(con, instance)
-        write_sync_errors(con, instance, frame, source="test", raw_sql="NULL")
-
-
 def check(store: Store, now: datetime, *, lookback_hours: int = 1, instance=INSTANCE):
     """Run the real permission_failures check on an export reaching `now`: errors older than
     the lookback are gone."""
-    export_reaches(store, now, instance)
+    export_reaches(store, instance, now)
     overrides = {"permission_failures": {"lookback_hours": lookback_hours}}
     return run_checks(store, instance, now, overrides=overrides, checks=[PERMISSIONS])
 
