@@ -23,7 +23,7 @@ import duckdb
 
 from bench import synthetic
 from bench.measure import MIB, run_child
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
 from monitor.store import Store
 
 ZONE = "America/Chicago"
@@ -122,7 +122,13 @@ def main() -> None:
     )
     print(f"{'step':<44}{'seconds':>9}{'rows/s':>11}{'peak RSS':>11}{'file':>10}")
     rows = [
-        ("(a) monitor.imports.import_file", first["seconds"], import_rate, rss_mib, import_size),
+        (
+            "(a) monitor.collectors.exports.import_file",
+            first["seconds"],
+            import_rate,
+            rss_mib,
+            import_size,
+        ),
         (
             f"(a') same, memory_limit={args.small_memory_limit}",
             lean["seconds"],

@@ -2,7 +2,7 @@
 
     python bench/bench_marketo.py [--hours 24] [--latency-ms 0]
 
-`monitor.collectors.marketo.collect_marketo` runs the real MarketoClient over HTTPS against
+`monitor.collectors.marketo.cycle.collect_marketo` runs the real MarketoClient over HTTPS against
 tests/standins/marketo.py for a simulated day of 5-minute cycles (the clock is passed in, so a
 day takes seconds), with a steady trickle of SFDC-related activities (about 5 per cycle, one
 page). The calls are the REST calls the stand-in received; identity (token) calls are counted
@@ -28,12 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.collectors import marketo_usage as usage
-from monitor.collectors.marketo import collect_marketo, plan_streams
-from monitor.collectors.marketo_client import MarketoClient, RateLimiter, marketo_login_from
+from monitor.collectors.marketo.client import MarketoClient, RateLimiter, marketo_login_from
+from monitor.collectors.marketo.cycle import collect_marketo, plan_streams, usage
 from monitor.config import Config
-from monitor.marketo_activities import SFDC_ACTIVITY_TYPES, activity_frame, store_activities
 from monitor.store import Store, ensure_instance, insert_frame
+from monitor.store.activities import SFDC_ACTIVITY_TYPES, activity_frame, store_activities
 from tests.standins.marketo import MarketoStandIn, steady_activities
 
 NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """Does retention keep the DuckDB file from growing? Two stores get the same daily sync_stats
-batches through the project's write path (insert_frame); one runs monitor.retention's
+batches through the project's write path (insert_frame); one runs monitor.store.retention's
 apply_retention after every day (delete + CHECKPOINT), the other keeps everything. Prints the
 file size of both as the days go by, and their ratio.
 
@@ -21,8 +21,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.retention import apply_retention  # noqa: E402
 from monitor.store import Store, insert_frame  # noqa: E402
+from monitor.store.retention import apply_retention  # noqa: E402
 
 OBJECTS = ["Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember", "Task"]
 START = datetime(2026, 1, 1, tzinfo=UTC)

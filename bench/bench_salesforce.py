@@ -2,7 +2,7 @@
 
     python bench/bench_salesforce.py
 
-`monitor.collectors.salesforce.collect_cycle` for the 7 default objects runs the real
+`monitor.collectors.salesforce.cycle.collect_cycle` for the 7 default objects runs the real
 simple-salesforce client over HTTPS against tests/standins/salesforce.py. The calls are the
 requests the stand-in received (a /composite call is one), next to two baselines: every figure
 its own call (3 figures x 7 objects + 1 limits call = 22) and every object query its own call
@@ -26,13 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.collectors.salesforce import CycleReport, collect_cycle
-from monitor.collectors.salesforce_client import (
+from monitor.collectors.salesforce.client import (
     COMPOSITE_QUERY_LIMIT,
     SalesforceClient,
     connect,
     login_from,
 )
+from monitor.collectors.salesforce.cycle import CycleReport, collect_cycle
 from monitor.config import DEFAULTS, Config
 from monitor.store import Store
 from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn

@@ -2,7 +2,8 @@
 
     python bench/bench_streams.py [--requests 300] [--senders 4]
 
-`monitor.streams.Receiver` runs on 127.0.0.1 with a fresh store. Senders POST batches of SFDC
+`monitor.collectors.streams.receiver.Receiver` runs on 127.0.0.1 with a fresh store. Senders
+POST batches of SFDC
 activity events (the documented Lead Activity Data Stream shape, fresh ids each time) with a
 keep-alive `requests.Session`; every request is answered after its batch committed. Figures:
 events/s over the run, p50/p99 latency per request. Baseline: the same batches written
@@ -28,9 +29,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.marketo_activities import activity_frame, store_activities
+from monitor.collectors.streams.receiver import Receiver, ReceiverSettings
 from monitor.store import Store
-from monitor.streams import Receiver, ReceiverSettings
+from monitor.store.activities import activity_frame, store_activities
 
 TOKEN = "bench-streams-token-" + uuid.uuid4().hex
 INSTANCE = "bench"

@@ -4,7 +4,7 @@ bench/out/ (building it takes minutes; the queries and checks benches share it).
 Contents, all for instance 'bench', ending at END:
 - sync_stats: 1 year x 10 objects x 2 directions x 5-minute samples of backlog, throughput
   and inflow (provenance 'reported'), inserted in time order, one write per month;
-- sync_errors: 1,000,000 rows over the same year via monitor.sync_errors.write_sync_errors;
+- sync_errors: 1,000,000 rows over the same year via monitor.store.sync_errors.write_sync_errors;
 - change_counts: hourly changes per object by 4 modifiers (feeds backlog_spike's cause);
 - describe and permission snapshots of every object, 3 versions each;
 - findings: one run of every registered check at END.
@@ -21,9 +21,9 @@ import pandas as pd
 from bench import synthetic
 from bench.measure import ROOT
 from monitor.runner import run_checks
-from monitor.snapshots import write_describe_snapshot, write_permission_snapshot
 from monitor.store import Store, ensure_instance, insert_frame
-from monitor.sync_errors import write_sync_errors
+from monitor.store.snapshots import write_describe_snapshot, write_permission_snapshot
+from monitor.store.sync_errors import write_sync_errors
 
 INSTANCE = "bench"
 END = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
@@ -37,8 +37,8 @@ BUILD = f"v1 days={DAYS} errors={ERROR_ROWS} end={END.isoformat()}"
 CACHE = ROOT / "bench" / "out" / "scale.duckdb"
 CONTENTS = (
     "sync_stats via monitor.store.insert_frame (time order, 1 write per 30 days); "
-    f"sync_errors via monitor.sync_errors.write_sync_errors ({ERROR_BATCHES} writes); "
-    "snapshots via monitor.snapshots; findings via monitor.runner.run_checks"
+    f"sync_errors via monitor.store.sync_errors.write_sync_errors ({ERROR_BATCHES} writes); "
+    "snapshots via monitor.store.snapshots; findings via monitor.runner.run_checks"
 )
 
 

@@ -227,7 +227,7 @@ def sync_error_frame(
 ) -> pd.DataFrame:
     """`rows` push failures (1 % job level) spread over `days` before `end`, time-ordered.
 
-    Columns are those monitor.sync_errors.write_sync_errors reads, plus `raw` (JSON text)
+    Columns are those monitor.store.sync_errors.write_sync_errors reads, plus `raw` (JSON text)
     when `with_raw`.
     """
     rng = np.random.default_rng(seed)

@@ -28,8 +28,8 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.classify import MARKETO_ADMIN, SALESFORCE_ADMIN
 from monitor.errors import ConfigError
+from monitor.vocabulary.taxonomy import MARKETO_ADMIN, SALESFORCE_ADMIN
 
 SEVERITIES = ("info", "warning", "critical")
 # The reserved key of per-object setting tables; no check may name a setting so.

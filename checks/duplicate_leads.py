@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
-from monitor.hygiene import masked
+from monitor.vocabulary.hygiene import masked
 
 ID = "duplicate_leads"
 TITLE = "Several leads share the dedupe field"

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, Setting
-from monitor.classify import classify
+from monitor.vocabulary.taxonomy import classify
 
 ID = "source_down"
 TITLE = "A source stopped collecting"

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting
-from monitor.hygiene import SYNC_FILTER_MARKERS, excluding_value, is_sync_filter_field
+from monitor.vocabulary.hygiene import SYNC_FILTER_MARKERS, excluding_value, is_sync_filter_field
 
 ID = "sync_filter"
 TITLE = "Large inflow without a custom sync filter"

@@ -11,10 +11,10 @@ import streamlit as st
 from checks import REGISTRY
 from dashboard import data
 from dashboard.context import View, demo_banner, show_table
-from monitor.alert_channels import load_channels
+from monitor.alerts.channels import load_channels
+from monitor.alerts.silences import DASHBOARD_ORIGIN, active_silences, add_silence, expire_silence
+from monitor.config.secrets import load_secrets
 from monitor.errors import MonitorError
-from monitor.secrets import load_secrets
-from monitor.silences import DASHBOARD_ORIGIN, active_silences, add_silence, expire_silence
 
 ANY_CHECK = "(any check)"
 STATUS_HELP = (

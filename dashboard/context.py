@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from monitor.export import to_csv_bytes
+from monitor.report.spreadsheet import to_csv_bytes
 
 RANGES = {
     "24h": timedelta(hours=24),

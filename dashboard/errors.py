@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.context import View, demo_banner, keep_in_url, show_table, url_choice
-from monitor.classify import CATEGORIES
+from monitor.vocabulary.taxonomy import CATEGORIES
 
 ALL = "(all)"
 

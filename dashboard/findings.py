@@ -11,8 +11,8 @@ import streamlit as st
 from checks import get_check
 from dashboard import data
 from dashboard.context import View, demo_banner, keep_in_url, show_table, url_choice
+from monitor.alerts.silences import active_silences, silenced_until
 from monitor.runner import acknowledge_finding
-from monitor.silences import active_silences, silenced_until
 
 STATUSES = ["open", "resolved", "all"]
 

@@ -10,9 +10,9 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.context import View, demo_banner, show_table
+from monitor.collectors.exports import IMPORTERS, import_file
 from monitor.config import load_zone
 from monitor.errors import MonitorError
-from monitor.imports import IMPORTERS, import_file
 from monitor.runner import run_checks
 
 KIND_HELP = {

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from checks import REGISTRY
+from monitor.collectors.exports import IMPORTERS, import_file
 from monitor.config import Config, load_config, load_zone
 from monitor.errors import ConfigError, MonitorError
-from monitor.imports import IMPORTERS, import_file
 from monitor.store import Store
 
 log = logging.getLogger("monitor")
@@ -31,7 +31,7 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    from monitor.demo import build_demo  # numpy-heavy; only this verb needs it
+    from monitor.collectors.demo.workspace import build_demo  # numpy-heavy; only this verb needs it
 
     summary = build_demo(_store(config), days=args.days, seed=args.seed)
     print(
@@ -204,8 +204,8 @@ def parse_port(text: str) -> int:
 def _instance_scope(requested: str | None, config: Config) -> tuple[str, Config, dict[str, str]]:
     """(instance, its configuration, its secrets under the canonical names): with several
     [[instances]] in monitor.toml, each reads its own environment variables."""
-    from monitor.instances import configured_instances, instance_secrets, select_instances
-    from monitor.secrets import load_secrets
+    from monitor.config.instances import configured_instances, instance_secrets, select_instances
+    from monitor.config.secrets import load_secrets
 
     if not config.instances:
         return requested or config.instance, config, dict(load_secrets())
@@ -218,8 +218,8 @@ def _instance_scope(requested: str | None, config: Config) -> tuple[str, Config,
 
 
 def _collect_marketo(args: argparse.Namespace, config: Config) -> int:
-    from monitor.collectors.marketo import backfill_marketo, collect_marketo
-    from monitor.collectors.marketo_client import MarketoClient, marketo_login_from
+    from monitor.collectors.marketo.client import MarketoClient, marketo_login_from
+    from monitor.collectors.marketo.cycle import backfill_marketo, collect_marketo
 
     instance, config, secrets = _instance_scope(args.instance, config)
     login = marketo_login_from(secrets)
@@ -266,8 +266,8 @@ def _collect_marketo(args: argparse.Namespace, config: Config) -> int:
 def cmd_collect(args: argparse.Namespace, config: Config) -> int:
     if args.source == "marketo":
         return _collect_marketo(args, config)
-    from monitor.collectors.salesforce import backfill, collect_cycle
-    from monitor.collectors.salesforce_client import SalesforceClient, connect, login_from
+    from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
+    from monitor.collectors.salesforce.cycle import backfill, collect_cycle
 
     instance, config, secrets = _instance_scope(args.instance, config)
     login = login_from(secrets)
@@ -314,8 +314,8 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace, config: Config) -> int:
-    from monitor.alerts import process_alerts, send_test
-    from monitor.secrets import load_secrets
+    from monitor.alerts.dispatch import process_alerts, send_test
+    from monitor.config.secrets import load_secrets
 
     store, now, secrets = _store(config), datetime.now(UTC), load_secrets()
     if not args.test:
@@ -337,7 +337,7 @@ def cmd_alerts(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_check_connection(args: argparse.Namespace, config: Config) -> int:
-    from monitor.connections import check_marketo, check_salesforce
+    from monitor.collectors.connections import check_marketo, check_salesforce
 
     _, config, secrets = _instance_scope(args.instance, config)
     results = [check_salesforce(config, secrets), check_marketo(config, secrets)]
@@ -354,7 +354,7 @@ def cmd_check_connection(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_serve_streams(args: argparse.Namespace, config: Config) -> int:
-    from monitor.streams import serve_streams
+    from monitor.collectors.streams.receiver import serve_streams
 
     # With several [[instances]], events must land in a configured one, named on purpose.
     instance, config, _ = _instance_scope(args.instance, config)
@@ -387,7 +387,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    from monitor.daemon import run_daemon
+    from monitor.schedule.daemon import run_daemon
 
     return run_daemon(config, once=args.once, instance=args.instance)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.demo import build_demo
+from monitor.collectors.demo.workspace import build_demo
 from monitor.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def export_reaches(store: Store, instance: str, at: datetime) -> None:
     import pandas as pd
 
     from monitor.store import ensure_instance
-    from monitor.sync_errors import write_sync_errors
+    from monitor.store.sync_errors import write_sync_errors
 
     frame = pd.DataFrame(
         {

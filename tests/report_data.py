@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
 from monitor.store import Store, insert_frame
 
 # Monday after the demo's last day (DEMO_NOW, Friday 2026-11-20): the default week is 2026-W47.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from monitor.scheduler import JobOutcome
+from monitor.schedule.scheduler import JobOutcome
 from monitor.store import Store, ensure_instance, insert_frame
 from tests.conftest import REPO
 

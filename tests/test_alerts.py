@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 
 from checks import get_check
-from monitor.alert_channels import apprise_channels, channel_label
-from monitor.alerts import process_alerts, queue_report
+from monitor.alerts.channels import apprise_channels, channel_label
+from monitor.alerts.dispatch import process_alerts, queue_report
 from monitor.cli import main
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError
-from monitor.retention import apply_retention
 from monitor.runner import acknowledge_finding, fingerprint, run_checks
 from monitor.store import TABLES, Store, ensure_instance
-from monitor.sync_errors import write_sync_errors
+from monitor.store.retention import apply_retention
+from monitor.store.sync_errors import write_sync_errors
 from tests.conftest import DEMO_NOW, REPO, export_reaches
 from tests.standins.webhook import WebhookReceiver
 
@@ -568,7 +568,8 @@ def test_a_delivery_interrupted_after_sending_is_sent_again_once_its_lease_ends(
     alert(store, config, T0)  # consumed, waiting for the group
     receiver.hold_replies()
     script = (
-        "import sys; from datetime import datetime; from monitor.alerts import process_alerts; "
+        "import sys; from datetime import datetime; "
+        "from monitor.alerts.dispatch import process_alerts; "
         "from monitor.config import Config; from monitor.store import Store; "
         "process_alerts(Store(sys.argv[1]), Config(alert_urls=(sys.argv[2],)), "
         "datetime.fromisoformat(sys.argv[3]), secrets={})"

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.alerts import process_alerts, queue_report
+from monitor.alerts.dispatch import process_alerts, queue_report
 from monitor.config import Config
 from monitor.store import TABLES, Store
 from tests.standins.marketo import MarketoStandIn, Recorded

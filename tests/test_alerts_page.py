@@ -9,10 +9,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from monitor.alert_channels import channel_label
-from monitor.alerts import process_alerts
+from monitor.alerts.channels import channel_label
+from monitor.alerts.dispatch import process_alerts
+from monitor.alerts.silences import active_silences, add_silence
 from monitor.config import Config, load_config
-from monitor.silences import active_silences, add_silence
 from monitor.store import Store
 from tests.conftest import DEMO_NOW, REPO
 from tests.standins.webhook import WebhookReceiver

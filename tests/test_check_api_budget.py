@@ -14,7 +14,7 @@ import pytest
 
 from checks import api_budget
 from checks.base import Finding, NotEvaluated, check_from_module
-from monitor.collectors.salesforce_schema import write_limits
+from monitor.collectors.salesforce.schema import write_limits
 from monitor.runner import run_checks
 from monitor.store import Store, insert_frame
 

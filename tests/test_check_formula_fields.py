@@ -11,7 +11,7 @@ import pytest
 
 from checks import get_check
 from checks.base import Finding, NotEvaluated
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 

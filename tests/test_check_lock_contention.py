@@ -1,6 +1,7 @@
 """lock_contention: sync errors in -> expected findings out, including explicit no-alert cases.
 
-Errors are written through monitor.sync_errors.write_sync_errors (the path importers, collectors
+Errors are written through monitor.store.sync_errors.write_sync_errors (the path importers,
+collectors
 and the demo share) into a real DuckDB file, and read back by the check's own queries.
 """
 
@@ -19,10 +20,10 @@ import pytest
 
 from checks import lock_contention
 from checks.base import Finding, check_from_module
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
-from monitor.sync_errors import write_sync_errors
+from monitor.store.sync_errors import write_sync_errors
 from tests.conftest import export_reaches
 
 CHECK = check_from_module(lock_contention)

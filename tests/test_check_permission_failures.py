@@ -13,7 +13,7 @@ import pytest
 from checks import get_check
 from checks.base import Finding, NotEvaluated
 from checks.permission_failures import grant_for
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 

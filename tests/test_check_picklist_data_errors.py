@@ -1,5 +1,6 @@
 """picklist_data_errors on a real DuckDB file, fed through the public write paths: Marketo Sync
-Errors CSVs (monitor.imports.import_file) and, for errors whose REST payload listed the field,
+Errors CSVs (monitor.collectors.exports.import_file) and, for errors whose REST payload listed
+the field,
 Store.write() + insert_frame. Scenarios are data: error rows in, expected findings out,
 including the explicit no-alert cases."""
 
@@ -16,7 +17,7 @@ import pytest
 
 from checks import picklist_data_errors
 from checks.base import Finding, check_from_module
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store, insert_frame
 from tests.conftest import export_reaches

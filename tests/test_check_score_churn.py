@@ -1,7 +1,7 @@
 """score_churn: Marketo Change Data Value activities in -> expected findings out, including the
 explicit no-alert and not-evaluated cases.
 
-Activities are written through monitor.marketo_activities (the path the REST collector, the
+Activities are written through monitor.store.activities (the path the REST collector, the
 Data Streams receiver and the demo share) into a real DuckDB file, and read back by the
 check's own queries.
 """
@@ -20,9 +20,9 @@ import pytest
 
 from checks import score_churn
 from checks.base import Finding, NotEvaluated, check_from_module
-from monitor.marketo_activities import activity_frame, store_activities
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store, insert_frame
+from monitor.store.activities import activity_frame, store_activities
 from tests.conftest import REAL_FIXTURES
 
 CHECK = check_from_module(score_churn)

@@ -13,9 +13,9 @@ import pytest
 
 from checks import silent_sync
 from checks.base import Finding, NotEvaluated, check_from_module
-from monitor.marketo_activities import activity_frame, store_activities
 from monitor.runner import run_checks
 from monitor.store import Store, insert_frame
+from monitor.store.activities import activity_frame, store_activities
 from tests.conftest import DEMO_NOW
 
 CHECK = check_from_module(silent_sync)

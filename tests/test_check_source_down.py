@@ -15,7 +15,7 @@ from checks import source_down
 from checks.base import Finding, check_from_module
 from monitor.errors import SourceError
 from monitor.runner import run_checks
-from monitor.scheduler import JobOutcome, JobSpec, Scheduler
+from monitor.schedule.scheduler import JobOutcome, JobSpec, Scheduler
 from monitor.store import Store
 
 CHECK = check_from_module(source_down)
@@ -30,7 +30,7 @@ EXPIRED = (
     "SALESFORCE_ACCESS_TOKEN, or log in with a username instead"
 )
 UNREACHABLE = "cannot reach Salesforce: ConnectionError"
-# As monitor/collectors/marketo_client.py words a refused token request and a 603.
+# As monitor/collectors/marketo/client.py words a refused token request and a 603.
 MARKETO_REFUSED = (
     "Marketo's identity service refused the client credentials (HTTP 401 invalid_client): "
     "check MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET (Admin > Integration > LaunchPoint > "

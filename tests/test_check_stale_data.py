@@ -13,7 +13,7 @@ import pytest
 
 from checks import stale_data
 from checks.base import check_from_module
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
 from monitor.runner import run_checks
 from monitor.store import Store
 

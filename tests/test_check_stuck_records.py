@@ -1,6 +1,6 @@
 """stuck_records: sync errors in -> expected findings out, including explicit no-alert cases.
 
-Errors are written through monitor.sync_errors.write_sync_errors into a real DuckDB file and
+Errors are written through monitor.store.sync_errors.write_sync_errors into a real DuckDB file and
 read back by the check's own query. Error texts are Salesforce's own, from
 tests/fixtures/real/salesforce where a real payload exists.
 """
@@ -20,10 +20,10 @@ import pytest
 
 from checks import stuck_records
 from checks.base import Finding, check_from_module
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
-from monitor.sync_errors import write_sync_errors
+from monitor.store.sync_errors import write_sync_errors
 from tests.conftest import export_reaches
 
 CHECK = check_from_module(stuck_records)

@@ -14,8 +14,8 @@ import pytest
 
 from checks import sync_user_drift
 from checks.base import Finding, NotEvaluated, check_from_module
-from monitor.collectors.salesforce_audit import audit_rows, login_rows
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
+from monitor.collectors.salesforce.audit import audit_rows, login_rows
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store, insert_frame
 

@@ -2,7 +2,7 @@
 expected findings out, including the explicit no-alert and not-evaluated cases.
 
 Writes go into a real DuckDB file through the store's write paths (sync_stats as the Salesforce
-collector writes it; activities through monitor.marketo_activities), and the check reads them
+collector writes it; activities through monitor.store.activities), and the check reads them
 back with its own queries.
 """
 
@@ -20,9 +20,9 @@ import pytest
 
 from checks import task_volume
 from checks.base import Finding, NotEvaluated, check_from_module
-from monitor.marketo_activities import activity_frame, store_activities
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store, insert_frame
+from monitor.store.activities import activity_frame, store_activities
 
 CHECK = check_from_module(task_volume)
 INSTANCE = "prod"

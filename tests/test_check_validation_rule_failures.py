@@ -14,7 +14,7 @@ import pytest
 
 from checks import validation_rule_failures
 from checks.base import Finding, check_from_module
-from monitor.imports import import_file
+from monitor.collectors.exports import import_file
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 from tests.conftest import export_reaches

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.classify import (
+from monitor.vocabulary.taxonomy import (
     CATEGORIES,
     MARKETO_ADMIN,
     SALESFORCE_ADMIN,

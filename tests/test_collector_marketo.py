@@ -11,21 +11,21 @@ import pytest
 
 from checks import api_budget
 from checks.base import check_from_module
-from monitor.collectors.marketo import (
-    EVERY_CYCLE,
-    collect_marketo,
-    next_quota_reset,
-)
-from monitor.collectors.marketo_client import (
+from monitor.collectors.marketo.client import (
     DailyQuotaExceeded,
     MarketoClient,
     MarketoRefused,
     marketo_login_from,
 )
+from monitor.collectors.marketo.cycle import (
+    EVERY_CYCLE,
+    collect_marketo,
+    next_quota_reset,
+)
 from monitor.config import Config
-from monitor.marketo_activities import SFDC_ACTIVITY_TYPES
 from monitor.runner import run_checks
 from monitor.store import Store
+from monitor.store.activities import SFDC_ACTIVITY_TYPES
 from tests.standins.marketo import API_USER, MarketoStandIn, load_fixture, steady_activities
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

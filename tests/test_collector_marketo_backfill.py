@@ -9,16 +9,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.collectors.marketo import backfill_marketo, collect_marketo
-from monitor.collectors.marketo_client import (
+from monitor.collectors.marketo.client import (
     DailyQuotaExceeded,
     MarketoClient,
     marketo_login_from,
 )
+from monitor.collectors.marketo.cycle import backfill_marketo, collect_marketo
 from monitor.config import Config
 from monitor.errors import ConfigError
-from monitor.marketo_activities import SFDC_ACTIVITY_TYPES
 from monitor.store import Store
+from monitor.store.activities import SFDC_ACTIVITY_TYPES
 from tests.standins.marketo import MarketoStandIn, steady_activities
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

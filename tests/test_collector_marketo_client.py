@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from monitor.collectors.marketo_client import (
+from monitor.collectors.marketo.client import (
     DailyQuotaExceeded,
     MarketoClient,
     MarketoLogin,

@@ -16,8 +16,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.marketo_activities import SFDC_ACTIVITY_TYPES
 from monitor.store import Store
+from monitor.store.activities import SFDC_ACTIVITY_TYPES
 from tests.conftest import REPO
 from tests.standins.marketo import MarketoStandIn, steady_activities
 

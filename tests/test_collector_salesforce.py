@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.collectors.salesforce import backfill, collect_cycle
-from monitor.collectors.salesforce_client import (
+from monitor.collectors.salesforce.client import (
     LimitExceeded,
     SalesforceClient,
     connect,
     login_from,
 )
+from monitor.collectors.salesforce.cycle import backfill, collect_cycle
 from monitor.config import Config
 from monitor.errors import SourceError
 from monitor.store import Store

@@ -13,8 +13,8 @@ import pytest
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceRefusedRequest
 
-from monitor.collectors.salesforce import collect_cycle
-from monitor.collectors.salesforce_client import SalesforceClient, connect, login_from
+from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
+from monitor.collectors.salesforce.cycle import collect_cycle
 from monitor.config import Config
 from monitor.store import Store
 from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn

@@ -12,9 +12,9 @@ from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from checks import get_check
-from monitor.collectors.salesforce import collect_cycle
-from monitor.collectors.salesforce_client import SalesforceClient, connect, login_from
-from monitor.collectors.salesforce_hygiene import collect_hygiene
+from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
+from monitor.collectors.salesforce.cycle import collect_cycle
+from monitor.collectors.salesforce.hygiene import collect_hygiene
 from monitor.config import Config
 from monitor.runner import run_checks
 from monitor.store import Store

@@ -17,8 +17,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from monitor.collectors.salesforce import collect_cycle
-from monitor.collectors.salesforce_client import SalesforceClient, connect, login_from
+from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
+from monitor.collectors.salesforce.cycle import collect_cycle
 from monitor.config import Config
 from monitor.errors import SourceError
 from monitor.store import Store

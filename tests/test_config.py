@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from monitor.config import SETTINGS, load_config
+from monitor.config.secrets import load_secrets
 from monitor.errors import ConfigError
-from monitor.secrets import load_secrets
 from tests.conftest import REPO
 
 

@@ -213,7 +213,7 @@ def test_overview_says_stale_not_healthy_when_the_only_export_is_old(tmp_path, m
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from monitor.imports import import_file
+    from monitor.collectors.exports import import_file
     from monitor.runner import run_checks
 
     store = Store(tmp_path / "m.duckdb")

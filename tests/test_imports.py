@@ -1,4 +1,5 @@
-"""Importers of DESIGN §8, driven through `monitor.imports.import_file` on a real DuckDB file."""
+"""Importers of DESIGN §8, driven through `monitor.collectors.exports.import_file` on a real
+DuckDB file."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from monitor.collectors.exports import import_file
+from monitor.collectors.exports.timestamps import EXPECTED
 from monitor.errors import InputError
-from monitor.imports import import_file
-from monitor.imports.timestamps import EXPECTED
 from monitor.store import Store
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"

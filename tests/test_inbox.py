@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.errors import InputError
-from monitor.inbox import (
+from monitor.collectors.exports.inbox import (
     PROCESSED,
     REJECTED,
     inbox_folder,
     process_inbox,
     recognise_kind,
 )
+from monitor.errors import InputError
 from monitor.store import Store
 
 UTC = ZoneInfo("UTC")

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Config, load_config
-from monitor.errors import ConfigError
-from monitor.instances import (
+from monitor.config.instances import (
     SECRET_VARIABLES,
     check_separate_credentials,
     configured_instances,
     instance_secrets,
     select_instances,
 )
+from monitor.errors import ConfigError
 
 
 def config_from(tmp_path: Path, toml: str) -> Config:

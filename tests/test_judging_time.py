@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from monitor.collectors.exports import import_file
 from monitor.health import FRESHNESS_CHECKS, health_state
-from monitor.imports import import_file
 from monitor.runner import evaluate_checks, findings_judged, open_findings, run_checks
 from monitor.store import Store, ensure_instance, insert_frame
 from tests.test_cli import monitor

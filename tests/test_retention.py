@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.retention import FACTS, apply_retention
 from monitor.store import Store
+from monitor.store.retention import FACTS, apply_retention
 from tests.conftest import DEMO_NOW
 
 DAYS = 10

@@ -25,7 +25,7 @@ from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.runner import open_findings, run_checks
 from monitor.store import Store, insert_frame
-from monitor.sync_errors import write_sync_errors
+from monitor.store.sync_errors import write_sync_errors
 from tests.conftest import DEMO_NOW, export_reaches
 
 INSTANCE = "prod"

@@ -25,13 +25,13 @@ from streamlit.testing.v1 import AppTest
 
 from checks import get_check
 from monitor.config import Config
+from monitor.config.instances import configured_instances
 from monitor.errors import SourceError
-from monitor.instances import configured_instances
 from monitor.runner import run_checks
-from monitor.scheduler import JobOutcome, JobSpec, Scheduler
-from monitor.scheduler_jobs import last_weekly_slot, plan_jobs, report_is_due
-from monitor.serial_store import SerializedStore
+from monitor.schedule.jobs import last_weekly_slot, plan_jobs, report_is_due
+from monitor.schedule.scheduler import JobOutcome, JobSpec, Scheduler
 from monitor.store import Store
+from monitor.store.serial import SerializedStore
 from tests.conftest import REPO
 from tests.scheduling import FakeSource, wait_for
 from tests.standins.marketo import MarketoStandIn
@@ -226,7 +226,7 @@ def test_an_unexpected_error_is_stored_by_its_type_so_a_password_it_quotes_stays
     spec = JobSpec("salesforce", "prod", leaky, every=timedelta(minutes=5))
     scheduler = Scheduler(store, [spec])
     scheduler.publish("running")
-    with caplog.at_level(logging.ERROR, logger="monitor.scheduler"):
+    with caplog.at_level(logging.ERROR, logger="monitor.schedule.scheduler"):
         scheduler.run_job(spec)
     # The source stays down long enough for source_down to quote the run's error in a finding.
     run_checks(

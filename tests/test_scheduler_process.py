@@ -189,9 +189,9 @@ WRITER = """
 import json, sys
 from datetime import timedelta
 
-from monitor.daemon import install_stop_signals
-from monitor.scheduler import JobSpec, Scheduler
-from monitor.serial_store import SerializedStore
+from monitor.schedule.daemon import install_stop_signals
+from monitor.schedule.scheduler import JobSpec, Scheduler
+from monitor.store.serial import SerializedStore
 from tests.scheduling import FakeSource
 
 store = SerializedStore(sys.argv[1])

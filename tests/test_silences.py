@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from monitor.config import Config, load_config
-from monitor.errors import ConfigError, InputError
-from monitor.silences import (
+from monitor.alerts.silences import (
     Silence,
     active_silences,
     add_silence,
@@ -19,6 +17,8 @@ from monitor.silences import (
     parse_silences,
     silenced_until,
 )
+from monitor.config import Config, load_config
+from monitor.errors import ConfigError, InputError
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 

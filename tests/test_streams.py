@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from monitor.collectors.streams.receiver import Receiver, ReceiverSettings
 from monitor.errors import ConfigError
 from monitor.store import Store
-from monitor.streams import Receiver, ReceiverSettings
 from tests.conftest import REAL_FIXTURES, REPO
 
 TOKEN = "test-streams-token-" + uuid.uuid4().hex
@@ -386,7 +386,7 @@ def test_a_batch_with_one_bad_event_stores_nothing_of_that_batch(receiver, store
 def test_an_activity_already_collected_over_rest_is_not_counted_again(receiver, store):
     from datetime import UTC, datetime
 
-    from monitor.marketo_activities import activity_frame, store_activities
+    from monitor.store.activities import activity_frame, store_activities
 
     rest = {
         "id": 401,

@@ -17,8 +17,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitor.collectors.streams.receiver import Receiver, ReceiverSettings
 from monitor.store import Store
-from monitor.streams import Receiver, ReceiverSettings
 from tests.test_streams import AUTH, INSTANCE, TOKEN, sfdc_event
 
 FUZZ = settings(

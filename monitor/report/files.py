@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from monitor.config import Config
-from monitor.export import to_csv_bytes
 from monitor.report import text
 from monitor.report.build import build_report
 from monitor.report.html import render_html
 from monitor.report.model import Bullets, Figures, Report, ReportError, Table, safe_name
 from monitor.report.pdf import print_pdf
+from monitor.report.spreadsheet import to_csv_bytes
 from monitor.store import Store
 
 FORMATS = {"html": ".html", "csv": ".zip", "pdf": ".pdf"}
@@ -59,7 +59,7 @@ def _tables(report: Report) -> list[tuple[str, pd.DataFrame]]:
 
 
 def csv_zip(report: Report) -> bytes:
-    """Every table as a CSV file (formula-like cells neutralised, monitor/export.py), zipped."""
+    """Every table as a CSV file (formula-like cells neutralised: report/spreadsheet.py), zipped."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, frame in _tables(report):

@@ -1,0 +1,112 @@
+"""The words of an alert: one message per instance group, plain text that reads as markdown too
+(Slack, Teams and email render the bold and the bullets; a JSON webhook gets it as is)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from monitor.alerts.channels import OutgoingMessage
+
+PRODUCT = "Sync health"
+# How each transition reads; a repeat of a still-open critical is "still open".
+WORDS = {
+    "opened": "opened",
+    "reopened": "reopened",
+    "escalated": "escalated",
+    "resolved": "resolved",
+    "repeat": "still open",
+}
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class AlertLine:
+    """One finding in a message, with every transition it went through since the last one."""
+
+    fingerprint: str
+    check: str
+    subject: str
+    title: str
+    owner: str
+    severity: str
+    transitions: list[str]
+    at: datetime  # of the last transition; for a repeat, when the finding opened
+
+    @property
+    def state(self) -> str:
+        """What the reader should retain: the last transition."""
+        return WORDS[self.transitions[-1]]
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.transitions[-1] == "resolved"
+
+
+def _summary(lines: list[AlertLine]) -> str:
+    counts = Counter(line.state for line in lines)
+    order = ["opened", "reopened", "escalated", "still open", "resolved"]
+    return ", ".join(f"{counts[word]} {word}" for word in order if counts[word])
+
+
+def notify_type(lines: list[AlertLine]) -> str:
+    """apprise's notify type: the worst open line decides; only resolutions read as success."""
+    active = {line.severity for line in lines if not line.is_resolved}
+    if "critical" in active:
+        return "failure"
+    if "warning" in active:
+        return "warning"
+    return "success" if lines and all(line.is_resolved for line in lines) else "info"
+
+
+def alert_message(instance: str, lines: list[AlertLine]) -> OutgoingMessage:
+    """Title and body for one instance's group: worst first, resolutions last."""
+    ordered = sorted(
+        lines,
+        key=lambda line: (line.is_resolved, SEVERITY_ORDER.get(line.severity, 3), line.check),
+    )
+    body = []
+    for line in ordered:
+        chain = " → ".join(WORDS[t] for t in line.transitions)
+        body.append(f"- **{line.severity.upper()} {chain}** · {line.check} · {line.subject}")
+        body.append(f"  {line.title}")
+        since = "open since " if line.state == "still open" else ""
+        body.append(f"  Owner: {line.owner} · {since}{line.at:%Y-%m-%d %H:%M} UTC")
+    body += [
+        "",
+        f"Dashboard: Findings page (/findings?instance={instance}) for evidence, runbook and "
+        "acknowledgement; Alerts page (/alerts) to silence.",
+    ]
+    return OutgoingMessage(
+        kind="alert",
+        title=f"[{instance}] {PRODUCT}: {_summary(lines)}",
+        body="\n".join(body),
+        notify_type=notify_type(lines),
+    )
+
+
+def report_message(paths: list[Path], now: datetime) -> OutgoingMessage:
+    """The weekly report's message: the files go as attachments."""
+    names = "\n".join(f"- {Path(p).name}" for p in paths)
+    return OutgoingMessage(
+        kind="report",
+        title=f"{PRODUCT}: weekly report {now:%Y-%m-%d}",
+        body=f"The weekly sync health report is attached:\n{names}",
+        notify_type="info",
+        attachments=tuple(str(Path(p).resolve()) for p in paths),
+    )
+
+
+def channel_test_message(now: datetime) -> OutgoingMessage:
+    """A message that proves a channel works (`python -m monitor alerts --test`)."""
+    return OutgoingMessage(
+        kind="test",
+        title=f"{PRODUCT}: test message",
+        body=(
+            f"This is a test from the Marketo ↔ Salesforce sync health monitor, sent "
+            f"{now:%Y-%m-%d %H:%M} UTC. Alerts will arrive here."
+        ),
+        notify_type="info",
+    )

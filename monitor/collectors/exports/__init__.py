@@ -1,0 +1,51 @@
+"""Importers for every file format of DESIGN §8; one entry point used by the CLI and the UI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from monitor.collectors.exports.common import ImportResult, log_import
+from monitor.collectors.exports.describe import import_describe
+from monitor.collectors.exports.permissions import import_permissions
+from monitor.collectors.exports.sync_errors import import_sync_errors
+from monitor.collectors.exports.sync_stats import import_sync_stats
+from monitor.collectors.exports.sync_status import import_sync_status
+from monitor.store import Store, ensure_instance
+
+IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+    "sync-errors": import_sync_errors,
+    "sync-status": import_sync_status,
+    "describe": import_describe,
+    "sync-stats": import_sync_stats,
+    "permissions": import_permissions,
+}
+
+SNAPSHOT_KINDS = frozenset({"describe", "permissions"})
+
+
+def import_file(
+    store: Store,
+    kind: str,
+    path: Path,
+    *,
+    instance: str,
+    zone: ZoneInfo,
+    skip_invalid: bool = False,
+    now: datetime | None = None,
+) -> ImportResult:
+    """Import one file of `kind` (a key of IMPORTERS) into `instance`; the import log records
+    it at `now` (default: the wall clock)."""
+    with store.write() as con:
+        ensure_instance(con, instance)
+    now = now or datetime.now(UTC)
+    # A snapshot (describe, permissions) is taken when it is imported.
+    taken = {"now": now} if kind in SNAPSHOT_KINDS else {}
+    result = IMPORTERS[kind](
+        store, Path(path), instance=instance, zone=zone, skip_invalid=skip_invalid, **taken
+    )
+    with store.write() as con:
+        log_import(con, instance, result, now)
+    return result

@@ -1,0 +1,69 @@
+"""Raw Salesforce sObject describe JSON -> field inventory snapshot(s)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from monitor.collectors.exports.common import ImportResult
+from monitor.errors import InputError
+from monitor.store import Store
+from monitor.store.snapshots import write_describe_snapshot
+
+
+def describes_in(payload: Any, path: Path) -> list[Mapping[str, Any]]:
+    """The describes a file holds: REST describe, `sf sobject describe --json`, or a list."""
+    if isinstance(payload, list):
+        found: list[Mapping[str, Any]] = []
+        for item in payload:
+            found.extend(describes_in(item, path))
+        return found
+    if not isinstance(payload, Mapping):
+        raise InputError(f"{path}: expected a JSON object with 'name' and 'fields'", path=str(path))
+    if "result" in payload and isinstance(payload["result"], Mapping | list):
+        return describes_in(payload["result"], path)  # sf CLI envelope {"status": 0, "result": ...}
+    if not isinstance(payload.get("name"), str) or not payload["name"]:
+        raise InputError(f"{path}: name: expected the sObject API name (e.g. Lead)", path=str(path))
+    fields = payload.get("fields")
+    if not isinstance(fields, list):
+        raise InputError(f"{path}: fields: expected a list of field describes", path=str(path))
+    for index, item in enumerate(fields):
+        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+            raise InputError(
+                f"{path}: fields[{index}]: expected an object with a 'name'", path=str(path)
+            )
+    return [payload]
+
+
+def import_describe(
+    store: Store,
+    path: Path,
+    *,
+    instance: str,
+    zone: ZoneInfo | None = None,
+    skip_invalid: bool = False,
+    now: datetime | None = None,
+) -> ImportResult:
+    """Import describe(s) from one JSON file; a file that is not a describe stores nothing."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file: {exc.strerror}", path=str(path)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", 0)
+        raise InputError(
+            f"{path}:{line}: not valid JSON: {exc}", path=str(path), line=line
+        ) from None
+    describes = describes_in(payload, path)
+    captured_at = now or datetime.now(UTC)
+    fields_read = sum(len(d["fields"]) for d in describes)
+    with store.write() as con:
+        added = sum(
+            write_describe_snapshot(con, instance, d, captured_at, "describe_import")
+            for d in describes
+        )
+    return ImportResult("describe", str(path), fields_read, added)

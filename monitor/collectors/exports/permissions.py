@@ -1,0 +1,86 @@
+"""Sync user permissions CSV `object,field,readable,editable` -> one snapshot per object."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from monitor.collectors.exports.common import ImportResult, quarantine, settle_problems
+from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
+from monitor.store import Store
+from monitor.store.snapshots import write_permission_snapshot
+
+SPEC = CsvSpec(
+    kind="permissions",
+    columns={
+        "object": ("object", "sobject", "sobjecttype"),
+        "field": ("field", "fieldname"),
+        "readable": ("readable", "read", "permissionsread"),
+        "editable": ("editable", "edit", "permissionsedit"),
+    },
+    required=("object", "field", "readable", "editable"),
+)
+TRUTHY = {
+    "true": True,
+    "t": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "false": False,
+    "f": False,
+    "no": False,
+    "n": False,
+    "0": False,
+}
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def import_permissions(
+    store: Store,
+    path: Path,
+    *,
+    instance: str,
+    zone: ZoneInfo,
+    skip_invalid: bool = False,
+    now: datetime | None = None,
+) -> ImportResult:
+    """Import what the sync user can read and edit; one snapshot per object in the file."""
+    source = open_source(path, SPEC)
+    frame = read_all(source)
+    problems: list[Problem] = []
+    for row in frame.index[~frame["object"].str.match(_NAME)]:
+        problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
+    # FieldPermissions writes fields as Object.Field: accept that form too.
+    frame["field"] = [
+        field[len(obj) + 1 :] if obj and field.startswith(obj + ".") else field
+        for obj, field in zip(frame["object"], frame["field"], strict=True)
+    ]
+    bad_field = (frame["field"] != "") & ~frame["field"].str.match(_NAME)
+    for row in frame.index[bad_field]:
+        problems.append(
+            Problem(int(row), "field", "expected a field API name or empty (object level)")
+        )
+    for column in ("readable", "editable"):
+        parsed = [TRUTHY.get(value.lower()) for value in frame[column]]
+        for row, value in zip(frame.index, parsed, strict=True):
+            if value is None:
+                problems.append(Problem(int(row), column, "expected true or false"))
+        frame[column] = [value is True for value in parsed]
+    for row in frame.index[frame["editable"] & ~frame["readable"]]:
+        problems.append(
+            Problem(int(row), "editable", "a field cannot be editable but not readable")
+        )
+    good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
+    kept = frame[good]
+    captured_at = now or datetime.now(UTC)
+    added = 0
+    with store.write() as con:
+        for object_name, group in kept.groupby("object", sort=True):
+            entries = zip(group["field"], group["readable"], group["editable"], strict=True)
+            added += write_permission_snapshot(
+                con, instance, str(object_name), entries, captured_at, "permissions_import"
+            )
+        quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
+    return ImportResult(SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined)

@@ -1,0 +1,140 @@
+"""Marketo admin 'Sync Errors' CSV export -> sync_errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from monitor.collectors.exports.common import ImportResult, newest, quarantine, settle_problems
+from monitor.collectors.exports.csvfile import CsvSource, CsvSpec, Problem, open_source
+from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
+from monitor.store import Store
+from monitor.store.sync_errors import insert_errors
+
+SPEC = CsvSpec(
+    kind="sync-errors",
+    columns={
+        "failed_on": ("failedon",),
+        "occurred_at": ("datetime", "time", "failedat", "date", "timestamp"),
+        "error_type": ("errortype", "type"),
+        "error_details": (
+            "errordetails",
+            "details",
+            "message",
+            "sfdcreturnmessage",
+            "errormessage",
+        ),
+        "object": ("object", "objecttype"),
+        "marketo_id": ("marketoid", "leadid", "marketoleadid"),
+        "sfdc_id": ("salesforceid", "sfdcid", "crmid"),
+    },
+    required=("failed_on", "occurred_at", "error_type", "error_details"),
+    labels={
+        "failed_on": "Failed On",
+        "occurred_at": "Date/Time",
+        "error_type": "Error Type",
+        "error_details": "Error Details",
+    },
+)
+FAILED_ON = {"recordlevel": "record", "record": "record", "joblevel": "job", "job": "job"}
+
+
+def _canonical_view(con, source: CsvSource, zone: ZoneInfo) -> None:
+    """View `_canonical`: the staged rows with canonical, parsed columns (a view, not a copy:
+    the text stays in the staged table once).
+
+    An export repeats few distinct times (one per minute of history) and two Failed On values,
+    so those are parsed once per distinct value, in Python, and joined back."""
+    con.execute(f"CREATE TEMP VIEW _columns AS SELECT {source.columns_sql()} FROM _staged")
+    times = con.execute("SELECT DISTINCT occurred_at AS text FROM _columns").df()
+    times["ts"] = parse_timestamps(times["text"], zone)
+    spellings = con.execute("SELECT DISTINCT failed_on AS text FROM _columns").df()
+    spellings["value"] = [
+        "" if not text else FAILED_ON.get(re.sub(r"[^a-z]", "", text.lower()))
+        for text in spellings["text"]
+    ]
+    for name, frame in (("_times", times), ("_spellings", spellings)):
+        con.register("_parsed", frame)
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _parsed")
+        con.unregister("_parsed")
+    con.execute(
+        """
+        CREATE TEMP VIEW _canonical AS
+        SELECT c.* EXCLUDE (occurred_at, failed_on), t.ts AS occurred_at, f.value AS failed_on
+        FROM _columns c
+        JOIN _times t ON t.text = c.occurred_at
+        JOIN _spellings f ON f.text = c.failed_on
+        """
+    )
+
+
+def _problems(con) -> list[Problem]:
+    """Invalid rows, in file order, with the column and the reason."""
+    found = con.execute(
+        """
+        SELECT _row, 'Date/Time', $time FROM _canonical WHERE occurred_at IS NULL
+        UNION ALL
+        SELECT _row, 'Failed On', 'expected Record Level or Job Level' FROM _canonical
+        WHERE failed_on IS NULL
+        UNION ALL
+        SELECT _row, 'Error Details', 'both Error Type and Error Details are empty'
+        FROM _canonical WHERE error_type = '' AND error_details = ''
+        ORDER BY 1
+        """,
+        {"time": f"expected {EXPECTED}"},
+    ).fetchall()
+    return [Problem(int(row), column, reason) for row, column, reason in found]
+
+
+def _rows_of(con, source: CsvSource, rows: list[int]) -> pd.DataFrame:
+    """The original cells of some staged rows, indexed by row (to report or quarantine them)."""
+    cells = ", ".join(f"c{i}" for i in range(source.width))
+    frame = con.execute(
+        f"SELECT _row, {cells} FROM _staged WHERE _row IN (SELECT unnest($rows)) ORDER BY _row",
+        {"rows": rows},
+    ).df()
+    return frame.set_index("_row")
+
+
+def import_sync_errors(
+    store: Store, path: Path, *, instance: str, zone: ZoneInfo, skip_invalid: bool = False
+) -> ImportResult:
+    """Import one Sync Errors export; strict unless `skip_invalid`.
+
+    DuckDB reads the file into a temporary table and does the heavy lifting inside one
+    transaction: memory stays bounded by DuckDB's memory limit, and a strict failure leaves
+    nothing of the file behind."""
+    source = open_source(path, SPEC)
+    with store.write() as con:
+        staged = source.stage(con, "_staged")
+        _canonical_view(con, source, zone)
+        problems = _problems(con)
+        bad_rows = sorted({p.row for p in problems})
+        _, rejected = settle_problems(
+            source, _rows_of(con, source, bad_rows), problems, skip_invalid=skip_invalid
+        )
+        con.register("_bad_rows", pd.DataFrame({"_row": pd.Series(bad_rows, dtype="int64")}))
+        con.execute(
+            "CREATE TEMP VIEW _valid AS SELECT * FROM _canonical "
+            "WHERE _row NOT IN (SELECT _row FROM _bad_rows)"
+        )
+        # Keep each row as exported, under its own header names, next to the parsed columns.
+        raw_params = {f"k{i}": name for i, name in enumerate(source.header)}
+        raw_sql = "json_object(" + ", ".join(f"$k{i}, c{i}" for i in range(source.width)) + ")"
+        added = insert_errors(
+            con,
+            instance,
+            "_valid",
+            source="sync_errors_export",
+            raw_sql=raw_sql,
+            raw_params=raw_params,
+        )
+        quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
+        # (.df(): DuckDB hands a TIMESTAMPTZ scalar to Python only through pytz)
+        newest_at = newest(con.execute("SELECT max(occurred_at) AS t FROM _valid").df()["t"])
+    return ImportResult(
+        SPEC.kind, str(path), staged + source.ragged_seen, added, quarantined, newest_at
+    )

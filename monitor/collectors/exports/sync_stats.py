@@ -1,0 +1,69 @@
+"""Generic series CSV `ts,object,direction,metric,value[,provenance]` -> sync_stats."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from monitor.collectors.exports.common import ImportResult, newest, quarantine, settle_problems
+from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
+from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
+from monitor.store import Store, insert_frame
+
+DIRECTIONS = ("sfdc_to_marketo", "marketo_to_sfdc")
+PROVENANCES = ("reported", "estimated", "imported")
+SPEC = CsvSpec(
+    kind="sync-stats",
+    columns={
+        "ts": ("ts", "timestamp", "time"),
+        "object": ("object",),
+        "direction": ("direction",),
+        "metric": ("metric",),
+        "value": ("value",),
+        "provenance": ("provenance",),
+    },
+    required=("ts", "object", "direction", "metric", "value"),
+)
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def import_sync_stats(
+    store: Store, path: Path, *, instance: str, zone: ZoneInfo, skip_invalid: bool = False
+) -> ImportResult:
+    """Import series points (figures copied from Marketo's Throughput & Backlog page, ...)."""
+    source = open_source(path, SPEC)
+    frame = read_all(source)
+    problems: list[Problem] = []
+    frame["ts"] = parse_timestamps(frame["ts"], zone)
+    for row in frame.index[frame["ts"].isna()]:
+        problems.append(Problem(int(row), "ts", f"expected {EXPECTED}"))
+    for row in frame.index[~frame["object"].str.match(_NAME)]:
+        problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
+    for row in frame.index[~frame["direction"].isin(DIRECTIONS)]:
+        problems.append(Problem(int(row), "direction", f"expected one of {', '.join(DIRECTIONS)}"))
+    frame["metric"] = frame["metric"].str.lower()
+    for row in frame.index[~frame["metric"].str.match(r"^[a-z][a-z0-9_]*$")]:
+        problems.append(
+            Problem(int(row), "metric", "expected a name such as backlog or throughput")
+        )
+    values = pd.to_numeric(frame["value"].str.replace(",", "", regex=False), errors="coerce")
+    for row in frame.index[values.isna() | (values < 0)]:
+        problems.append(Problem(int(row), "value", "expected a number >= 0"))
+    frame["value"] = values
+    frame["provenance"] = frame["provenance"].str.lower().replace("", "reported")
+    for row in frame.index[~frame["provenance"].isin(PROVENANCES)]:
+        problems.append(
+            Problem(int(row), "provenance", f"expected one of {', '.join(PROVENANCES)} or empty")
+        )
+    good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
+    out = frame.loc[good, ["ts", "object", "direction", "metric", "value", "provenance"]].copy()
+    out.insert(0, "instance", instance)
+    with store.write() as con:
+        added = insert_frame(con, "sync_stats", out)
+        quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
+    return ImportResult(
+        SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined, newest(out["ts"])
+    )

@@ -1,0 +1,108 @@
+"""Marketo admin 'Sync Status' CSV export -> sync_cycles (one row per sync step)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from monitor.collectors.exports.common import ImportResult, newest, quarantine, settle_problems
+from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
+from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
+from monitor.store import Store, insert_frame
+
+COUNTS = {
+    "new_count": "New",
+    "updated_count": "Updated",
+    "deleted_count": "Deleted",
+    "failed_count": "Failed Item",
+    "skipped_count": "Skipped",
+}
+SPEC = CsvSpec(
+    kind="sync-status",
+    columns={
+        "started_at": ("startedat", "started", "starttime"),
+        "ended_at": ("endedat", "ended", "endtime"),
+        "object": ("object",),
+        "operation": ("operation",),
+        "status": ("status",),
+        "new_count": ("new",),
+        "updated_count": ("updated",),
+        "deleted_count": ("deleted",),
+        "failed_count": ("faileditem", "faileditems", "failed"),
+        "skipped_count": ("skipped",),
+    },
+    required=("started_at", "object", "operation", "status"),
+    labels={
+        "started_at": "Started At",
+        "object": "Object",
+        "operation": "Operation",
+        "status": "Status",
+    },
+)
+
+
+def direction_of(operation: pd.Series) -> pd.Series:
+    """'Pull updates' reads Salesforce into Marketo; 'Push updates' writes Salesforce."""
+    lowered = operation.str.lower()
+    return pd.Series(
+        [
+            "sfdc_to_marketo"
+            if op.startswith("pull")
+            else "marketo_to_sfdc"
+            if op.startswith("push")
+            else None
+            for op in lowered
+        ],
+        index=operation.index,
+        dtype=object,
+    )
+
+
+def import_sync_status(
+    store: Store, path: Path, *, instance: str, zone: ZoneInfo, skip_invalid: bool = False
+) -> ImportResult:
+    """Import one Sync Status export; strict unless `skip_invalid`."""
+    source = open_source(path, SPEC)
+    frame = read_all(source)
+    problems: list[Problem] = []
+    frame["started_at"] = parse_timestamps(frame["started_at"], zone)
+    ended_text = frame["ended_at"]
+    frame["ended_at"] = parse_timestamps(ended_text, zone)
+    for row in frame.index[frame["started_at"].isna()]:
+        problems.append(Problem(int(row), "Started At", f"expected {EXPECTED}"))
+    for row in frame.index[frame["ended_at"].isna() & (ended_text != "")]:
+        problems.append(Problem(int(row), "Ended At", f"expected {EXPECTED} or empty"))
+    for column, label in (("object", "Object"), ("operation", "Operation"), ("status", "Status")):
+        for row in frame.index[frame[column] == ""]:
+            problems.append(Problem(int(row), label, "must not be empty"))
+    for column, label in COUNTS.items():
+        text = frame[column].str.replace(",", "", regex=False).replace("", "0")
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = numbers.isna() | (numbers < 0) | (numbers != numbers.round())
+        for row in frame.index[bad]:
+            problems.append(Problem(int(row), label, "expected a whole number >= 0"))
+        frame[column] = numbers.fillna(0).astype("int64")
+    good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
+    kept = frame[good].copy()
+    kept["direction"] = direction_of(kept["operation"])
+    # Keep the row as exported next to the parsed columns.
+    kept["raw"] = [json.dumps({"csv": source.raw_row(frame, i)}) for i in kept.index]
+    out = kept[
+        ["started_at", "ended_at", "object", "operation", "direction", "status", *COUNTS, "raw"]
+    ].copy()
+    out.insert(0, "instance", instance)
+    out["source"] = "sync_status_export"
+    with store.write() as con:
+        added = insert_frame(con, "sync_cycles", out)
+        quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
+    return ImportResult(
+        SPEC.kind,
+        str(path),
+        len(frame) + source.ragged_seen,
+        added,
+        quarantined,
+        newest(out["ended_at"].fillna(out["started_at"])),
+    )

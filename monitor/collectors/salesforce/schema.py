@@ -1,0 +1,109 @@
+"""The hourly part of Salesforce collection: what the sync user can see (describe), what it may
+read and edit (permissions), and the org's limits. Snapshots are stored only when changed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from monitor.collectors.salesforce import soql
+from monitor.collectors.salesforce.client import SalesforceClient, subrequest_code
+from monitor.errors import SourceError
+from monitor.store import Store, insert_frame, set_watermark
+from monitor.store.snapshots import write_describe_snapshot, write_permission_snapshot
+
+WATERMARK = "salesforce.describe"
+
+
+def is_due(marks: dict[str, str], now: datetime, minutes: int) -> bool:
+    """Whether the last schema pass is older than `minutes`."""
+    last = marks.get(WATERMARK)
+    return not last or now - datetime.fromisoformat(last) >= timedelta(minutes=minutes)
+
+
+def collect_schema(
+    store: Store,
+    client: SalesforceClient,
+    objects: tuple[str, ...],
+    *,
+    instance: str,
+    now: datetime,
+    sync_user: str,
+) -> tuple[int, list[str]]:
+    """Describe every synced object (one /composite call), read the sync user's object and
+    field permissions and /limits. Returns (rows written, problems)."""
+    problems: list[str] = []
+    answers = client.composite({name: f"sobjects/{name}/describe" for name in objects})
+    try:
+        permissions = permission_rows(client, objects, sync_user)
+    except SourceError as exc:
+        permissions = {}
+        problems.append(
+            f"permissions: {exc} (reading the sync user's permissions needs View Setup and "
+            "Configuration)"
+        )
+    try:
+        limits = client.get("limits/")
+    except SourceError as exc:
+        limits = {}
+        problems.append(f"limits: {exc}")
+    rows = 0
+    with store.write() as con:
+        for name in objects:
+            status, body = answers[name]
+            if status >= 400:
+                problems.append(
+                    f"describe {name}: {subrequest_code(status, body)} (is it an sObject the "
+                    "connected user can see?)"
+                )
+                continue
+            rows += write_describe_snapshot(con, instance, body, now, "salesforce")
+        for name, grants in permissions.items():
+            rows += write_permission_snapshot(con, instance, name, grants, now, "salesforce")
+        rows += write_limits(con, instance, now, limits)
+        set_watermark(con, instance, WATERMARK, now.isoformat(), now)
+    return rows, problems
+
+
+def permission_rows(
+    client: SalesforceClient, objects: tuple[str, ...], sync_user: str
+) -> dict[str, list[tuple[str, bool, bool]]]:
+    """(field, readable, editable) per object, '' for the object itself. A grant through any
+    permission set assigned to the sync user (its profile's included) counts; an object with
+    no ObjectPermissions row cannot be read."""
+    access: dict[tuple[str, str], tuple[bool, bool]] = {(o, ""): (False, False) for o in objects}
+
+    def grant(key: tuple[str, str], record: dict[str, Any]) -> None:
+        read, edit = access.get(key, (False, False))
+        access[key] = (
+            read or bool(record["PermissionsRead"]),
+            edit or bool(record["PermissionsEdit"]),
+        )
+
+    for record in client.query_all(soql.object_permissions(objects, sync_user)):
+        grant((record["SobjectType"], ""), record)
+    for record in client.query_all(soql.field_permissions(objects, sync_user)):
+        object_name, _, field_name = str(record["Field"]).partition(".")
+        grant((record.get("SobjectType") or object_name, field_name), record)
+    grouped: dict[str, list[tuple[str, bool, bool]]] = {}
+    for (object_name, field_name), (read, edit) in access.items():
+        grouped.setdefault(object_name, []).append((field_name, read, edit))
+    return grouped
+
+
+def write_limits(
+    con: duckdb.DuckDBPyConnection, instance: str, at: datetime, limits: dict[str, Any]
+) -> int:
+    """Every limit /limits reports (DailyApiRequests, DailyBulkApiRequests, ...): used and max."""
+    rows = [
+        (name, float(value["Max"] - value["Remaining"]), float(value["Max"]))
+        for name, value in limits.items()
+        if isinstance(value, dict) and "Max" in value and "Remaining" in value
+    ]
+    frame = pd.DataFrame(rows, columns=["metric", "used", "quota"]).assign(
+        instance=instance, ts=at, source="salesforce"
+    )
+    return insert_frame(con, "api_usage", frame)
