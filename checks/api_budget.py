@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from monitor.vocabulary import DAILY_API_METRICS, MARKETO_DAILY_API, SALESFORCE_DAILY_API
 
 ID = "api_budget"
 TITLE = "Daily API use near its quota"
@@ -52,7 +53,7 @@ SETTINGS = [
     ),
     Setting(
         "metrics",
-        ["DailyApiRequests", "daily_api_calls"],
+        [SALESFORCE_DAILY_API, MARKETO_DAILY_API],
         "Metrics judged; other stored limits (e.g. DailyBulkApiBatches) are not checked.",
     ),
 ]
@@ -71,7 +72,7 @@ RESETS = {
     "marketo": "daily at 00:00 US Central time (America/Chicago)",
 }
 # Where a metric with no sample at all comes from; other limits come from Salesforce /limits.
-METRIC_SOURCES = {"DailyApiRequests": "salesforce", "daily_api_calls": "marketo"}
+METRIC_SOURCES = {metric: source for source, metric in DAILY_API_METRICS.items()}
 
 
 def forecast(samples: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting
+from monitor.vocabulary import DIRECTION_LABELS
 
 ID = "backlog_spike"
 TITLE = "Sync backlog spike"
@@ -63,10 +64,6 @@ ANCHOR = "sync_stats"
 INPUTS = {
     "backlog": Input("backlog_series", {"training_days": "training_days"}, anchor="sync_stats"),
     "changes": Input("changes_recent", {"recent_hours": "recent_hours"}, anchor="sync_stats"),
-}
-DIRECTION_LABELS = {
-    "sfdc_to_marketo": "Salesforce → Marketo",
-    "marketo_to_sfdc": "Marketo → Salesforce",
 }
 
 

@@ -29,9 +29,8 @@ from typing import Any
 import pandas as pd
 
 from monitor.errors import ConfigError
-from monitor.vocabulary.taxonomy import MARKETO_ADMIN, SALESFORCE_ADMIN
+from monitor.vocabulary import MARKETO_ADMIN, SALESFORCE_ADMIN, SEVERITIES, Setting
 
-SEVERITIES = ("info", "warning", "critical")
 # The reserved key of per-object setting tables; no check may name a setting so.
 PER_OBJECT = "per_object"
 # A Salesforce object name at the start of a subject, before `.` (field), `/` (direction) or `:`
@@ -49,15 +48,6 @@ __all__ = [
     "Setting",
     "subject_object",
 ]
-
-
-@dataclass(frozen=True)
-class Setting:
-    """A tunable threshold; its name carries its unit and `help` is shown in the UI and docs."""
-
-    name: str
-    default: Any
-    help: str
 
 
 # Families of facts a check can be judged by (queries/coverage_ends.sql names them).

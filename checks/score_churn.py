@@ -5,13 +5,13 @@ ranges (0-25, 26-50, ...) keeps the meaning and drops most of the syncs."""
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from monitor.vocabulary import field_key
 
 ID = "score_churn"
 TITLE = "A frequently changing score field floods the sync"
@@ -146,8 +146,7 @@ def _kept_share(row: Any, width: float) -> float:
 
 def _normalised(name: str) -> str:
     """A field name comparable across systems: "Account Score" ~ "Lead.Account_Score__c"."""
-    name = name.rsplit(".", 1)[-1]
-    return re.sub(r"[^a-z0-9]", "", re.sub(r"__c$", "", name.lower()))
+    return field_key(name.rsplit(".", 1)[-1])
 
 
 def _person_inflow(sync: pd.DataFrame, objects: list[str]) -> float | None:

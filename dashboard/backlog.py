@@ -11,8 +11,9 @@ import streamlit as st
 from dashboard import data
 from dashboard.context import View, demo_banner, download, keep_in_url, show_table, url_choice
 from monitor.health import with_drain_estimates
+from monitor.vocabulary import DIRECTION_LABELS
 
-DIRECTIONS = {"sfdc_to_marketo": "Salesforce → Marketo", "marketo_to_sfdc": "Marketo → Salesforce"}
+DIRECTIONS = DIRECTION_LABELS
 
 
 def _drain_text(hours: float) -> str:

@@ -10,17 +10,23 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from checks import REGISTRY
-from monitor.collectors.exports import IMPORTERS, import_file
 from monitor.config import Config, load_config, load_zone
 from monitor.errors import ConfigError, MonitorError
-from monitor.store import Store
+from monitor.vocabulary import IMPORT_KINDS
+
+if TYPE_CHECKING:
+    from monitor.store import Store
 
 log = logging.getLogger("monitor")
+# Each verb imports what it needs when it runs: `--help` and the light verbs never pay for
+# pandas, DuckDB, the HTTP clients or the check registry (bench/bench_cli.py measures it).
 
 
 def _store(config: Config) -> Store:
+    from monitor.store import Store
+
     return Store(config.db, memory_limit=config.memory_limit)
 
 
@@ -43,6 +49,8 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_import(args: argparse.Namespace, config: Config) -> int:
+    from monitor.collectors.exports import import_file
+
     zone = load_zone(args.tz, "--tz") if args.tz else config.zone
     store = _store(config)
     instance = args.instance or config.instance
@@ -131,6 +139,8 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_checks(args: argparse.Namespace, config: Config) -> int:
+    from checks import REGISTRY
+
     listing = [
         {
             "id": check.id,
@@ -416,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Import files. Strict by default: the first invalid row stops the file "
         "and nothing of it is stored. Re-importing the same rows adds nothing.",
     )
-    verb.add_argument("kind", choices=sorted(IMPORTERS), help="file format")
+    verb.add_argument("kind", choices=sorted(IMPORT_KINDS), help="file format")
     verb.add_argument("files", nargs="+", metavar="FILE")
     verb.add_argument("--tz", help="timezone of the export's times (default: config, else UTC)")
     verb.add_argument(

@@ -3,9 +3,8 @@
 -- field_hygiene.sql: Marketo Change Data Value activities and field-level change counts).
 WITH fields AS (
     SELECT f.*,
-           lower(regexp_replace(regexp_replace(f.field, '__c$', ''), '[^A-Za-z0-9]', '', 'g'))
-               AS name_key,
-           lower(regexp_replace(coalesce(f.label, ''), '[^A-Za-z0-9]', '', 'g')) AS label_key
+           field_key(f.field) AS name_key,
+           squeezed(f.label) AS label_key
     FROM field_inventory f
     JOIN (SELECT scope, max(captured_at) AS captured_at FROM snapshots
           WHERE instance = $instance AND kind = 'describe' AND captured_at <= $now
@@ -29,8 +28,7 @@ WITH fields AS (
       ON f.object = l.object AND f.captured_at = l.captured_at
     WHERE f.instance = $instance
 ), marketo AS (
-    SELECT lower(regexp_replace(regexp_replace(primary_attribute, '__c$', ''),
-                                '[^A-Za-z0-9]', '', 'g')) AS change_key,
+    SELECT field_key(primary_attribute) AS change_key,
            max(occurred_at) AS last_change
     FROM marketo_activities
     WHERE instance = $instance AND activity_type = 'Change Data Value' AND occurred_at <= $now

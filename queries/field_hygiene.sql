@@ -11,9 +11,8 @@ WITH latest_describe AS (
 ), fields AS (
     SELECT f.object, f.field, f.label, f.type, f.is_custom, f.calculated,
            f.captured_at AS described_at,
-           lower(regexp_replace(regexp_replace(f.field, '__c$', ''), '[^A-Za-z0-9]', '', 'g'))
-               AS name_key,
-           lower(regexp_replace(coalesce(f.label, ''), '[^A-Za-z0-9]', '', 'g')) AS label_key
+           field_key(f.field) AS name_key,
+           squeezed(f.label) AS label_key
     FROM field_inventory f
     JOIN latest_describe l ON f.object = l.object AND f.captured_at = l.captured_at
     WHERE f.instance = $instance
@@ -28,8 +27,7 @@ WITH latest_describe AS (
     JOIN latest_fill l ON f.object = l.object AND f.captured_at = l.captured_at
     WHERE f.instance = $instance
 ), marketo AS (
-    SELECT lower(regexp_replace(regexp_replace(primary_attribute, '__c$', ''),
-                                '[^A-Za-z0-9]', '', 'g')) AS change_key,
+    SELECT field_key(primary_attribute) AS change_key,
            max(occurred_at) AS last_change
     FROM marketo_activities
     WHERE instance = $instance AND activity_type = 'Change Data Value' AND occurred_at <= $now

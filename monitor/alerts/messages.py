@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from monitor.alerts.channels import OutgoingMessage
+from monitor.vocabulary import SEVERITIES
 
 PRODUCT = "Sync health"
 # How each transition reads; a repeat of a still-open critical is "still open".
@@ -19,7 +20,8 @@ WORDS = {
     "resolved": "resolved",
     "repeat": "still open",
 }
-SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+# Most severe first.
+SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(reversed(SEVERITIES))}
 
 
 @dataclass

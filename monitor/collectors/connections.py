@@ -10,6 +10,7 @@ from monitor.collectors.salesforce.client import SalesforceClient, connect, logi
 from monitor.collectors.salesforce.cycle import resolve_sync_user
 from monitor.config import Config
 from monitor.errors import ConfigError, MonitorError, SourceError
+from monitor.vocabulary import SALESFORCE_DAILY_API
 
 
 def check_salesforce(config: Config, secrets: Mapping[str, str]) -> tuple[bool | None, str]:
@@ -26,7 +27,7 @@ def check_salesforce(config: Config, secrets: Mapping[str, str]) -> tuple[bool |
         limits = client.get("limits/")
     except MonitorError as exc:
         return False, f"salesforce: FAILED ({login.describe()}): {exc}"
-    api = limits.get("DailyApiRequests", {})
+    api = limits.get(SALESFORCE_DAILY_API, {})
     missing = []
     now = datetime.now(UTC)
     probes = [

@@ -16,18 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.errors import ConfigError
+from monitor.vocabulary import Setting
 
 DEFAULT_DB = "data/monitor.duckdb"
 DEFAULT_CONFIG = "monitor.toml"
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One top-level configuration key, documented where it is defined."""
-
-    name: str
-    default: Any
-    help: str
 
 
 SETTINGS = [

@@ -8,8 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from monitor.report.weeks import Window
+from monitor.vocabulary import DIRECTION_LABELS
 
-DIRECTIONS = {"sfdc_to_marketo": "Salesforce → Marketo", "marketo_to_sfdc": "Marketo → Salesforce"}
+DIRECTIONS = DIRECTION_LABELS
 SPIKE_COLORS = {"opened": "#d62728", "reopened": "#d62728", "escalated": "#d62728"}
 RESOLVED_COLOR = "#2ca02c"
 HEIGHT = 300

@@ -15,6 +15,7 @@ import pandas as pd
 from monitor.health import health_score
 from monitor.report import text
 from monitor.report.context import coverage_rows
+from monitor.vocabulary import DAILY_API_METRICS
 
 OPENING = ("opened", "reopened")
 WORSENING = ("opened", "reopened", "escalated")
@@ -52,7 +53,7 @@ FIGURES = [
 ]
 FIGURES_BY_KEY = {figure.key: figure for figure in FIGURES}
 # API metrics whose share of the daily quota is the headline (the api_budget check's defaults).
-API_METRICS = {"salesforce": "DailyApiRequests", "marketo": "daily_api_calls"}
+API_METRICS = DAILY_API_METRICS
 
 
 def open_by_severity(open_findings: pd.DataFrame) -> dict[str, int]:

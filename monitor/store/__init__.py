@@ -22,6 +22,7 @@ import pandas as pd
 
 from monitor.config import DEFAULTS
 from monitor.errors import StoreBusyError, StoreError
+from monitor.vocabulary import SQL_MACROS
 from queries import migrations, run_query
 
 TABLES = frozenset(
@@ -80,6 +81,8 @@ def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.Duck
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             con.execute("SET TimeZone = 'UTC'")
+            for macro in SQL_MACROS:  # the vocabulary's field-name rules, for every query
+                con.execute(macro)
             return con
         except (
             duckdb.IOException,

@@ -11,21 +11,9 @@ import re
 import duckdb
 import pandas as pd
 
+from monitor.vocabulary import KEY_PREFIXES
 from monitor.vocabulary.taxonomy import classify
 
-# Salesforce key prefixes of the objects the sync touches: infers Object when an export
-# leaves it out.
-KEY_PREFIXES = {
-    "00Q": "Lead",
-    "003": "Contact",
-    "001": "Account",
-    "006": "Opportunity",
-    "701": "Campaign",
-    "00v": "CampaignMember",
-    "00T": "Task",
-    "00U": "Event",
-    "005": "User",
-}
 COLUMNS = (
     "occurred_at",
     "object",

@@ -3,8 +3,9 @@ filter, and how a duplicated value is shown without giving the personal data awa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+
+from monitor.vocabulary import field_key, squeezed
 
 # Substrings that mark a custom sync filter field, matched in its API name and its label once
 # both are lowercased and stripped of everything but letters and digits ("Do Not Sync to
@@ -20,29 +21,20 @@ SYNC_FILTER_MARKERS = (
 EXCLUDING_MARKERS = ("donotsync", "excludefrom", "dontsync", "nosync")
 
 
-def squeezed(text: str | None) -> str:
-    """Lowercase letters and digits only: `Do_Not_Sync__c` -> `donotsyncc`."""
-    return re.sub(r"[^a-z0-9]", "", (text or "").lower())
-
-
-def _name_key(name: str | None) -> str:
-    return squeezed(re.sub(r"__c$", "", name or ""))
-
-
 def is_sync_filter_field(
     name: str, label: str | None, field_type: str | None, markers: Iterable[str]
 ) -> bool:
     """A checkbox whose name or label carries one of `markers`."""
     if field_type != "boolean":
         return False
-    keys = (_name_key(name), squeezed(label))
+    keys = (field_key(name), squeezed(label))
     return any(squeezed(marker) in key for marker in markers for key in keys if marker)
 
 
 def excluding_value(name: str, label: str | None) -> str:
     """The value ('true' or 'false') that keeps a record out of the sync: a "Do Not Sync"
     checkbox excludes when ticked, a "Sync to Marketo" checkbox when not."""
-    keys = (_name_key(name), squeezed(label))
+    keys = (field_key(name), squeezed(label))
     negative = any(marker in key for marker in EXCLUDING_MARKERS for key in keys)
     return "true" if negative else "false"
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-SALESFORCE_ADMIN = "Salesforce admin"
-MARKETO_ADMIN = "Marketo admin"
+from monitor.vocabulary import MARKETO_ADMIN, PERMISSION_CODES, SALESFORCE_ADMIN
+
 CATEGORIES = ("permission", "validation", "data_quality", "locking", "limits", "auth", "unknown")
 
 # code -> (category, owner of the fix). Source: docs/research/data-sources.md, "Error taxonomy".
@@ -33,16 +33,7 @@ TAXONOMY: dict[str, tuple[str, str]] = {
         ("auth", SALESFORCE_ADMIN),
     ),
     **dict.fromkeys(["601", "602", "603"], ("auth", MARKETO_ADMIN)),
-    **dict.fromkeys(
-        [
-            "INSUFFICIENT_ACCESS_OR_READONLY",
-            "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY",
-            "INVALID_FIELD_FOR_INSERT_UPDATE",
-            "INVALID_TYPE",
-            "INVALID_FIELD",
-        ],
-        ("permission", SALESFORCE_ADMIN),
-    ),
+    **dict.fromkeys(sorted(PERMISSION_CODES), ("permission", SALESFORCE_ADMIN)),
     **dict.fromkeys(
         [
             "FIELD_CUSTOM_VALIDATION_EXCEPTION",

@@ -28,6 +28,7 @@ from monitor.store import TABLES, Store, ensure_instance, insert_frame, mark_sim
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.snapshots import write_describe_snapshot, write_permission_snapshot
 from monitor.store.sync_errors import write_sync_errors
+from monitor.vocabulary import KEY_PREFIXES, MARKETO_DAILY_API, SALESFORCE_DAILY_API
 
 DEMO_INSTANCE = "demo"
 STEP = timedelta(minutes=5)
@@ -204,7 +205,7 @@ PERMISSION_ERROR = (
     "Please check the security settings of this field and verify that it is "
     "read/write for your profile or permission set."
 )
-PREFIX = {"Lead": "00Q", "Contact": "003", "Account": "001", "Opportunity": "006"}
+PREFIX = {name: prefix for prefix, name in KEY_PREFIXES.items()}
 
 
 def _record_ids(rng: np.random.Generator, object_name: str, n: int) -> tuple[list, list]:
@@ -301,7 +302,7 @@ def _api_usage(rng: np.random.Generator, start: datetime, now: datetime) -> pd.D
             {
                 "ts": hours,
                 "source": "salesforce",
-                "metric": "DailyApiRequests",
+                "metric": SALESFORCE_DAILY_API,
                 "used": np.round(share * rng.normal(42_000, 3_000, len(hours))),
                 "quota": 100_000.0,
             }
@@ -310,7 +311,7 @@ def _api_usage(rng: np.random.Generator, start: datetime, now: datetime) -> pd.D
             {
                 "ts": hours,
                 "source": "marketo",
-                "metric": "daily_api_calls",
+                "metric": MARKETO_DAILY_API,
                 "used": np.round(share * rng.normal(14_000, 1_500, len(hours))),
                 "quota": 50_000.0,
             }

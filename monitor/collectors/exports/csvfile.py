@@ -11,7 +11,6 @@ import codecs
 import contextlib
 import csv
 import io
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +19,12 @@ import duckdb
 import pandas as pd
 
 from monitor.errors import InputError
+from monitor.vocabulary import squeezed
 
 
 def normalize_header(name: str) -> str:
     """`Date/Time`, ` date time ` and `DATETIME` all become `datetime`."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return squeezed(name)
 
 
 @dataclass(frozen=True)

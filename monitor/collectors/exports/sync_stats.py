@@ -12,9 +12,9 @@ from monitor.collectors.exports.common import ImportResult, newest, quarantine, 
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
 from monitor.store import Store, insert_frame
+from monitor.vocabulary import DIRECTIONS, IMPORTABLE_PROVENANCES
 
-DIRECTIONS = ("sfdc_to_marketo", "marketo_to_sfdc")
-PROVENANCES = ("reported", "estimated", "imported")
+PROVENANCES = IMPORTABLE_PROVENANCES
 SPEC = CsvSpec(
     kind="sync-stats",
     columns={

@@ -20,12 +20,18 @@ from typing import Any
 
 import pandas as pd
 
+from monitor.vocabulary import (
+    MARKETO_DAILY_API,
+    MARKETO_DAILY_API_BY_MONITOR,
+    MARKETO_DAILY_API_BY_USER,
+)
+
 SOURCE = "marketo"
 # Marketo's default daily quota; subscriptions can buy more (Admin > Web Services shows it).
 DAILY_QUOTA = 50_000.0
-DAILY_CALLS = "daily_api_calls"
-BY_MONITOR = "daily_api_calls_by_monitor:"
-BY_USER = "daily_api_calls_by_user:"
+DAILY_CALLS = MARKETO_DAILY_API
+BY_MONITOR = MARKETO_DAILY_API_BY_MONITOR
+BY_USER = MARKETO_DAILY_API_BY_USER
 DAILY_ERRORS = "daily_api_errors"
 BY_CODE = "daily_api_errors_by_code:"
 COLUMNS = ["instance", "ts", "source", "metric", "used", "quota"]

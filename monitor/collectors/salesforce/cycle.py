@@ -33,6 +33,7 @@ from monitor.collectors.salesforce.schema import write_limits
 from monitor.config import Config
 from monitor.errors import SourceError
 from monitor.store import Store, ensure_instance, insert_frame, record_run, set_watermark
+from monitor.vocabulary import PERMISSION_CODES, SALESFORCE_DAILY_API
 from queries import run_query
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,6 @@ log = logging.getLogger(__name__)
 JOB = "salesforce"
 TOP_MODIFIERS = 10  # modifiers kept per object and window (they explain a spike)
 USER_ID = re.compile(r"^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
-PERMISSION_CODES = frozenset(
-    {"INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "INVALID_TYPE", "INVALID_FIELD"}
-)
 
 
 @dataclass
@@ -267,7 +265,7 @@ def collect_cycle(
                 con,
                 instance,
                 end,
-                {"DailyApiRequests": {"Max": usage[1], "Remaining": usage[1] - usage[0]}},
+                {SALESFORCE_DAILY_API: {"Max": usage[1], "Remaining": usage[1] - usage[0]}},
             )
     if limit_hit:
         report.errors.append(

@@ -32,13 +32,14 @@ from monitor.store.activities import (
     ActivityShapeError,
     activity_frame,
 )
+from monitor.vocabulary import MARKETO_DAILY_API
 
 MARKETO = "com.adobe.platform.marketo."
 ACTIVITY = MARKETO + "activity."
 AUDIT = MARKETO + "audit.user."
 WEB_SERVICES = MARKETO + "notification.web_services"
 SOURCE = "data_streams"
-USAGE_METRIC = "daily_api_calls"  # the metric the REST collector and the api_budget check use
+USAGE_METRIC = MARKETO_DAILY_API  # the metric the REST collector and the api_budget check use
 ID_KEYS = ("eventid", "event_id", "id")
 ACTIVITY_ID_KEYS = ("activityLogItemId", "marketoGUID", "id")  # as activity_frame reads them
 MAX_ID_CHARS = 256
