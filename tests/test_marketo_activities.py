@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.store.activities import ActivityShapeError, activity_frame, store_activities
+from monitor.errors import ActivityShapeError
+from monitor.store.activities import activity_frame, store_activities
 from tests.conftest import REAL_FIXTURES
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.errors import ReportError
 from monitor.health import health_score
-from monitor.report import Report, ReportError, build_report
+from monitor.report import Report, build_report
 from monitor.report.weeks import Week, last_complete_week, parse_week, recent_weeks, window_of
 from monitor.store import Store
 from tests.conftest import DEMO_NOW

@@ -61,8 +61,9 @@ def check_marketo(config: Config, secrets: Mapping[str, str]) -> tuple[bool | No
     """(works, one line) for Marketo: a token, then one call per permission the collector
     needs (activity types, activities, API usage). Four calls, one of them the token's.
     works is None when Marketo is not configured."""
-    from monitor.collectors.marketo.client import MarketoClient, MarketoRefused, marketo_login_from
+    from monitor.collectors.marketo.client import MarketoClient, marketo_login_from
     from monitor.collectors.marketo.usage import DAILY_QUOTA
+    from monitor.errors import MarketoRefused
     from monitor.store.activities import SFDC_ACTIVITY_TYPES
 
     try:

@@ -8,6 +8,7 @@ The numbers come from the dashboard's own named queries and monitor.health, so t
 the dashboard agree for the same range.
 """
 
+from monitor.errors import ReportError
 from monitor.report.build import build_report
 from monitor.report.files import (
     FORMATS,
@@ -16,7 +17,7 @@ from monitor.report.files import (
     write_report,
     write_weekly_report,
 )
-from monitor.report.model import Report, ReportError
+from monitor.report.model import Report
 from monitor.report.weeks import Week, last_complete_week, parse_week, recent_weeks
 
 __all__ = [

@@ -8,12 +8,13 @@ from typing import Any
 
 import pandas as pd
 
+from monitor.errors import ReportError
 from monitor.health import health_score
 from monitor.report import marketo, ops, salesforce, summary
 from monitor.report.context import Context
 from monitor.report.figures import better_and_worse, open_by_severity, week_figures
 from monitor.report.load import PREVIOUS_WEEK_KEYS, load_window
-from monitor.report.model import Health, InstanceReport, Report, ReportError, Table
+from monitor.report.model import Health, InstanceReport, Report, Table
 from monitor.report.weeks import Week, last_complete_week, parse_week, window_of
 from monitor.store import Store
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from monitor.config import Config
+from monitor.errors import ReportError
 from monitor.report import text
 from monitor.report.build import build_report
 from monitor.report.html import render_html
-from monitor.report.model import Bullets, Figures, Report, ReportError, Table, safe_name
+from monitor.report.model import Bullets, Figures, Report, Table, safe_name
 from monitor.report.pdf import print_pdf
 from monitor.report.spreadsheet import to_csv_bytes
 from monitor.store import Store

@@ -17,12 +17,7 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from monitor.errors import MonitorError
 from monitor.report.weeks import Week, Window
-
-
-class ReportError(MonitorError):
-    """A report cannot be built or written as asked (unknown instance, no Chromium, ...)."""
 
 
 @dataclass

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from monitor.report.model import ReportError
+from monitor.errors import ReportError
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 PRINT_TIMEOUT_SECONDS = 180

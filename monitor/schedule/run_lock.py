@@ -13,11 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from monitor.errors import MonitorError
-
-
-class AlreadyRunning(MonitorError):
-    """Another `python -m monitor run` holds the store."""
+from monitor.errors import AlreadyRunning
 
 
 class RunLock:

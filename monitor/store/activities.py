@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from monitor.errors import ActivityShapeError
 from monitor.store import insert_frame
 
 # Names as /rest/v1/activities/types.json and the Data Streams docs spell them. Ids of standard
@@ -49,10 +50,6 @@ COLUMNS = [
     "source",
     "received_at",
 ]
-
-
-class ActivityShapeError(ValueError):
-    """An activity record lacks a field every activity has; the message names the field."""
 
 
 def _required(record: Mapping[str, Any], *names: str) -> Any:

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 import requests
 
 from monitor.config.secret_names import MARKETO_VARIABLES
-from monitor.errors import ConfigError, SourceError
+from monitor.errors import ConfigError, DailyQuotaExceeded, MarketoRefused, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +50,6 @@ TRANSIENT = frozenset({"604", "608", "611", "713"})
 DAILY_QUOTA = "607"
 LEADS_PER_TRIGGER = 100  # leads a campaign trigger call takes
 OAUTH_ERROR = re.compile(r"^[a-z_]{1,40}$")
-
-
-class MarketoRefused(SourceError):
-    """Marketo refused one call; the other parts of a cycle can still be collected."""
-
-    def __init__(self, message: str, *, code: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class DailyQuotaExceeded(SourceError):
-    """Marketo answered 607: the subscription's daily API quota is used up until 00:00 US
-    Central time."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from monitor.collectors.marketo import usage
-from monitor.collectors.marketo.client import DailyQuotaExceeded, MarketoClient, MarketoRefused
+from monitor.collectors.marketo.client import MarketoClient
 from monitor.collectors.marketo.paging import (
     EVERY_CYCLE,
     STATS_INTERVAL,
@@ -41,7 +41,7 @@ from monitor.collectors.marketo.paging import (
     state_of,
 )
 from monitor.config import Config
-from monitor.errors import ConfigError, SourceError
+from monitor.errors import ConfigError, DailyQuotaExceeded, MarketoRefused, SourceError
 from monitor.store import Store, ensure_instance, record_run
 
 __all__ = [

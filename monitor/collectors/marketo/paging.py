@@ -23,11 +23,11 @@ import duckdb
 import pandas as pd
 
 from monitor.collectors.exports.common import Rejected, quarantine
-from monitor.collectors.marketo.client import MarketoClient, MarketoRefused
+from monitor.collectors.marketo.client import MarketoClient
+from monitor.errors import ActivityShapeError, MarketoRefused
 from monitor.store import Store, ensure_instance, set_watermark
 from monitor.store.activities import (
     SFDC_ACTIVITY_TYPES,
-    ActivityShapeError,
     activity_frame,
     store_activities,
 )

@@ -23,16 +23,12 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from monitor.errors import ConfigError, SourceError
+from monitor.errors import ConfigError, LimitExceeded, SourceError
 
 COMPOSITE_LIMIT = 25  # subrequests Salesforce accepts in one /composite call ...
 COMPOSITE_QUERY_LIMIT = 5  # ... of which at most 5 may be queries
 TRANSIENT_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT"})
 REQUEST_TIMEOUT_SECONDS = 60
-
-
-class LimitExceeded(SourceError):
-    """Salesforce refused the call: the org's daily API requests are used up."""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ import pandas as pd
 
 from monitor.collectors.salesforce import audit, hygiene, schema, soql
 from monitor.collectors.salesforce.client import (
-    LimitExceeded,
     SalesforceClient,
     query_path,
     subrequest_code,
@@ -31,7 +30,7 @@ from monitor.collectors.salesforce.client import (
 )
 from monitor.collectors.salesforce.schema import write_limits
 from monitor.config import Config
-from monitor.errors import SourceError
+from monitor.errors import LimitExceeded, SourceError
 from monitor.store import Store, ensure_instance, insert_frame, record_run, set_watermark
 from monitor.vocabulary import PERMISSION_CODES, SALESFORCE_DAILY_API
 from queries import run_query

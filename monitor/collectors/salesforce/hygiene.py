@@ -19,13 +19,12 @@ import pandas as pd
 
 from monitor.collectors.salesforce import soql
 from monitor.collectors.salesforce.client import (
-    LimitExceeded,
     SalesforceClient,
     query_path,
     subrequest_code,
     subrequest_message,
 )
-from monitor.errors import SourceError
+from monitor.errors import LimitExceeded, SourceError
 from monitor.store import Store, insert_frame, set_watermark
 from monitor.vocabulary.hygiene import SYNC_FILTER_MARKERS, is_sync_filter_field
 from queries import run_query

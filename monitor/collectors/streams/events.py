@@ -27,9 +27,9 @@ from typing import Any
 
 import pandas as pd
 
+from monitor.errors import ActivityShapeError, EventShapeError
 from monitor.store.activities import (
     SFDC_ACTIVITY_TYPES,
-    ActivityShapeError,
     activity_frame,
 )
 from monitor.vocabulary import MARKETO_DAILY_API
@@ -59,14 +59,6 @@ AUDIT_COLUMNS = [
     "raw",
 ]
 USAGE_COLUMNS = ["instance", "ts", "source", "metric", "used", "quota"]
-
-
-class EventShapeError(ValueError):
-    """The body is not JSON, or not Data Streams events; `position` is the 1-based event."""
-
-    def __init__(self, reason: str, position: int = 0) -> None:
-        super().__init__(f"event {position}: {reason}" if position else reason)
-        self.position = position
 
 
 @dataclass(frozen=True)
