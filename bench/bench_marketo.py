@@ -28,11 +28,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from monitor.collectors.context import Cycle
 from monitor.collectors.marketo.client import MarketoClient, RateLimiter, marketo_login_from
 from monitor.collectors.marketo.cycle import collect_marketo, plan_streams, usage
 from monitor.config import Config
-from monitor.store import Store, ensure_instance, insert_frame
+from monitor.store import Store
 from monitor.store.activities import SFDC_ACTIVITY_TYPES, activity_frame, store_activities
+from monitor.store.facts import ensure_instance, insert_frame
 from tests.standins.marketo import MarketoStandIn, steady_activities
 
 NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -98,16 +100,14 @@ def main() -> None:
 
         standin.visible_until = NOW
         started = time.perf_counter()
-        first = collect_marketo(store, client, Config(), instance="bench", now=NOW)
+        first = collect_marketo(Cycle(store, client, Config(), "bench", NOW))
         first_ms = (time.perf_counter() - started) * 1000
         spent, seconds, parts = [], [], Counter()
         for step in range(1, cycles + 1):
             before = standin.rest_calls()
             standin.visible_until = NOW + step * INTERVAL
             waited, started = client.limiter.waited_seconds, time.perf_counter()
-            report = collect_marketo(
-                store, client, Config(), instance="bench", now=NOW + step * INTERVAL
-            )
+            report = collect_marketo(Cycle(store, client, Config(), "bench", NOW + step * INTERVAL))
             # Work only: a simulated day squeezes 288 cycles into a minute or so, far faster
             # than Marketo's 100 calls / 20 s, so the limiter makes the bench wait; real
             # 5-minute cycles never do.

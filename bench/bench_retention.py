@@ -21,7 +21,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.store import Store, insert_frame  # noqa: E402
+from monitor.store import Store  # noqa: E402
+from monitor.store.facts import insert_frame
 from monitor.store.retention import apply_retention  # noqa: E402
 
 OBJECTS = ["Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember", "Task"]

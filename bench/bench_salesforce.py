@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce.client import (
     COMPOSITE_QUERY_LIMIT,
     SalesforceClient,
@@ -94,12 +95,7 @@ def measured_cycle(
     started = time.perf_counter()
     try:
         report = collect_cycle(
-            store,
-            client,
-            Config(salesforce_objects=OBJECTS),
-            instance="bench",
-            now=now,
-            sync_user_setting=SYNC_USERNAME,
+            Cycle(store, client, Config(salesforce_objects=OBJECTS), "bench", now), SYNC_USERNAME
         )
     finally:
         seconds = time.perf_counter() - started

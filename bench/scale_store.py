@@ -21,7 +21,8 @@ import pandas as pd
 from bench import synthetic
 from bench.measure import ROOT
 from monitor.runner import run_checks
-from monitor.store import Store, ensure_instance, insert_frame
+from monitor.store import Store
+from monitor.store.facts import ensure_instance, insert_frame
 from monitor.store.snapshots import write_describe_snapshot, write_permission_snapshot
 from monitor.store.sync_errors import write_sync_errors
 

@@ -66,6 +66,17 @@ INPUTS = {
         anchor="api_usage",
     )
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "source": "salesforce or marketo",
+    "metric": "the quota metric (DailyApiRequests, daily_api_calls)",
+    "used": "calls used today at the latest sample",
+    "quota": "the daily quota",
+    "share": "used / quota (0 to 1)",
+    "sampled_at": "time of the latest sample (UTC)",
+    "resets": "when the quota resets (UTC)",
+    "forecast": "when the quota runs out at the recent rate, with the rate (or null)",
+}
 OWNERS = {"salesforce": SALESFORCE_ADMIN, "marketo": MARKETO_ADMIN}
 RESETS = {
     "salesforce": "rolling 24 hours",

@@ -65,6 +65,22 @@ INPUTS = {
     "backlog": Input("backlog_series", {"training_days": "training_days"}, anchor="sync_stats"),
     "changes": Input("changes_recent", {"recent_hours": "recent_hours"}, anchor="sync_stats"),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the Salesforce object",
+    "direction": "sfdc_to_marketo or marketo_to_sfdc",
+    "start": "first spiking sample (UTC)",
+    "peak": "highest backlog of the episode (records)",
+    "peak_at": "time of the peak (UTC)",
+    "current": "latest backlog (records)",
+    "baseline": "the usual backlog at this time of day or week (records)",
+    "robust_z": "how far above the baseline, in robust standard deviations",
+    "samples_spiking": "consecutive spiking samples",
+    "seasonality": "hour_of_day or hour_of_week",
+    "likely_cause": (
+        "who changed most records since the spike began: modifier, field, changes, share (or null)"
+    ),
+}
 
 
 def _slots(settings: dict[str, Any]) -> int:

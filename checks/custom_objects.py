@@ -47,6 +47,16 @@ INPUTS = {
     "inflow": Input("inflow_totals", {"lookback_days": "lookback_days"}, anchor="sync_stats"),
     "described": Input("described_objects", anchor="snapshots"),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the synced custom object",
+    "records": "records of the object (latest describe count)",
+    "changed_by_others": "records changed by others in the lookback",
+    "written_by_sync": "records the sync user wrote in the lookback",
+    "inflow_since": "start of the collected inflow (UTC)",
+    "last_sample": "latest inflow sample (UTC)",
+    "lookback_days": "days judged",
+}
 
 
 def _custom_objects(data: dict[str, pd.DataFrame]) -> list[str]:

@@ -55,6 +55,18 @@ INPUTS = {
     "values": Input("duplicate_values_latest", anchor="snapshots"),
     "objects": Input("described_objects", anchor="snapshots"),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "Lead",
+    "field": "the dedupe field (Email)",
+    "duplicated_values": "values shared by several records",
+    "records": "records sharing them",
+    "object_records": "records of the object",
+    "is_lower_bound": "true when Salesforce's 2,000-group cap was reached",
+    "counted_at": "time of the count (UTC)",
+    "worst": "the most shared values, masked, with their counts",
+    "values_masked": "always true: no full value leaves the store",
+}
 
 
 def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datetime) -> list:

@@ -40,6 +40,15 @@ SETTINGS = [
     ),
 ]
 INPUTS = {"fields": Input("field_inventory_latest", anchor="snapshots")}
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the Salesforce object",
+    "field": "the formula field's API name",
+    "label": "its label",
+    "type": "its type",
+    "formula": "its formula",
+    "described_at": "time of the describe (UTC)",
+}
 
 
 def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datetime) -> list:

@@ -57,6 +57,25 @@ INPUTS = {
         "lock_contention_history", {"training_days": "training_days"}, anchor="sync_errors"
     ),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the Salesforce object",
+    "total_errors": "lock errors in the lookback",
+    "records": "distinct records that failed",
+    "codes": "error codes seen",
+    "first_seen": "first error (UTC)",
+    "last_seen": "last error (UTC)",
+    "sample_record_ids": "a few failing record ids",
+    "burst_hours": "hours with a burst",
+    "worst_hour_utc": "the hour with the most errors",
+    "worst_hour_errors": "errors in that hour",
+    "worst_hour_records": "records in that hour",
+    "worst_hour_recurs": "whether that hour bursts on several days",
+    "recurring": "whether bursts recur at the same hour",
+    "recurring_hours_utc": "hours of the day that burst again and again",
+    "burst_days_by_hour_utc": "per hour of the day, days with a burst",
+    "training_days": "days of history looked at",
+}
 
 
 def _hour_label(hour_of_day: int) -> str:

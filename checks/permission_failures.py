@@ -89,6 +89,22 @@ INPUTS = {
     "permissions": Input("permissions_latest"),
     "fields": Input("field_inventory_latest"),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the Salesforce object",
+    "field": "the field ('' for the object itself)",
+    "errors": "permission errors in the lookback",
+    "records": "distinct records that failed",
+    "codes": "error codes seen",
+    "first_seen": "first error (UTC)",
+    "last_seen": "last error (UTC)",
+    "sample_record_ids": "a few failing record ids",
+    "permission_snapshot": (
+        "the sync user's access in the latest snapshot: readable, editable, captured_at"
+    ),
+    "required": "true when the sync needs the field and the sync user cannot see it",
+    "grant": "the exact grant that fixes it, in Salesforce's words",
+}
 
 
 def grant_for(object_name: str, field: str, needs_edit: bool) -> str:

@@ -45,6 +45,21 @@ INPUTS = {
         "picklist_data_errors_by_value", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
     ),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the Salesforce object",
+    "field": "the picklist field",
+    "field_label": "its label",
+    "errors": "errors in the lookback",
+    "records": "distinct records that failed",
+    "codes": "error codes seen",
+    "distinct_bad_values": "how many different bad values",
+    "bad_values": "the bad values with their counts, most frequent first",
+    "first_seen": "first error (UTC)",
+    "last_seen": "last error (UTC)",
+    "sample_message": "one error message as Salesforce wrote it",
+    "sample_record_ids": "a few failing record ids",
+}
 # Bad values listed in a finding's evidence, most frequent first.
 TOP_VALUES = 10
 SAMPLE_IDS = 5

@@ -94,6 +94,35 @@ INPUTS = {
         "change_counts_by_modifier", {"lookback_days": "lookback_days"}, anchor="change_counts"
     ),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "field": "the Marketo field",
+    "changes": "Change Data Value activities in the lookback",
+    "changes_per_day": "changes per day",
+    "leads": "leads whose value changed",
+    "changes_per_lead_day": "changes per lead and day",
+    "median_step": "median change of the value",
+    "small_step_share": "share of changes within small_step_max",
+    "min_value": "lowest value seen",
+    "max_value": "highest value seen",
+    "record_syncs": "lead-cycles the changes cost the sync",
+    "person_inflow": "records the sync moved for Lead and Contact (or null)",
+    "inflow_share": "record_syncs / person_inflow (or null)",
+    "sample_lead_ids": "a few lead ids",
+    "top_sources": "who changes it most: source and changes",
+    "recommended_buckets": "value ranges to sync instead",
+    "bucket_width": "width of those ranges",
+    "changes_saved_share": "share of changes the buckets would save",
+    "first_change": "first change seen (UTC)",
+    "last_change": "last change seen (UTC)",
+    "days": "days of history judged",
+    "salesforce_field_changes": (
+        "Salesforce users changing the same field (object, modifier, field, changes)"
+    ),
+    "salesforce_top_modifiers": (
+        "top modifiers of the person objects (object, modifier, field, changes)"
+    ),
+}
 NO_DATA_SUBJECT = "Change Data Value"
 # A bucket is at least this many typical steps wide, or a small step would still cross it often.
 MIN_STEPS_PER_BUCKET = 10

@@ -79,6 +79,15 @@ INPUTS = {
         anchor="sync_stats",
     )
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "silent_since": "when the sync was last seen at work, or the start of what was observed (UTC)",
+    "silent_minutes": "minutes of silence",
+    "last_activity_at": "last sign of work (UTC, or null)",
+    "inflow_records": "records changed in Salesforce during the silence",
+    "latest_inflow_at": "latest inflow sample (UTC)",
+    "signals_observed": "the signals watched",
+}
 ACTIVITY_SIGNALS = ("synced_records", "marketo_activities", "sync_status_steps")
 
 

@@ -66,6 +66,19 @@ SETTINGS = [
 INPUTS = {
     "runs": Input("source_health_runs", {"sources": "sources", "lookback_hours": "lookback_hours"})
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "source": "salesforce or marketo",
+    "last_ok_at": "last successful run (UTC, or null)",
+    "last_run_at": "last run (UTC)",
+    "last_status": "status of the last run",
+    "last_error": "error of the last run",
+    "failed_runs": "failed runs since the last success",
+    "interval_minutes": "the interval the source runs at",
+    "quiet_minutes": "minutes since the last success",
+    "is_auth_failure": "whether the source refused the login or session",
+    "scheduler_state": "running, stopped, once or null",
+}
 OWNERS = {"salesforce": SALESFORCE_ADMIN, "marketo": MARKETO_ADMIN}
 LABELS = {"salesforce": "Salesforce", "marketo": "Marketo"}
 

@@ -44,6 +44,15 @@ SETTINGS = [
     ),
 ]
 INPUTS = {"sources": Input("source_freshness")}
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "source": "the feed (Sync Errors exports, Sync Status exports, Data Streams ...)",
+    "kind": "export or stream",
+    "newest": "the newest data the feed delivered (UTC)",
+    "last_delivery": "the last import or event received (UTC, or null)",
+    "age_hours": "hours since the newest data",
+    "stale_after_hours": "the feed's expected cadence",
+}
 # What goes blind when a feed stops: said in the finding, so the reader knows what is at stake.
 BLIND = {
     "sync-errors": "permission failures, validation and picklist errors, stuck records and "

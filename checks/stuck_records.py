@@ -51,6 +51,16 @@ INPUTS = {
         "stuck_records_failures", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
     )
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the Salesforce object",
+    "stuck_records": "records failing in several cycles",
+    "failures": "their failures in the lookback",
+    "last_error_codes": "records per last error code",
+    "top_records": "the worst records with their ids, failures, cycles and last error",
+    "lookback_hours": "hours judged",
+    "min_failed_cycles": "cycles a record must fail in",
+}
 
 
 def _record_evidence(row: Any) -> dict[str, Any]:

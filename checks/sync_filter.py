@@ -68,6 +68,18 @@ INPUTS = {
         "inflow_by_modifier", {"lookback_days": "lookback_days"}, anchor="change_counts"
     ),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "objects": "the person objects judged",
+    "changed_by_others": "records changed by others in the lookback",
+    "per_day": "the same per day",
+    "days": "days judged",
+    "filter_fields": "sync filter checkboxes found, with the records they keep out",
+    "batch_users": "integration and batch users among the modifiers, with their share",
+    "batch_changes": "records they changed",
+    "removable_share_upper_bound": "at most this share of the inflow a filter could remove",
+    "note": "what the figures mean",
+}
 
 
 def filter_fields(fields: pd.DataFrame, settings: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -70,6 +70,21 @@ INPUTS = {
     ),
     "permissions": Input("permissions_latest"),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the Salesforce object",
+    "field": "the field ('' for the object itself)",
+    "was_readable": "readable before the change",
+    "was_editable": "editable before the change",
+    "readable": "readable after",
+    "editable": "editable after",
+    "changed_at": "the snapshot that shows the change (UTC)",
+    "previous_snapshot_at": "the snapshot before it (UTC)",
+    "changes": "changes of this access in the window",
+    "audit_events": (
+        "Setup Audit Trail events around the change: actor, action, section, detail, occurred_at"
+    ),
+}
 FIX = (
     "Fix: restore the access (or confirm with whoever changed it that it was intended), and give "
     "the sync user its access through a dedicated permission set so that profile changes "

@@ -70,6 +70,15 @@ INPUTS = {
         "sfdc_tasks_by_subject", {"lookback_days": "lookback_days"}, anchor="marketo_activities"
     ),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "salesforce": "the sync user's Task writes: per day, share of its writes (or why unknown)",
+    "marketo": "Marketo's SFDC Activity tasks and their top subjects (or why unknown)",
+    "exceeded": "which thresholds were passed",
+    "max_tasks_per_day": "the Task threshold",
+    "max_task_share": "the share threshold",
+    "lookback_days": "days judged",
+}
 SUBJECT = "Task"
 # Marketo activities that are writes to Salesforce: the denominator of the Marketo-side share.
 MARKETO_WRITES = (

@@ -66,6 +66,16 @@ INPUTS = {
     "fields": Input("field_hygiene", anchor="snapshots"),
     "history": Input("field_change_coverage", anchor="snapshots"),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the Salesforce object",
+    "records": "records of the object (or null)",
+    "filled_at": "time of the fill count (UTC, or null)",
+    "judged_on": "what the verdict rests on (fill rate, change history or both)",
+    "change_history_days": "days Marketo's change history reaches back",
+    "fields_flagged": "fields that look unused",
+    "fields": "the emptiest of them: field, label, type, fill_share, filled, last_change, reasons",
+}
 FIELDS_SHOWN = 50  # per finding: the emptiest first
 
 

@@ -54,6 +54,19 @@ INPUTS = {
         anchor="sync_errors",
     ),
 }
+# What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
+EVIDENCE = {
+    "object": "the Salesforce object",
+    "rule_message": "the rule's message (what the subject names)",
+    "code": "the error code",
+    "errors": "errors in the lookback",
+    "records": "distinct records that failed",
+    "fields": "fields the rule names",
+    "first_seen": "first error (UTC)",
+    "last_seen": "last error (UTC)",
+    "sample_message": "one error message as Salesforce wrote it",
+    "sample_record_ids": "a few failing record ids",
+}
 
 
 def _as_list(values: Any) -> list:

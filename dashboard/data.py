@@ -38,7 +38,7 @@ def prepare_store(db_path: str) -> str:
     target.init()
     has_sources = any(os.environ.get(name) for name in SOURCE_VARIABLES)
     if target.query("instances").empty and not has_sources:
-        from monitor.collectors.demo.workspace import build_demo
+        from monitor.actions import build_demo
 
         build_demo(target)
         return "demo"

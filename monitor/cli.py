@@ -37,7 +37,7 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    from monitor.collectors.demo.workspace import build_demo  # numpy-heavy; only this verb needs it
+    from monitor.actions import build_demo  # numpy-heavy; only this verb needs it
 
     summary = build_demo(_store(config), days=args.days, seed=args.seed)
     print(
@@ -228,6 +228,7 @@ def _instance_scope(requested: str | None, config: Config) -> tuple[str, Config,
 
 
 def _collect_marketo(args: argparse.Namespace, config: Config) -> int:
+    from monitor.collectors.context import Cycle
     from monitor.collectors.marketo.client import MarketoClient, marketo_login_from
     from monitor.collectors.marketo.cycle import backfill_marketo, collect_marketo
 
@@ -238,9 +239,10 @@ def _collect_marketo(args: argparse.Namespace, config: Config) -> int:
             "Marketo is not configured: set MARKETO_IDENTITY_URL, MARKETO_BASE_URL, "
             "MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET; see the README"
         )
-    client, store, now = MarketoClient(login), _store(config), datetime.now(UTC)
+    now = datetime.now(UTC)
+    cycle = Cycle(_store(config), MarketoClient(login), config, instance, now)
     if not args.since:
-        report = collect_marketo(store, client, config, instance=instance, now=now)
+        report = collect_marketo(cycle)
         print(report.summary())
         return 1 if report.status == "failed" else 0
 
@@ -256,15 +258,7 @@ def _collect_marketo(args: argparse.Namespace, config: Config) -> int:
         )
 
     try:
-        reports = backfill_marketo(
-            store,
-            client,
-            config,
-            instance=instance,
-            now=now,
-            since=now - args.since,
-            progress=progress,
-        )
+        reports = backfill_marketo(cycle, now - args.since, progress=progress)
     finally:
         if shown:
             print(file=sys.stderr)  # end the progress line
@@ -276,6 +270,7 @@ def _collect_marketo(args: argparse.Namespace, config: Config) -> int:
 def cmd_collect(args: argparse.Namespace, config: Config) -> int:
     if args.source == "marketo":
         return _collect_marketo(args, config)
+    from monitor.collectors.context import Cycle
     from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
     from monitor.collectors.salesforce.cycle import backfill, collect_cycle
 
@@ -287,8 +282,8 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
             "SALESFORCE_ACCESS_TOKEN (or a username login); see the README"
         )
     client = SalesforceClient(connect(login, config.salesforce_api_version))
-    store = _store(config)
     now = datetime.now(UTC)
+    cycle = Cycle(_store(config), client, config, instance, now)
     sync_user = secrets.get("SALESFORCE_SYNC_USER", "")
     if args.since:
 
@@ -301,22 +296,10 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
             )
 
         reports = backfill(
-            store,
-            client,
-            config,
-            instance=instance,
-            now=now,
-            since=now - args.since,
-            step=args.step,
-            sync_user_setting=sync_user,
-            progress=progress,
+            cycle, now - args.since, step=args.step, sync_user_setting=sync_user, progress=progress
         )
     else:
-        reports = [
-            collect_cycle(
-                store, client, config, instance=instance, now=now, sync_user_setting=sync_user
-            )
-        ]
+        reports = [collect_cycle(cycle, sync_user)]
     for report in reports[-1:]:
         print(report.summary())
     problems = [error for report in reports for error in report.errors]

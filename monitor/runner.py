@@ -25,7 +25,8 @@ import pandas as pd
 
 from checks import REGISTRY
 from checks.base import SEVERITIES, Check, Finding, NotEvaluated, subject_object
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store import findings as stored_findings
 from queries import run_query
 
 log = logging.getLogger(__name__)
@@ -249,14 +250,7 @@ def _apply(
     summary: RunSummary,
 ) -> None:
     """Write one check's outcomes as a few set-based statements (not one per finding)."""
-    existing = {
-        row[0]: {"status": row[1], "severity": row[2], "subject": row[3], "title": row[4]}
-        for row in con.execute(
-            "SELECT fingerprint, status, severity, subject, title FROM findings "
-            "WHERE instance = $i AND check_id = $c",
-            {"i": instance, "c": check_id},
-        ).fetchall()
-    }
+    existing = stored_findings.known_findings(con, instance, check_id)
     findings = [o for o in outcomes if isinstance(o, Finding)]
     skipped = [o for o in outcomes if isinstance(o, NotEvaluated)]
     summary.findings += len(findings)
@@ -277,18 +271,7 @@ def _apply(
             "last_seen": now,
         }
     )
-    is_known = rows["fingerprint"].isin(list(existing))
-    insert_frame(con, "findings", rows[~is_known])
-    if is_known.any():
-        con.register("_reported", rows[is_known])
-        con.execute(
-            "UPDATE findings SET severity = r.severity, title = r.title, detail = r.detail, "
-            "owner = r.owner, evidence = r.evidence, status = 'open', last_seen = r.last_seen, "
-            "resolved_at = NULL, acknowledged_at = CASE WHEN findings.status = 'resolved' "
-            "THEN NULL ELSE findings.acknowledged_at END "
-            "FROM _reported r WHERE findings.fingerprint = r.fingerprint"
-        )
-        con.unregister("_reported")
+    stored_findings.write_reported(con, rows, rows["fingerprint"].isin(list(existing)))
     events = []
     for finding, fp in zip(findings, rows["fingerprint"], strict=True):
         transition = _transition(existing.get(fp), finding.severity)
@@ -306,11 +289,7 @@ def _apply(
         if before["status"] == "open" and fp not in reported and fp not in not_judged
     ]
     if gone:
-        con.execute(
-            "UPDATE findings SET status = 'resolved', resolved_at = $now "
-            "WHERE fingerprint IN (SELECT unnest($gone))",
-            {"now": now, "gone": gone},
-        )
+        stored_findings.resolve(con, gone, now)
         events += [
             Transition(
                 fp,
@@ -322,9 +301,8 @@ def _apply(
             )
             for fp in gone
         ]
-    insert_frame(
+    stored_findings.record_events(
         con,
-        "finding_events",
         pd.DataFrame(
             {
                 "fingerprint": [e.fingerprint for e in events],
@@ -335,13 +313,10 @@ def _apply(
         ),
     )
     summary.transitions.extend(events)
-    con.execute(
-        "DELETE FROM check_outcomes WHERE instance = $i AND check_id = $c",
-        {"i": instance, "c": check_id},
-    )
-    insert_frame(
+    stored_findings.replace_outcomes(
         con,
-        "check_outcomes",
+        instance,
+        check_id,
         pd.DataFrame(
             {
                 "instance": instance,
@@ -358,12 +333,7 @@ def _apply(
 def acknowledge_finding(store: Store, fingerprint: str, now: datetime) -> bool:
     """Mark an open finding as acknowledged (alerts about it stop repeating); True if found."""
     with store.write() as con:
-        row = con.execute(
-            "UPDATE findings SET acknowledged_at = $now "
-            "WHERE fingerprint = $fp AND status = 'open' RETURNING fingerprint",
-            {"now": now, "fp": fingerprint},
-        ).fetchone()
-    return row is not None
+        return stored_findings.acknowledge(con, fingerprint, now)
 
 
 def open_findings(store: Store, instance: str | None = None) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.collectors.demo.workspace import build_demo
+from monitor.actions import build_demo
 from monitor.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def export_reaches(store: Store, instance: str, at: datetime) -> None:
     only when newer data shows its problem gone; tests that let errors age out say so."""
     import pandas as pd
 
-    from monitor.store import ensure_instance
+    from monitor.store.facts import ensure_instance
     from monitor.store.sync_errors import write_sync_errors
 
     frame = pd.DataFrame(

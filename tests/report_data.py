@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from monitor.collectors.exports import import_file
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store.facts import insert_frame
 
 # Monday after the demo's last day (DEMO_NOW, Friday 2026-11-20): the default week is 2026-W47.
 REPORT_NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)

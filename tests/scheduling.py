@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from monitor.schedule.scheduler import JobOutcome
-from monitor.store import Store, ensure_instance, insert_frame
+from monitor.store import Store
+from monitor.store.facts import ensure_instance, insert_frame
 from tests.conftest import REPO
 
 DEADLINE_SECONDS = 60.0

@@ -20,7 +20,8 @@ from monitor.cli import main
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError
 from monitor.runner import acknowledge_finding, fingerprint, run_checks
-from monitor.store import TABLES, Store, ensure_instance
+from monitor.store import TABLES, Store
+from monitor.store.facts import ensure_instance
 from monitor.store.retention import apply_retention
 from monitor.store.sync_errors import write_sync_errors
 from tests.conftest import DEMO_NOW, REPO, export_reaches

@@ -16,7 +16,8 @@ from checks import api_budget
 from checks.base import Finding, NotEvaluated, check_from_module
 from monitor.collectors.salesforce.schema import write_limits
 from monitor.runner import run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store.facts import insert_frame
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "salesforce"
 CHECK = check_from_module(api_budget)

@@ -19,7 +19,8 @@ import pytest
 from checks import backlog_spike, get_check
 from checks.base import Finding, NotEvaluated
 from monitor.runner import run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store.facts import insert_frame
 
 CHECK = get_check("backlog_spike")
 NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # a Friday

@@ -19,7 +19,8 @@ from checks import picklist_data_errors
 from checks.base import Finding, check_from_module
 from monitor.collectors.exports import import_file
 from monitor.runner import load_inputs, run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store.facts import insert_frame
 from tests.conftest import export_reaches
 
 CHECK = check_from_module(picklist_data_errors)

@@ -21,8 +21,9 @@ import pytest
 from checks import score_churn
 from checks.base import Finding, NotEvaluated, check_from_module
 from monitor.runner import load_inputs, run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
+from monitor.store.facts import insert_frame
 from tests.conftest import REAL_FIXTURES
 
 CHECK = check_from_module(score_churn)

@@ -14,8 +14,9 @@ import pytest
 from checks import silent_sync
 from checks.base import Finding, NotEvaluated, check_from_module
 from monitor.runner import run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
+from monitor.store.facts import insert_frame
 from tests.conftest import DEMO_NOW
 
 CHECK = check_from_module(silent_sync)

@@ -14,7 +14,8 @@ import pytest
 from checks import get_check
 from checks.base import Finding, NotEvaluated
 from monitor.runner import load_inputs, run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store.facts import insert_frame
 from monitor.store.snapshots import write_describe_snapshot
 from tests.standins.salesforce import load_fixture
 

@@ -17,7 +17,8 @@ from checks.base import Finding, NotEvaluated, check_from_module
 from monitor.collectors.exports import import_file
 from monitor.collectors.salesforce.audit import audit_rows, login_rows
 from monitor.runner import load_inputs, run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store.facts import insert_frame
 
 CHECK = check_from_module(sync_user_drift)
 INSTANCE = "prod"

@@ -21,8 +21,9 @@ import pytest
 from checks import task_volume
 from checks.base import Finding, NotEvaluated, check_from_module
 from monitor.runner import load_inputs, run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
+from monitor.store.facts import insert_frame
 
 CHECK = check_from_module(task_volume)
 INSTANCE = "prod"

@@ -15,8 +15,9 @@ import pytest
 from checks import get_check
 from checks.base import Finding, NotEvaluated
 from monitor.runner import load_inputs, run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
+from monitor.store.facts import insert_frame
 from monitor.store.snapshots import write_describe_snapshot
 from tests.standins.salesforce import lead_describe_with_formula
 

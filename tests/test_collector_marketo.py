@@ -11,6 +11,7 @@ import pytest
 
 from checks import api_budget
 from checks.base import check_from_module
+from monitor.collectors.context import Cycle
 from monitor.collectors.marketo.client import (
     DailyQuotaExceeded,
     MarketoClient,
@@ -44,7 +45,7 @@ def client_for(standin: MarketoStandIn) -> MarketoClient:
 
 
 def cycle(store: Store, client: MarketoClient, now: datetime = NOW):
-    return collect_marketo(store, client, Config(), instance="prod", now=now)
+    return collect_marketo(Cycle(store, client, Config(), "prod", now))
 
 
 def rows(store: Store, sql: str, **params) -> list[tuple]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.collectors.context import Cycle
 from monitor.collectors.marketo.client import (
     DailyQuotaExceeded,
     MarketoClient,
@@ -40,13 +41,10 @@ def client_for(standin: MarketoStandIn) -> MarketoClient:
 
 
 def backfill(store: Store, client: MarketoClient, **options):
+    cycle = Cycle(store, client, Config(), "prod", options.pop("now", NOW))
     return backfill_marketo(
-        store,
-        client,
-        Config(),
-        instance="prod",
-        now=options.pop("now", NOW),
-        since=options.pop("since", SINCE),
+        cycle,
+        options.pop("since", SINCE),
         **options,
     )
 
@@ -86,7 +84,7 @@ def test_backfill_while_the_daily_quota_is_used_up_is_refused_and_recorded(stand
     client = client_for(standin)
     standin.fail_next(607)
     with pytest.raises(DailyQuotaExceeded):
-        collect_marketo(store, client, Config(), instance="prod", now=NOW)
+        collect_marketo(Cycle(store, client, Config(), "prod", NOW))
     calls = standin.rest_calls()
 
     with pytest.raises(DailyQuotaExceeded, match="no calls until it resets at 2026-11-21 06:00"):
@@ -166,7 +164,7 @@ def test_an_interrupted_backfill_resumes_from_its_kept_token_with_no_gap(standin
 
 def test_backfill_after_steady_collection_fills_only_the_gap_before_the_stream(standin, store):
     client = client_for(standin)
-    collect_marketo(store, client, Config(), instance="prod", now=NOW - timedelta(hours=24))
+    collect_marketo(Cycle(store, client, Config(), "prod", NOW - timedelta(hours=24)))
     origin = json.loads(marks(store)["marketo.stream.0"])["origin"]
     assert origin == (NOW - timedelta(hours=24, minutes=5)).isoformat()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce.client import (
     LimitExceeded,
     SalesforceClient,
@@ -94,15 +95,8 @@ def rows(store: Store, sql: str, **params) -> list[tuple]:
 
 
 def cycle(store: Store, client: SalesforceClient, now: datetime = NOW, **options):
-    return collect_cycle(
-        store,
-        client,
-        options.pop("config", config()),
-        instance="prod",
-        now=now,
-        sync_user_setting=SYNC_USERNAME,
-        **options,
-    )
+    settings = options.pop("config", config())
+    return collect_cycle(Cycle(store, client, settings, "prod", now), SYNC_USERNAME, **options)
 
 
 def test_cycle_stores_inflow_pushes_modifiers_and_estimated_backlog(standin, store):
@@ -291,23 +285,15 @@ def test_backfill_resumes_where_an_interrupted_one_stopped(standin, store):
 
     with pytest.raises(KeyboardInterrupt):
         backfill(
-            store,
-            client,
-            config(("Lead",)),
-            instance="prod",
-            now=NOW,
-            since=NOW - timedelta(hours=6),
+            Cycle(store, client, config(("Lead",)), "prod", NOW),
+            NOW - timedelta(hours=6),
             sync_user_setting=SYNC_USERNAME,
             progress=interrupt_after_three,
         )
     assert rows(store, "SELECT count(*) FROM sync_stats WHERE metric = 'inflow'") == [(3,)]
     reports = backfill(
-        store,
-        client,
-        config(("Lead",)),
-        instance="prod",
-        now=NOW,
-        since=NOW - timedelta(hours=6),
+        Cycle(store, client, config(("Lead",)), "prod", NOW),
+        NOW - timedelta(hours=6),
         sync_user_setting=SYNC_USERNAME,
     )
     assert len(reports) == 3
@@ -322,12 +308,7 @@ def test_backfill_resumes_where_an_interrupted_one_stopped(standin, store):
 def test_a_sync_user_that_does_not_exist_is_a_clear_error(standin, store):
     with pytest.raises(SourceError, match="no user with username 'nobody@acme.example'"):
         collect_cycle(
-            store,
-            client_for(standin),
-            config(),
-            instance="prod",
-            now=NOW,
-            sync_user_setting="nobody@acme.example",
+            Cycle(store, client_for(standin), config(), "prod", NOW), "nobody@acme.example"
         )
 
 
@@ -371,12 +352,7 @@ def test_a_field_change_in_the_audit_trail_brings_the_describe_forward(standin, 
 
 def test_a_fifteen_character_sync_user_id_is_the_same_user(standin, store):
     collect_cycle(
-        store,
-        client_for(standin),
-        config(("Lead",)),
-        instance="prod",
-        now=NOW,
-        sync_user_setting=SYNC_USER_ID[:15],
+        Cycle(store, client_for(standin), config(("Lead",)), "prod", NOW), SYNC_USER_ID[:15]
     )
     stats = dict(rows(store, "SELECT metric, value FROM sync_stats WHERE object = 'Lead'"))
     assert stats["throughput"] == 12.0 and stats["inflow"] == 940.0

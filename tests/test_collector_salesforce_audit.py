@@ -13,6 +13,7 @@ import pytest
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceRefusedRequest
 
+from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
 from monitor.collectors.salesforce.cycle import collect_cycle
 from monitor.config import Config
@@ -296,12 +297,7 @@ def client_for(standin: SalesforceStandIn) -> SalesforceClient:
 
 def cycle(store: Store, client: SalesforceClient, now: datetime = NOW):
     return collect_cycle(
-        store,
-        client,
-        Config(salesforce_objects=OBJECTS),
-        instance="prod",
-        now=now,
-        sync_user_setting=SYNC_USERNAME,
+        Cycle(store, client, Config(salesforce_objects=OBJECTS), "prod", now), SYNC_USERNAME
     )
 
 

@@ -12,6 +12,7 @@ from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from checks import get_check
+from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
 from monitor.collectors.salesforce.cycle import collect_cycle
 from monitor.collectors.salesforce.hygiene import collect_hygiene
@@ -70,12 +71,7 @@ def client_for(standin: SalesforceStandIn) -> SalesforceClient:
 
 def cycle(store: Store, client: SalesforceClient, now: datetime = NOW):
     return collect_cycle(
-        store,
-        client,
-        Config(salesforce_objects=OBJECTS),
-        instance="prod",
-        now=now,
-        sync_user_setting=SYNC_USERNAME,
+        Cycle(store, client, Config(salesforce_objects=OBJECTS), "prod", now), SYNC_USERNAME
     )
 
 
@@ -176,7 +172,9 @@ def test_hygiene_pass_is_idempotent_at_the_same_moment(standin, store):
     client = client_for(standin)
     cycle(store, client)
     before = rows(store, "SELECT count(*), sum(filled) FROM field_fill")
-    written, problems = collect_hygiene(store, client, OBJECTS, instance="prod", now=NOW)
+    written, problems = collect_hygiene(
+        Cycle(store, client, Config(salesforce_objects=OBJECTS), "prod", NOW)
+    )
     assert (written, problems) == (0, [])
     assert rows(store, "SELECT count(*), sum(filled) FROM field_fill") == before
     assert rows(store, "SELECT count(*) FROM duplicate_values") == [(2,)]
@@ -213,11 +211,16 @@ def test_a_hygiene_pass_that_cannot_reach_salesforce_tries_again_next_time(stand
     cycle(store, client)
     standin.fail_next(503, "<html>Service Unavailable</html>", times=client.max_attempts)
     later = NOW + timedelta(days=1)
-    written, problems = collect_hygiene(store, client, OBJECTS, instance="prod", now=later)
+    written, problems = collect_hygiene(
+        Cycle(store, client, Config(salesforce_objects=OBJECTS), "prod", later)
+    )
     assert written == 0 and problems and "failed 4 times" in problems[0]
     marks = dict(rows(store, "SELECT name, value FROM watermarks"))
     assert marks["salesforce.hygiene"] == NOW.isoformat()
-    assert collect_hygiene(store, client, OBJECTS, instance="prod", now=later)[1] == []
+    assert (
+        collect_hygiene(Cycle(store, client, Config(salesforce_objects=OBJECTS), "prod", later))[1]
+        == []
+    )
 
 
 def test_collected_duplicates_reach_the_check_masked(standin, store):

@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
 from monitor.collectors.salesforce.cycle import collect_cycle
 from monitor.config import Config
@@ -113,9 +114,7 @@ def client_for(secrets: dict[str, str]) -> SalesforceClient:
 
 
 def cycle(store: Store, client: SalesforceClient, now: datetime = NOW):
-    return collect_cycle(
-        store, client, Config(), instance="prod", now=now, sync_user_setting=SYNC_USERNAME
-    )
+    return collect_cycle(Cycle(store, client, Config(), "prod", now), SYNC_USERNAME)
 
 
 def lead_stats(store: Store) -> list[tuple]:

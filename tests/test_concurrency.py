@@ -57,7 +57,8 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pandas as pd
 
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store.facts import insert_frame
 
 path, seconds, batch_rows, pause = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(
     sys.argv[4]

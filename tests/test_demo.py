@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from monitor.collectors.demo.workspace import build_demo
+from monitor.actions import build_demo
 from monitor.runner import open_findings
 from monitor.store import Store
 from tests.conftest import DEMO_NOW

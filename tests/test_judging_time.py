@@ -13,7 +13,8 @@ import pandas as pd
 from monitor.collectors.exports import import_file
 from monitor.health import FRESHNESS_CHECKS, health_state
 from monitor.runner import evaluate_checks, findings_judged, open_findings, run_checks
-from monitor.store import Store, ensure_instance, insert_frame
+from monitor.store import Store
+from monitor.store.facts import ensure_instance, insert_frame
 from tests.test_cli import monitor
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)

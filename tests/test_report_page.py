@@ -10,9 +10,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.reports import BUILT_KEY
 from monitor.store import Store
 from tests.conftest import REPO
+
+BUILT_KEY = "_built_report"  # the key dashboard/pages/reports.py keeps the report under
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ from checks.base import (
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.runner import open_findings, run_checks
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store.facts import insert_frame
 from monitor.store.sync_errors import write_sync_errors
 from tests.conftest import DEMO_NOW, export_reaches
 

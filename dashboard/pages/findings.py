@@ -1,4 +1,77 @@
-from dashboard import findings
-from dashboard.context import run_page
+"""Findings: open and resolved, with evidence, runbooks and acknowledgement."""
 
-run_page(findings.render)
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from checks import get_check
+from dashboard import data
+from dashboard.context import View, demo_banner, keep_in_url, run_page, show_table, url_choice
+from monitor.alerts.silences import active_silences, silenced_until
+from monitor.runner import acknowledge_finding
+
+STATUSES = ["open", "resolved", "all"]
+
+
+def render(view: View) -> None:
+    st.title("Findings")
+    demo_banner(view)
+    status = url_choice("status", STATUSES, "open")
+    status = st.radio(
+        "Status", STATUSES, index=STATUSES.index(status), horizontal=True, key="status"
+    )
+    keep_in_url("status", status)
+    findings = data.load(
+        "findings_all", instance=view.instance, status="" if status == "all" else status
+    )
+    st.caption(f"{len(findings)} findings")
+    now = datetime.now(UTC)
+    silences = active_silences(data.store(), data.config(), now)
+    findings.insert(
+        findings.columns.get_loc("status") + 1,
+        "silenced_until",
+        silenced_until(silences, findings.assign(instance=view.instance), now),
+    )
+    table = findings.drop(columns=["fingerprint", "evidence"])
+    show_table(table, f"findings-{status}")
+
+    for finding in findings.itertuples(index=False):
+        label = f"{finding.severity.upper()} · {finding.check_id} · {finding.subject}"
+        label += "" if pd.isna(finding.silenced_until) else " · silenced"
+        with st.expander(label):
+            st.markdown(f"**{finding.title}**")
+            st.write(finding.detail)
+            st.caption(
+                f"Owner: {finding.owner} · first seen {finding.first_seen:%Y-%m-%d %H:%M} "
+                f"· last seen {finding.last_seen:%Y-%m-%d %H:%M} UTC · {finding.status}"
+            )
+            st.json(json.loads(finding.evidence or "{}"), expanded=False)
+            try:
+                st.markdown("**Runbook**\n\n" + get_check(finding.check_id).runbook)
+            except KeyError:
+                st.caption("This check is no longer registered.")
+            if finding.status == "open" and pd.isna(finding.acknowledged_at):
+                if st.button("Acknowledge", key=f"ack-{finding.fingerprint}"):
+                    acknowledge_finding(data.store(), finding.fingerprint, datetime.now(UTC))
+                    data.clear()
+                    st.rerun()
+            elif finding.status == "open":
+                st.caption(f"Acknowledged {finding.acknowledged_at:%Y-%m-%d %H:%M} UTC")
+            if not pd.isna(finding.silenced_until):
+                st.caption(f"Silenced until {finding.silenced_until:%Y-%m-%d %H:%M} UTC (Alerts)")
+
+    skipped = data.load("check_outcomes_skipped", instance=view.instance)
+    if len(skipped):
+        st.subheader("Not evaluated")
+        st.caption(
+            "Subjects a check could not judge yet (for example, too little history). "
+            "They are shown here and never alerted."
+        )
+        show_table(skipped, "not-evaluated")
+
+
+run_page(render)

@@ -1,5 +1,5 @@
-"""Where alerts go: apprise URLs (Slack, Teams, email, JSON webhook ...) and, optionally, a
-Marketo smart campaign (monitor/alerts/marketo_campaign.py).
+"""Where alerts go: apprise URLs (Slack, Teams, email, JSON webhook ...); the optional Marketo
+smart campaign is monitor/alerts/marketo_campaign.py, and dispatch.load_channels lists both.
 
 An apprise URL carries its secret (a Slack token, an SMTP password, a webhook key), so outside
 this module a channel is known only by its label: the URL's scheme and a short hash of it
@@ -191,20 +191,4 @@ def apprise_channels(
             )
             continue
         channels.append(AppriseChannel(label, str(plugin.service_name), url))
-    return channels, problems
-
-
-def load_channels(config: Config, secrets: Mapping[str, str]) -> tuple[list[Channel], list[str]]:
-    """Every configured channel (apprise URLs, then the Marketo campaign) and the problems
-    that keep others from being used."""
-    from monitor.alerts.marketo_campaign import marketo_channel
-
-    channels: list[Channel] = []
-    found, problems = apprise_channels(config, secrets)
-    channels.extend(found)
-    marketo, problem = marketo_channel(config, secrets)
-    if marketo is not None:
-        channels.append(marketo)
-    if problem:
-        problems.append(problem)
     return channels, problems

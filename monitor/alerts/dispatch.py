@@ -34,13 +34,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from monitor.alerts.channels import Channel, Delivery, load_channels
+from monitor.alerts.channels import Channel, Delivery, apprise_channels
+from monitor.alerts.marketo_campaign import marketo_channel
 from monitor.alerts.messages import AlertLine, alert_message, channel_test_message, report_message
 from monitor.alerts.outbox import deliver_due, message_id, queue_message
 from monitor.alerts.silences import Silence, active_silences, covering_silence
 from monitor.config import Config
 from monitor.config.secrets import load_secrets
 from monitor.store import Store
+from monitor.store import alerts as alert_store
 from queries import run_query
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,20 @@ class AlertSummary:
         )
 
 
+def load_channels(config: Config, secrets: Mapping[str, str]) -> tuple[list[Channel], list[str]]:
+    """Every configured channel (apprise URLs, then the Marketo campaign) and the problems
+    that keep others from being used."""
+    channels: list[Channel] = []
+    found, problems = apprise_channels(config, secrets)
+    channels.extend(found)
+    marketo, problem = marketo_channel(config, secrets)
+    if marketo is not None:
+        channels.append(marketo)
+    if problem:
+        problems.append(problem)
+    return channels, problems
+
+
 def _channels(config: Config, secrets: Mapping[str, str] | None) -> tuple[list[Channel], list]:
     channels, problems = load_channels(config, load_secrets() if secrets is None else secrets)
     for problem in problems:
@@ -79,21 +95,8 @@ def _channels(config: Config, secrets: Mapping[str, str] | None) -> tuple[list[C
 
 def _consume(con: duckdb.DuckDBPyConnection, config: Config, now: datetime) -> None:
     """Record every unseen transition once, pending or already decided."""
-    con.execute(
-        "INSERT INTO alert_transitions "
-        "SELECT e.fingerprint, e.changed_at, e.transition, f.instance, e.severity, "
-        "  CASE WHEN e.transition = 'deescalated' THEN 'not_alerted' "
-        "       WHEN e.changed_at < $stale THEN 'stale' ELSE 'pending' END, "
-        "  CASE WHEN e.transition = 'deescalated' THEN 'a severity drop is not alerted' "
-        "       WHEN e.changed_at < $stale THEN 'older than the repeat interval when first seen' "
-        "  END, "
-        "  NULL, $now, "
-        "  CASE WHEN e.transition = 'deescalated' OR e.changed_at < $stale THEN $now END "
-        "FROM finding_events e JOIN findings f USING (fingerprint) "
-        "WHERE NOT EXISTS (SELECT 1 FROM alert_transitions a WHERE a.fingerprint = e.fingerprint "
-        "  AND a.changed_at = e.changed_at AND a.transition = e.transition)",
-        {"now": now, "stale": now - timedelta(hours=config.alert_repeat_interval_hours)},
-    )
+    stale = now - timedelta(hours=config.alert_repeat_interval_hours)
+    alert_store.consume_transitions(con, now, stale)
 
 
 @dataclass
@@ -189,25 +192,11 @@ def _commit_group(
             channels=channels,
             now=now,
         )
-        con.execute(
-            "INSERT INTO alert_groups VALUES ($i, $now, $m) ON CONFLICT (instance) DO UPDATE "
-            "SET last_alerted_at = excluded.last_alerted_at, "
-            "last_message_id = excluded.last_message_id",
-            {"i": group.instance, "now": now, "m": mid},
-        )
+        alert_store.mark_group_alerted(con, group.instance, mid, now)
     if group.decisions:
         decisions = pd.DataFrame(group.decisions)
         decisions["message_id"] = [mid if alerted else None for alerted in decisions["alerted"]]
-        con.register("_decisions", decisions.drop(columns="alerted"))
-        con.execute(
-            "UPDATE alert_transitions SET status = d.status, reason = d.reason, "
-            "message_id = d.message_id, decided_at = $now FROM _decisions d "
-            "WHERE alert_transitions.fingerprint = d.fingerprint "
-            "AND alert_transitions.changed_at = d.changed_at "
-            "AND alert_transitions.transition = d.transition",
-            {"now": now},
-        )
-        con.unregister("_decisions")
+        alert_store.record_decisions(con, decisions.drop(columns="alerted"), now)
     alerted = set(group.lines)
     state = pd.DataFrame(
         {
@@ -217,19 +206,8 @@ def _commit_group(
         }
     )
     if len(state):
-        con.register("_state", state)
         # Alerted findings get a new time; the others only their announcement (if known).
-        con.execute(
-            "INSERT INTO alert_state SELECT fingerprint, $i, $now, announced FROM _state "
-            "WHERE alerted ON CONFLICT (fingerprint) DO UPDATE "
-            "SET last_alerted_at = excluded.last_alerted_at, is_announced = excluded.is_announced",
-            {"i": group.instance, "now": now},
-        )
-        con.execute(
-            "UPDATE alert_state SET is_announced = s.announced FROM _state s "
-            "WHERE alert_state.fingerprint = s.fingerprint AND NOT s.alerted"
-        )
-        con.unregister("_state")
+        alert_store.record_announcements(con, group.instance, state, now)
     return queued
 
 

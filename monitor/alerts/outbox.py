@@ -28,6 +28,7 @@ import duckdb
 
 from monitor.alerts.channels import Channel, Delivery, OutgoingMessage
 from monitor.store import Store
+from monitor.store import alerts as alert_store
 
 LEASE = timedelta(minutes=10)
 FIRST_RETRY = timedelta(minutes=1)
@@ -62,31 +63,24 @@ def queue_message(
 ) -> int:
     """Store the message and one pending delivery per channel that takes its kind; return the
     deliveries added (0 when this message was queued before)."""
-    added = con.execute(
-        "INSERT OR IGNORE INTO alert_messages VALUES "
-        "($id, $instance, $kind, $type, $title, $body, $attachments, $lines, $now)",
-        {
-            "id": message_id,
-            "instance": instance,
-            "kind": message.kind,
-            "type": message.notify_type,
-            "title": message.title,
-            "body": message.body,
-            "attachments": list(message.attachments),
-            "lines": lines,
-            "now": now,
-        },
-    ).fetchone()[0]
+    added = alert_store.add_message(
+        con,
+        message_id,
+        instance=instance,
+        kind=message.kind,
+        notify_type=message.notify_type,
+        title=message.title,
+        body=message.body,
+        attachments=list(message.attachments),
+        lines=lines,
+        now=now,
+    )
     if not added:
         return 0
     queued = 0
     for channel in channels:
         if channel.accepts(message.kind):
-            con.execute(
-                "INSERT INTO alert_outbox VALUES "
-                "($id, $channel, 'pending', 0, 0, $now, NULL, NULL, NULL, $now)",
-                {"id": message_id, "channel": channel.label, "now": now},
-            )
+            alert_store.add_delivery(con, message_id, channel.label, now)
             queued += 1
     return queued
 
@@ -103,27 +97,14 @@ class DeliveryCounts:
 
 def _claim(store: Store, message: str, channel: str, now: datetime) -> bool:
     with store.write() as con:
-        row = con.execute(
-            "UPDATE alert_outbox SET status = 'sending', attempts = attempts + 1, "
-            "last_attempt_at = $now, next_attempt_at = $lease "
-            "WHERE message_id = $m AND channel = $c AND next_attempt_at <= $now "
-            "AND status IN ('pending', 'failed', 'sending') RETURNING attempts",
-            {"m": message, "c": channel, "now": now, "lease": now + LEASE},
-        ).fetchone()
-    return row is not None
+        return alert_store.claim_delivery(con, message, channel, now, LEASE)
 
 
 def _drop(store: Store, message: str, channel: str, now: datetime) -> bool:
     """Mark a due delivery to a channel that is gone as dropped; False if another deliverer
     took it meanwhile."""
     with store.write() as con:
-        row = con.execute(
-            "UPDATE alert_outbox SET status = 'dropped', error = $reason "
-            "WHERE message_id = $m AND channel = $c AND next_attempt_at <= $now "
-            "AND status IN ('pending', 'failed', 'sending') RETURNING message_id",
-            {"m": message, "c": channel, "now": now, "reason": GONE},
-        ).fetchone()
-    return row is not None
+        return alert_store.drop_delivery(con, message, channel, now, GONE)
 
 
 def _record(
@@ -131,32 +112,16 @@ def _record(
 ) -> None:
     with store.write() as con:
         if delivery.ok:
-            con.execute(
-                "UPDATE alert_outbox SET status = 'sent', sent_at = $now, parts_done = $parts, "
-                "error = $note WHERE message_id = $m AND channel = $c",
-                {
-                    "m": message,
-                    "c": channel,
-                    "now": now,
-                    "parts": delivery.parts_done,
-                    "note": note,
-                },
-            )
+            alert_store.mark_sent(con, message, channel, now, delivery.parts_done, note)
             return
-        attempts = con.execute(
-            "SELECT attempts FROM alert_outbox WHERE message_id = $m AND channel = $c",
-            {"m": message, "c": channel},
-        ).fetchone()[0]
-        con.execute(
-            "UPDATE alert_outbox SET status = 'failed', error = $error, parts_done = $parts, "
-            "next_attempt_at = $next WHERE message_id = $m AND channel = $c",
-            {
-                "m": message,
-                "c": channel,
-                "error": delivery.error or "failed",
-                "parts": delivery.parts_done,
-                "next": now + backoff(attempts),
-            },
+        attempts = alert_store.delivery_attempts(con, message, channel)
+        alert_store.mark_failed(
+            con,
+            message,
+            channel,
+            delivery.error or "failed",
+            delivery.parts_done,
+            now + backoff(attempts),
         )
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from monitor.config import Config
 from monitor.errors import ConfigError, InputError
 from monitor.store import Store
+from monitor.store import alerts as alert_store
 
 TOML_ORIGIN = "monitor.toml"
 DASHBOARD_ORIGIN = "dashboard"
@@ -196,18 +197,15 @@ def add_silence(
         silence_id=uuid.uuid4().hex[:12],
     )
     with store.write() as con:
-        con.execute(
-            "INSERT INTO silences VALUES ($id, $instance, $check, $subject, $until, $reason, "
-            "$now, NULL)",
-            {
-                "id": silence.silence_id,
-                "instance": instance,
-                "check": check,
-                "subject": subject,
-                "until": silence.until,
-                "reason": reason,
-                "now": now,
-            },
+        alert_store.add_silence(
+            con,
+            silence.silence_id,
+            instance=instance,
+            check=check,
+            subject=subject,
+            until=silence.until,
+            reason=reason,
+            now=now,
         )
     return silence
 
@@ -216,9 +214,4 @@ def expire_silence(store: Store, silence_id: str, now: datetime) -> bool:
     """End a dashboard silence now; True if it was running. Transitions that happened while it
     ran stay suppressed."""
     with store.write() as con:
-        row = con.execute(
-            "UPDATE silences SET until = $now, ended_at = $now "
-            "WHERE silence_id = $id AND until > $now RETURNING silence_id",
-            {"id": silence_id, "now": now},
-        ).fetchone()
-    return row is not None
+        return alert_store.end_silence(con, silence_id, now)

@@ -37,6 +37,7 @@ WEEK_QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
     "runs": ("collection_runs_by_job", {}),
     "events": ("finding_events", {"check": ""}),
     "open_at_end": ("findings_open_at", {}),
+    "permission_findings": ("findings_of_check", {"check": "permission_failures"}),
 }
 # The week before only feeds the week-over-week figures.
 PREVIOUS_WEEK_KEYS = (

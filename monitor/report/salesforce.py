@@ -8,12 +8,9 @@ import json
 
 import pandas as pd
 
-from checks import get_check
-from checks.permission_failures import grant_for
 from monitor.report import text
 from monitor.report.context import Context, notes
 from monitor.report.model import Section, Table
-from monitor.runner import resolve_settings
 
 PERMISSION_CHECK = "permission_failures"
 PERMISSION_COLUMNS = [
@@ -28,23 +25,32 @@ PERMISSION_COLUMNS = [
 ]
 
 
-def _subject(object_name: str, field: str) -> str:
-    # The permission_failures check names its subjects this way.
-    return f"{object_name}.{field}" if field else (object_name or "(unknown object)")
+def _by_object_field(findings: pd.DataFrame) -> dict[tuple[str, str], dict]:
+    """(object, field) -> a permission_failures finding's evidence (its `grant` included)."""
+    found = {}
+    for row in findings.itertuples(index=False):
+        evidence = json.loads(row.evidence or "{}")
+        found[(evidence.get("object", ""), evidence.get("field", ""))] = evidence
+    return found
 
 
 def permission_table(
-    errors: pd.DataFrame, open_at_end: pd.DataFrame, write_objects: set[str]
+    errors: pd.DataFrame, findings: pd.DataFrame, open_at_end: pd.DataFrame
 ) -> pd.DataFrame:
     """Permission errors of the week by object and field, then the gaps still open at the end
     of the week without errors (from the permission snapshot); each with the grant that fixes
-    it, worded by the permission_failures check itself."""
-    findings = open_at_end[open_at_end["check_id"] == PERMISSION_CHECK]
-    severity = dict(zip(findings["subject"], findings["severity"], strict=True))
+    it, as the permission_failures check worded it in its finding."""
+    evidence = _by_object_field(findings)
+    still_open = open_at_end[open_at_end["check_id"] == PERMISSION_CHECK]
+    severity = {
+        (e.get("object", ""), e.get("field", "")): row.severity
+        for row in still_open.itertuples(index=False)
+        for e in [json.loads(row.evidence or "{}")]
+    }
     rows, seen = [], set()
     for row in errors.itertuples(index=False):
-        subject = _subject(row.object, row.field)
-        seen.add(subject)
+        key = (row.object, row.field)
+        seen.add(key)
         rows.append(
             [
                 row.object,
@@ -53,24 +59,23 @@ def permission_table(
                 row.records,
                 row.codes,
                 row.last_seen,
-                severity.get(subject, ""),
-                grant_for(row.object, row.field, row.object in write_objects or not row.field),
+                severity.get(key, ""),
+                evidence.get(key, {}).get("grant", ""),
             ]
         )
-    for finding in findings.itertuples(index=False):
-        if finding.subject in seen:
+    for key, level in severity.items():
+        if key in seen:
             continue
-        evidence = json.loads(finding.evidence or "{}")
         rows.append(
             [
-                evidence.get("object", finding.subject),
-                evidence.get("field") or "(object)",
+                key[0],
+                key[1] or "(object)",
                 0,
                 0,
                 "",
                 None,
-                finding.severity,
-                evidence.get("grant", ""),
+                level,
+                evidence.get(key, {}).get("grant", ""),
             ]
         )
     return pd.DataFrame(rows, columns=PERMISSION_COLUMNS)
@@ -161,7 +166,6 @@ def by_code_table(validation: pd.DataFrame, data_quality: pd.DataFrame) -> pd.Da
 def build(context: Context) -> Section:
     """The Salesforce admins' section of one instance."""
     frames = context.frames
-    settings = resolve_settings(get_check(PERMISSION_CHECK), context.check_overrides)
     has_errors = context.has_source("sync_errors")
     section = Section(
         "salesforce",
@@ -188,7 +192,7 @@ def build(context: Context) -> Section:
             "permission-failures",
             "Permission failures by object and field, with the grant to make",
             permission_table(
-                frames["permission_errors"], frames["open_at_end"], set(settings["write_objects"])
+                frames["permission_errors"], frames["permission_findings"], frames["open_at_end"]
             ),
             no_errors.format("permission failures, and no permission gap open"),
             note="Grant exactly this to the sync user, preferably in a permission set assigned "

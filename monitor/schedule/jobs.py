@@ -23,12 +23,16 @@ from typing import Any
 
 import pandas as pd
 
+from monitor.collectors.context import Cycle
 from monitor.collectors.exports.inbox import inbox_folder, process_inbox
 from monitor.config import Config, load_zone
 from monitor.config.instances import InstanceConfig, check_separate_credentials, instance_secrets
+from monitor.errors import MonitorError
 from monitor.schedule.scheduler import ALL_INSTANCES, JobOutcome, JobSpec
-from monitor.store import Store, ensure_instance
+from monitor.store import Store
+from monitor.store.facts import ensure_instance
 from monitor.store.retention import apply_retention
+from monitor.store.runs import CollectionReport
 from queries import run_query
 
 REPORT_AT = (0, 6, 0)  # Mondays 06:00 UTC
@@ -51,8 +55,8 @@ def last_weekly_slot(now: datetime, at: tuple[int, int, int] = REPORT_AT) -> dat
     return moment if moment <= now else moment - timedelta(days=7)
 
 
-def _outcome(report: Any) -> JobOutcome:
-    """A collector's report (status, rows_written, api_calls, errors, summary())."""
+def _outcome(report: CollectionReport) -> JobOutcome:
+    """What a collection did, as the scheduler keeps it."""
     return JobOutcome(
         status=report.status,
         rows=int(report.rows_written),
@@ -77,16 +81,15 @@ def salesforce_run(
         client = kept.pop("client", None) or SalesforceClient(
             connect(login, config.salesforce_api_version)
         )
-        report = collect_cycle(
-            store,
-            client,
-            settings,
-            instance=instance.name,
-            now=now,
-            sync_user_setting=secrets.get("SALESFORCE_SYNC_USER", ""),
-        )
-        kept["client"] = client  # not after an exception: the next cycle logs in again
-        return _outcome(report)
+        cycle = Cycle(store, client, settings, instance.name, now)
+        try:
+            collect_cycle(cycle, secrets.get("SALESFORCE_SYNC_USER", ""))
+        except MonitorError:
+            if cycle.report is None:
+                raise
+            return _outcome(cycle.report)  # recorded, failed; the next cycle logs in again
+        kept["client"] = client
+        return _outcome(cycle.report)
 
     return run
 
@@ -103,9 +106,15 @@ def marketo_run(
 
     def run(now: datetime) -> JobOutcome:
         client = kept.pop("client", None) or MarketoClient(login)
-        report = collect_marketo(store, client, settings, instance=instance.name, now=now)
+        cycle = Cycle(store, client, settings, instance.name, now)
+        try:
+            collect_marketo(cycle)
+        except MonitorError:
+            if cycle.report is None:
+                raise
+            return _outcome(cycle.report)  # recorded, failed; the next run starts afresh
         kept["client"] = client
-        return _outcome(report)
+        return _outcome(cycle.report)
 
     return run
 
@@ -276,6 +285,7 @@ def plan_jobs(
                     then=checks,
                     detail=f"{logins['salesforce'].describe()}; describe + permissions every "
                     f"{config.describe_interval_minutes} min inside the cycle; then checks",
+                    records_runs=True,
                 )
             )
         if "marketo" in logins:
@@ -287,6 +297,7 @@ def plan_jobs(
                     every=timedelta(minutes=config.marketo_interval_minutes),
                     then=checks,
                     detail=f"{logins['marketo'].describe()}; then checks",
+                    records_runs=True,
                 )
             )
         folder = inbox_folder(config.inbox_dir, instance.name, several=several)

@@ -29,7 +29,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.errors import MonitorError
-from monitor.store import Store, record_run
+from monitor.store import Store
+from monitor.store.runs import describe_error, record_run
+from monitor.store.schedule import publish_jobs, record_job_state
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,9 @@ class JobSpec:
     # Whether the startup round runs it (e.g. the weekly report only when one is due).
     is_due_at_start: Callable[[datetime], bool] | None = field(default=None, compare=False)
     detail: str = ""  # shown in the plan: what it does
+    # A collector records its own runs (monitor/store/runs.py, however they end): the
+    # scheduler then only keeps the job's state.
+    records_runs: bool = False
 
     @property
     def id(self) -> str:
@@ -102,16 +107,6 @@ class JobSpec:
         return None
 
 
-def describe_error(exc: BaseException) -> str:
-    """The line stored for a failed run (collection_runs, scheduler_jobs, and from there
-    findings and alerts). Our own errors are written to be safe to show and say what to do:
-    kept as they are. Anything else may quote what it was given (a URL with a password in
-    it, a token): only its type is kept; the caller logs the traceback."""
-    if isinstance(exc, MonitorError):
-        return str(exc)
-    return f"{type(exc).__name__} (an unexpected error: see the log)"
-
-
 class Scheduler:
     """Runs JobSpecs now (a round) or on their clocks (start .. shutdown), recording each run."""
 
@@ -139,35 +134,23 @@ class Scheduler:
         earlier plan that are not planned any more are removed."""
         now = datetime.now(UTC)
         specs = self._all_specs()
+        jobs = [
+            {
+                "id": spec.id,
+                "instance": spec.instance,
+                "job": spec.job,
+                "schedule": spec.schedule,
+                "interval": spec.interval_seconds,
+                "state": state,
+                "pid": os.getpid(),
+                "now": now,
+                "planned": self.planned_at,
+                "next": self.next_run_at(spec),
+            }
+            for spec in specs
+        ]
         with self.store.write() as con:
-            con.execute(
-                "DELETE FROM scheduler_jobs WHERE job_id NOT IN (SELECT unnest($ids))",
-                {"ids": [spec.id for spec in specs]},
-            )
-            for spec in specs:
-                con.execute(
-                    "INSERT INTO scheduler_jobs (job_id, instance, job, schedule, "
-                    "interval_seconds, state, pid, scheduled_at, next_run_at, updated_at) "
-                    "VALUES ($id, $instance, $job, $schedule, $interval, $state, $pid, $planned, "
-                    "$next, $now) ON CONFLICT (job_id) DO UPDATE SET "
-                    "instance = excluded.instance, job = excluded.job, "
-                    "schedule = excluded.schedule, interval_seconds = excluded.interval_seconds, "
-                    "state = excluded.state, pid = excluded.pid, "
-                    "scheduled_at = excluded.scheduled_at, next_run_at = excluded.next_run_at, "
-                    "updated_at = excluded.updated_at",
-                    {
-                        "id": spec.id,
-                        "instance": spec.instance,
-                        "job": spec.job,
-                        "schedule": spec.schedule,
-                        "interval": spec.interval_seconds,
-                        "state": state,
-                        "pid": os.getpid(),
-                        "now": now,
-                        "planned": self.planned_at,
-                        "next": self.next_run_at(spec),
-                    },
-                )
+            publish_jobs(con, jobs)
 
     def next_run_at(self, spec: JobSpec) -> datetime | None:
         """When APScheduler runs the job next (None before start, after shutdown, or for a
@@ -178,21 +161,11 @@ class Scheduler:
         return job.next_run_time if job is not None else None
 
     def _record(self, spec: JobSpec, started: datetime, outcome: JobOutcome) -> JobOutcome:
-        """One transaction: the run in collection_runs (unless the job recorded it itself, as
-        the collectors do) and the job's latest state in scheduler_jobs."""
+        """One transaction: the run in collection_runs (unless the job records its own, as the
+        collectors do) and the job's latest state in scheduler_jobs."""
         finished = datetime.now(UTC)
-        key = {"job": spec.job, "instance": spec.instance, "started": started}
         with self.store.write() as con:
-            own = con.execute(
-                "SELECT status, rows_written, api_calls, error FROM collection_runs "
-                "WHERE job = $job AND instance = $instance AND started_at = $started",
-                key,
-            ).fetchone()
-            if own is not None:
-                # The collector's own record is the truth (it counted its rows and calls).
-                outcome.status, outcome.rows, outcome.api_calls = own[0], own[1], own[2]
-                outcome.error = own[3] or outcome.error
-            elif not outcome.is_idle:
+            if not spec.records_runs and not outcome.is_idle:
                 record_run(
                     con,
                     run_id=f"{spec.job}|{spec.instance}|{started.isoformat()}",
@@ -205,23 +178,16 @@ class Scheduler:
                     api_calls=outcome.api_calls,
                     error=outcome.error,
                 )
-            con.execute(
-                "UPDATE scheduler_jobs SET last_started_at = $started, "
-                "last_finished_at = $finished, last_status = $status, last_rows = $rows, "
-                "last_api_calls = $calls, "
-                "last_error = CASE WHEN $error IS NULL THEN last_error ELSE $error END, "
-                "last_error_at = CASE WHEN $error IS NULL THEN last_error_at ELSE $finished END, "
-                "next_run_at = $next, updated_at = $finished WHERE job_id = $id",
-                {
-                    "id": spec.id,
-                    "started": started,
-                    "finished": finished,
-                    "status": "idle" if outcome.is_idle and not outcome.error else outcome.status,
-                    "rows": outcome.rows,
-                    "calls": outcome.api_calls,
-                    "error": outcome.error,
-                    "next": self.next_run_at(spec),
-                },
+            record_job_state(
+                con,
+                spec.id,
+                started=started,
+                finished=finished,
+                status="idle" if outcome.is_idle and not outcome.error else outcome.status,
+                rows=outcome.rows,
+                api_calls=outcome.api_calls,
+                error=outcome.error,
+                next_run=self.next_run_at(spec),
             )
         return outcome
 
@@ -241,10 +207,11 @@ class Scheduler:
                 outcome = spec.run(started)
             except MonitorError as exc:
                 outcome = JobOutcome.failed(describe_error(exc))
-                log.warning("%s failed: %s", spec.id, outcome.error)
             except Exception as exc:  # a bug in one job must not stop the others
                 outcome = JobOutcome.failed(describe_error(exc))
                 log.exception("%s raised", spec.id)  # the trace goes to the log, never the store
+            if outcome.status == "failed":
+                log.warning("%s failed: %s", spec.id, outcome.error)
             try:
                 outcome = self._record(spec, started, outcome)
             except MonitorError as exc:  # e.g. the store stayed busy: say so, go on

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from monitor.errors import ActivityShapeError
-from monitor.store import insert_frame
+from monitor.store.facts import insert_frame
 
 # Names as /rest/v1/activities/types.json and the Data Streams docs spell them. Ids of standard
 # types are the same everywhere, but the REST collector still resolves them by name.

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from monitor.store import insert_frame
+from monitor.store.facts import insert_frame
 
 
 def _content_hash(content: Any) -> str:

@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from monitor.store import insert_frame
+from monitor.store.facts import insert_frame
 from monitor.store.snapshots import write_describe_snapshot
 
 SOURCE = "demo"

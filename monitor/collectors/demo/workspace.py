@@ -14,8 +14,10 @@ Story of the default 30 days (times relative to `now`):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,9 +25,9 @@ import pandas as pd
 from monitor.collectors.demo import hygiene as demo_hygiene
 from monitor.collectors.demo import marketo as demo_marketo
 from monitor.collectors.demo import org as demo_org
-from monitor.runner import run_checks
-from monitor.store import TABLES, Store, ensure_instance, insert_frame, mark_simulated
+from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
+from monitor.store.facts import delete_instance, ensure_instance, insert_frame, mark_simulated
 from monitor.store.snapshots import write_describe_snapshot, write_permission_snapshot
 from monitor.store.sync_errors import write_sync_errors
 from monitor.vocabulary import KEY_PREFIXES, MARKETO_DAILY_API, SALESFORCE_DAILY_API
@@ -323,24 +325,7 @@ def _api_usage(rng: np.random.Generator, start: datetime, now: datetime) -> pd.D
 def reset_demo(store: Store, instance: str = DEMO_INSTANCE) -> None:
     """Remove every row of the demo instance (rebuilding it starts clean)."""
     with store.write() as con:
-        # Tables keyed by instance, plus finding_events (keyed by the findings' fingerprint);
-        # a table with neither (a delivery outbox) holds no demo facts.
-        keyed = {
-            row[0]
-            for row in con.execute(
-                "SELECT table_name FROM duckdb_columns() "
-                "WHERE column_name = 'instance' AND schema_name = 'main'"
-            ).fetchall()
-        }
-        for table in sorted(TABLES & (keyed | {"finding_events"})):
-            if table == "finding_events":
-                con.execute(
-                    "DELETE FROM finding_events WHERE fingerprint IN "
-                    "(SELECT fingerprint FROM findings WHERE instance = $i)",
-                    {"i": instance},
-                )
-                continue
-            con.execute(f"DELETE FROM {table} WHERE instance = $i", {"i": instance})
+        delete_instance(con, instance)
 
 
 def build_demo(
@@ -350,8 +335,11 @@ def build_demo(
     seed: int = 7,
     now: datetime | None = None,
     instance: str = DEMO_INSTANCE,
+    judge: Callable[[Store, str, datetime], Any] | None = None,
 ) -> DemoSummary:
-    """(Re)build the demo workspace ending at `now`, then replay the checks over it."""
+    """(Re)build the demo workspace ending at `now`; with `judge` (the check runner, given by
+    the caller: a collector does not run checks), replay the checks at a few past moments so
+    that the findings have a real lifecycle history."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     now = now.replace(second=0, microsecond=0) - timedelta(minutes=now.minute % 5)
     start = now - timedelta(days=days)
@@ -406,8 +394,8 @@ def build_demo(
         now,
     ]
     summary = None
-    for moment in sorted(m for m in replay if m > start):
-        summary = run_checks(store, instance, moment)
+    for moment in sorted(m for m in replay if m > start and judge is not None):
+        summary = judge(store, instance, moment)
         if summary.failed_checks:  # a bug, not bad data: the demo must show every check
             raise RuntimeError(f"demo: checks failed: {summary.failed_checks}")
     return DemoSummary(instance, start, now, rows, summary.findings if summary else 0)

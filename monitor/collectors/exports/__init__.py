@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from monitor.collectors.exports.common import ImportResult, log_import
+from monitor.collectors.exports.common import ImportResult
 from monitor.collectors.exports.describe import import_describe
 from monitor.collectors.exports.permissions import import_permissions
 from monitor.collectors.exports.sync_errors import import_sync_errors
 from monitor.collectors.exports.sync_stats import import_sync_stats
 from monitor.collectors.exports.sync_status import import_sync_status
-from monitor.store import Store, ensure_instance
+from monitor.store import Store
+from monitor.store.facts import ensure_instance, log_import
 
 IMPORTERS: dict[str, Callable[..., ImportResult]] = {
     "sync-errors": import_sync_errors,

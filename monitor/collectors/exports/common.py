@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-import duckdb
 import pandas as pd
 
 from monitor.collectors.exports.csvfile import CsvSource, Problem
 from monitor.errors import InputError
-from monitor.store import insert_frame
+from monitor.store.quarantine import Rejected
 
 
 @dataclass
@@ -39,15 +37,6 @@ class ImportResult:
         if self.rows_quarantined:
             text += f", {self.rows_quarantined} quarantined"
         return text
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A row that could not be imported, kept verbatim."""
-
-    line: int
-    reason: str
-    raw: str
 
 
 def settle_problems(
@@ -108,53 +97,7 @@ def first_invalid(source: CsvSource, problems: list[Problem]) -> InputError:
     )
 
 
-def quarantine(
-    con: duckdb.DuckDBPyConnection, instance: str, kind: str, origin: str, rejected: list[Rejected]
-) -> int:
-    """Keep rejected rows (with reason) so they can be fixed and replayed; idempotent."""
-    if not rejected:
-        return 0
-    now = datetime.now(UTC)
-    frame = pd.DataFrame(
-        {
-            "quarantine_id": [
-                hashlib.sha256(f"{instance}|{kind}|{origin}|{r.line}|{r.raw}".encode()).hexdigest()
-                for r in rejected
-            ],
-            "instance": instance,
-            "kind": kind,
-            "origin": origin,
-            "line": [r.line for r in rejected],
-            "reason": [r.reason for r in rejected],
-            "raw": [r.raw for r in rejected],
-            "received_at": now,
-        }
-    )
-    insert_frame(con, "quarantine", frame)
-    return len(rejected)
-
-
 def newest(times: pd.Series) -> datetime | None:
     """The latest of some parsed timestamps, None when there is none."""
     latest = times.dropna().max() if len(times) else None
     return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
-
-
-def log_import(
-    con: duckdb.DuckDBPyConnection, instance: str, result: ImportResult, now: datetime
-) -> None:
-    """One row of the import log: what a file brought and how far its data reaches."""
-    con.execute(
-        "INSERT OR REPLACE INTO imports "
-        "VALUES ($i, $kind, $origin, $at, $read, $added, $q, $newest)",
-        {
-            "i": instance,
-            "kind": result.kind,
-            "origin": result.path,
-            "at": now,
-            "read": result.rows_read,
-            "added": result.rows_added,
-            "q": result.rows_quarantined,
-            "newest": result.newest_at,
-        },
-    )

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from monitor.collectors.exports.common import ImportResult, quarantine, settle_problems
+from monitor.collectors.exports.common import ImportResult, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.store import Store
+from monitor.store.quarantine import quarantine
 from monitor.store.snapshots import write_permission_snapshot
 
 SPEC = CsvSpec(

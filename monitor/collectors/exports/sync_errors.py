@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from monitor.collectors.exports.common import ImportResult, newest, quarantine, settle_problems
+from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSource, CsvSpec, Problem, open_source
 from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
 from monitor.store import Store
+from monitor.store.quarantine import quarantine
 from monitor.store.sync_errors import insert_errors
 
 SPEC = CsvSpec(

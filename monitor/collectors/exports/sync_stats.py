@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from monitor.collectors.exports.common import ImportResult, newest, quarantine, settle_problems
+from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
-from monitor.store import Store, insert_frame
+from monitor.store import Store
+from monitor.store.facts import insert_frame
+from monitor.store.quarantine import quarantine
 from monitor.vocabulary import DIRECTIONS, IMPORTABLE_PROVENANCES
 
 PROVENANCES = IMPORTABLE_PROVENANCES

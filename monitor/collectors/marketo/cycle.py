@@ -16,43 +16,35 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import duckdb
-import pandas as pd
-
+from monitor.collectors.context import Cycle
 from monitor.collectors.marketo import usage
-from monitor.collectors.marketo.client import MarketoClient
 from monitor.collectors.marketo.paging import (
     EVERY_CYCLE,
     STATS_INTERVAL,
     STREAM_MARK,
     TYPES_MARK,
     TYPES_REFRESH,
-    MarketoCycleReport,
     Progress,
     backfill_stream,
     cached_types,
     follow_stream,
-    iso,
-    parse_time,
     plan_streams,
-    read_marks,
     read_types,
-    set_mark,
-    state_of,
 )
-from monitor.config import Config
-from monitor.errors import ConfigError, DailyQuotaExceeded, MarketoRefused, SourceError
-from monitor.store import Store, ensure_instance, record_run
+from monitor.collectors.marketo.report import JOB, MarketoReport
+from monitor.errors import ConfigError, DailyQuotaExceeded, MarketoRefused
+from monitor.store.facts import ensure_instance, replace_api_usage
+from monitor.store.runs import recorded_run
+from monitor.store.watermarks import iso, json_watermark, parse_time, set_watermark
 
 __all__ = [
     "EVERY_CYCLE",
-    "MarketoCycleReport",
+    "MarketoReport",
     "backfill_marketo",
     "collect_marketo",
     "plan_streams",
 ]
 
-JOB = "marketo"
 MAX_HISTORY = timedelta(days=90)  # Marketo keeps lead activities this long
 MARKETO_DAY = ZoneInfo("America/Chicago")  # the daily quota resets at 00:00 US Central time
 USAGE_MARK = "marketo.usage_read_at"
@@ -85,44 +77,32 @@ def _refuse_while_quota_used_up(marks: dict[str, str], now: datetime) -> None:
 # -- housekeeping ---------------------------------------------------------------------------
 
 
-def _read_statistics(
-    store: Store,
-    client: MarketoClient,
-    instance: str,
-    now: datetime,
-    report: MarketoCycleReport,
-    kind: str,
-) -> None:
+def _read_statistics(cycle: Cycle, kind: str) -> None:
     """Today's API usage (kind "usage") or errors ("errors") as api_usage rows; the time of the
     read moves with them, also after a refusal (asked again in an hour, not every cycle)."""
+    now, report = cycle.now, cycle.report
     ts = now.replace(second=0, microsecond=0)
     try:
-        body = client.get(f"v1/stats/{kind}.json")
+        body = cycle.client.get(f"v1/stats/{kind}.json")
     except MarketoRefused as exc:
         report.errors.append(str(exc))
         frame = None
     else:
         frame = (
-            usage.usage_rows(body, instance=instance, ts=ts, monitor_user=client.api_user)
+            usage.usage_rows(
+                body, instance=cycle.instance, ts=ts, monitor_user=cycle.client.api_user
+            )
             if kind == "usage"
-            else usage.error_rows(body, instance=instance, ts=ts)
+            else usage.error_rows(body, instance=cycle.instance, ts=ts)
         )
-    with store.write() as con:
-        ensure_instance(con, instance)
+    with cycle.store.write() as con:
+        ensure_instance(con, cycle.instance)
         if frame is not None:
-            report.rows_written += _insert_usage(con, frame)
+            # A sample taken again in the same minute replaces the earlier one.
+            report.rows_written += replace_api_usage(con, frame)
             report.parts.append(f"API {kind}")
-        set_mark(con, instance, USAGE_MARK if kind == "usage" else ERRORS_MARK, iso(now), now)
-
-
-def _insert_usage(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
-    # A sample taken again in the same minute replaces the earlier one.
-    con.register("_usage", frame)
-    try:
-        con.execute("INSERT OR REPLACE INTO api_usage BY NAME SELECT * FROM _usage")
-    finally:
-        con.unregister("_usage")
-    return len(frame)
+        mark = USAGE_MARK if kind == "usage" else ERRORS_MARK
+        set_watermark(con, cycle.instance, mark, iso(now), now)
 
 
 def _due(
@@ -138,49 +118,31 @@ def _due(
     return overdue if overdue >= timedelta(0) else None
 
 
-def _housekeeping(
-    store: Store,
-    client: MarketoClient,
-    instance: str,
-    streams: list[list[int]],
-    marks: dict[str, str],
-    now: datetime,
-    report: MarketoCycleReport,
-) -> None:
+def _housekeeping(cycle: Cycle, streams: list[list[int]]) -> None:
     """The most overdue task, one call (two for a stream's first read)."""
+    marks, now = cycle.marks, cycle.now
     # Without any SFDC type (the sync not set up yet) the types are looked up again hourly,
     # so activities are collected soon after the sync is set up.
     types_every = TYPES_REFRESH if streams else STATS_INTERVAL
     tasks = [
         (
             _due(marks, TYPES_MARK, "read_at", types_every, now),
-            lambda: read_types(store, client, instance, now, report, state_of(marks, TYPES_MARK)),
+            lambda: read_types(cycle, json_watermark(marks, TYPES_MARK)),
         ),
         (
             _due(marks, USAGE_MARK, None, STATS_INTERVAL, now),
-            lambda: _read_statistics(store, client, instance, now, report, "usage"),
+            lambda: _read_statistics(cycle, "usage"),
         ),
         (
             _due(marks, ERRORS_MARK, None, STATS_INTERVAL, now),
-            lambda: _read_statistics(store, client, instance, now, report, "errors"),
+            lambda: _read_statistics(cycle, "errors"),
         ),
     ]
     for index in range(1, len(streams)):
         tasks.append(
             (
                 _due(marks, STREAM_MARK.format(index), "read_at", STATS_INTERVAL, now),
-                lambda index=index: follow_stream(
-                    store,
-                    client,
-                    instance,
-                    index,
-                    streams[index],
-                    len(streams),
-                    marks,
-                    now,
-                    now - STATS_INTERVAL,
-                    report,
-                ),
+                lambda index=index: follow_stream(cycle, streams, index, now - STATS_INTERVAL),
             )
         )
     due = [(overdue, run) for overdue, run in tasks if overdue is not None]
@@ -190,149 +152,115 @@ def _housekeeping(
     try:
         run()
     except MarketoRefused as exc:
-        report.errors.append(str(exc))
+        cycle.report.errors.append(str(exc))
 
 
 # -- cycle and backfill ---------------------------------------------------------------------
 
 
-def _record_run(store: Store, report: MarketoCycleReport, started: datetime, suffix: str = ""):
-    with store.write() as con:
-        ensure_instance(con, report.instance)
-        record_run(
-            con,
-            run_id=f"{JOB}|{report.instance}|{report.kind}{suffix}|{started.isoformat()}",
-            instance=report.instance,
-            job=JOB,
-            started=started,
-            finished=datetime.now(UTC),
-            status=report.status,
-            rows=report.rows_written,
-            api_calls=report.api_calls,
-            error="; ".join(report.errors) or None,
-        )
+def _pause_for_the_day(cycle: Cycle) -> None:
+    with cycle.store.write() as con:
+        ensure_instance(con, cycle.instance)
+        set_watermark(con, cycle.instance, QUOTA_MARK, iso(next_quota_reset(cycle.now)), cycle.now)
 
 
-def _pause_for_the_day(store: Store, instance: str, now: datetime) -> None:
-    with store.write() as con:
-        ensure_instance(con, instance)
-        set_mark(con, instance, QUOTA_MARK, iso(next_quota_reset(now)), now)
-
-
-def collect_marketo(
-    store: Store, client: MarketoClient, config: Config, *, instance: str, now: datetime
-) -> MarketoCycleReport:
+def collect_marketo(cycle: Cycle) -> MarketoReport:
     """One cycle: new SFDC-related activities since the kept paging token (a first cycle starts
     marketo_interval_minutes back), plus at most one due housekeeping call. Raises
     DailyQuotaExceeded (607, also for the rest of Marketo's day) and SourceError when Marketo
-    cannot be used at all; both are recorded in collection_runs first."""
-    now = _utc(now)
-    report = MarketoCycleReport(instance, now)
-    calls_before = client.calls
-    marks = read_marks(store, instance)
-    try:
-        _refuse_while_quota_used_up(marks, now)
-    except DailyQuotaExceeded as exc:
-        report.errors.append(str(exc))
-        _record_run(store, report, now)
-        raise
-    reads_types = TYPES_MARK not in marks
-    try:
-        types = cached_types(store, client, instance, marks, now, report)
-        marks[TYPES_MARK] = json.dumps(types)
-        streams = plan_streams(types["ids"])
-        # A cycle that looks the types up or starts the streams spends its calls on that (and
-        # its marks no longer tell where the streams are). Every other cycle does housekeeping,
-        # also while there is no SFDC type to follow: else the types, and with them the
-        # streams, would never come.
-        is_setup = reads_types or (bool(streams) and STREAM_MARK.format(0) not in marks)
-        if streams:
-            start = now - timedelta(minutes=config.marketo_interval_minutes)
-            if types.get("appeared_after"):  # the sync was set up since the monitor began
-                start = max(min(start, parse_time(types["appeared_after"])), now - MAX_HISTORY)
-            follow_stream(
-                store, client, instance, 0, streams[0], len(streams), marks, now, start, report
-            )
-        else:
-            report.errors.append(
-                "none of the SFDC activity types exists in this Marketo subscription "
-                "(is the Salesforce sync set up?)"
-            )
-        if not is_setup:
-            _housekeeping(store, client, instance, streams, marks, now, report)
-    except SourceError as exc:
-        if isinstance(exc, DailyQuotaExceeded):
-            _pause_for_the_day(store, instance, now)
-        report.errors.append(str(exc))
-        report.api_calls = client.calls - calls_before
-        _record_run(store, report, now)
-        raise
-    report.api_calls = client.calls - calls_before
-    _record_run(store, report, now)
+    cannot be used at all; the run is recorded however it ends."""
+    cycle.now = _utc(cycle.now)
+    report = cycle.report = MarketoReport(JOB, cycle.instance, cycle.now, key="cycle")
+    with recorded_run(cycle.store, report, client=cycle.client, calls_before=cycle.client.calls):
+        marks = cycle.read_marks("marketo.")
+        _refuse_while_quota_used_up(marks, cycle.now)
+        reads_types = TYPES_MARK not in marks
+        try:
+            types = cached_types(cycle)
+            marks[TYPES_MARK] = json.dumps(types)
+            streams = plan_streams(types["ids"])
+            # A cycle that looks the types up or starts the streams spends its calls on that
+            # (and its marks no longer tell where the streams are). Every other cycle does
+            # housekeeping, also while there is no SFDC type to follow: else the types, and
+            # with them the streams, would never come.
+            is_setup = reads_types or (bool(streams) and STREAM_MARK.format(0) not in marks)
+            if streams:
+                start = cycle.now - timedelta(minutes=cycle.config.marketo_interval_minutes)
+                if types.get("appeared_after"):  # the sync was set up since the monitor began
+                    start = max(
+                        min(start, parse_time(types["appeared_after"])), cycle.now - MAX_HISTORY
+                    )
+                follow_stream(cycle, streams, 0, start)
+            else:
+                report.errors.append(
+                    "none of the SFDC activity types exists in this Marketo subscription "
+                    "(is the Salesforce sync set up?)"
+                )
+            if not is_setup:
+                _housekeeping(cycle, streams)
+        except DailyQuotaExceeded:
+            _pause_for_the_day(cycle)
+            raise
     return report
 
 
 def backfill_marketo(
-    store: Store,
-    client: MarketoClient,
-    config: Config,
-    *,
-    instance: str,
-    now: datetime,
-    since: datetime,
-    progress: Progress | None = None,
-) -> list[MarketoCycleReport]:
+    cycle: Cycle, since: datetime, progress: Progress | None = None
+) -> list[MarketoReport]:
     """Walk the activity history from `since` (at most 90 days back, Marketo's retention), one
-    report per stream, then run one ordinary cycle. Interrupted, it resumes where it stopped.
-    `progress(pages, reached, share)` is called after every page."""
-    now, since = _utc(now), _utc(since)
+    report (and run) per stream, then run one ordinary cycle. Interrupted, it resumes where it
+    stopped. `progress(pages, reached, share)` is called after every page."""
+    now, since = _utc(cycle.now), _utc(since)
+    cycle.now = now
     if since < now - MAX_HISTORY:
         days = (now - since).days
         raise ConfigError(
             f"--since reaches {days} days back, but Marketo keeps lead activities for 90 days: "
             "ask for 90d or less"
         )
-    marks = read_marks(store, instance)
-    reports = []
-    setup = MarketoCycleReport(instance, now, kind="backfill")
-    try:
+    reports: list[MarketoReport] = []
+    # Until the streams are known, the run is the backfill's; then stream 0's (the types
+    # lookup and stream 0's pages are one run).
+    setup = cycle.report = MarketoReport(JOB, cycle.instance, now, key="backfill", kind="backfill")
+    calls_before = cycle.client.calls
+    with recorded_run(cycle.store, setup, client=cycle.client, calls_before=calls_before):
+        marks = cycle.read_marks("marketo.")
         _refuse_while_quota_used_up(marks, now)
-    except DailyQuotaExceeded as exc:
-        setup.errors.append(str(exc))
-        _record_run(store, setup, now)
-        raise
-    calls_before = client.calls
-    try:
-        types = cached_types(store, client, instance, marks, now, setup)
-    except SourceError as exc:
-        setup.errors.append(str(exc))
-        setup.api_calls = client.calls - calls_before
-        _record_run(store, setup, now)
-        raise
-    streams = plan_streams(types["ids"])
-    for index, ids in enumerate(streams):
-        report = setup if index == 0 else MarketoCycleReport(instance, now, kind="backfill")
-        calls_before = calls_before if index == 0 else client.calls
-        pages_before = sum(r.pages for r in reports)
-        try:
-            backfill_stream(
-                store, client, instance, index, ids, since, now, report, progress, pages_before
-            )
-            if index > 0:
-                # An hourly stream is brought up to now too (the closing cycle reads stream 0).
-                marks = read_marks(store, instance)
-                follow_stream(
-                    store, client, instance, index, ids, len(streams), marks, now, now, report
-                )
-        except SourceError as exc:
-            if isinstance(exc, DailyQuotaExceeded):
-                _pause_for_the_day(store, instance, now)
-            report.errors.append(str(exc))
-            report.api_calls = client.calls - calls_before
-            _record_run(store, report, now, f".{index}")
-            raise
-        report.api_calls = client.calls - calls_before
-        _record_run(store, report, now, f".{index}")
+        types = cached_types(cycle)
+        streams = plan_streams(types["ids"])
+        if streams:
+            setup.key = "backfill.0"
+            _backfill_one(cycle, streams, 0, since, progress, reports)
+    reports.append(setup)
+    for index in range(1, len(streams)):
+        report = cycle.report = MarketoReport(
+            JOB, cycle.instance, now, key=f"backfill.{index}", kind="backfill"
+        )
+        with recorded_run(
+            cycle.store, report, client=cycle.client, calls_before=cycle.client.calls
+        ):
+            _backfill_one(cycle, streams, index, since, progress, reports)
+            # An hourly stream is brought up to now too (the closing cycle reads stream 0).
+            cycle.read_marks("marketo.")
+            follow_stream(cycle, streams, index, now)
         reports.append(report)
-    reports.append(collect_marketo(store, client, config, instance=instance, now=now))
+    reports.append(
+        collect_marketo(Cycle(cycle.store, cycle.client, cycle.config, cycle.instance, now))
+    )
     return reports
+
+
+def _backfill_one(
+    cycle: Cycle,
+    streams: list[list[int]],
+    index: int,
+    since: datetime,
+    progress: Progress | None,
+    reports: list[MarketoReport],
+) -> None:
+    pages_before = sum(r.pages for r in reports)
+    try:
+        backfill_stream(cycle, streams[index], index, since, progress, pages_before)
+    except DailyQuotaExceeded:
+        _pause_for_the_day(cycle)
+        raise

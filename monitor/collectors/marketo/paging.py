@@ -15,23 +15,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from monitor.collectors.exports.common import Rejected, quarantine
+from monitor.collectors.context import Cycle
 from monitor.collectors.marketo.client import MarketoClient
 from monitor.errors import ActivityShapeError, MarketoRefused
-from monitor.store import Store, ensure_instance, set_watermark
 from monitor.store.activities import (
     SFDC_ACTIVITY_TYPES,
     activity_frame,
     store_activities,
 )
-from queries import run_query
+from monitor.store.facts import ensure_instance
+from monitor.store.quarantine import Rejected, quarantine
+from monitor.store.watermarks import (
+    drop_watermark,
+    iso,
+    json_watermark,
+    parse_time,
+    set_watermark,
+    watermarks_in,
+)
 
 SOURCE = "marketo_rest"
 ORIGIN = "GET /rest/v1/activities.json"
@@ -60,87 +68,6 @@ BACKFILL_MARK = "marketo.backfill.{}"
 Progress = Callable[[int, datetime, float], None]
 
 
-@dataclass
-class MarketoCycleReport:
-    """What one collection cycle (or one stream's backfill) did; also its collection_runs row."""
-
-    instance: str
-    now: datetime
-    kind: str = "cycle"  # cycle | backfill
-    activities_read: int = 0
-    rows_written: int = 0
-    pages: int = 0
-    api_calls: int = 0
-    parts: list[str] = field(default_factory=list)  # housekeeping done: "usage", "errors" ...
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        """ok; partial: problems, but activities or statistics were stored; else failed."""
-        if not self.errors:
-            return "ok"
-        # Activities or statistics stored count as collected; looking up the types does not.
-        return "partial" if self.pages or self.rows_written else "failed"
-
-    def summary(self) -> str:
-        """One line (plus one per problem), like the Salesforce collector's."""
-        text = (
-            f"marketo '{self.instance}'{' backfill' if self.kind == 'backfill' else ''}: "
-            f"{self.activities_read} activities in {self.pages} pages, {self.rows_written} "
-            f"rows new, {self.api_calls} API calls"
-            + (f" ({', '.join(self.parts)})" if self.parts else "")
-        )
-        return text + "".join(f"\n  problem: {error}" for error in self.errors)
-
-
-# -- watermarks ------------------------------------------------------------------------------
-
-
-def read_marks(store: Store, instance: str) -> dict[str, str]:
-    """Every `marketo.*` watermark of the instance, name -> value (one short read)."""
-    with store.read() as con:
-        frame = run_query(con, "watermarks_of", instance=instance, prefix="marketo.")
-    return dict(zip(frame["name"], frame["value"], strict=True))
-
-
-def set_mark(
-    con: duckdb.DuckDBPyConnection, instance: str, name: str, value: Any, now: datetime
-) -> None:
-    """Write one watermark inside the caller's transaction (a dict is stored as JSON)."""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    set_watermark(con, instance, name, text, now)
-
-
-def drop_mark(con: duckdb.DuckDBPyConnection, instance: str, name: str) -> None:
-    """Delete one watermark inside the caller's transaction."""
-    con.execute(
-        "DELETE FROM watermarks WHERE instance = $i AND name = $n", {"i": instance, "n": name}
-    )
-
-
-def mark_in(con: duckdb.DuckDBPyConnection, instance: str, name: str) -> dict[str, Any] | None:
-    """One JSON watermark as the caller's transaction sees it (None when absent)."""
-    frame = run_query(con, "watermarks_of", instance=instance, prefix=name)
-    values = frame.loc[frame["name"] == name, "value"]
-    return json.loads(values.iloc[0]) if len(values) else None
-
-
-def state_of(marks: dict[str, str], name: str) -> dict[str, Any] | None:
-    """One JSON watermark out of read_marks' answer (None when absent)."""
-    value = marks.get(name)
-    return json.loads(value) if value else None
-
-
-def parse_time(text: str) -> datetime:
-    """A watermark's ISO 8601 time, in UTC."""
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """A time as watermarks and Marketo's sinceDatetime take it (ISO 8601, UTC offset)."""
-    return moment.astimezone(UTC).isoformat()
-
-
 # -- activity types, pages and streams ------------------------------------------------------
 
 
@@ -151,21 +78,15 @@ def plan_streams(type_ids: dict[str, int]) -> list[list[int]]:
     return [ids[i : i + MAX_TYPE_IDS] for i in range(0, len(ids), MAX_TYPE_IDS)]
 
 
-def read_types(
-    store: Store,
-    client: MarketoClient,
-    instance: str,
-    now: datetime,
-    report: MarketoCycleReport,
-    previous: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+def read_types(cycle: Cycle, previous: dict[str, Any] | None = None) -> dict[str, Any]:
     """Look the SFDC-related type ids up by name; when Marketo refuses, fall back to the
     standard ids for an hour. When `previous` (the last lookup) found none and this one finds
     some, `appeared_after` keeps the last lookup's time: no activity of those types is older,
     so the first stream can start there and miss nothing since the sync was set up."""
+    now, report = cycle.now, cycle.report
     wanted = {name.lower(): name for name in SFDC_ACTIVITY_TYPES.values()}
     try:
-        body = client.get("v1/activities/types.json")
+        body = cycle.client.get("v1/activities/types.json")
     except MarketoRefused as exc:
         report.errors.append(f"{exc}; using the standard activity type ids meanwhile")
         ids = {name: type_id for type_id, name in SFDC_ACTIVITY_TYPES.items()}
@@ -181,24 +102,17 @@ def read_types(
     state = {"read_at": iso(read_at), "ids": ids}
     if previous is not None and not previous.get("ids") and ids:
         state["appeared_after"] = previous["read_at"]
-    with store.write() as con:
-        ensure_instance(con, instance)
-        set_mark(con, instance, TYPES_MARK, state, now)
+    with cycle.store.write() as con:
+        ensure_instance(con, cycle.instance)
+        set_watermark(con, cycle.instance, TYPES_MARK, state, now)
     return state
 
 
-def cached_types(
-    store: Store,
-    client: MarketoClient,
-    instance: str,
-    marks: dict[str, str],
-    now: datetime,
-    report: MarketoCycleReport,
-) -> dict[str, Any]:
+def cached_types(cycle: Cycle) -> dict[str, Any]:
     """The type ids looked up earlier, or looked up now (the first cycle)."""
-    cached = state_of(marks, TYPES_MARK)
+    cached = json_watermark(cycle.marks, TYPES_MARK)
     if cached is None:
-        return read_types(store, client, instance, now, report)
+        return read_types(cycle)
     return cached
 
 
@@ -260,42 +174,29 @@ def paging_token(client: MarketoClient, since: datetime) -> str:
 
 
 def _store_page(
-    con: duckdb.DuckDBPyConnection,
-    page: _Page,
-    instance: str,
-    now: datetime,
-    names: dict[int, str],
-    report: MarketoCycleReport,
+    con: duckdb.DuckDBPyConnection, cycle: Cycle, page: _Page, names: dict[int, str]
 ) -> None:
-    frame, rejected = _rows(page.records, instance, now, names)
-    ensure_instance(con, instance)
+    report = cycle.report
+    frame, rejected = _rows(page.records, cycle.instance, cycle.now, names)
+    ensure_instance(con, cycle.instance)
     report.rows_written += store_activities(con, frame)
-    quarantine(con, instance, "marketo_activity", ORIGIN, rejected)
+    quarantine(con, cycle.instance, "marketo_activity", ORIGIN, rejected)
     report.activities_read += len(page.records)
     report.pages += 1
     if rejected:
         report.errors.append(f"{len(rejected)} activity records were malformed (quarantined)")
 
 
-def follow_stream(
-    store: Store,
-    client: MarketoClient,
-    instance: str,
-    index: int,
-    ids: list[int],
-    stream_count: int,
-    marks: dict[str, str],
-    now: datetime,
-    start: datetime,
-    report: MarketoCycleReport,
-) -> None:
-    """Read one stream from its kept token until Marketo says there is no more (or the page
-    budget of a cycle is spent); every page is committed with the token after it."""
-    names = {type_id: name for name, type_id in state_of(marks, TYPES_MARK)["ids"].items()}
-    state = state_of(marks, STREAM_MARK.format(index))
+def follow_stream(cycle: Cycle, streams: list[list[int]], index: int, start: datetime) -> None:
+    """Read stream `index` from its kept token until Marketo says there is no more (or the
+    page budget of a cycle is spent); every page is committed with the token after it."""
+    marks, now, instance = cycle.marks, cycle.now, cycle.instance
+    ids, stream_count = streams[index], len(streams)
+    names = {type_id: name for name, type_id in json_watermark(marks, TYPES_MARK)["ids"].items()}
+    state = json_watermark(marks, STREAM_MARK.format(index))
     fresh: dict[str, Any] = {}
     if state is None:
-        token = paging_token(client, start)
+        token = paging_token(cycle.client, start)
         state = {"token": token, "origin": iso(start)}
         # Paging tokens are positions in time, whatever types are asked with them: the
         # other new streams start here too, and their first read costs one call.
@@ -305,38 +206,43 @@ def follow_stream(
             if other != index and STREAM_MARK.format(other) not in marks
         }
     for _ in range(MAX_PAGES_PER_CYCLE):
-        page = _fetch_page(client, state["token"], ids)
+        page = _fetch_page(cycle.client, state["token"], ids)
         state = {**state, "token": page.token, "read_at": iso(now)}
-        with store.write() as con:
-            _store_page(con, page, instance, now, names, report)
-            set_mark(con, instance, STREAM_MARK.format(index), state, now)
+        with cycle.store.write() as con:
+            _store_page(con, cycle, page, names)
+            set_watermark(con, instance, STREAM_MARK.format(index), state, now)
             for other, other_state in fresh.items():
-                set_mark(con, instance, STREAM_MARK.format(other), other_state, now)
+                set_watermark(con, instance, STREAM_MARK.format(other), other_state, now)
         fresh = {}
         if not page.more:
             return
-    report.parts.append(f"stream {index}: more activities waiting for the next cycle")
+    cycle.report.parts.append(f"stream {index}: more activities waiting for the next cycle")
 
 
 def backfill_stream(
-    store: Store,
-    client: MarketoClient,
-    instance: str,
-    index: int,
+    cycle: Cycle,
     ids: list[int],
+    index: int,
     since: datetime,
-    now: datetime,
-    report: MarketoCycleReport,
     progress: Progress | None,
     pages_before: int,
 ) -> None:
-    """Cover [since, where the stream began) page by page; resumes a cursor left behind.
+    """Cover [since, where stream `index` began) page by page; resumes a cursor left behind.
     `progress` gets the pages walked by the whole backfill (`pages_before` in other streams)."""
+    store, client, instance, now, report = (
+        cycle.store,
+        cycle.client,
+        cycle.instance,
+        cycle.now,
+        cycle.report,
+    )
     while True:
-        marks = read_marks(store, instance)
-        names = {type_id: name for name, type_id in state_of(marks, TYPES_MARK)["ids"].items()}
-        stream = state_of(marks, STREAM_MARK.format(index))
-        cursor = state_of(marks, BACKFILL_MARK.format(index))
+        marks = cycle.read_marks("marketo.")
+        names = {
+            type_id: name for name, type_id in json_watermark(marks, TYPES_MARK)["ids"].items()
+        }
+        stream = json_watermark(marks, STREAM_MARK.format(index))
+        cursor = json_watermark(marks, BACKFILL_MARK.format(index))
         if cursor is None:
             if stream is not None and parse_time(stream["origin"]) <= since:
                 return
@@ -355,19 +261,22 @@ def backfill_stream(
             reached = latest or parse_time(cursor.get("reached") or cursor["since"])
             cursor = {**cursor, "token": page.token, "reached": iso(reached)}
             with store.write() as con:
-                _store_page(con, page, instance, now, names, report)
+                _store_page(con, cycle, page, names)
                 if done:
-                    drop_mark(con, instance, BACKFILL_MARK.format(index))
+                    drop_watermark(con, instance, BACKFILL_MARK.format(index))
                     # Read again inside the transaction: a cycle may have moved the stream on.
-                    current = mark_in(con, instance, STREAM_MARK.format(index))
+                    current = json_watermark(
+                        watermarks_in(con, instance, STREAM_MARK.format(index)),
+                        STREAM_MARK.format(index),
+                    )
                     handed = (
                         {**current, "origin": cursor["since"]}
                         if current
                         else {"token": page.token, "origin": cursor["since"], "read_at": iso(now)}
                     )
-                    set_mark(con, instance, STREAM_MARK.format(index), handed, now)
+                    set_watermark(con, instance, STREAM_MARK.format(index), handed, now)
                 else:
-                    set_mark(con, instance, BACKFILL_MARK.format(index), cursor, now)
+                    set_watermark(con, instance, BACKFILL_MARK.format(index), cursor, now)
             if progress:
                 reached = min(reached, end)
                 span = (end - start).total_seconds() or 1.0

@@ -17,15 +17,17 @@ from typing import Any
 
 import pandas as pd
 
+from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce import soql
 from monitor.collectors.salesforce.client import (
-    SalesforceClient,
     query_path,
     subrequest_code,
     subrequest_message,
 )
 from monitor.errors import LimitExceeded, SourceError
-from monitor.store import Store, insert_frame, set_watermark
+from monitor.store import Store
+from monitor.store.facts import insert_frame
+from monitor.store.watermarks import set_watermark
 from monitor.vocabulary.hygiene import SYNC_FILTER_MARKERS, is_sync_filter_field
 from queries import run_query
 
@@ -124,16 +126,11 @@ def _problem(what: str, status: int, body: Any) -> str:
     return f"hygiene: {what} failed ({code}: {subrequest_message(body)[:120]})"
 
 
-def collect_hygiene(
-    store: Store,
-    client: SalesforceClient,
-    objects: tuple[str, ...],
-    *,
-    instance: str,
-    now: datetime,
-) -> tuple[int, list[str]]:
+def collect_hygiene(cycle: Cycle) -> tuple[int, list[str]]:
     """Count fills, duplicates and sync filter values, and store them with the watermark in
     one transaction. Returns (rows written, problems); only a used-up API budget raises."""
+    store, client, instance, now = cycle.store, cycle.client, cycle.instance, cycle.now
+    objects = cycle.config.salesforce_objects
     with store.read() as con:
         describes = run_query(con, "hygiene_describes", instance=instance, now=now)
     plan = plan_queries(describes, objects)

@@ -9,11 +9,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce import soql
 from monitor.collectors.salesforce.client import SalesforceClient, subrequest_code
 from monitor.errors import SourceError
-from monitor.store import Store, insert_frame, set_watermark
+from monitor.store.facts import insert_frame
 from monitor.store.snapshots import write_describe_snapshot, write_permission_snapshot
+from monitor.store.watermarks import set_watermark
 
 WATERMARK = "salesforce.describe"
 
@@ -24,17 +26,11 @@ def is_due(marks: dict[str, str], now: datetime, minutes: int) -> bool:
     return not last or now - datetime.fromisoformat(last) >= timedelta(minutes=minutes)
 
 
-def collect_schema(
-    store: Store,
-    client: SalesforceClient,
-    objects: tuple[str, ...],
-    *,
-    instance: str,
-    now: datetime,
-    sync_user: str,
-) -> tuple[int, list[str]]:
+def collect_schema(cycle: Cycle, sync_user: str) -> tuple[int, list[str]]:
     """Describe every synced object (one /composite call), read the sync user's object and
     field permissions and /limits. Returns (rows written, problems)."""
+    client, instance, now = cycle.client, cycle.instance, cycle.now
+    objects = cycle.config.salesforce_objects
     problems: list[str] = []
     answers = client.composite({name: f"sobjects/{name}/describe" for name in objects})
     try:
@@ -51,7 +47,7 @@ def collect_schema(
         limits = {}
         problems.append(f"limits: {exc}")
     rows = 0
-    with store.write() as con:
+    with cycle.store.write() as con:
         for name in objects:
             status, body = answers[name]
             if status >= 400:

@@ -41,7 +41,8 @@ from monitor.collectors.streams.writer import StreamWriter, quarantine_body, wri
 from monitor.config import Config
 from monitor.config.secrets import load_secrets
 from monitor.errors import ConfigError, MonitorError, StoreError
-from monitor.store import Store, ensure_instance
+from monitor.store import Store
+from monitor.store.facts import ensure_instance
 
 log = logging.getLogger("monitor.collectors.streams.receiver")
 

@@ -16,11 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from monitor.collectors.exports.common import Rejected, quarantine
 from monitor.collectors.streams.events import Batch
 from monitor.errors import StoreBusyError
-from monitor.store import Store, insert_frame
+from monitor.store import Store
 from monitor.store.activities import store_activities
+from monitor.store.facts import insert_frame
+from monitor.store.quarantine import Rejected, quarantine
 
 QUARANTINE_KIND = "data_streams"
 QUARANTINE_ORIGIN = "POST /events"

@@ -1,0 +1,78 @@
+"""The findings lifecycle as stored: findings (one row per check, instance and subject), their
+transitions (finding_events) and each check's latest outcome per subject. monitor/runner.py
+decides what changed; this is where it is written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from monitor.store.facts import insert_frame
+
+
+def known_findings(
+    con: duckdb.DuckDBPyConnection, instance: str, check_id: str
+) -> dict[str, dict[str, str]]:
+    """fingerprint -> status, severity, subject and title of a check's stored findings."""
+    return {
+        row[0]: {"status": row[1], "severity": row[2], "subject": row[3], "title": row[4]}
+        for row in con.execute(
+            "SELECT fingerprint, status, severity, subject, title FROM findings "
+            "WHERE instance = $i AND check_id = $c",
+            {"i": instance, "c": check_id},
+        ).fetchall()
+    }
+
+
+def write_reported(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, known: pd.Series) -> None:
+    """Findings reported by a run: new ones inserted, known ones updated and (re)opened."""
+    insert_frame(con, "findings", rows[~known])
+    if not known.any():
+        return
+    con.register("_reported", rows[known])
+    try:
+        con.execute(
+            "UPDATE findings SET severity = r.severity, title = r.title, detail = r.detail, "
+            "owner = r.owner, evidence = r.evidence, status = 'open', last_seen = r.last_seen, "
+            "resolved_at = NULL, acknowledged_at = CASE WHEN findings.status = 'resolved' "
+            "THEN NULL ELSE findings.acknowledged_at END "
+            "FROM _reported r WHERE findings.fingerprint = r.fingerprint"
+        )
+    finally:
+        con.unregister("_reported")
+
+
+def resolve(con: duckdb.DuckDBPyConnection, fingerprints: list[str], now: datetime) -> None:
+    con.execute(
+        "UPDATE findings SET status = 'resolved', resolved_at = $now "
+        "WHERE fingerprint IN (SELECT unnest($gone))",
+        {"now": now, "gone": fingerprints},
+    )
+
+
+def record_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> None:
+    """Transitions (fingerprint, changed_at, transition, severity)."""
+    insert_frame(con, "finding_events", events)
+
+
+def replace_outcomes(
+    con: duckdb.DuckDBPyConnection, instance: str, check_id: str, outcomes: pd.DataFrame
+) -> None:
+    """A check's latest outcome per subject (finding, or not evaluated and why)."""
+    con.execute(
+        "DELETE FROM check_outcomes WHERE instance = $i AND check_id = $c",
+        {"i": instance, "c": check_id},
+    )
+    insert_frame(con, "check_outcomes", outcomes)
+
+
+def acknowledge(con: duckdb.DuckDBPyConnection, fingerprint: str, now: datetime) -> bool:
+    """Mark an open finding as acknowledged; False when there is no such open finding."""
+    row = con.execute(
+        "UPDATE findings SET acknowledged_at = $now "
+        "WHERE fingerprint = $fp AND status = 'open' RETURNING fingerprint",
+        {"now": now, "fp": fingerprint},
+    ).fetchone()
+    return row is not None
