@@ -4,7 +4,8 @@
         -> list[Finding | NotEvaluated]
 
 `data` holds the frames named in the check's INPUTS, loaded by the runner; a check never reads
-or writes anything itself.
+or writes anything itself. EVIDENCE documents every key a finding's evidence may hold: the
+answer readers show (a grant to make, a likely cause) is computed once, by the check.
 
 Judging time is the data's time: an input that names an `anchor` (a family of facts, see
 queries/coverage_ends.sql) is read as of the newest fact of that family, not at the wall clock,
@@ -117,6 +118,9 @@ class Check:
     ]
     # The family whose data time is the `now` evaluate receives (None: the judging moment).
     anchor: str | None = None
+    # What a finding's evidence holds: key -> what it means. Readers (pages, the report,
+    # alerts) rely on these keys and nothing else; tests/test_evidence.py holds them to it.
+    evidence: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.anchor is not None and self.anchor not in ANCHORS:
@@ -192,6 +196,7 @@ def check_from_module(module: Any) -> Check:
         inputs=dict(module.INPUTS),
         evaluate=module.evaluate,
         anchor=getattr(module, "ANCHOR", None),
+        evidence=dict(module.EVIDENCE),
     )
 
 

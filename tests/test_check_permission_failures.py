@@ -4,18 +4,20 @@ Sync Errors CSV, a sync-user permissions CSV and real Salesforce describes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from checks import get_check
-from checks.base import Finding, NotEvaluated
+from checks.base import NotEvaluated
 from checks.permission_failures import grant_for
 from monitor.collectors.exports import import_file
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
+from tests.check_harness import judge
+from tests.conftest import export_reaches
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "salesforce"
 ACCOUNT_DESCRIBE = REAL / "sobject_describe_account_with_formula_field_v53.json"
@@ -74,15 +76,7 @@ def describe(store: Store, *paths: Path) -> None:
         )
 
 
-def evaluate(store: Store, now: datetime = NOW, **overrides: Any) -> list[Finding | NotEvaluated]:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, now)
-    return CHECK.evaluate(data, settings, now)
-
-
-def findings(results: list) -> dict[str, Finding]:
-    return {r.subject: r for r in results if isinstance(r, Finding)}
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 def score_errors(start: datetime) -> tuple[str, ...]:
@@ -97,7 +91,7 @@ def score_errors(start: datetime) -> tuple[str, ...]:
 
 def test_permission_failures_groups_sync_errors_by_object_and_field(store, tmp_path):
     import_errors(store, tmp_path, *score_errors(NOW - timedelta(hours=5)))
-    found = findings(evaluate(store))
+    found = evaluate(store).findings
     assert list(found) == ["Lead.Lead_Score__c"]
     finding = found["Lead.Lead_Score__c"]
     evidence = finding.evidence
@@ -117,21 +111,22 @@ def test_permission_failures_groups_sync_errors_by_object_and_field(store, tmp_p
 
 def test_permission_failures_is_critical_at_critical_records(store, tmp_path):
     import_errors(store, tmp_path, *score_errors(NOW - timedelta(hours=5)))
-    found = findings(evaluate(store, critical_records=2))
+    found = evaluate(store, critical_records=2).findings
     assert found["Lead.Lead_Score__c"].severity == "critical"
 
 
 def test_permission_failures_ignores_errors_older_than_lookback_hours(store, tmp_path):
     import_errors(store, tmp_path, *score_errors(NOW - timedelta(hours=30)))
-    assert findings(evaluate(store)) == {}
-    assert list(findings(evaluate(store, lookback_hours=48))) == ["Lead.Lead_Score__c"]
+    export_reaches(store, INSTANCE, NOW)  # the export runs up to NOW: its errors are 28-30 h old
+    assert evaluate(store).findings == {}
+    assert list(evaluate(store, lookback_hours=48).findings) == ["Lead.Lead_Score__c"]
 
 
 def test_permission_failures_flags_a_readable_not_editable_field_on_a_write_object(store, tmp_path):
     import_permission_rows(
         store, tmp_path, "Lead,,true,true", "Lead,Rating,true,false", "Lead,Email,true,true"
     )
-    found = findings(evaluate(store))
+    found = evaluate(store).findings
     assert list(found) == ["Lead.Rating"]
     finding = found["Lead.Rating"]
     assert finding.evidence["permission_snapshot"] == {
@@ -146,7 +141,7 @@ def test_permission_failures_flags_a_readable_not_editable_field_on_a_write_obje
 
 def test_permission_failures_flags_an_unreadable_synced_object(store, tmp_path):
     import_permission_rows(store, tmp_path, "Campaign,,false,false", "Lead,,true,true")
-    found = findings(evaluate(store))
+    found = evaluate(store).findings
     assert list(found) == ["Campaign"]
     # Adobe's requirements: the sync user needs create/read/edit on Campaign, not only read.
     assert found["Campaign"].evidence["grant"] == (
@@ -166,12 +161,12 @@ def test_permission_failures_flags_an_unreadable_synced_object(store, tmp_path):
 )
 def test_permission_failures_leaves_access_the_sync_does_not_need(store, tmp_path, row: str):
     import_permission_rows(store, tmp_path, row)
-    assert findings(evaluate(store)) == {}
+    assert evaluate(store).findings == {}
 
 
 def test_permission_failures_flags_a_write_object_the_sync_user_cannot_edit(store, tmp_path):
     import_permission_rows(store, tmp_path, "Lead,,true,false")
-    found = findings(evaluate(store))
+    found = evaluate(store).findings
     assert list(found) == ["Lead"]
     assert "Read, Create and Edit on the Lead object" in found["Lead"].evidence["grant"]
 
@@ -185,14 +180,14 @@ def test_permission_failures_does_not_ask_to_edit_a_formula_field(store, tmp_pat
         "Account,Rating,true,false",
     )
     # Account made a write object so that only the formula rule keeps the formula quiet.
-    found = findings(evaluate(store, write_objects=["Lead", "Contact", "Account"]))
+    found = evaluate(store, write_objects=["Lead", "Contact", "Account"]).findings
     assert list(found) == ["Account.Rating"]
 
 
 def test_permission_failures_merges_an_error_and_the_snapshot_on_the_same_field(store, tmp_path):
     import_errors(store, tmp_path, *score_errors(NOW - timedelta(hours=5)))
     import_permission_rows(store, tmp_path, "Lead,Lead_Score__c,true,false")
-    found = findings(evaluate(store))
+    found = evaluate(store).findings
     assert list(found) == ["Lead.Lead_Score__c"]
     evidence = found["Lead.Lead_Score__c"].evidence
     assert evidence["errors"] == 3
@@ -207,7 +202,7 @@ def test_permission_failures_without_a_permission_snapshot_is_not_evaluated(stor
         ("permissions", "no permission snapshot of the sync user yet")
     ]
     # The errors still speak for themselves.
-    assert list(findings(results)) == ["Lead.Lead_Score__c"]
+    assert list(results.findings) == ["Lead.Lead_Score__c"]
 
 
 def test_permission_failures_through_the_runner_resolves_once_the_grant_is_made(store, tmp_path):
@@ -245,6 +240,6 @@ def test_permission_failures_through_the_runner_resolves_once_the_grant_is_made(
 )
 def test_permission_failures_flags_adobes_required_access(store, tmp_path, row, subject, gap):
     import_permission_rows(store, tmp_path, row)
-    found = findings(evaluate(store))
+    found = evaluate(store).findings
     assert list(found) == [subject]
     assert gap in found[subject].title
