@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas comes with the first query, not with the store
+    import pandas as pd
 
 QUERY_DIR = Path(__file__).parent
 MIGRATION_DIR = QUERY_DIR / "migrations"

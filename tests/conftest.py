@@ -60,3 +60,25 @@ def export_reaches(store: Store, instance: str, at: datetime) -> None:
     with store.write() as con:
         ensure_instance(con, instance)
         write_sync_errors(con, instance, frame, source="test", raw_sql="NULL")
+
+
+@pytest.fixture
+def dashboard(monkeypatch: pytest.MonkeyPatch):
+    """Open app.py in Streamlit's AppTest on the store at a path, with Streamlit's caches
+    cleared before and after (dashboard/data.py caches the config, and with it the store path,
+    per process): `dashboard(path, timeout=60, **environment)`."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    def open_on(path: Path, *, timeout: float = 60, **environment: str) -> AppTest:
+        monkeypatch.setenv("MONITOR_DB", str(path))
+        monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        return AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)
+
+    yield open_on
+    st.cache_data.clear()
+    st.cache_resource.clear()

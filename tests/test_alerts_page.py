@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from monitor.alerts.channels import channel_label
@@ -14,7 +13,7 @@ from monitor.alerts.dispatch import process_alerts
 from monitor.alerts.silences import active_silences, add_silence
 from monitor.config import Config, load_config
 from monitor.store import Store
-from tests.conftest import DEMO_NOW, REPO
+from tests.conftest import DEMO_NOW
 from tests.standins.webhook import WebhookReceiver
 
 SECRET = "T0ps3cret-hook-key"
@@ -27,15 +26,8 @@ def receiver():
 
 
 @pytest.fixture
-def app(demo_store: Store, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("MONITOR_DB", str(demo_store.path))
-    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
-    monkeypatch.setenv("MONITOR_ALERT_URLS", receiver.apprise_url(f"hooks/{SECRET}"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def app(demo_store: Store, receiver: WebhookReceiver, dashboard):
+    return dashboard(demo_store.path, MONITOR_ALERT_URLS=receiver.apprise_url(f"hooks/{SECRET}"))
 
 
 def open_page(app: AppTest, name: str) -> AppTest:

@@ -6,12 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from monitor.health import health_score
 from monitor.store import Store
-from tests.conftest import DEMO_NOW, REPO
+from tests.conftest import DEMO_NOW
 
 PAGES = {
     "overview": "Sync health overview",
@@ -26,15 +25,9 @@ PAGES = {
 
 
 @pytest.fixture
-def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch):
-    """An AppTest of app.py on a copy of the demo store; caches cleared around it."""
-    monkeypatch.setenv("MONITOR_DB", str(demo_store.path))
-    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def app(demo_store: Store, dashboard):
+    """An AppTest of app.py on a copy of the demo store."""
+    return dashboard(demo_store.path)
 
 
 def open_page(app: AppTest, name: str) -> AppTest:
@@ -143,24 +136,17 @@ def test_acknowledging_a_finding_is_stored(app, demo_store):
     assert acknowledged
 
 
-def test_first_start_on_an_empty_store_builds_the_demo(tmp_path, monkeypatch):
+def test_first_start_on_an_empty_store_builds_the_demo(tmp_path, monkeypatch, dashboard):
     for name in ("SALESFORCE_INSTANCE_URL", "SALESFORCE_USERNAME", "MARKETO_CLIENT_ID"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MONITOR_DB", str(tmp_path / "fresh.duckdb"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120).run()
+    app = dashboard(tmp_path / "fresh.duckdb", timeout=120).run()
     assert not app.exception
     assert app.selectbox(key="instance").value == "demo"
     assert Path(tmp_path / "fresh.duckdb").exists()
 
 
-def test_configured_source_with_empty_store_shows_guidance_not_demo(tmp_path, monkeypatch):
-    monkeypatch.setenv("MARKETO_CLIENT_ID", "configured")
-    monkeypatch.setenv("MONITOR_DB", str(tmp_path / "empty.duckdb"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+def test_configured_source_with_empty_store_shows_guidance_not_demo(tmp_path, dashboard):
+    app = dashboard(tmp_path / "empty.duckdb", MARKETO_CLIENT_ID="configured").run()
     assert not app.exception
     assert any("store is empty" in i.value for i in app.info)
     app.switch_page("dashboard/pages/sources.py").run()
@@ -207,7 +193,7 @@ def test_backlog_page_shows_marketo_activity_and_why_fields_change(app, demo_sto
     assert (changes.iloc[0]["field"], changes.iloc[0]["changes"]) == top
 
 
-def test_overview_says_stale_not_healthy_when_the_only_export_is_old(tmp_path, monkeypatch):
+def test_overview_says_stale_not_healthy_when_the_only_export_is_old(tmp_path, dashboard):
     """An export imported long ago and nothing since: the Overview shows "Stale", lists the
     feed as stale, and never says the sync looks healthy."""
     from datetime import UTC, datetime
@@ -228,14 +214,8 @@ def test_overview_says_stale_not_healthy_when_the_only_export_is_old(tmp_path, m
         store, "sync-errors", export, instance="acme", zone=ZoneInfo("UTC"), now=imported_at
     )
     run_checks(store, "acme", datetime.now(UTC))
-    monkeypatch.setenv("MONITOR_DB", str(store.path))
-    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    app = dashboard(store.path)
     open_page(app, "overview")
     assert metric(app, "Health score") == "Stale"
     assert not any("looks healthy" in s.value for s in app.success)
     assert any("cannot fully judge" in w.value for w in app.warning)
-    st.cache_data.clear()
-    st.cache_resource.clear()

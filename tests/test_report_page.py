@@ -7,24 +7,16 @@ import io
 import zipfile
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from monitor.store import Store
-from tests.conftest import REPO
 
 BUILT_KEY = "_built_report"  # the key dashboard/pages/reports.py keeps the report under
 
 
 @pytest.fixture
-def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("MONITOR_DB", str(demo_store.path))
-    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def app(demo_store: Store, dashboard):
+    return dashboard(demo_store.path, timeout=120)
 
 
 def open_reports(app: AppTest) -> AppTest:

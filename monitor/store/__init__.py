@@ -15,15 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from monitor.config import DEFAULTS
 from monitor.errors import StoreBusyError, StoreError
 from monitor.vocabulary import SQL_MACROS
 from queries import migrations, run_query
+
+if TYPE_CHECKING:  # pandas comes with the first query, not with the store
+    import pandas as pd
 
 TABLES = frozenset(
     {
