@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ import pandas as pd
 import pytest
 
 from checks import api_budget
-from checks.base import Finding, NotEvaluated, check_from_module
+from checks.base import NotEvaluated, check_from_module
 from monitor.collectors.salesforce.schema import write_limits
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
+from tests.check_harness import judge
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "salesforce"
 CHECK = check_from_module(api_budget)
@@ -56,26 +58,12 @@ def marketo(used: list[float], **kwargs: Any) -> pd.DataFrame:
     return hourly(used, source="marketo", metric="daily_api_calls", quota=50_000.0, **kwargs)
 
 
-def evaluate(*frames: pd.DataFrame, **overrides: Any) -> list[Finding | NotEvaluated]:
-    usage = pd.concat(frames, ignore_index=True) if frames else samples()
-    return api_budget.evaluate({"usage": usage}, CHECK.resolve_settings(overrides), NOW)
+def usage(*frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The check's facts: the samples of every frame, or none."""
+    return {"usage": pd.concat(frames, ignore_index=True) if frames else samples()}
 
 
-def outcome_for(results: list[Finding | NotEvaluated], subject: str) -> str:
-    """'warning' / 'critical' for a finding, 'not_evaluated', or 'silent' when nothing."""
-    mine = [r for r in results if r.subject == subject]
-    assert len(mine) <= 1, mine
-    if not mine:
-        return "silent"
-    if isinstance(mine[0], NotEvaluated):
-        return "not_evaluated"
-    return mine[0].severity
-
-
-def finding_for(results: list[Finding | NotEvaluated], subject: str) -> Finding:
-    found = [r for r in results if isinstance(r, Finding) and r.subject == subject]
-    assert len(found) == 1, results
-    return found[0]
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -146,27 +134,27 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_api_budget_scenario(case: Case):
-    assert outcome_for(evaluate(case.usage, **case.settings), case.subject) == case.expect
+    assert evaluate(usage(case.usage), **case.settings).outcome(case.subject) == case.expect
 
 
 def test_api_budget_judges_another_limit_only_when_added_to_metrics():
     bulk = hourly([14_000, 14_500], metric="DailyBulkApiBatches", quota=15_000.0)
-    results = evaluate(bulk, metrics=["DailyBulkApiBatches"])
-    assert outcome_for(results, "salesforce DailyBulkApiBatches") == "critical"
+    results = evaluate(usage(bulk), metrics=["DailyBulkApiBatches"])
+    assert results.outcome("salesforce DailyBulkApiBatches") == "critical"
 
 
 def test_api_budget_without_any_sample_is_not_evaluated_for_both_quotas():
-    results = evaluate()
+    results = evaluate(usage())
     assert [(r.subject, r.reason) for r in results if isinstance(r, NotEvaluated)] == [
         (SALESFORCE, "no DailyApiRequests sample with a quota in the last 24 h"),
         (MARKETO, "no daily_api_calls sample with a quota in the last 24 h"),
     ]
-    assert not [r for r in results if isinstance(r, Finding)]
+    assert not results.findings
 
 
 def test_api_budget_finding_names_usage_share_reset_and_owner_per_source():
-    results = evaluate(hourly([60_000, 80_000]), marketo([20_000, 40_000]))
-    salesforce = finding_for(results, SALESFORCE)
+    results = evaluate(usage(hourly([60_000, 80_000]), marketo([20_000, 40_000])))
+    salesforce = results.finding(SALESFORCE)
     assert salesforce.owner == "Salesforce admin"
     assert salesforce.evidence | {"forecast": None} == {
         "source": "salesforce",
@@ -180,7 +168,7 @@ def test_api_budget_finding_names_usage_share_reset_and_owner_per_source():
     }
     assert "80,000 of 100,000 calls (80%)" in salesforce.detail
     assert "80%" in salesforce.title
-    mkto = finding_for(results, MARKETO)
+    mkto = results.finding(MARKETO)
     assert mkto.owner == "Marketo admin"
     assert mkto.severity == "critical"
     assert mkto.evidence["resets"] == "daily at 00:00 US Central time (America/Chicago)"
@@ -188,7 +176,7 @@ def test_api_budget_finding_names_usage_share_reset_and_owner_per_source():
 
 def test_api_budget_forecasts_the_hour_the_quota_runs_out():
     # 5,000 calls an hour since 10:30: the remaining 40,000 last 8 hours, until 20:30 UTC.
-    finding = finding_for(evaluate(hourly([50_000, 55_000, 60_000])), SALESFORCE)
+    finding = evaluate(usage(hourly([50_000, 55_000, 60_000]))).finding(SALESFORCE)
     forecast = finding.evidence["forecast"]
     assert forecast["rate_per_hour"] == 5_000.0
     assert forecast["samples"] == 3
@@ -201,7 +189,7 @@ def test_api_budget_forecasts_the_hour_the_quota_runs_out():
 
 
 def test_api_budget_forecast_says_the_quota_lasts_the_day_at_a_slow_rate():
-    finding = finding_for(evaluate(hourly([58_000, 59_000, 60_000])), SALESFORCE)
+    finding = evaluate(usage(hourly([58_000, 59_000, 60_000]))).finding(SALESFORCE)
     forecast = finding.evidence["forecast"]
     assert forecast["rate_per_hour"] == 1_000.0
     assert forecast["exhausted_at"] is None
@@ -210,20 +198,20 @@ def test_api_budget_forecast_says_the_quota_lasts_the_day_at_a_slow_rate():
 
 
 def test_api_budget_says_when_the_quota_is_already_used_up():
-    finding = finding_for(evaluate(hourly([99_000, 104_000])), SALESFORCE)
+    finding = evaluate(usage(hourly([99_000, 104_000]))).finding(SALESFORCE)
     assert finding.evidence["share"] == 1.04
     assert "The quota is used up" in finding.detail
     assert "runs out" not in finding.detail
 
 
 def test_api_budget_has_no_forecast_from_a_single_sample():
-    finding = finding_for(evaluate(hourly([90_000])), SALESFORCE)
+    finding = evaluate(usage(hourly([90_000]))).finding(SALESFORCE)
     assert finding.evidence["forecast"] is None
 
 
 def test_api_budget_has_no_forecast_when_usage_is_not_rising():
     # Salesforce's rolling window: yesterday's calls age out faster than new ones come in.
-    finding = finding_for(evaluate(hourly([64_000, 62_000, 60_000])), SALESFORCE)
+    finding = evaluate(usage(hourly([64_000, 62_000, 60_000]))).finding(SALESFORCE)
     assert finding.evidence["forecast"] is None
     assert "not rising" in finding.detail
 
@@ -231,11 +219,9 @@ def test_api_budget_has_no_forecast_when_usage_is_not_rising():
 def test_api_budget_forecast_measures_only_since_the_marketo_reset():
     # 00:00 US Central is 06:00 UTC in November: usage falls back, then climbs 10,000 an hour.
     end = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    usage = marketo([48_000, 49_000, 49_500, 0, 10_000, 20_000, 30_000], end=end)
-    results = api_budget.evaluate(
-        {"usage": usage}, CHECK.resolve_settings({"forecast_hours": 6}), end
-    )
-    forecast = finding_for(results, MARKETO).evidence["forecast"]
+    climbing = marketo([48_000, 49_000, 49_500, 0, 10_000, 20_000, 30_000], end=end)
+    results = evaluate(usage(climbing), now=end, forecast_hours=6)
+    forecast = results.finding(MARKETO).evidence["forecast"]
     assert forecast["window_start"] == "2026-11-20 06:00:00+00:00"
     assert forecast["rate_per_hour"] == 10_000.0
     assert forecast["exhausted_at"] == "2026-11-20 11:00:00+00:00"
@@ -243,22 +229,21 @@ def test_api_budget_forecast_measures_only_since_the_marketo_reset():
 
 def test_api_budget_forecast_uses_only_samples_of_the_same_utc_day():
     end = datetime(2026, 11, 20, 0, 30, tzinfo=UTC)
-    usage = samples(
+    across_midnight = samples(
         (end - timedelta(hours=2), 20_000),  # yesterday: a much slower pace
         (end - timedelta(minutes=30), 59_000),
         (end, 60_000),
     )
-    results = api_budget.evaluate({"usage": usage}, CHECK.resolve_settings(), end)
-    forecast = finding_for(results, SALESFORCE).evidence["forecast"]
+    forecast = evaluate(usage(across_midnight), now=end).finding(SALESFORCE).evidence["forecast"]
     assert forecast["samples"] == 2
     assert forecast["rate_per_hour"] == 2_000.0
 
 
 def test_api_budget_forecast_hours_sets_the_rate_window():
     # Slow all morning, then a burst in the last hour.
-    usage = hourly([50_000, 51_000, 52_000, 53_000, 63_000])
-    default = finding_for(evaluate(usage), SALESFORCE).evidence["forecast"]
-    short = finding_for(evaluate(usage, forecast_hours=1), SALESFORCE).evidence["forecast"]
+    burst = usage(hourly([50_000, 51_000, 52_000, 53_000, 63_000]))
+    default = evaluate(burst).finding(SALESFORCE).evidence["forecast"]
+    short = evaluate(burst, forecast_hours=1).finding(SALESFORCE).evidence["forecast"]
     assert default["rate_per_hour"] == 4_000.0
     assert short["rate_per_hour"] == 10_000.0
     assert short["exhausted_hour_utc"] == 16

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from checks import backlog_spike, get_check
-from checks.base import Finding, NotEvaluated
+from checks import get_check
+from checks.base import NotEvaluated
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
+from tests.check_harness import judge
 
 CHECK = get_check("backlog_spike")
 NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # a Friday
@@ -102,28 +104,12 @@ def changes(*rows: tuple[datetime, str, str, str, int]) -> pd.DataFrame:
 NO_CHANGES = changes()
 
 
-def evaluate(
-    backlog: pd.DataFrame, change_frame: pd.DataFrame = NO_CHANGES, **overrides: Any
-) -> list[Finding | NotEvaluated]:
-    data = {"backlog": backlog, "changes": change_frame}
-    return backlog_spike.evaluate(data, CHECK.resolve_settings(overrides), NOW)
+def facts(backlog: pd.DataFrame, recorded: pd.DataFrame = NO_CHANGES) -> dict[str, pd.DataFrame]:
+    """The check's inputs: backlog samples and the Salesforce changes recorded meanwhile."""
+    return {"backlog": backlog, "changes": recorded}
 
 
-def outcome_for(results: list[Finding | NotEvaluated], subject: str = SUBJECT) -> str:
-    """'warning' / 'critical' for a finding, 'not_evaluated', or 'silent' when nothing."""
-    mine = [r for r in results if r.subject == subject]
-    assert len(mine) <= 1, mine
-    if not mine:
-        return "silent"
-    if isinstance(mine[0], NotEvaluated):
-        return "not_evaluated"
-    return mine[0].severity
-
-
-def only_finding(results: list[Finding | NotEvaluated]) -> Finding:
-    findings = [r for r in results if isinstance(r, Finding)]
-    assert len(findings) == 1, results
-    return findings[0]
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -184,7 +170,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_backlog_spike_scenario(case: Case):
-    assert outcome_for(evaluate(case.backlog(), **case.settings)) == case.expect
+    assert evaluate(facts(case.backlog()), **case.settings).outcome(SUBJECT) == case.expect
 
 
 def test_backlog_spike_finding_reports_start_peak_current_and_baseline():
@@ -192,7 +178,7 @@ def test_backlog_spike_finding_reports_start_peak_current_and_baseline():
     flood = normal.copy()
     ramp = np.array([1500, 4000, 6500, 5000, 4500, 4200])
     flood.loc[flood.index[-6:], "value"] += ramp
-    finding = only_finding(evaluate(flood))
+    [finding] = evaluate(facts(flood)).findings.values()
     evidence = finding.evidence
     last_six = flood.tail(6)
     assert finding.subject == SUBJECT
@@ -219,7 +205,7 @@ def test_backlog_spike_names_the_top_modifier_and_field_as_likely_cause():
         (start, "Contact", "Nightly Enrichment", "Title", 50000),
         (start - timedelta(hours=5), "Lead", "Nightly Enrichment", "Industry", 70000),
     )
-    finding = only_finding(evaluate(backlog, recorded))
+    [finding] = evaluate(facts(backlog, recorded)).findings.values()
     cause = finding.evidence["likely_cause"]
     assert cause == {
         "modifier": "ops.admin@acme.example (Data Loader)",
@@ -234,7 +220,7 @@ def test_backlog_spike_names_the_top_modifier_and_field_as_likely_cause():
 def test_backlog_spike_has_no_likely_cause_when_no_changes_of_that_object_are_recorded():
     backlog = with_flood(backlog_samples(15), samples=12, records=4000)
     recorded = changes((NOW - timedelta(minutes=30), "Contact", "Someone", "Title", 5000))
-    finding = only_finding(evaluate(backlog, recorded))
+    [finding] = evaluate(facts(backlog, recorded)).findings.values()
     assert finding.evidence["likely_cause"] is None
     assert "Likely cause" not in finding.detail
 
@@ -249,23 +235,24 @@ def test_backlog_spike_has_no_likely_cause_when_no_changes_of_that_object_are_re
 )
 def test_backlog_spike_ignores_nightly_batch_peak(latest: datetime):
     nightly = with_nightly_batch(backlog_samples(16), "02:00", minutes=60)
-    assert outcome_for(evaluate(ending_at(nightly, latest))) == "silent"
+    assert evaluate(facts(ending_at(nightly, latest))).outcome(SUBJECT) == "silent"
 
 
 def test_backlog_spike_still_fires_on_a_flood_on_top_of_the_nightly_batch():
     nightly = with_nightly_batch(backlog_samples(15), "02:00", minutes=60)
     # 6,000 (batch) + 8,000 (flood) is above critical_records.
-    assert outcome_for(evaluate(with_flood(nightly, samples=6, records=8000))) == "critical"
+    flood = with_flood(nightly, samples=6, records=8000)
+    assert evaluate(facts(flood)).outcome(SUBJECT) == "critical"
 
 
 def test_backlog_spike_ignores_a_nightly_batch_shorter_than_an_hour():
     nightly = with_nightly_batch(backlog_samples(15), "02:00", minutes=20)
-    assert outcome_for(evaluate(ending_at(nightly, NOW.replace(minute=10)))) == "silent"
+    assert evaluate(facts(ending_at(nightly, NOW.replace(minute=10)))).outcome(SUBJECT) == "silent"
 
 
 def test_backlog_spike_ignores_a_nightly_batch_that_straddles_the_hour():
     nightly = with_nightly_batch(backlog_samples(15), "01:40", minutes=40)
-    assert outcome_for(evaluate(ending_at(nightly, NOW.replace(minute=5)))) == "silent"
+    assert evaluate(facts(ending_at(nightly, NOW.replace(minute=5)))).outcome(SUBJECT) == "silent"
 
 
 @pytest.mark.parametrize(
@@ -276,7 +263,7 @@ def test_backlog_spike_ignores_a_single_sample_blip(samples_after_blip: int):
     frame = backlog_samples(15)
     blip = frame.index[-1 - samples_after_blip]
     frame.loc[blip, "value"] += 20000
-    assert outcome_for(evaluate(frame, for_cycles=2)) == "silent"
+    assert evaluate(facts(frame), for_cycles=2).outcome(SUBJECT) == "silent"
 
 
 @pytest.mark.parametrize(
@@ -289,11 +276,12 @@ def test_backlog_spike_ignores_a_single_sample_blip(samples_after_blip: int):
 )
 def test_backlog_spike_needs_spike_min_records_above_a_near_zero_baseline(records, expect):
     quiet = backlog_samples(15, level=2.0)
-    assert outcome_for(evaluate(with_flood(quiet, samples=12, records=records))) == expect
+    flood = with_flood(quiet, samples=12, records=records)
+    assert evaluate(facts(flood)).outcome(SUBJECT) == expect
 
 
 def test_backlog_spike_not_enough_history_is_not_evaluated_not_a_finding():
-    results = evaluate(with_flood(backlog_samples(3), samples=24, records=9000))
+    results = evaluate(facts(with_flood(backlog_samples(3), samples=24, records=9000)))
     assert len(results) == 1
     assert isinstance(results[0], NotEvaluated)
     assert results[0].subject == SUBJECT
@@ -302,7 +290,7 @@ def test_backlog_spike_not_enough_history_is_not_evaluated_not_a_finding():
 
 def test_backlog_spike_with_no_samples_at_all_is_not_evaluated():
     empty = backlog_samples(1).iloc[0:0]
-    assert evaluate(empty) == [
+    assert evaluate(facts(empty)) == [
         NotEvaluated("backlog_spike", "backlog", "no backlog samples collected yet")
     ]
 
@@ -312,8 +300,8 @@ def test_backlog_spike_is_not_evaluated_when_too_few_days_sampled_this_hour():
     frame = backlog_samples(10)
     days_ago = (NOW - frame["ts"]).dt.days
     frame = frame[(frame["ts"].dt.hour != 2) | (days_ago < 3)].reset_index(drop=True)
-    results = evaluate(with_flood(frame, samples=6, records=9000))
-    assert outcome_for(results) == "not_evaluated"
+    results = evaluate(facts(with_flood(frame, samples=6, records=9000)))
+    assert results.outcome(SUBJECT) == "not_evaluated"
     assert "days of samples at this hour; needs 5" in results[0].reason
 
 
@@ -330,7 +318,7 @@ def test_backlog_spike_training_excludes_an_earlier_incident(hours: int):
     earlier = (normal["ts"] >= began) & (normal["ts"] < began + timedelta(hours=hours))
     incident_then = with_extra(normal, earlier, 4000)  # as big as today's
     incident_now = with_flood(incident_then, samples=12, records=4000)
-    finding = only_finding(evaluate(incident_now))
+    [finding] = evaluate(facts(incident_now)).findings.values()
     assert finding.evidence["baseline"] == pytest.approx(normal["value"].iloc[-1], rel=0.15)
 
 
@@ -338,10 +326,10 @@ def test_backlog_spike_judges_each_object_and_direction_on_its_own():
     lead = with_flood(backlog_samples(15), samples=12, records=4000)
     contact = backlog_samples(15, object_name="Contact", seed=1)
     push = backlog_samples(15, direction="marketo_to_sfdc", seed=2)
-    results = evaluate(pd.concat([lead, contact, push], ignore_index=True))
-    assert outcome_for(results, "Lead/sfdc_to_marketo") == "warning"
-    assert outcome_for(results, "Contact/sfdc_to_marketo") == "silent"
-    assert outcome_for(results, "Lead/marketo_to_sfdc") == "silent"
+    results = evaluate(facts(pd.concat([lead, contact, push], ignore_index=True)))
+    assert results.outcome("Lead/sfdc_to_marketo") == "warning"
+    assert results.outcome("Contact/sfdc_to_marketo") == "silent"
+    assert results.outcome("Lead/marketo_to_sfdc") == "silent"
 
 
 @pytest.mark.parametrize(
@@ -354,21 +342,21 @@ def test_backlog_spike_judges_each_object_and_direction_on_its_own():
 def test_backlog_spike_seasonality_setting_on_a_weekly_pattern(seasonality: str, expect: str):
     weekly = with_weekly_batch(backlog_samples(43))
     # Six Fridays of history: at least 5 distinct days per hour-of-week bucket.
-    results = evaluate(weekly, seasonality=seasonality, min_days_per_bucket=5)
-    assert outcome_for(results) == expect
+    results = evaluate(facts(weekly), seasonality=seasonality, min_days_per_bucket=5)
+    assert results.outcome(SUBJECT) == expect
 
 
 def test_backlog_spike_hour_of_week_still_fires_on_a_flood_in_a_quiet_week_hour():
     weekly = with_weekly_batch(backlog_samples(43))
     flood = with_flood(ending_at(weekly, NOW - timedelta(hours=12)), samples=12, records=6000)
-    results = evaluate(flood, seasonality="hour_of_week", min_days_per_bucket=5)
-    assert outcome_for(results) == "warning"
+    results = evaluate(facts(flood), seasonality="hour_of_week", min_days_per_bucket=5)
+    assert results.outcome(SUBJECT) == "warning"
 
 
 def test_backlog_spike_hour_of_week_needs_weeks_of_history_per_bucket():
     # Two weeks give two samples-days per hour-of-week bucket: below min_days_per_bucket.
     weekly = with_flood(with_weekly_batch(backlog_samples(15)), samples=12, records=9000)
-    assert outcome_for(evaluate(weekly, seasonality="hour_of_week")) == "not_evaluated"
+    assert evaluate(facts(weekly), seasonality="hour_of_week").outcome(SUBJECT) == "not_evaluated"
 
 
 def stats_rows(frame: pd.DataFrame, provenance: str) -> pd.DataFrame:

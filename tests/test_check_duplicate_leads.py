@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 
 from checks import get_check
 from checks.base import Finding, NotEvaluated
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
+from tests.check_harness import judge
+from tests.conftest import collector_reaches
 
 CHECK = get_check("duplicate_leads")
 INSTANCE = "prod"
@@ -69,21 +71,13 @@ def write_count(
             )
 
 
-def evaluate(store: Store, **overrides: Any) -> list[Finding | NotEvaluated]:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, NOW)
-    return CHECK.evaluate(data, settings, NOW)
-
-
-def only(results: list, kind: type) -> Any:
-    assert len(results) == 1 and isinstance(results[0], kind), results
-    return results[0]
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 def test_duplicate_leads_fires_on_many_shared_emails_with_the_worst_masked(store: Store):
     write_count(store, 37)
-    finding = only(evaluate(store), Finding)
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     assert finding.subject == "Lead.Email"
     assert finding.severity == "warning"
     assert finding.owner == "Salesforce admin"
@@ -102,7 +96,8 @@ def test_duplicate_leads_fires_on_many_shared_emails_with_the_worst_masked(store
 
 def test_duplicate_leads_never_puts_a_full_email_in_a_finding(store: Store):
     write_count(store, 37)
-    finding = only(evaluate(store), Finding)
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     text = finding.title + finding.detail + json.dumps(finding.evidence)
     assert all(value not in text for value, _ in WORST)
     assert "jane.doe" not in text
@@ -111,26 +106,34 @@ def test_duplicate_leads_never_puts_a_full_email_in_a_finding(store: Store):
 def test_duplicate_leads_is_silent_below_the_minimum(store: Store):
     write_count(store, 3)
     assert evaluate(store) == []
-    assert only(evaluate(store, min_duplicated_values=3), Finding).evidence["worst"]
+    [finding] = evaluate(store, min_duplicated_values=3)
+    assert isinstance(finding, Finding) and finding.evidence["worst"]
 
 
 def test_duplicate_leads_says_at_least_when_salesforce_capped_the_groups(store: Store):
     write_count(store, 2000, capped=True)
-    finding = only(evaluate(store), Finding)
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     assert finding.title.startswith("Lead: at least 2,000 Email values")
     assert finding.evidence["is_lower_bound"] is True
 
 
 def test_duplicate_leads_without_a_count_is_not_evaluated(store: Store):
-    skipped = only(evaluate(store), NotEvaluated)
+    [skipped] = evaluate(store)
+    assert isinstance(skipped, NotEvaluated)
     assert skipped.subject == "Lead.Email"
     assert "no duplicate count" in skipped.reason
 
 
 def test_duplicate_leads_with_a_count_older_than_max_age_is_not_evaluated(store: Store):
     write_count(store, 37, at=NOW - timedelta(days=4))
-    assert only(evaluate(store), NotEvaluated).subject == "Lead.Email"
-    assert only(evaluate(store, max_age_hours=24 * 5), Finding)
+    collector_reaches(
+        store, INSTANCE, NOW
+    )  # the collector runs up to NOW: only the count is 4 days old
+    [skipped] = evaluate(store)
+    assert isinstance(skipped, NotEvaluated) and skipped.subject == "Lead.Email"
+    [finding] = evaluate(store, max_age_hours=24 * 5)
+    assert isinstance(finding, Finding)
 
 
 def test_duplicate_leads_reports_only_the_latest_count(store: Store):
@@ -141,7 +144,8 @@ def test_duplicate_leads_reports_only_the_latest_count(store: Store):
 
 def test_duplicate_leads_samples_as_many_values_as_asked(store: Store):
     write_count(store, 37)
-    finding = only(evaluate(store, sample_values=1), Finding)
+    [finding] = evaluate(store, sample_values=1)
+    assert isinstance(finding, Finding)
     assert finding.evidence["worst"] == [{"value": "j***@acme.com", "records": 6}]
 
 

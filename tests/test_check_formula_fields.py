@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from checks import get_check
-from checks.base import Finding, NotEvaluated
 from monitor.collectors.exports import import_file
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
+from tests.check_harness import judge
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "salesforce"
 ACCOUNT_DESCRIBE = REAL / "sobject_describe_account_with_formula_field_v53.json"
@@ -38,24 +38,12 @@ def describe(store: Store, *paths: Path) -> None:
         )
 
 
-def evaluate(store: Store, **overrides: Any) -> list[Finding | NotEvaluated]:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, NOW)
-    return CHECK.evaluate(data, settings, NOW)
-
-
-def findings(results: list) -> dict[str, Finding]:
-    return {r.subject: r for r in results if isinstance(r, Finding)}
-
-
-def not_evaluated(results: list) -> dict[str, NotEvaluated]:
-    return {r.subject: r for r in results if isinstance(r, NotEvaluated)}
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 def test_formula_fields_finds_the_formula_on_the_real_account_describe(store: Store):
     describe(store, ACCOUNT_DESCRIBE)
-    found = findings(evaluate(store))
+    found = evaluate(store).findings
     assert list(found) == [OWNERS_MANAGER]
     finding = found[OWNERS_MANAGER]
     assert finding.check == "formula_fields"
@@ -74,20 +62,20 @@ def test_formula_fields_finds_the_formula_on_the_real_account_describe(store: St
 def test_formula_fields_finds_nothing_on_the_real_lead_describe_without_formulas(store: Store):
     describe(store, LEAD_DESCRIBE)
     results = evaluate(store)
-    assert findings(results) == {}
-    assert "Lead" not in not_evaluated(results)
+    assert results.findings == {}
+    assert "Lead" not in results.skipped
 
 
 def test_formula_fields_ignores_objects_outside_the_objects_setting(store: Store):
     describe(store, ACCOUNT_DESCRIBE, LEAD_DESCRIBE)
     results = evaluate(store, objects=["Lead", "Contact"])
-    assert findings(results) == {}
-    assert set(not_evaluated(results)) == {"Contact"}
+    assert results.findings == {}
+    assert set(results.skipped) == {"Contact"}
 
 
 def test_formula_fields_skips_fields_listed_in_ignore_fields(store: Store):
     describe(store, ACCOUNT_DESCRIBE)
-    assert findings(evaluate(store, ignore_fields=[OWNERS_MANAGER])) == {}
+    assert evaluate(store, ignore_fields=[OWNERS_MANAGER]).findings == {}
 
 
 @pytest.mark.parametrize(
@@ -106,20 +94,16 @@ def test_formula_fields_an_object_without_describe_is_not_evaluated(
     store: Store, imported: tuple[Path, ...], expect_not_evaluated: set[str]
 ):
     describe(store, *imported)
-    skipped = not_evaluated(evaluate(store))
+    skipped = evaluate(store).skipped
     assert set(skipped) == expect_not_evaluated
     assert all("no describe" in s.reason for s in skipped.values())
 
 
 def test_formula_fields_ignores_a_describe_taken_after_now(store: Store):
     describe(store, ACCOUNT_DESCRIBE)
-    settings = CHECK.resolve_settings()
-    before = DESCRIBED_AT - timedelta(minutes=1)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, before)
-    results = CHECK.evaluate(data, settings, before)
-    assert findings(results) == {}
-    assert "Account" in not_evaluated(results)
+    results = evaluate(store, now=DESCRIBED_AT - timedelta(minutes=1))
+    assert results.findings == {}
+    assert "Account" in results.skipped
 
 
 def test_formula_fields_through_the_runner_opens_one_finding_per_formula(store: Store):

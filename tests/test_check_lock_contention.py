@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,11 +20,12 @@ import pandas as pd
 import pytest
 
 from checks import lock_contention
-from checks.base import Finding, check_from_module
+from checks.base import check_from_module
 from monitor.collectors.exports import import_file
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.sync_errors import write_sync_errors
+from tests.check_harness import judge
 from tests.conftest import export_reaches
 
 CHECK = check_from_module(lock_contention)
@@ -89,23 +91,7 @@ def write_errors(store: Store, errors: Iterable[Error]) -> None:
         write_sync_errors(con, INSTANCE, frame, source="test")
 
 
-def evaluate(store: Store, now: datetime = NOW, **overrides: Any) -> list[Finding]:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, now)
-    return CHECK.evaluate(data, settings, now)
-
-
-def outcome_for(results: list[Finding], subject: str = "Account") -> str:
-    """The finding's severity, or 'silent' when the check reports nothing on the subject."""
-    mine = [r for r in results if r.subject == subject]
-    assert len(mine) <= 1, mine
-    return mine[0].severity if mine else "silent"
-
-
-def only_finding(results: list[Finding]) -> Finding:
-    assert len(results) == 1, results
-    return results[0]
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -173,7 +159,8 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 def test_lock_contention_scenario(store: Store, case: Case):
     write_errors(store, case.errors())
-    assert outcome_for(evaluate(store, **case.settings)) == case.expect
+    export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
+    assert evaluate(store, **case.settings).outcome("Account") == case.expect
 
 
 def test_lock_contention_reports_the_worst_hour_totals_and_distinct_records(store: Store):
@@ -184,7 +171,7 @@ def test_lock_contention_reports_the_worst_hour_totals_and_distinct_records(stor
         + burst(worst_start, 30, every=timedelta(minutes=2), records=12)
         + burst(NOW.replace(hour=13, minute=0), 10, details=ENTITY_LOCKED),
     )
-    finding = only_finding(evaluate(store))
+    [finding] = evaluate(store)
     evidence = finding.evidence
     assert finding.subject == "Account"
     assert finding.check == "lock_contention"
@@ -207,12 +194,13 @@ def test_lock_contention_reports_the_worst_hour_totals_and_distinct_records(stor
 
 def test_lock_contention_names_the_earliest_of_two_equally_bad_hours(store: Store):
     write_errors(store, burst(NOW.replace(hour=4), 12) + burst(NOW.replace(hour=9), 12))
-    assert only_finding(evaluate(store)).evidence["worst_hour_utc"].startswith("2026-11-20 04:00")
+    [finding] = evaluate(store)
+    assert finding.evidence["worst_hour_utc"].startswith("2026-11-20 04:00")
 
 
 def test_lock_contention_names_a_burst_recurring_at_the_same_utc_hour(store: Store):
     write_errors(store, nightly(days=7))
-    finding = only_finding(evaluate(store))
+    [finding] = evaluate(store)
     evidence = finding.evidence
     assert evidence["recurring"] is True
     assert evidence["worst_hour_recurs"] is True
@@ -234,22 +222,25 @@ def test_lock_contention_needs_recurring_min_days_to_call_a_burst_scheduled(
     store: Store, days: int, expect: bool
 ):
     write_errors(store, nightly(days=days))
-    assert only_finding(evaluate(store)).evidence["recurring"] is expect
+    [finding] = evaluate(store)
+    assert finding.evidence["recurring"] is expect
 
 
 def test_lock_contention_looks_for_recurrence_only_within_training_days(store: Store):
     # Today's burst, and the same job 8 to 12 days ago: outside the 7-day training window.
     old_nights = [e for e in nightly(days=13) if e[0] < NIGHTLY - timedelta(days=7)]
     write_errors(store, burst(NIGHTLY, 12) + old_nights)
-    assert only_finding(evaluate(store)).evidence["recurring"] is False
-    assert only_finding(evaluate(store, training_days=14)).evidence["recurring"] is True
+    [within_a_week] = evaluate(store)
+    assert within_a_week.evidence["recurring"] is False
+    [within_two_weeks] = evaluate(store, training_days=14)
+    assert within_two_weeks.evidence["recurring"] is True
 
 
 def test_lock_contention_names_the_recurring_hour_even_when_today_is_worse_elsewhere(
     store: Store,
 ):
     write_errors(store, nightly(days=5) + burst(NOW.replace(hour=10), 40, every=timedelta(0)))
-    finding = only_finding(evaluate(store))
+    [finding] = evaluate(store)
     assert finding.evidence["worst_hour_utc"].startswith("2026-11-20 10:00")
     assert finding.evidence["recurring_hours_utc"] == ["02:00"]
     assert finding.evidence["worst_hour_recurs"] is False
@@ -266,7 +257,7 @@ def test_lock_contention_reports_each_object_on_its_own(store: Store):
     )
     results = evaluate(store)
     assert [r.subject for r in results] == ["Account", "Lead"]
-    assert outcome_for(results, "Contact") == "silent"
+    assert results.outcome("Contact") == "silent"
 
 
 def test_lock_contention_runbook_says_how_to_fix_and_settings_have_help():

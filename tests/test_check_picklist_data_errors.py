@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,11 +17,12 @@ import pandas as pd
 import pytest
 
 from checks import picklist_data_errors
-from checks.base import Finding, check_from_module
+from checks.base import check_from_module
 from monitor.collectors.exports import import_file
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
+from tests.check_harness import judge
 from tests.conftest import export_reaches
 
 CHECK = check_from_module(picklist_data_errors)
@@ -86,11 +88,7 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "monitor.duckdb")
 
 
-def evaluate(store: Store, now: datetime = NOW, **overrides: Any) -> dict[str, Finding]:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, now)
-    return {f.subject: f for f in CHECK.evaluate(data, settings, now)}
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -153,7 +151,8 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 def test_picklist_data_errors_scenario(store: Store, tmp_path: Path, case: Case):
     import_errors(store, tmp_path, case.rows)
-    found = evaluate(store, **case.settings)
+    export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
+    found = evaluate(store, **case.settings).findings
     assert {s: f.severity for s, f in found.items()} == case.expect
 
 
@@ -165,7 +164,7 @@ def test_picklist_data_errors_evidence_lists_bad_values_records_and_time_span(st
         Row(1, picklist("Texas"), 1),  # record 1 again, with another bad value
     ]
     import_errors(store, tmp_path, rows)
-    finding = evaluate(store)["Lead"]
+    finding = evaluate(store).findings["Lead"]
     evidence = finding.evidence
     assert evidence["bad_values"] == [
         {"value": "California", "errors": 5, "records": 4},
@@ -196,7 +195,7 @@ def test_picklist_data_errors_lists_the_top_ten_bad_values(store, tmp_path):
     states = [f"State {n:02d}" for n in range(12)]
     rows = [Row(2, picklist(s), 100 * i + n) for i, s in enumerate(states) for n in range(5 + i)]
     import_errors(store, tmp_path, rows)
-    evidence = evaluate(store)["Lead"].evidence
+    evidence = evaluate(store).findings["Lead"].evidence
     assert [v["value"] for v in evidence["bad_values"]] == states[::-1][:10]
     assert evidence["distinct_bad_values"] == 12
     assert evidence["errors"] == sum(5 + i for i in range(12))
@@ -204,7 +203,7 @@ def test_picklist_data_errors_lists_the_top_ten_bad_values(store, tmp_path):
 
 def test_picklist_data_errors_groups_by_the_field_the_message_names(store, tmp_path):
     import_errors(store, tmp_path, repeated(LEAD_SOURCE, 5))
-    evidence = evaluate(store)["Lead.LeadSource"].evidence
+    evidence = evaluate(store).findings["Lead.LeadSource"].evidence
     assert evidence["field"] == "LeadSource"
     assert evidence["field_label"] == "Lead Source"
     assert evidence["bad_values"] == [{"value": "Webinar", "errors": 5, "records": 5}]
@@ -212,7 +211,7 @@ def test_picklist_data_errors_groups_by_the_field_the_message_names(store, tmp_p
 
 def test_picklist_data_errors_a_state_error_without_a_value_says_so(store, tmp_path):
     import_errors(store, tmp_path, repeated(BILLING_STATE, 5))
-    finding = evaluate(store)["Lead.BillingState"]
+    finding = evaluate(store).findings["Lead.BillingState"]
     assert finding.evidence["bad_values"] == [{"value": None, "errors": 5, "records": 5}]
     assert finding.evidence["codes"] == "FIELD_INTEGRITY_EXCEPTION"
     assert "(value not named)" in finding.title
@@ -238,7 +237,7 @@ def test_picklist_data_errors_uses_the_fields_list_of_a_rest_error(store):
     )
     with store.write() as con:
         insert_frame(con, "sync_errors", frame)
-    found = evaluate(store)
+    found = evaluate(store).findings
     assert list(found) == ["Contact.MailingState"]
     assert found["Contact.MailingState"].evidence["bad_values"][0]["value"] == "CA"
 

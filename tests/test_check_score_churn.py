@@ -13,17 +13,19 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from checks import score_churn
-from checks.base import Finding, NotEvaluated, check_from_module
+from checks.base import check_from_module
 from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.facts import insert_frame
+from tests.check_harness import judge
 from tests.conftest import REAL_FIXTURES
 
 CHECK = check_from_module(score_churn)
@@ -128,26 +130,7 @@ def write_inflow(store: Store, records_per_hour: float, days: int = 7) -> None:
         insert_frame(con, "sync_stats", pd.concat(frames, ignore_index=True))
 
 
-def evaluate(store: Store, now: datetime = NOW, **overrides: Any) -> list:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, now)
-    return CHECK.evaluate(data, settings, now)
-
-
-def outcome_for(results: list, subject: str = FIELD) -> str:
-    """The finding's severity, 'not_evaluated', or 'silent' when nothing is said of it."""
-    mine = [r for r in results if r.subject == subject]
-    assert len(mine) <= 1, mine
-    if not mine:
-        return "silent"
-    return "not_evaluated" if isinstance(mine[0], NotEvaluated) else mine[0].severity
-
-
-def only_finding(results: list) -> Finding:
-    findings = [r for r in results if isinstance(r, Finding)]
-    assert len(findings) == 1, results
-    return findings[0]
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -235,7 +218,7 @@ def test_score_churn_scenario(store: Store, case: Case):
     write(store, case.activities())
     if case.inflow_per_hour is not None:
         write_inflow(store, case.inflow_per_hour)
-    assert outcome_for(evaluate(store, **case.settings), case.subject) == case.expect
+    assert evaluate(store, **case.settings).outcome(case.subject) == case.expect
 
 
 def test_score_churn_reports_rate_step_leads_sources_and_buckets(store: Store):
@@ -259,7 +242,7 @@ def test_score_churn_reports_rate_step_leads_sources_and_buckets(store: Store):
                 }
             ),
         )
-    finding = only_finding(evaluate(store))
+    [finding] = evaluate(store).findings.values()
     evidence = finding.evidence
     assert finding.subject == FIELD
     assert finding.owner == "Marketo admin"
@@ -303,7 +286,7 @@ def test_score_churn_reports_rate_step_leads_sources_and_buckets(store: Store):
 def test_score_churn_says_when_the_sync_inflow_is_not_measured(store: Store):
     store.init()
     write(store, churn())
-    finding = only_finding(evaluate(store))
+    [finding] = evaluate(store).findings.values()
     assert finding.evidence["inflow_share"] is None
     assert "not measured" in finding.detail
 
@@ -321,7 +304,8 @@ def test_score_churn_counts_changes_of_one_lead_in_one_sync_cycle_as_one_record_
                 change(lead, at.to_pydatetime() - timedelta(minutes=2), 51, 52),
             ]
     write(store, pairs)
-    evidence = only_finding(evaluate(store)).evidence
+    [finding] = evaluate(store).findings.values()
+    evidence = finding.evidence
     assert evidence["changes"] == 2 * evidence["record_syncs"]
 
 
@@ -396,6 +380,7 @@ def test_score_churn_treats_infinity_and_nan_as_not_numeric(store: Store):
     store.init()
     odd = [change(7, NOW - timedelta(hours=h), "Infinity", "NaN") for h in range(1, 20)]
     write(store, churn() + odd)
-    evidence = only_finding(evaluate(store)).evidence
+    [finding] = evaluate(store).findings.values()
+    evidence = finding.evidence
     assert evidence["max_value"] <= 100
     assert evidence["recommended_buckets"] == ["0–25", "26–50", "51–75", "76–100"]

@@ -6,22 +6,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from checks import silent_sync
-from checks.base import Finding, NotEvaluated, check_from_module
+from checks.base import Finding, check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.facts import insert_frame
+from tests.check_harness import judge
 from tests.conftest import DEMO_NOW
 
 CHECK = check_from_module(silent_sync)
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 STEP = timedelta(minutes=5)
+SUBJECT = silent_sync.SUBJECT
 
 
 def series(signal: str, amounts: list[float], *, end: datetime = NOW) -> pd.DataFrame:
@@ -40,22 +43,13 @@ def hours(amount: float, count_hours: float) -> list[float]:
     return [amount] * int(count_hours * 12)
 
 
-def evaluate(*frames: pd.DataFrame, **overrides: Any) -> list:
-    signals = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame({"signal": [], "ts": pd.to_datetime([], utc=True), "amount": []})
-    )
-    return silent_sync.evaluate({"signals": signals}, CHECK.resolve_settings(overrides), NOW)
+def signals(*frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The check's facts: the samples of every frame, or none."""
+    empty = pd.DataFrame({"signal": [], "ts": pd.to_datetime([], utc=True), "amount": []})
+    return {"signals": pd.concat(frames, ignore_index=True) if frames else empty}
 
 
-def outcome(results: list) -> str:
-    assert len(results) <= 1, results
-    if not results:
-        return "silent"
-    if isinstance(results[0], NotEvaluated):
-        return "not_evaluated"
-    return results[0].severity
+evaluate = partial(judge, CHECK, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -150,12 +144,12 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_silent_sync_scenario(case: Case):
-    assert outcome(evaluate(*case.frames, **case.settings)) == case.expect
+    assert evaluate(signals(*case.frames), **case.settings).outcome(SUBJECT) == case.expect
 
 
 def test_silent_sync_finding_says_since_when_and_how_much_changed_meanwhile():
     synced = series("synced_records", hours(35, 1.5) + hours(0, 1.5))
-    [finding] = evaluate(INFLOW_3H, synced)
+    [finding] = evaluate(signals(INFLOW_3H, synced))
     assert isinstance(finding, Finding)
     last_work = NOW - timedelta(minutes=90)  # the last sample with synced records
     assert (finding.subject, finding.owner) == ("sync", "Marketo admin")
@@ -172,7 +166,7 @@ def test_silent_sync_finding_says_since_when_and_how_much_changed_meanwhile():
 
 
 def test_silent_sync_names_the_silence_from_the_start_of_observation_when_never_seen():
-    [finding] = evaluate(INFLOW_3H, series("synced_records", hours(0, 3)))
+    [finding] = evaluate(signals(INFLOW_3H, series("synced_records", hours(0, 3))))
     assert "not seen at work in the last 24 h" in finding.detail
     assert finding.evidence["last_activity_at"] is None
     assert finding.evidence["silent_minutes"] == 175

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from monitor.errors import SourceError
 from monitor.runner import run_checks
 from monitor.schedule.scheduler import JobOutcome, JobSpec, Scheduler
 from monitor.store import Store
+from tests.check_harness import judge
 
 CHECK = check_from_module(source_down)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -74,13 +76,7 @@ def runs(
     )
 
 
-def evaluate(frame: pd.DataFrame, **overrides: Any) -> list:
-    return source_down.evaluate({"runs": frame}, CHECK.resolve_settings(overrides), NOW)
-
-
-def outcome(results: list) -> str:
-    assert len(results) <= 1, results
-    return results[0].severity if results else "silent"
+evaluate = partial(judge, CHECK, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -234,23 +230,23 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_source_down_scenario(case: Case):
-    assert outcome(evaluate(case.frame, **case.settings)) == case.expect
+    [source] = case.frame["source"]
+    assert evaluate({"runs": case.frame}, **case.settings).outcome(source) == case.expect
 
 
 def test_source_down_stays_silent_without_any_source():
-    assert evaluate(runs().iloc[0:0]) == []
+    assert evaluate({"runs": runs().iloc[0:0]}) == []
 
 
 def test_source_down_finding_names_the_last_success_error_and_owner():
-    [finding] = evaluate(
-        runs(
-            last_ok=90 * MINUTE,
-            last_run=MINUTE,
-            last_status="failed",
-            failed_runs=18,
-            last_error=UNREACHABLE,
-        )
+    quiet = runs(
+        last_ok=90 * MINUTE,
+        last_run=MINUTE,
+        last_status="failed",
+        failed_runs=18,
+        last_error=UNREACHABLE,
     )
+    [finding] = evaluate({"runs": quiet})
     assert isinstance(finding, Finding)
     assert (finding.subject, finding.owner) == ("salesforce", "Salesforce admin")
     assert finding.title == "Salesforce has not collected for 90 min"
@@ -273,23 +269,23 @@ def test_source_down_finding_names_the_last_success_error_and_owner():
 
 
 def test_source_down_a_refused_marketo_login_names_the_marketo_admin():
-    [finding] = evaluate(
-        runs(
-            "marketo",
-            last_ok=6 * MINUTE,
-            last_run=MINUTE,
-            last_status="failed",
-            failed_runs=1,
-            last_error=MARKETO_REFUSED,
-        )
+    refused = runs(
+        "marketo",
+        last_ok=6 * MINUTE,
+        last_run=MINUTE,
+        last_status="failed",
+        failed_runs=1,
+        last_error=MARKETO_REFUSED,
     )
+    [finding] = evaluate({"runs": refused})
     assert finding.owner == "Marketo admin"
     assert finding.title == "Marketo refuses the monitor's login"
     assert finding.evidence["is_auth_failure"] is True
 
 
 def test_source_down_says_when_the_scheduler_is_stopped():
-    [finding] = evaluate(runs(last_ok=3 * timedelta(hours=1), scheduler_state="stopped"))
+    stopped = runs(last_ok=3 * timedelta(hours=1), scheduler_state="stopped")
+    [finding] = evaluate({"runs": stopped})
     assert "The scheduler (`python -m monitor run`) is stopped." in finding.detail
     assert finding.title == "Salesforce has not collected for 3 h"
 

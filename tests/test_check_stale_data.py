@@ -4,8 +4,8 @@ stay silent), plus the feeds as the real importers and receiver leave them in a 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -16,6 +16,7 @@ from checks.base import check_from_module
 from monitor.collectors.exports import import_file
 from monitor.runner import run_checks
 from monitor.store import Store
+from tests.check_harness import judge
 
 CHECK = check_from_module(stale_data)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -36,8 +37,7 @@ def sources(*rows: tuple[str, str, str, timedelta]) -> pd.DataFrame:
     )
 
 
-def evaluate(frame: pd.DataFrame, **overrides: Any) -> list:
-    return stale_data.evaluate({"sources": frame}, CHECK.resolve_settings(overrides), NOW)
+evaluate = partial(judge, CHECK, now=NOW)
 
 
 ERRORS = ("Sync Errors exports", "export", "sync-errors")
@@ -76,11 +76,11 @@ STREAM = ("Data Streams", "stream", "data_streams")
     ],
 )
 def test_stale_data_scenario(rows, overrides, expected):
-    assert [f.subject for f in evaluate(sources(*rows), **overrides)] == expected
+    assert [f.subject for f in evaluate({"sources": sources(*rows)}, **overrides)] == expected
 
 
 def test_stale_data_finding_says_since_when_and_what_goes_blind():
-    (finding,) = evaluate(sources((*ERRORS, 50 * HOUR)))
+    (finding,) = evaluate({"sources": sources((*ERRORS, 50 * HOUR))})
     assert finding.severity == "warning"
     assert "2026-11-18 10:00 UTC" in finding.title
     assert "cannot judge the sync" in finding.title

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,11 +20,12 @@ import pandas as pd
 import pytest
 
 from checks import stuck_records
-from checks.base import Finding, check_from_module
+from checks.base import check_from_module
 from monitor.collectors.exports import import_file
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.sync_errors import write_sync_errors
+from tests.check_harness import judge
 from tests.conftest import export_reaches
 
 CHECK = check_from_module(stuck_records)
@@ -98,23 +100,7 @@ def write_errors(store: Store, errors: Iterable[Error]) -> None:
         write_sync_errors(con, INSTANCE, frame, source="test")
 
 
-def evaluate(store: Store, now: datetime = NOW, **overrides: Any) -> list[Finding]:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, now)
-    return CHECK.evaluate(data, settings, now)
-
-
-def outcome_for(results: list[Finding], subject: str = "Lead") -> str:
-    """The finding's severity, or 'silent' when the check reports nothing on the subject."""
-    mine = [r for r in results if r.subject == subject]
-    assert len(mine) <= 1, mine
-    return mine[0].severity if mine else "silent"
-
-
-def only_finding(results: list[Finding]) -> Finding:
-    assert len(results) == 1, results
-    return results[0]
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -204,7 +190,8 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 def test_stuck_records_scenario(store: Store, case: Case):
     write_errors(store, case.errors())
-    assert outcome_for(evaluate(store, **case.settings)) == case.expect
+    export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
+    assert evaluate(store, **case.settings).outcome("Lead") == case.expect
 
 
 def test_stuck_records_ignores_job_level_errors_that_name_no_record(store: Store):
@@ -224,7 +211,7 @@ def test_stuck_records_reports_the_worst_ten_records_with_their_last_error(store
         + one_offs(14)[13:]
     )
     write_errors(store, errors)
-    finding = only_finding(evaluate(store))
+    [finding] = evaluate(store)
     evidence = finding.evidence
     assert finding.subject == "Lead"
     assert finding.check == "stuck_records"
@@ -259,7 +246,7 @@ def test_stuck_records_reports_the_worst_ten_records_with_their_last_error(store
 
 def test_stuck_records_top_records_setting_limits_the_evidence(store: Store):
     write_errors(store, many_failing(5, 3))
-    finding = only_finding(evaluate(store, top_records=2))
+    [finding] = evaluate(store, top_records=2)
     assert finding.evidence["stuck_records"] == 5
     assert [r["record_id"] for r in finding.evidence["top_records"]] == [lead_id(0), lead_id(1)]
 
@@ -276,7 +263,7 @@ def test_stuck_records_reports_each_object_on_its_own(store: Store):
     contact = results[0].evidence["top_records"][0]
     assert contact["last_error_message"] == BAD_EMAIL
     assert BAD_EMAIL == "INVALID_EMAIL_ADDRESS: email field: invalid email address: badone"
-    assert outcome_for(results, "Account") == "silent"
+    assert results.outcome("Account") == "silent"
 
 
 def test_stuck_records_runbook_says_how_to_fix_and_settings_have_help():

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 
 from checks import get_check
 from checks.base import Finding, NotEvaluated
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
 from monitor.store.snapshots import write_describe_snapshot
+from tests.check_harness import judge
 from tests.standins.salesforce import load_fixture
 
 CHECK = get_check("sync_filter")
@@ -98,23 +99,15 @@ def value_counts(store: Store, field: str, counts: dict[str, int]) -> None:
         )
 
 
-def evaluate(store: Store, **overrides: Any) -> list[Finding | NotEvaluated]:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, NOW)
-    return CHECK.evaluate(data, settings, NOW)
-
-
-def only(results: list, kind: type) -> Any:
-    assert len(results) == 1 and isinstance(results[0], kind), results
-    return results[0]
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 def test_sync_filter_fires_when_a_large_inflow_meets_no_filter_field(store: Store):
     describe(store, lead(), contact())
     inflow(store, 12_000)
     modifiers(store, {NIGHTLY: 42_000, DANA: 30_000})
-    finding = only(evaluate(store), Finding)
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     assert finding.subject == "sync filter"
     assert finding.severity == "info"
     assert finding.owner == "Marketo admin"
@@ -138,7 +131,8 @@ def test_sync_filter_reports_how_much_an_existing_do_not_sync_box_keeps_out(stor
     inflow(store, 12_000)
     modifiers(store, {NIGHTLY: 42_000})
     value_counts(store, "Do_Not_Sync_to_Marketo__c", {"true": 300, "false": 9_700})
-    finding = only(evaluate(store), Finding)
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     assert finding.title.startswith("Sync filter Lead.Do_Not_Sync_to_Marketo__c in place")
     usage = finding.evidence["filter_fields"][0]
     assert usage["excluding_value"] == "true"
@@ -150,14 +144,17 @@ def test_sync_filter_reads_a_marketo_sync_box_as_true_keeps_the_record(store: St
     describe(store, with_checkbox(lead(), "Marketo_Sync__c", "Marketo Sync"))
     inflow(store, 12_000)
     value_counts(store, "Marketo_Sync__c", {"true": 7_000, "false": 3_000})
-    usage = only(evaluate(store), Finding).evidence["filter_fields"][0]
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
+    usage = finding.evidence["filter_fields"][0]
     assert (usage["excluding_value"], usage["left_out"]) == ("false", 3_000)
 
 
 def test_sync_filter_says_when_the_use_of_a_filter_is_not_counted_yet(store: Store):
     describe(store, with_checkbox(lead(), "SyncToMarketo__c", "Sync To Marketo"))
     inflow(store, 12_000)
-    finding = only(evaluate(store), Finding)
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     assert finding.evidence["filter_fields"] == [
         {"field": "Lead.SyncToMarketo__c", "excluding_value": "false", "counted": False}
     ]
@@ -171,18 +168,23 @@ def test_sync_filter_ignores_a_text_field_named_like_a_filter(store: Store):
     body["fields"].append(text)
     describe(store, body)
     inflow(store, 12_000)
-    assert only(evaluate(store), Finding).evidence["filter_fields"] == []
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
+    assert finding.evidence["filter_fields"] == []
 
 
 def test_sync_filter_without_a_describe_is_not_evaluated(store: Store):
     inflow(store, 12_000)
-    skipped = only(evaluate(store), NotEvaluated)
+    [skipped] = evaluate(store)
+    assert isinstance(skipped, NotEvaluated)
     assert "no describe of Lead or Contact" in skipped.reason
 
 
 def test_sync_filter_without_recent_inflow_is_not_evaluated(store: Store):
     describe(store, lead())
-    assert "no inflow collected" in only(evaluate(store), NotEvaluated).reason
+    [skipped] = evaluate(store)
+    assert isinstance(skipped, NotEvaluated)
+    assert "no inflow collected" in skipped.reason
 
 
 def test_sync_filter_with_less_than_a_day_of_inflow_is_not_evaluated(store: Store):
@@ -193,7 +195,9 @@ def test_sync_filter_with_less_than_a_day_of_inflow_is_not_evaluated(store: Stor
     ).assign(value=50_000.0, provenance="reported", instance=INSTANCE)
     with store.write() as con:
         insert_frame(con, "sync_stats", frame)
-    assert "less than a day" in only(evaluate(store), NotEvaluated).reason
+    [skipped] = evaluate(store)
+    assert isinstance(skipped, NotEvaluated)
+    assert "less than a day" in skipped.reason
 
 
 def test_sync_filter_through_the_runner_opens_one_finding(store: Store):

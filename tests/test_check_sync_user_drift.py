@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,12 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from checks import sync_user_drift
-from checks.base import Finding, NotEvaluated, check_from_module
+from checks.base import NotEvaluated, check_from_module
 from monitor.collectors.exports import import_file
 from monitor.collectors.salesforce.audit import audit_rows, login_rows
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
+from tests.check_harness import judge
+from tests.conftest import collector_reaches
 
 CHECK = check_from_module(sync_user_drift)
 INSTANCE = "prod"
@@ -60,22 +63,7 @@ def record_audit(store: Store, *records: dict[str, Any]) -> None:
         insert_frame(con, "audit_events", audit_rows(INSTANCE, list(records)))
 
 
-def evaluate(store: Store, now: datetime = NOW, **overrides: Any) -> list[Finding | NotEvaluated]:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, now)
-    return CHECK.evaluate(data, settings, now)
-
-
-def findings(results: list) -> dict[str, str]:
-    """subject -> severity of every finding."""
-    return {r.subject: r.severity for r in results if isinstance(r, Finding)}
-
-
-def finding(results: list, subject: str) -> Finding:
-    found = [r for r in results if isinstance(r, Finding) and r.subject == subject]
-    assert len(found) == 1, results
-    return found[0]
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -165,7 +153,11 @@ CASES = [
 def test_sync_user_drift_scenario(store: Store, tmp_path: Path, case: Case):
     snapshot(store, tmp_path, BEFORE_AT, *case.before)
     snapshot(store, tmp_path, CHANGED_AT, *case.after)
-    assert findings(evaluate(store, case.now, **case.settings)) == case.expect
+    collector_reaches(
+        store, INSTANCE, case.now
+    )  # snapshots taken up to the case's moment: nothing else changed
+    found = evaluate(store, now=case.now, **case.settings).findings
+    assert {subject: f.severity for subject, f in found.items()} == case.expect
 
 
 def test_sync_user_drift_first_snapshot_alone_is_no_drift(store: Store, tmp_path: Path):
@@ -186,14 +178,14 @@ def test_sync_user_drift_lost_and_restored_within_the_window_is_silent(store, tm
     snapshot(store, tmp_path, BEFORE_AT, "Lead,Rating,true,true")
     snapshot(store, tmp_path, BEFORE_AT + timedelta(days=1), "Lead,Rating,true,false")
     snapshot(store, tmp_path, CHANGED_AT, "Lead,Rating,true,true")
-    assert findings(evaluate(store)) == {}
+    assert evaluate(store).findings == {}
 
 
 def test_sync_user_drift_compares_access_before_the_first_change_with_the_latest(store, tmp_path):
     snapshot(store, tmp_path, BEFORE_AT, "Lead,Rating,true,true")
     snapshot(store, tmp_path, BEFORE_AT + timedelta(days=1), "Lead,Rating,false,false")
     snapshot(store, tmp_path, CHANGED_AT, "Lead,Rating,true,false")  # read given back only
-    lost = finding(evaluate(store), "Lead.Rating")
+    lost = evaluate(store).finding("Lead.Rating")
     assert lost.severity == "critical"
     assert lost.title == "The sync user lost edit access to Lead.Rating"
     assert lost.evidence["changes"] == 2
@@ -204,7 +196,7 @@ def test_sync_user_drift_compares_access_before_the_first_change_with_the_latest
 def test_sync_user_drift_finding_names_the_access_before_and_after(store, tmp_path):
     snapshot(store, tmp_path, BEFORE_AT, "Lead,,true,true", "Lead,Lead_Score__c,true,true")
     snapshot(store, tmp_path, CHANGED_AT, "Lead,,true,true", "Lead,Lead_Score__c,false,false")
-    lost = finding(evaluate(store), "Lead.Lead_Score__c")
+    lost = evaluate(store).finding("Lead.Lead_Score__c")
     assert lost.owner == "Salesforce admin"
     assert lost.title == "The sync user lost read access to Lead.Lead_Score__c"
     assert lost.evidence == {
@@ -269,7 +261,7 @@ def test_sync_user_drift_shows_who_changed_it_from_the_audit_trail(store, tmp_pa
         login = {"Id": "0Ya01", "LoginTime": f"{CHANGED_AT:%Y-%m-%dT%H:%M:%S}.000+0000"}
         insert_frame(con, "audit_events", login_rows(INSTANCE, "sync@acme.example", [login]))
 
-    lost = finding(evaluate(store), "Lead.Rating")
+    lost = evaluate(store).finding("Lead.Rating")
 
     events = lost.evidence["audit_events"]
     assert [(e["detail"][:40], e["occurred_at"]) for e in events] == [
@@ -286,10 +278,10 @@ def test_sync_user_drift_shows_who_changed_it_from_the_audit_trail(store, tmp_pa
     }
     assert f"Setup Audit Trail: {ADMIN} at 2026-11-20 05:00 UTC" in lost.detail
     assert "(2 more in the evidence)" in lost.detail
-    assert list(findings(evaluate(store))) == ["Lead.Rating"]  # Email did not change
-    wider = finding(evaluate(store, audit_match_hours=4), "Lead.Rating")
+    assert list(evaluate(store).findings) == ["Lead.Rating"]  # Email did not change
+    wider = evaluate(store, audit_match_hours=4).finding("Lead.Rating")
     assert len(wider.evidence["audit_events"]) == 4
-    capped = finding(evaluate(store, max_audit_events=1), "Lead.Rating")
+    capped = evaluate(store, max_audit_events=1).finding("Lead.Rating")
     assert len(capped.evidence["audit_events"]) == 1
 
 

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -20,10 +21,11 @@ import pytest
 
 from checks import task_volume
 from checks.base import Finding, NotEvaluated, check_from_module
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.facts import insert_frame
+from tests.check_harness import judge
 
 CHECK = check_from_module(task_volume)
 INSTANCE = "prod"
@@ -110,24 +112,7 @@ def write_salesforce(store: Store, per_hour: Writes, hours: int = 7 * 24) -> Non
         insert_frame(con, "sync_stats", frame)
 
 
-def evaluate(store: Store, **overrides: Any) -> list:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, NOW)
-    return CHECK.evaluate(data, settings, NOW)
-
-
-def outcome(results: list) -> str:
-    """The finding's severity on Task, 'not_evaluated', or 'silent'."""
-    assert len(results) <= 1, results
-    if not results:
-        return "silent"
-    return "not_evaluated" if isinstance(results[0], NotEvaluated) else results[0].severity
-
-
-def only_finding(results: list) -> Finding:
-    assert len(results) == 1 and isinstance(results[0], Finding), results
-    return results[0]
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -207,14 +192,15 @@ def test_task_volume_scenario(store: Store, case: Case):
     if case.salesforce:
         write_salesforce(store, case.salesforce, case.salesforce_hours)
     write_marketo(store, case.marketo())
-    assert outcome(evaluate(store, **case.settings)) == case.expect
+    assert evaluate(store, **case.settings).outcome(task_volume.SUBJECT) == case.expect
 
 
 def test_task_volume_names_the_subjects_that_create_most_tasks(store: Store):
     store.init()
     write_salesforce(store, {"Task": 60, "Lead": 40, "Contact": 20})
     write_marketo(store, tasks(900) + tasks(300, PRICING) + updates(800))
-    finding = only_finding(evaluate(store))
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     salesforce = finding.evidence["salesforce"]
     marketo = finding.evidence["marketo"]
     assert finding.subject == "Task"
@@ -244,14 +230,17 @@ def test_task_volume_names_the_subjects_that_create_most_tasks(store: Store):
 def test_task_volume_lists_top_subjects_up_to_the_setting(store: Store):
     store.init()
     write_marketo(store, [r for n in range(8) for r in tasks(200, f"Subject {n}")] + updates(10))
-    top = only_finding(evaluate(store, top_subjects=3)).evidence["marketo"]["top_subjects"]
+    [finding] = evaluate(store, top_subjects=3)
+    assert isinstance(finding, Finding)
+    top = finding.evidence["marketo"]["top_subjects"]
     assert len(top) == 3
 
 
 def test_task_volume_from_salesforce_alone_says_the_campaigns_are_unknown(store: Store):
     store.init()
     write_salesforce(store, {"Task": 60, "Lead": 40})
-    finding = only_finding(evaluate(store))
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     assert finding.evidence["marketo"] == "no Marketo activity data collected yet"
     assert "Which campaigns create them is unknown" in finding.detail
 

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 
 from checks import get_check
 from checks.base import Finding, NotEvaluated
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.facts import insert_frame
 from monitor.store.snapshots import write_describe_snapshot
+from tests.check_harness import judge
+from tests.conftest import collector_reaches
 from tests.standins.salesforce import lead_describe_with_formula
 
 CHECK = get_check("unused_fields")
@@ -87,16 +89,8 @@ def changes(store: Store, *changed: tuple[str, datetime]) -> None:
         store_activities(con, frame)
 
 
-def evaluate(store: Store, **overrides: Any) -> list[Finding | NotEvaluated]:
-    settings = CHECK.resolve_settings({"objects": ["Lead"], **overrides})
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, NOW)
-    return CHECK.evaluate(data, settings, NOW)
-
-
-def only(results: list, kind: type) -> Any:
-    assert len(results) == 1 and isinstance(results[0], kind), results
-    return results[0]
+# Lead only, unless a test names more objects.
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW, objects=["Lead"])
 
 
 def flagged(finding: Finding) -> dict[str, list[str]]:
@@ -106,7 +100,8 @@ def flagged(finding: Finding) -> dict[str, list[str]]:
 def test_unused_fields_flags_an_almost_empty_custom_field_on_fill_alone(store: Store):
     describe(store)
     fill(store)
-    finding = only(evaluate(store), Finding)
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     assert finding.subject == "Lead"
     assert finding.severity == "info" and finding.owner == "Salesforce admin"
     assert flagged(finding) == {"Legacy_Region__c": ["filled on 0.06% of records (3)"]}
@@ -125,8 +120,12 @@ def test_unused_fields_is_silent_when_every_custom_field_is_filled(store: Store)
 def test_unused_fields_leaves_formula_and_standard_fields_out_unless_asked(store: Store):
     describe(store)
     fill(store, {**FILLED, "Lead_Age__c": 0})
-    assert set(flagged(only(evaluate(store), Finding))) == {"Legacy_Region__c"}
-    with_standard = flagged(only(evaluate(store, include_standard_fields=True), Finding))
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
+    assert set(flagged(finding)) == {"Legacy_Region__c"}
+    [with_standard_finding] = evaluate(store, include_standard_fields=True)
+    assert isinstance(with_standard_finding, Finding)
+    with_standard = flagged(with_standard_finding)
     assert {"Legacy_Region__c", "Fax"} <= set(with_standard)
     assert "Lead_Age__c" not in with_standard
 
@@ -142,7 +141,11 @@ def test_unused_fields_with_a_long_change_history_flags_fields_nobody_changed(st
         ("Lead Score", NOW - timedelta(days=7)),
         ("legacyRegion", NOW - timedelta(days=199)),
     )
-    finding = only(evaluate(store), Finding)
+    collector_reaches(
+        store, INSTANCE, NOW
+    )  # the collector runs up to NOW: the history is 200 days long as of NOW
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
     assert flagged(finding) == {
         "Legacy_Region__c": [
             "filled on 0.06% of records (3)",
@@ -158,12 +161,15 @@ def test_unused_fields_does_not_claim_no_change_from_a_short_history(store: Stor
     describe(store)
     fill(store)
     changes(store, ("firstName", NOW - timedelta(days=20)))
-    assert set(flagged(only(evaluate(store), Finding))) == {"Legacy_Region__c"}
+    [finding] = evaluate(store)
+    assert isinstance(finding, Finding)
+    assert set(flagged(finding)) == {"Legacy_Region__c"}
 
 
 def test_unused_fields_without_fill_counts_or_history_is_not_evaluated(store: Store):
     describe(store)
-    skipped = only(evaluate(store), NotEvaluated)
+    [skipped] = evaluate(store)
+    assert isinstance(skipped, NotEvaluated)
     assert skipped.subject == "Lead"
     assert skipped.reason.startswith("no fill counts collected yet")
 
@@ -171,13 +177,20 @@ def test_unused_fields_without_fill_counts_or_history_is_not_evaluated(store: St
 def test_unused_fields_with_fill_counts_older_than_max_age_is_not_evaluated(store: Store):
     describe(store)
     fill(store, at=NOW - timedelta(days=4))
-    assert only(evaluate(store), NotEvaluated).reason.startswith("no fill counts")
+    collector_reaches(
+        store, INSTANCE, NOW
+    )  # the collector runs up to NOW: only the fill count is 4 days old
+    [skipped] = evaluate(store)
+    assert isinstance(skipped, NotEvaluated)
+    assert skipped.reason.startswith("no fill counts")
 
 
 def test_unused_fields_does_not_judge_the_fill_of_a_tiny_object(store: Store):
     describe(store)
     fill(store, records=40)
-    assert "only 40 records" in only(evaluate(store), NotEvaluated).reason
+    [skipped] = evaluate(store)
+    assert isinstance(skipped, NotEvaluated)
+    assert "only 40 records" in skipped.reason
 
 
 def test_unused_fields_an_object_without_a_describe_is_not_evaluated(store: Store):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,10 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from checks import validation_rule_failures
-from checks.base import Finding, check_from_module
+from checks.base import check_from_module
 from monitor.collectors.exports import import_file
-from monitor.runner import load_inputs, run_checks
+from monitor.runner import run_checks
 from monitor.store import Store
+from tests.check_harness import judge
 from tests.conftest import export_reaches
 
 CHECK = check_from_module(validation_rule_failures)
@@ -98,11 +100,7 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "monitor.duckdb")
 
 
-def evaluate(store: Store, now: datetime = NOW, **overrides: Any) -> dict[str, Finding]:
-    settings = CHECK.resolve_settings(overrides)
-    with store.read() as con:
-        data = load_inputs(con, CHECK, settings, INSTANCE, now)
-    return {f.subject: f for f in CHECK.evaluate(data, settings, now)}
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 @dataclass(frozen=True)
@@ -198,7 +196,8 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 def test_validation_rule_failures_scenario(store: Store, tmp_path: Path, case: Case):
     import_errors(store, tmp_path, case.rows)
-    found = evaluate(store, **case.settings)
+    export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
+    found = evaluate(store, **case.settings).findings
     assert {s: f.severity for s, f in found.items()} == case.expect
 
 
@@ -208,7 +207,7 @@ def test_validation_rule_failures_evidence_names_code_rule_records_and_time_span
         Row(1, COMPANY_RULE, 1),  # record 1 retried: one more error, no new record
     ]
     import_errors(store, tmp_path, rows)
-    finding = evaluate(store)[SUBJECT]
+    finding = evaluate(store).findings[SUBJECT]
     assert finding.evidence == {
         "object": "Lead",
         "code": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
@@ -231,7 +230,7 @@ def test_validation_rule_failures_evidence_names_code_rule_records_and_time_span
 
 def test_validation_rule_failures_names_the_missing_fields(store, tmp_path):
     import_errors(store, tmp_path, repeated(MISSING_LAST_NAME, 5))
-    finding = evaluate(store)["Lead: Required fields are missing: [LastName, Company]"]
+    finding = evaluate(store).findings["Lead: Required fields are missing: [LastName, Company]"]
     assert finding.evidence["code"] == "REQUIRED_FIELD_MISSING"
     assert finding.evidence["fields"] == ["Company", "LastName"]
 
@@ -239,7 +238,7 @@ def test_validation_rule_failures_names_the_missing_fields(store, tmp_path):
 def test_validation_rule_failures_keeps_subjects_to_120_characters_of_the_rule(store, tmp_path):
     rule = "Opportunity stage may only move forward " * 5  # 200 characters
     import_errors(store, tmp_path, repeated(f"FIELD_CUSTOM_VALIDATION_EXCEPTION: {rule}", 5))
-    (finding,) = evaluate(store).values()
+    (finding,) = evaluate(store)
     assert finding.subject == "Lead: " + rule.strip()[:119] + "…"
     assert len(finding.subject.removeprefix("Lead: ")) == 120
     assert finding.evidence["rule_message"] == rule.strip()
