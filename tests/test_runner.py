@@ -419,7 +419,7 @@ def test_every_check_input_query_gets_every_parameter_it_uses(check: Check):
 
 @pytest.mark.parametrize("check", CHECK_IDS)
 def test_every_check_has_its_own_test_module(check: Check):
-    assert (TESTS / f"test_check_{check.id}.py").is_file()
+    assert (TESTS / "checks" / f"test_{check.id}.py").is_file()
 
 
 EMPTY_STORE_PARAMS = {

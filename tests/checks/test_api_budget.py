@@ -1,0 +1,300 @@
+"""api_budget: usage samples -> expected findings, including the explicit no-alert cases, plus
+a run through the real runner on a DuckDB file fed by the collector's /limits write path."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from checks import api_budget
+from checks.base import NotEvaluated, check_from_module
+from monitor.collectors.salesforce.schema import write_limits
+from monitor.runner import run_checks
+from monitor.store import Store
+from monitor.store.facts import insert_frame
+from tests.checks.harness import judge
+from tests.conftest import REAL_FIXTURES
+
+REAL = REAL_FIXTURES / "salesforce"
+CHECK = check_from_module(api_budget)
+INSTANCE = "prod"
+NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
+SALESFORCE = "salesforce DailyApiRequests"
+MARKETO = "marketo daily_api_calls"
+
+
+def samples(
+    *points: tuple[datetime, float],
+    source: str = "salesforce",
+    metric: str = "DailyApiRequests",
+    quota: float = 100_000.0,
+) -> pd.DataFrame:
+    """An api_budget_samples frame: (ts, used) points of one source and metric."""
+    frame = pd.DataFrame(
+        {
+            "source": source,
+            "metric": metric,
+            "ts": pd.to_datetime([p[0] for p in points], utc=True).astype("datetime64[us, UTC]"),
+            "used": [float(p[1]) for p in points],
+            "quota": quota,
+        }
+    )
+    return frame
+
+
+def hourly(used: list[float], *, end: datetime = NOW, **kwargs: Any) -> pd.DataFrame:
+    """Hourly samples ending at `end`, oldest first."""
+    start = end - timedelta(hours=len(used) - 1)
+    return samples(*((start + timedelta(hours=i), u) for i, u in enumerate(used)), **kwargs)
+
+
+def marketo(used: list[float], **kwargs: Any) -> pd.DataFrame:
+    return hourly(used, source="marketo", metric="daily_api_calls", quota=50_000.0, **kwargs)
+
+
+def usage(*frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The check's facts: the samples of every frame, or none."""
+    return {"usage": pd.concat(frames, ignore_index=True) if frames else samples()}
+
+
+evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
+
+
+@dataclass(frozen=True)
+class Case:
+    """Usage samples and the outcome expected for one subject."""
+
+    usage: pd.DataFrame
+    subject: str
+    expect: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+CASES = [
+    pytest.param(
+        Case(hourly([30_000, 35_000, 40_000]), SALESFORCE, "silent"),
+        id="stays_silent_at_40_percent",
+    ),
+    pytest.param(
+        Case(hourly([49_000, 49_999]), SALESFORCE, "silent"),
+        id="stays_silent_just_below_warn_share",
+    ),
+    pytest.param(
+        Case(hourly([45_000, 50_000]), SALESFORCE, "warning"),
+        id="warns_at_exactly_warn_share",
+    ),
+    pytest.param(
+        Case(hourly([70_000, 75_000]), SALESFORCE, "critical"),
+        id="is_critical_at_critical_share",
+    ),
+    pytest.param(
+        Case(hourly([99_000, 104_000]), SALESFORCE, "critical"),
+        id="is_critical_when_the_quota_is_already_exceeded",
+    ),
+    pytest.param(
+        Case(marketo([20_000, 30_000]), MARKETO, "warning"),
+        id="warns_on_the_marketo_quota_too",
+    ),
+    pytest.param(
+        Case(marketo([10_000, 15_000]), MARKETO, "silent"),
+        id="stays_silent_on_marketo_at_30_percent",
+    ),
+    pytest.param(
+        Case(hourly([30_000, 40_000]), SALESFORCE, "warning", {"warn_share": 0.4}),
+        id="follows_a_lower_warn_share",
+    ),
+    pytest.param(
+        Case(
+            hourly([90_000, 95_000], end=NOW - timedelta(hours=25)),
+            SALESFORCE,
+            "not_evaluated",
+        ),
+        id="does_not_judge_a_sample_older_than_recent_hours",
+    ),
+    pytest.param(
+        Case(hourly([90_000], end=NOW - timedelta(hours=3)), SALESFORCE, "critical"),
+        id="judges_a_single_sample_a_few_hours_old",
+    ),
+    pytest.param(
+        Case(
+            hourly([14_000, 14_500], metric="DailyBulkApiBatches", quota=15_000.0),
+            "salesforce DailyBulkApiBatches",
+            "silent",
+        ),
+        id="ignores_a_stored_limit_that_is_not_in_metrics",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_api_budget_scenario(case: Case):
+    assert evaluate(usage(case.usage), **case.settings).outcome(case.subject) == case.expect
+
+
+def test_api_budget_judges_another_limit_only_when_added_to_metrics():
+    bulk = hourly([14_000, 14_500], metric="DailyBulkApiBatches", quota=15_000.0)
+    results = evaluate(usage(bulk), metrics=["DailyBulkApiBatches"])
+    assert results.outcome("salesforce DailyBulkApiBatches") == "critical"
+
+
+def test_api_budget_without_any_sample_is_not_evaluated_for_both_quotas():
+    results = evaluate(usage())
+    assert [(r.subject, r.reason) for r in results if isinstance(r, NotEvaluated)] == [
+        (SALESFORCE, "no DailyApiRequests sample with a quota in the last 24 h"),
+        (MARKETO, "no daily_api_calls sample with a quota in the last 24 h"),
+    ]
+    assert not results.findings
+
+
+def test_api_budget_finding_names_usage_share_reset_and_owner_per_source():
+    results = evaluate(usage(hourly([60_000, 80_000]), marketo([20_000, 40_000])))
+    salesforce = results.finding(SALESFORCE)
+    assert salesforce.owner == "Salesforce admin"
+    assert salesforce.evidence | {"forecast": None} == {
+        "source": "salesforce",
+        "metric": "DailyApiRequests",
+        "used": 80_000.0,
+        "quota": 100_000.0,
+        "share": 0.8,
+        "sampled_at": "2026-11-20 12:30:00+00:00",
+        "resets": "rolling 24 hours",
+        "forecast": None,
+    }
+    assert "80,000 of 100,000 calls (80%)" in salesforce.detail
+    assert "80%" in salesforce.title
+    mkto = results.finding(MARKETO)
+    assert mkto.owner == "Marketo admin"
+    assert mkto.severity == "critical"
+    assert mkto.evidence["resets"] == "daily at 00:00 US Central time (America/Chicago)"
+
+
+def test_api_budget_forecasts_the_hour_the_quota_runs_out():
+    # 5,000 calls an hour since 10:30: the remaining 40,000 last 8 hours, until 20:30 UTC.
+    finding = evaluate(usage(hourly([50_000, 55_000, 60_000]))).finding(SALESFORCE)
+    forecast = finding.evidence["forecast"]
+    assert forecast["rate_per_hour"] == 5_000.0
+    assert forecast["samples"] == 3
+    assert forecast["window_start"] == "2026-11-20 10:30:00+00:00"
+    assert forecast["exhausted_at"] == "2026-11-20 20:30:00+00:00"
+    assert forecast["exhausted_hour_utc"] == 20
+    assert forecast["window_hours"] == 2.0
+    assert "last 2.0 h" in forecast["assumption"]
+    assert "last 2.0 h (5,000 calls/h) the quota runs out at about 20:30 UTC" in finding.detail
+
+
+def test_api_budget_forecast_says_the_quota_lasts_the_day_at_a_slow_rate():
+    finding = evaluate(usage(hourly([58_000, 59_000, 60_000]))).finding(SALESFORCE)
+    forecast = finding.evidence["forecast"]
+    assert forecast["rate_per_hour"] == 1_000.0
+    assert forecast["exhausted_at"] is None
+    assert forecast["exhausted_hour_utc"] is None
+    assert "lasts past the end of the day (UTC)" in finding.detail
+
+
+def test_api_budget_says_when_the_quota_is_already_used_up():
+    finding = evaluate(usage(hourly([99_000, 104_000]))).finding(SALESFORCE)
+    assert finding.evidence["share"] == 1.04
+    assert "The quota is used up" in finding.detail
+    assert "runs out" not in finding.detail
+
+
+def test_api_budget_has_no_forecast_from_a_single_sample():
+    finding = evaluate(usage(hourly([90_000]))).finding(SALESFORCE)
+    assert finding.evidence["forecast"] is None
+
+
+def test_api_budget_has_no_forecast_when_usage_is_not_rising():
+    # Salesforce's rolling window: yesterday's calls age out faster than new ones come in.
+    finding = evaluate(usage(hourly([64_000, 62_000, 60_000]))).finding(SALESFORCE)
+    assert finding.evidence["forecast"] is None
+    assert "not rising" in finding.detail
+
+
+def test_api_budget_forecast_measures_only_since_the_marketo_reset():
+    # 00:00 US Central is 06:00 UTC in November: usage falls back, then climbs 10,000 an hour.
+    end = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    climbing = marketo([48_000, 49_000, 49_500, 0, 10_000, 20_000, 30_000], end=end)
+    results = evaluate(usage(climbing), now=end, forecast_hours=6)
+    forecast = results.finding(MARKETO).evidence["forecast"]
+    assert forecast["window_start"] == "2026-11-20 06:00:00+00:00"
+    assert forecast["rate_per_hour"] == 10_000.0
+    assert forecast["exhausted_at"] == "2026-11-20 11:00:00+00:00"
+
+
+def test_api_budget_forecast_uses_only_samples_of_the_same_utc_day():
+    end = datetime(2026, 11, 20, 0, 30, tzinfo=UTC)
+    across_midnight = samples(
+        (end - timedelta(hours=2), 20_000),  # yesterday: a much slower pace
+        (end - timedelta(minutes=30), 59_000),
+        (end, 60_000),
+    )
+    forecast = evaluate(usage(across_midnight), now=end).finding(SALESFORCE).evidence["forecast"]
+    assert forecast["samples"] == 2
+    assert forecast["rate_per_hour"] == 2_000.0
+
+
+def test_api_budget_forecast_hours_sets_the_rate_window():
+    # Slow all morning, then a burst in the last hour.
+    burst = usage(hourly([50_000, 51_000, 52_000, 53_000, 63_000]))
+    default = evaluate(burst).finding(SALESFORCE).evidence["forecast"]
+    short = evaluate(burst, forecast_hours=1).finding(SALESFORCE).evidence["forecast"]
+    assert default["rate_per_hour"] == 4_000.0
+    assert short["rate_per_hour"] == 10_000.0
+    assert short["exhausted_hour_utc"] == 16
+
+
+def limits_payload(api_requests_used: int) -> dict[str, Any]:
+    """The real /limits response of a dev org, with the API requests used set."""
+    limits = json.loads((REAL / "limits_response_devorg.json").read_text(encoding="utf-8"))
+    limits["DailyApiRequests"]["Remaining"] = limits["DailyApiRequests"]["Max"] - api_requests_used
+    # Another limit close to its maximum: stored, but not one of the judged metrics.
+    limits["DailyAsyncApexExecutions"]["Remaining"] = 1
+    return limits
+
+
+def test_api_budget_through_the_runner_opens_and_resolves_on_stored_limits(tmp_path: Path):
+    store = Store(tmp_path / "monitor.duckdb")
+    marketo_usage = marketo([5_000, 6_000]).assign(instance=INSTANCE)
+    with store.write() as con:
+        # 15,000 a day: 9,000, 10,500 then 12,000 used (80%) at 12:30 UTC.
+        for hours_ago, used in ((2, 9_000), (1, 10_500), (0, 12_000)):
+            write_limits(con, INSTANCE, NOW - timedelta(hours=hours_ago), limits_payload(used))
+        # A sample after NOW (a later collection) must not be judged in this run.
+        write_limits(con, INSTANCE, NOW + timedelta(hours=1), limits_payload(14_900))
+        insert_frame(con, "api_usage", marketo_usage)
+
+    summary = run_checks(store, INSTANCE, NOW, checks=[CHECK])
+
+    assert summary.failed_checks == {}
+    assert [(t.subject, t.transition, t.severity) for t in summary.transitions] == [
+        (SALESFORCE, "opened", "critical")
+    ]
+    opened = store.query("findings_open", instance=INSTANCE)
+    assert opened["subject"].tolist() == [SALESFORCE]
+    evidence = json.loads(opened["evidence"].iloc[0])
+    assert evidence["used"] == 12_000.0
+    assert evidence["forecast"]["rate_per_hour"] == 1_500.0
+    assert evidence["forecast"]["exhausted_at"] == "2026-11-20 14:30:00+00:00"
+
+    later = NOW + timedelta(hours=5)
+    with store.write() as con:
+        write_limits(con, INSTANCE, later, limits_payload(4_000))  # calls aged out
+        insert_frame(con, "api_usage", marketo([7_000], end=later).assign(instance=INSTANCE))
+    summary = run_checks(store, INSTANCE, later, checks=[CHECK])
+    assert [(t.subject, t.transition) for t in summary.transitions] == [(SALESFORCE, "resolved")]
+    assert store.query("findings_open", instance=INSTANCE).empty
+
+
+def test_api_budget_through_the_runner_is_not_evaluated_on_an_empty_store(tmp_path: Path):
+    store = Store(tmp_path / "monitor.duckdb")
+    summary = run_checks(store, INSTANCE, NOW, checks=[CHECK])
+    assert summary.failed_checks == {}
+    assert summary.findings == 0
+    assert sorted(n.subject for n in summary.not_evaluated) == [MARKETO, SALESFORCE]

@@ -1,0 +1,453 @@
+"""The real app in a real browser: `streamlit run app.py` on a fresh store (which builds the
+demo workspace), every page opened in headless Debian Chromium, no exception, no error box,
+no console error, the page's own title and its key content on screen, a screenshot each.
+Then the import widget of the Sources page driven end to end: kind, instance, upload, Import,
+the message on screen and the rows in the store file."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from monitor.store import Store
+from tests.browser import chromium
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+
+ROOT = REPO
+ARTIFACTS = ROOT / "tests" / "artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+DOCS_PAGES = {"overview", "backlog", "permissions", "findings"}
+# The README's screenshots are refreshed only on request, so a test run leaves the clone clean:
+#   UPDATE_DOCS_SCREENSHOTS=1 python -m pytest tests/dashboard/test_browser.py
+UPDATE_DOCS = os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
+VIEWPORT = {"width": 1400, "height": 900}
+STARTUP_SECONDS = 90
+RENDER_TIMEOUT_MS = 60_000
+SOURCE_PREFIXES = ("SALESFORCE_", "MARKETO_")
+
+# url path -> (the page's st.title, texts that must be on screen). Titles are the ones the
+# dashboard/*.py modules pass to st.title.
+PAGES = {
+    "overview": ("Sync health overview", ["Health score", "Open findings"]),
+    "backlog": ("Backlog & throughput", ["Now", "Who changed the records"]),
+    "errors": ("Sync errors", ["By code and object", "Error records"]),
+    "permissions": ("Sync user permissions", ["Permission gaps", "Sync user access"]),
+    "fields": ("Synced fields", ["Formula fields", "Lead.Lead_Age_Days__c"]),
+    "findings": ("Findings", ["permission_failures · Lead.Lead_Score__c"]),
+    "sources": ("Sources & imports", ["What the store holds for 'demo'", "Import Marketo"]),
+    "rulebook": ("Checks", ["permission_failures — Sync user lacks access it needs"]),
+}
+# Cells of st.dataframe are drawn on a canvas; the text of the rows in view lives in the grid's
+# (hidden) accessibility table, so it is checked there while the grid itself is visible. The
+# grid is virtualised: only rows near the top qualify (the fields page's formula fields are
+# checked in its visible warning instead).
+GRID_TEXTS = {"permissions": "Lead_Score__c"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _is_healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """`streamlit run app.py` on an empty store; yields its base url and log paths."""
+    folder = tmp_path_factory.mktemp("browser")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "MONITOR_CONFIG" and not key.startswith(SOURCE_PREFIXES)
+    }
+    env["MONITOR_DB"] = str(folder / "m.duckdb")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    stdout_path, stderr_path = folder / "streamlit.out", folder / "streamlit.err"
+    # Logs go to files: a pipe nobody drains would block the server once it fills.
+    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not _is_healthy(url):
+            if process.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited {process.returncode} before answering /_stcore/health:\n"
+                    + stderr_path.read_text(errors="replace")
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer /_stcore/health within {STARTUP_SECONDS} s:\n"
+                    + stderr_path.read_text(errors="replace")
+                )
+            time.sleep(0.25)
+        yield {
+            "url": url,
+            "process": process,
+            "stderr": stderr_path,
+            "stdout": stdout_path,
+            "db": Path(env["MONITOR_DB"]),
+        }
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def _is_ignorable(message: ConsoleMessage, page_path: str) -> bool:
+    """Console errors that say nothing about our app.
+
+    - Opening a page's URL directly makes Streamlit's frontend probe `/<page>/_stcore/health`
+      and `/<page>/_stcore/host-config` first (it cannot tell a page from a base URL path),
+      which 404s before it falls back to `/_stcore/...` (streamlit/streamlit#7074).
+    - Requests to hosts other than our loopback server fail on machines without network;
+      the app needs none, so such failures are the blocked network, not the app.
+    """
+    url = message.location.get("url", "")
+    if page_path and url.rstrip("/").endswith(
+        (f"/{page_path}/_stcore/health", f"/{page_path}/_stcore/host-config")
+    ):
+        return "404" in message.text
+    host = urlparse(url).hostname
+    return bool(host) and host != "127.0.0.1" and "net::ERR_" in message.text
+
+
+def _wait_until_idle(page: Page) -> None:
+    """Wait for the script run to end: no status widget ("Running…"), no stale element and no
+    spinner seen for a few consecutive polls. The count starts afresh on every call, so a
+    wait right after an interaction cannot pass on the quiet polls of an earlier one."""
+    page.evaluate("() => { window.__quietPolls = 0; }")
+    page.wait_for_function(
+        """() => {
+            const busy = document.querySelector(
+                '[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSpinner"]');
+            window.__quietPolls = busy ? 0 : (window.__quietPolls || 0) + 1;
+            return window.__quietPolls >= 4;
+        }""",
+        polling=250,
+        timeout=RENDER_TIMEOUT_MS,
+    )
+
+
+def _wait_until_rendered(page: Page, title: str) -> None:
+    """Wait for the page's h1, for the script run to end and for every chart to be drawn."""
+    expect(page.locator("h1", has_text=title)).to_be_visible(timeout=RENDER_TIMEOUT_MS)
+    _wait_until_idle(page)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(chart => chart.querySelector('.main-svg'))""",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(500)  # let canvases (data grids, sparklines) paint
+
+
+def _save_screenshots(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if UPDATE_DOCS and name in DOCS_PAGES:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=DOCS_SCREENSHOTS / f"{name}.png")
+    # Streamlit scrolls inside its main container, so a "full page" shot of the document is
+    # one viewport tall: grow the viewport to the content instead.
+    height = page.evaluate(
+        """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stSidebarContent"]']
+                 .map(s => document.querySelector(s)?.scrollHeight || 0))"""
+    )
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], height)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    page.set_viewport_size(VIEWPORT)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_cleanly_in_chromium(server: dict, browser: Browser, name: str) -> None:
+    title, texts = PAGES[name]
+    path = "" if name == "overview" else name
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    console: list[ConsoleMessage] = []
+    uncaught: list[str] = []
+    page.on("console", lambda message: console.append(message))
+    page.on("pageerror", lambda error: uncaught.append(str(error)))
+    try:
+        page.goto(f"{server['url']}/{path}", wait_until="domcontentloaded")
+        _wait_until_rendered(page, title)
+
+        assert page.locator('[data-testid="stException"]').count() == 0
+        errors = page.locator('[data-testid="stAlertContentError"]')
+        assert errors.count() == 0, errors.all_inner_texts()
+        main = page.locator('[data-testid="stMain"]')
+        assert main.locator("h1").first.inner_text().strip() == title
+        for text in texts:
+            expect(main.get_by_text(text, exact=False).first).to_be_visible()
+        if name in GRID_TEXTS:
+            expect(main.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+            cells = main.locator('[data-testid^="glide-cell"]', has_text=GRID_TEXTS[name])
+            # The grid fills its accessibility table after it paints: on a loaded machine that
+            # comes later than the page's idle state, so wait for the cell, not a fixed time.
+            expect(cells.first).to_be_attached(timeout=RENDER_TIMEOUT_MS)
+
+        _save_screenshots(page, name)
+    finally:
+        context.close()
+
+    assert uncaught == []
+    reported = [
+        f"{message.text} ({message.location.get('url', '')})"
+        for message in console
+        if message.type == "error" and not _is_ignorable(message, path)
+    ]
+    assert reported == []
+
+
+# The import widget of the Sources page. The module's store is shared, so these tests import
+# into instances of their own and the demo workspace stays as the page tests saw it.
+ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
+PERMISSION_DETAILS = (
+    '"INVALID_FIELD_FOR_INSERT_UPDATE: Unable to create/update fields: Lead_Score__c. '
+    'Please check the security settings of this field"'
+)
+GOOD_EXPORT = [
+    ERRORS_HEADER,
+    "Record Level,11/20/2026 02:05 PM,Failed to update SFDC,"
+    + PERMISSION_DETAILS
+    + ",Lead,7100001,00Q7100000000001",
+    "Record Level,11/20/2026 02:06 PM,Failed to update SFDC,"
+    "{UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record},"
+    "Lead,7100002,00Q7100000000002",
+    "Record Level,11/20/2026 02:07 PM,Failed to create SFDC,"
+    "REQUIRED_FIELD_MISSING: Required fields are missing: [LastName],"
+    "Contact,7100003,0037100000000003",
+]
+BAD_EXPORT = [
+    ERRORS_HEADER,
+    "Record Level,11/20/2026 02:05 PM,Failed to update SFDC,{UNABLE_TO_LOCK_ROW: busy},"
+    "Lead,7200001,00Q7200000000001",
+    "Record Level,yesterday,Failed to update SFDC,{UNABLE_TO_LOCK_ROW: busy},"
+    "Lead,7200002,00Q7200000000002",
+    "Record Level,11/20/2026 02:07 PM,Failed to update SFDC,{UNABLE_TO_LOCK_ROW: busy},"
+    "Lead,7200003,00Q7200000000003",
+]
+ALL_TIME = {
+    "since": datetime(1970, 1, 1, tzinfo=UTC),
+    "until": datetime(2100, 1, 1, tzinfo=UTC),
+}
+
+
+def _write_csv(folder: Path, name: str, lines: list[str]) -> Path:
+    path = folder / name
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    return path
+
+
+def _import_through_page(
+    page: Page, base_url: str, kind: str, instance: str, path: Path
+) -> tuple[list[str], list[str]]:
+    """Open the Sources page in a fresh session, choose `kind`, type `instance`, upload `path`
+    and press Import; return the texts of the success and of the error boxes it shows."""
+    page.goto(f"{base_url}/sources", wait_until="domcontentloaded")
+    _wait_until_rendered(page, "Sources & imports")
+    main = page.locator('[data-testid="stMain"]')
+
+    # st.selectbox is an ARIA combobox: open it, pick the option, and the input shows it.
+    kind_box = main.get_by_role("combobox", name="Kind", exact=True)
+    kind_box.click()
+    page.get_by_role("listbox", name="Kind").get_by_role(
+        "option", name=re.compile(rf"^{re.escape(kind)} — ")
+    ).click()
+    expect(kind_box).to_have_value(re.compile(rf"^{re.escape(kind)} — "))
+    _wait_until_idle(page)
+
+    instance_box = main.locator('[data-testid="stTextInput"]').get_by_role(
+        "textbox", name="Instance", exact=True
+    )
+    instance_box.fill(instance)
+    instance_box.press("Enter")  # commits the value (a rerun)
+    _wait_until_idle(page)
+    expect(instance_box).to_have_value(instance)
+
+    uploader = main.locator('[data-testid="stFileUploader"]').filter(has_text="Files")
+    uploader.locator("input[type=file]").set_input_files(path)
+    expect(uploader.get_by_text(path.name, exact=True)).to_be_visible(timeout=RENDER_TIMEOUT_MS)
+    button = main.locator('[data-testid="stButton"]').get_by_role("button", name="Import")
+    expect(button).to_be_enabled(timeout=RENDER_TIMEOUT_MS)
+    _wait_until_idle(page)
+
+    alerts = main.locator(
+        '[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]'
+    )
+    assert alerts.count() == 0, alerts.all_inner_texts()
+    button.click()
+    expect(alerts.first).to_be_visible(timeout=RENDER_TIMEOUT_MS)
+    _wait_until_idle(page)
+
+    assert page.locator('[data-testid="stException"]').count() == 0
+    successes = main.locator('[data-testid="stAlertContentSuccess"]').all_inner_texts()
+    errors = main.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+    return [text.strip() for text in successes], [text.strip() for text in errors]
+
+
+def _stored_errors(db: Path, instance: str) -> list[tuple]:
+    """The instance's sync errors as the Errors page reads them (named query, read-only)."""
+    records = Store(db).query(
+        "errors_latest", instance=instance, object="", category="", code="", limit=1000, **ALL_TIME
+    )
+    return sorted(
+        records[
+            ["marketo_id", "sfdc_id", "object", "error_code", "category", "fields", "source"]
+        ].itertuples(index=False, name=None)
+    )
+
+
+def _count(db: Path, sql: str, **params) -> int:
+    with Store(db).read() as con:
+        return con.execute(sql, params).fetchone()[0]
+
+
+@pytest.fixture
+def watched_page(browser: Browser) -> Iterator[Page]:
+    """A page whose uncaught errors and console errors fail the test."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    console: list[ConsoleMessage] = []
+    uncaught: list[str] = []
+    page.on("console", lambda message: console.append(message))
+    page.on("pageerror", lambda error: uncaught.append(str(error)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert uncaught == []
+    reported = [
+        f"{message.text} ({message.location.get('url', '')})"
+        for message in console
+        if message.type == "error" and not _is_ignorable(message, "sources")
+    ]
+    assert reported == []
+
+
+def test_upload_of_a_sync_errors_export_imports_it_and_says_so(
+    server: dict, watched_page: Page, tmp_path: Path
+) -> None:
+    export = _write_csv(tmp_path, "sync_errors.csv", GOOD_EXPORT)
+    instance = "e2e"
+
+    successes, errors = _import_through_page(
+        watched_page, server["url"], "sync-errors", instance, export
+    )
+    assert errors == []
+    assert len(successes) == 1, successes
+    assert "3 rows read, 3 new" in successes[0]
+    assert successes[0].startswith("sync_errors.csv: sync-errors: "), successes[0]
+
+    stored = _stored_errors(server["db"], instance)
+    assert [row[:3] for row in stored] == [
+        ("7100001", "00Q7100000000001", "Lead"),
+        ("7100002", "00Q7100000000002", "Lead"),
+        ("7100003", "0037100000000003", "Contact"),
+    ]
+    permission = stored[0]
+    assert permission[3] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    assert permission[5] == "Lead_Score__c"
+    assert {row[6] for row in stored} == {"sync_errors_export"}
+
+    # The same export once more, through a fresh session: nothing new, nothing doubled.
+    successes, errors = _import_through_page(
+        watched_page, server["url"], "sync-errors", instance, export
+    )
+    assert errors == []
+    assert len(successes) == 1, successes
+    assert "3 rows read, 0 new, 3 already stored" in successes[0]
+    assert _stored_errors(server["db"], instance) == stored
+
+
+def test_upload_of_a_bad_export_shows_file_line_and_column_and_stores_nothing(
+    server: dict, watched_page: Page, tmp_path: Path
+) -> None:
+    export = _write_csv(tmp_path, "bad.csv", BAD_EXPORT)
+    instance = "e2e-bad"
+
+    successes, errors = _import_through_page(
+        watched_page, server["url"], "sync-errors", instance, export
+    )
+    assert successes == []
+    assert len(errors) == 1, errors
+    # The page drops its temporary folder: the message names the file as it was uploaded.
+    assert errors[0].startswith("bad.csv:3: Date/Time:"), errors[0]
+    assert str(tmp_path) not in errors[0] and "/tmp" not in errors[0]
+    assert "Traceback" not in watched_page.locator('[data-testid="stMain"]').inner_text()
+
+    assert _stored_errors(server["db"], instance) == []
+    assert (
+        _count(
+            server["db"],
+            "SELECT count(*) FROM sync_errors WHERE marketo_id LIKE '72000_'",
+        )
+        == 0
+    )
+    assert (
+        _count(
+            server["db"],
+            "SELECT count(*) FROM quarantine WHERE instance = $instance",
+            instance=instance,
+        )
+        == 0
+    )
+
+
+def test_server_logged_no_traceback(server: dict) -> None:
+    """Runs after the page and import tests (file order): every render and every import above
+    left a clean server log."""
+    assert server["process"].poll() is None, "streamlit died during the browser tests"
+    log = server["stderr"].read_text(errors="replace") + server["stdout"].read_text(
+        errors="replace"
+    )
+    assert "Traceback" not in log, log
