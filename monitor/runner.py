@@ -226,8 +226,7 @@ def run_checks(
     evaluation = evaluate_checks(store, instance, now, overrides=overrides, checks=checks)
     summary = RunSummary(instance, evaluation.now, failed_checks=dict(evaluation.failed_checks))
     with store.write() as con:
-        for check_id, outcomes in evaluation.outcomes.items():
-            _apply(con, instance, check_id, outcomes, evaluation.now, summary)
+        _apply(con, evaluation, summary)
     return summary
 
 
@@ -241,25 +240,23 @@ def _transition(before: dict[str, str] | None, severity: str) -> str:
     return "escalated" if change > 0 else "deescalated" if change < 0 else ""
 
 
-def _apply(
-    con: duckdb.DuckDBPyConnection,
-    instance: str,
-    check_id: str,
-    outcomes: list[Finding | NotEvaluated],
-    now: datetime,
-    summary: RunSummary,
-) -> None:
-    """Write one check's outcomes as a few set-based statements (not one per finding)."""
-    existing = stored_findings.known_findings(con, instance, check_id)
-    findings = [o for o in outcomes if isinstance(o, Finding)]
-    skipped = [o for o in outcomes if isinstance(o, NotEvaluated)]
+def _apply(con: duckdb.DuckDBPyConnection, evaluation: Evaluation, summary: RunSummary) -> None:
+    """Write every check's outcomes in a few set-based statements for the whole run (not one
+    per finding, nor per check); checks that failed keep their stored state."""
+    instance, now = evaluation.instance, evaluation.now
+    judged = list(evaluation.outcomes)
+    existing = stored_findings.known_findings(con, instance, judged)
+    findings = [o for outs in evaluation.outcomes.values() for o in outs if isinstance(o, Finding)]
+    skipped = [
+        o for outs in evaluation.outcomes.values() for o in outs if isinstance(o, NotEvaluated)
+    ]
     summary.findings += len(findings)
     summary.not_evaluated.extend(skipped)
     rows = pd.DataFrame(
         {
-            "fingerprint": [fingerprint(check_id, instance, f.subject) for f in findings],
+            "fingerprint": [fingerprint(f.check, instance, f.subject) for f in findings],
             "instance": instance,
-            "check_id": check_id,
+            "check_id": [f.check for f in findings],
             "subject": [f.subject for f in findings],
             "severity": [f.severity for f in findings],
             "title": [f.title for f in findings],
@@ -278,11 +275,11 @@ def _apply(
         if transition:
             events.append(
                 Transition(
-                    fp, check_id, finding.subject, transition, finding.severity, finding.title
+                    fp, finding.check, finding.subject, transition, finding.severity, finding.title
                 )
             )
     reported = set(rows["fingerprint"])
-    not_judged = {fingerprint(check_id, instance, o.subject) for o in skipped}
+    not_judged = {fingerprint(o.check, instance, o.subject) for o in skipped}
     gone = [
         fp
         for fp, before in existing.items()
@@ -293,7 +290,7 @@ def _apply(
         events += [
             Transition(
                 fp,
-                check_id,
+                existing[fp]["check_id"],
                 existing[fp]["subject"],
                 "resolved",
                 existing[fp]["severity"],
@@ -316,11 +313,11 @@ def _apply(
     stored_findings.replace_outcomes(
         con,
         instance,
-        check_id,
+        judged,
         pd.DataFrame(
             {
                 "instance": instance,
-                "check_id": check_id,
+                "check_id": [o.check for o in findings] + [o.check for o in skipped],
                 "subject": [f.subject for f in findings] + [o.subject for o in skipped],
                 "outcome": ["finding"] * len(findings) + ["not_evaluated"] * len(skipped),
                 "reason": [None] * len(findings) + [o.reason for o in skipped],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +24,19 @@ def store(tmp_path: Path) -> Store:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One demo store per session; tests get their own copy of the file."""
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo(Store(path), now=DEMO_NOW)
+def demo_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """One demo store per test run, built by the first worker that needs it (the others wait
+    for it under a file lock); tests get their own copy of the file."""
+    base = tmp_path_factory.getbasetemp()
+    # Under pytest-xdist each worker's base is a folder of the run's own: share its parent.
+    shared = base if worker_id == "master" else base.parent
+    path = shared / "demo-template.duckdb"
+    with (shared / "demo-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            building = shared / f"demo-template-{worker_id}.duckdb"
+            build_demo(Store(building), now=DEMO_NOW)
+            building.rename(path)
     return path
 
 

@@ -178,9 +178,14 @@ class Store:
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction on a fresh read-write connection, closed afterwards."""
         if not self._migrated:
-            self.init()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         con = _connect(self.path, read_only=False, wait_seconds=WRITE_WAIT_SECONDS)
         try:
+            if not self._migrated:
+                # The first write of this store object brings the schema up to date on its
+                # own connection: opening a DuckDB file costs about 30 ms, so not twice.
+                migrate(con)
+                self._migrated = True
             con.execute(f"SET memory_limit = '{self.memory_limit}'")
             con.execute("SET preserve_insertion_order = false")
             con.execute("BEGIN TRANSACTION")

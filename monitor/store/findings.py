@@ -13,15 +13,22 @@ from monitor.store.facts import insert_frame
 
 
 def known_findings(
-    con: duckdb.DuckDBPyConnection, instance: str, check_id: str
+    con: duckdb.DuckDBPyConnection, instance: str, check_ids: list[str]
 ) -> dict[str, dict[str, str]]:
-    """fingerprint -> status, severity, subject and title of a check's stored findings."""
+    """fingerprint -> check, status, severity, subject and title of the stored findings of
+    some checks."""
     return {
-        row[0]: {"status": row[1], "severity": row[2], "subject": row[3], "title": row[4]}
+        row[0]: {
+            "check_id": row[1],
+            "status": row[2],
+            "severity": row[3],
+            "subject": row[4],
+            "title": row[5],
+        }
         for row in con.execute(
-            "SELECT fingerprint, status, severity, subject, title FROM findings "
-            "WHERE instance = $i AND check_id = $c",
-            {"i": instance, "c": check_id},
+            "SELECT fingerprint, check_id, status, severity, subject, title FROM findings "
+            "WHERE instance = $i AND check_id IN (SELECT unnest($c))",
+            {"i": instance, "c": check_ids},
         ).fetchall()
     }
 
@@ -58,12 +65,13 @@ def record_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> None:
 
 
 def replace_outcomes(
-    con: duckdb.DuckDBPyConnection, instance: str, check_id: str, outcomes: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, instance: str, check_ids: list[str], outcomes: pd.DataFrame
 ) -> None:
-    """A check's latest outcome per subject (finding, or not evaluated and why)."""
+    """The latest outcome per check and subject (finding, or not evaluated and why) of the
+    checks evaluated."""
     con.execute(
-        "DELETE FROM check_outcomes WHERE instance = $i AND check_id = $c",
-        {"i": instance, "c": check_id},
+        "DELETE FROM check_outcomes WHERE instance = $i AND check_id IN (SELECT unnest($c))",
+        {"i": instance, "c": check_ids},
     )
     insert_frame(con, "check_outcomes", outcomes)
 

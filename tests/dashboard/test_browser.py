@@ -26,7 +26,9 @@ from monitor.store import Store
 from tests.browser import chromium
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.browser
+# One worker runs the browser tests: they share a Streamlit server and Chromium per module,
+# and two Chromiums at once on two cores only slow each other down.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ROOT = REPO
 ARTIFACTS = ROOT / "tests" / "artifacts" / "screenshots"

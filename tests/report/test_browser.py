@@ -22,7 +22,9 @@ from tests.report.data import (
     add_hostile_data,
 )
 
-pytestmark = pytest.mark.browser
+# One worker runs the browser tests: they share a Streamlit server and Chromium per module,
+# and two Chromiums at once on two cores only slow each other down.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ARTIFACTS = REPO / "tests" / "artifacts"
 DRAW_TIMEOUT_MS = 60_000

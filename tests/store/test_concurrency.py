@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -26,7 +26,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from monitor.store import Store
-from tests.conftest import REPO
+from tests.conftest import DEMO_NOW, REPO
 
 ROOT = REPO
 PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "dashboard/pages").glob("*.py"))
@@ -60,7 +60,7 @@ import pandas as pd
 
 from monitor.store import Store
 from monitor.store.facts import insert_frame
-from tests.conftest import REPO
+from tests.conftest import DEMO_NOW, REPO
 
 path, seconds, batch_rows, pause = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(
     sys.argv[4]
@@ -140,22 +140,11 @@ def fresh_streamlit_caches():
 
 
 @pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A store holding the demo workspace, built by the CLI (itself a writer process)."""
-    path = tmp_path / "m.duckdb"
+def demo_db(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A store holding the demo workspace (a copy of the run's template), for the dashboard."""
     monkeypatch.delenv("MONITOR_CONFIG", raising=False)
-    monkeypatch.setenv("MONITOR_DB", str(path))
-    env = {**os.environ, "MONITOR_DB": str(path)}
-    built = subprocess.run(
-        [sys.executable, "-m", "monitor", "demo"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert built.returncode == 0, built.stderr
-    return path
+    monkeypatch.setenv("MONITOR_DB", str(demo_store.path))
+    return demo_store.path
 
 
 def _stats_rows(coverage) -> int:
@@ -193,7 +182,7 @@ def test_dashboard_reads_and_renders_while_another_process_writes(
 
     def read_like_the_pages() -> None:
         while not stop.is_set():
-            now = datetime.now(UTC)
+            now = DEMO_NOW  # the demo's data ends here: the pages show the week before it
             started = time.monotonic()
             frames = Store(demo_db).queries(
                 {

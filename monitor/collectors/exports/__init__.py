@@ -39,14 +39,14 @@ def import_file(
 ) -> ImportResult:
     """Import one file of `kind` (a key of IMPORTERS) into `instance`; the import log records
     it at `now` (default: the wall clock)."""
-    with store.write() as con:
-        ensure_instance(con, instance)
     now = now or datetime.now(UTC)
     # A snapshot (describe, permissions) is taken when it is imported.
     taken = {"now": now} if kind in SNAPSHOT_KINDS else {}
-    result = IMPORTERS[kind](
-        store, Path(path), instance=instance, zone=zone, skip_invalid=skip_invalid, **taken
-    )
+    # One transaction: the instance, the file's rows (all or none of them) and the import log.
     with store.write() as con:
+        ensure_instance(con, instance)
+        result = IMPORTERS[kind](
+            con, Path(path), instance=instance, zone=zone, skip_invalid=skip_invalid, **taken
+        )
         log_import(con, instance, result, now)
     return result

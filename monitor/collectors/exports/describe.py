@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
+
 from monitor.collectors.exports.common import ImportResult
 from monitor.errors import InputError
-from monitor.store import Store
 from monitor.store.snapshots import write_describe_snapshot
 
 
@@ -40,7 +41,7 @@ def describes_in(payload: Any, path: Path) -> list[Mapping[str, Any]]:
 
 
 def import_describe(
-    store: Store,
+    con: duckdb.DuckDBPyConnection,
     path: Path,
     *,
     instance: str,
@@ -61,9 +62,7 @@ def import_describe(
     describes = describes_in(payload, path)
     captured_at = now or datetime.now(UTC)
     fields_read = sum(len(d["fields"]) for d in describes)
-    with store.write() as con:
-        added = sum(
-            write_describe_snapshot(con, instance, d, captured_at, "describe_import")
-            for d in describes
-        )
+    added = sum(
+        write_describe_snapshot(con, instance, d, captured_at, "describe_import") for d in describes
+    )
     return ImportResult("describe", str(path), fields_read, added)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
+
 from monitor.collectors.exports.common import ImportResult, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
-from monitor.store import Store
 from monitor.store.quarantine import quarantine
 from monitor.store.snapshots import write_permission_snapshot
 
@@ -39,7 +40,7 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def import_permissions(
-    store: Store,
+    con: duckdb.DuckDBPyConnection,
     path: Path,
     *,
     instance: str,
@@ -77,11 +78,10 @@ def import_permissions(
     kept = frame[good]
     captured_at = now or datetime.now(UTC)
     added = 0
-    with store.write() as con:
-        for object_name, group in kept.groupby("object", sort=True):
-            entries = zip(group["field"], group["readable"], group["editable"], strict=True)
-            added += write_permission_snapshot(
-                con, instance, str(object_name), entries, captured_at, "permissions_import"
-            )
-        quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
+    for object_name, group in kept.groupby("object", sort=True):
+        entries = zip(group["field"], group["readable"], group["editable"], strict=True)
+        added += write_permission_snapshot(
+            con, instance, str(object_name), entries, captured_at, "permissions_import"
+        )
+    quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
     return ImportResult(SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined)

@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
 
 from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSource, CsvSpec, Problem, open_source
 from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
-from monitor.store import Store
 from monitor.store.quarantine import quarantine
 from monitor.store.sync_errors import insert_errors
 
@@ -101,7 +101,12 @@ def _rows_of(con, source: CsvSource, rows: list[int]) -> pd.DataFrame:
 
 
 def import_sync_errors(
-    store: Store, path: Path, *, instance: str, zone: ZoneInfo, skip_invalid: bool = False
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    instance: str,
+    zone: ZoneInfo,
+    skip_invalid: bool = False,
 ) -> ImportResult:
     """Import one Sync Errors export; strict unless `skip_invalid`.
 
@@ -109,33 +114,32 @@ def import_sync_errors(
     transaction: memory stays bounded by DuckDB's memory limit, and a strict failure leaves
     nothing of the file behind."""
     source = open_source(path, SPEC)
-    with store.write() as con:
-        staged = source.stage(con, "_staged")
-        _canonical_view(con, source, zone)
-        problems = _problems(con)
-        bad_rows = sorted({p.row for p in problems})
-        _, rejected = settle_problems(
-            source, _rows_of(con, source, bad_rows), problems, skip_invalid=skip_invalid
-        )
-        con.register("_bad_rows", pd.DataFrame({"_row": pd.Series(bad_rows, dtype="int64")}))
-        con.execute(
-            "CREATE TEMP VIEW _valid AS SELECT * FROM _canonical "
-            "WHERE _row NOT IN (SELECT _row FROM _bad_rows)"
-        )
-        # Keep each row as exported, under its own header names, next to the parsed columns.
-        raw_params = {f"k{i}": name for i, name in enumerate(source.header)}
-        raw_sql = "json_object(" + ", ".join(f"$k{i}, c{i}" for i in range(source.width)) + ")"
-        added = insert_errors(
-            con,
-            instance,
-            "_valid",
-            source="sync_errors_export",
-            raw_sql=raw_sql,
-            raw_params=raw_params,
-        )
-        quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
-        # (.df(): DuckDB hands a TIMESTAMPTZ scalar to Python only through pytz)
-        newest_at = newest(con.execute("SELECT max(occurred_at) AS t FROM _valid").df()["t"])
+    staged = source.stage(con, "_staged")
+    _canonical_view(con, source, zone)
+    problems = _problems(con)
+    bad_rows = sorted({p.row for p in problems})
+    _, rejected = settle_problems(
+        source, _rows_of(con, source, bad_rows), problems, skip_invalid=skip_invalid
+    )
+    con.register("_bad_rows", pd.DataFrame({"_row": pd.Series(bad_rows, dtype="int64")}))
+    con.execute(
+        "CREATE TEMP VIEW _valid AS SELECT * FROM _canonical "
+        "WHERE _row NOT IN (SELECT _row FROM _bad_rows)"
+    )
+    # Keep each row as exported, under its own header names, next to the parsed columns.
+    raw_params = {f"k{i}": name for i, name in enumerate(source.header)}
+    raw_sql = "json_object(" + ", ".join(f"$k{i}, c{i}" for i in range(source.width)) + ")"
+    added = insert_errors(
+        con,
+        instance,
+        "_valid",
+        source="sync_errors_export",
+        raw_sql=raw_sql,
+        raw_params=raw_params,
+    )
+    quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
+    # (.df(): DuckDB hands a TIMESTAMPTZ scalar to Python only through pytz)
+    newest_at = newest(con.execute("SELECT max(occurred_at) AS t FROM _valid").df()["t"])
     return ImportResult(
         SPEC.kind, str(path), staged + source.ragged_seen, added, quarantined, newest_at
     )

@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
 
 from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
-from monitor.store import Store
 from monitor.store.facts import insert_frame
 from monitor.store.quarantine import quarantine
 from monitor.vocabulary import DIRECTIONS, IMPORTABLE_PROVENANCES
@@ -33,7 +33,12 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def import_sync_stats(
-    store: Store, path: Path, *, instance: str, zone: ZoneInfo, skip_invalid: bool = False
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    instance: str,
+    zone: ZoneInfo,
+    skip_invalid: bool = False,
 ) -> ImportResult:
     """Import series points (figures copied from Marketo's Throughput & Backlog page, ...)."""
     source = open_source(path, SPEC)
@@ -63,9 +68,8 @@ def import_sync_stats(
     good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
     out = frame.loc[good, ["ts", "object", "direction", "metric", "value", "provenance"]].copy()
     out.insert(0, "instance", instance)
-    with store.write() as con:
-        added = insert_frame(con, "sync_stats", out)
-        quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
+    added = insert_frame(con, "sync_stats", out)
+    quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
     return ImportResult(
         SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined, newest(out["ts"])
     )

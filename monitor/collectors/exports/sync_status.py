@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
 
 from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
-from monitor.store import Store
 from monitor.store.facts import insert_frame
 from monitor.store.quarantine import quarantine
 
@@ -64,7 +64,12 @@ def direction_of(operation: pd.Series) -> pd.Series:
 
 
 def import_sync_status(
-    store: Store, path: Path, *, instance: str, zone: ZoneInfo, skip_invalid: bool = False
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    instance: str,
+    zone: ZoneInfo,
+    skip_invalid: bool = False,
 ) -> ImportResult:
     """Import one Sync Status export; strict unless `skip_invalid`."""
     source = open_source(path, SPEC)
@@ -97,9 +102,8 @@ def import_sync_status(
     ].copy()
     out.insert(0, "instance", instance)
     out["source"] = "sync_status_export"
-    with store.write() as con:
-        added = insert_frame(con, "sync_cycles", out)
-        quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
+    added = insert_frame(con, "sync_cycles", out)
+    quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
     return ImportResult(
         SPEC.kind,
         str(path),
