@@ -1,5 +1,5 @@
-"""The real app in a real browser: `streamlit run app.py` on a fresh store (which builds the
-demo workspace), every page opened in headless Debian Chromium, no exception, no error box,
+"""The real app in a real browser: `streamlit run app.py` on the demo workspace, every page
+opened in headless Debian Chromium, no exception, no error box,
 no console error, the page's own title and its key content on screen, a screenshot each.
 Then the import widget of the Sources page driven end to end: kind, instance, upload, Import,
 the message on screen and the rows in the store file."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -76,9 +77,12 @@ def _is_healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """`streamlit run app.py` on an empty store; yields its base url and log paths."""
+def server(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[dict]:
+    """`streamlit run app.py` on a copy of the run's demo workspace (the first start on an
+    empty store, which builds it, is tests/dashboard/test_pages.py's); yields its base url and
+    log paths."""
     folder = tmp_path_factory.mktemp("browser")
+    shutil.copy(demo_template, folder / "m.duckdb")
     env = {
         key: value
         for key, value in os.environ.items()
