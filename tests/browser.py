@@ -95,38 +95,18 @@ def launch_options(executable: str) -> dict[str, Any]:
     return {"executable_path": executable, "headless": True, "args": list(LAUNCH_ARGS)}
 
 
-# .ci/clock-ahead preloads libfaketime into every process the suite starts.
-CLOCK_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
-
-
-@contextlib.contextmanager
-def browser_on_the_real_clock() -> Iterator[None]:
-    """Start Playwright's driver (and so Chromium) without the moved clock of .ci/clock-ahead.
-
-    The browser only reads what the app serves: the app, its store and its checks run on the
-    moved clock, which is what that run proves. Chromium under libfaketime never finishes
-    loading a page, so the driver is started with the clock variables left out, and they are
-    put back at once for everything else the tests start."""
-    saved = {name: os.environ.pop(name) for name in CLOCK_VARIABLES if name in os.environ}
-    try:
-        yield
-    finally:
-        os.environ.update(saved)
-
-
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
     """Debian's headless Chromium driven by Playwright, closed afterwards."""
     from playwright.sync_api import sync_playwright
 
     executable = ensure_chromium()
-    with browser_on_the_real_clock():
-        playwright = sync_playwright().start()
-        try:
-            launched = playwright.chromium.launch(**launch_options(executable))
-        except BaseException:
-            playwright.stop()
-            raise
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(**launch_options(executable))
+    except BaseException:
+        playwright.stop()
+        raise
     try:
         yield launched
     finally:

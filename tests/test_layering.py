@@ -18,6 +18,13 @@ LEAVES = ("monitor.vocabulary", "monitor.errors")
 # SQL that writes, where it may live: the store (and an importer's temporary staging tables).
 WRITE_SQL = re.compile(r"\b(INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.I)
 SQL = re.compile(r"\bSELECT\b[\s\S]+\bFROM\b", re.I)
+# DuckDB's own clock: the monitor judges by the data's time and an injected `now`, and
+# .ci/clock-ahead moves only Python's clock, so SQL must never read the database's clock.
+DATABASE_CLOCK = re.compile(
+    r"\b(now|today|get_current_time|get_current_timestamp|transaction_timestamp)\s*\(\s*\)"
+    r"|\bcurrent_(date|time|timestamp|localtime|localtimestamp)\b",
+    re.I,
+)
 
 
 def _module_name(path: Path) -> str:
@@ -207,6 +214,29 @@ def test_sql_that_writes_lives_in_the_store():
         and WRITE_SQL.search(node.value)
     ]
     assert writers == []
+
+
+def _sql_texts() -> dict[str, str]:
+    texts = {str(p.relative_to(REPO)): p.read_text() for p in (REPO / "queries").rglob("*.sql")}
+    for module in _sources():
+        for node in ast.walk(_tree(module)):
+            is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if is_text and (SQL.search(node.value) or WRITE_SQL.search(node.value)):
+                texts[f"{module}:{node.lineno}"] = node.value
+    return texts
+
+
+def test_no_sql_reads_the_database_clock():
+    readers = [where for where, text in _sql_texts().items() if DATABASE_CLOCK.search(text)]
+    assert readers == []
+
+
+@pytest.mark.parametrize(
+    "sql", ["SELECT now() FROM t", "SELECT 1 FROM t WHERE at > current_timestamp - 1"]
+)
+def test_the_database_clock_pattern_finds_a_reader(sql):
+    """Guards the guard: the pattern sees the clock functions DuckDB offers."""
+    assert DATABASE_CLOCK.search(sql)
 
 
 @pytest.mark.parametrize(
