@@ -61,9 +61,7 @@ SETTINGS = [
 ANCHOR = "api_usage"
 INPUTS = {
     "usage": Input(
-        "api_budget_samples",
-        {"recent_hours": "recent_hours", "lookback_hours": "forecast_hours"},
-        anchor="api_usage",
+        "api_budget_samples", "recent_hours", anchor="api_usage", lookback_hours="forecast_hours"
     )
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).

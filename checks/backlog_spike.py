@@ -62,8 +62,8 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "backlog": Input("backlog_series", {"training_days": "training_days"}, anchor="sync_stats"),
-    "changes": Input("changes_recent", {"recent_hours": "recent_hours"}, anchor="sync_stats"),
+    "backlog": Input("backlog_series", "training_days", anchor="sync_stats"),
+    "changes": Input("changes_recent", "recent_hours", anchor="sync_stats"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

@@ -64,20 +64,38 @@ ANCHORS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Input:
     """A frame a check needs: a named query, with query parameters taken from settings.
 
+        Input("stuck_records_failures", "lookback_hours", anchor="sync_errors")
+        Input("api_budget_samples", anchor="api_usage", lookback_hours="forecast_hours")
+
+    Positional names are settings passed under their own name; a keyword passes the setting
+    it names under the query parameter it is given as (a mapping of the same does both).
     `anchor`: the family of facts whose newest time (capped at the judging moment) the query
     receives as `$now`; None reads as of the judging moment (latest snapshots, run records)."""
 
     query: str
-    params_from_settings: dict[str, str] = field(default_factory=dict)
-    anchor: str | None = None
+    params_from_settings: dict[str, str]
+    anchor: str | None
 
-    def __post_init__(self) -> None:
-        if self.anchor is not None and self.anchor not in ANCHORS:
-            raise ValueError(f"input {self.query}: unknown anchor {self.anchor!r}")
+    def __init__(
+        self,
+        query: str,
+        *settings: str | Mapping[str, str],
+        anchor: str | None = None,
+        **renamed: str,
+    ) -> None:
+        params: dict[str, str] = {}
+        for setting in settings:
+            params.update(setting if isinstance(setting, Mapping) else {setting: setting})
+        params.update(renamed)
+        if anchor is not None and anchor not in ANCHORS:
+            raise ValueError(f"input {query}: unknown anchor {anchor!r}")
+        object.__setattr__(self, "query", query)
+        object.__setattr__(self, "params_from_settings", params)
+        object.__setattr__(self, "anchor", anchor)
 
 
 @dataclass

@@ -44,7 +44,7 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "inflow": Input("inflow_totals", {"lookback_days": "lookback_days"}, anchor="sync_stats"),
+    "inflow": Input("inflow_totals", "lookback_days", anchor="sync_stats"),
     "described": Input("described_objects", anchor="snapshots"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).

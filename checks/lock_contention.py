@@ -50,12 +50,8 @@ SETTINGS = [
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "hourly": Input(
-        "lock_contention_by_hour", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
-    ),
-    "history": Input(
-        "lock_contention_history", {"training_days": "training_days"}, anchor="sync_errors"
-    ),
+    "hourly": Input("lock_contention_by_hour", "lookback_hours", anchor="sync_errors"),
+    "history": Input("lock_contention_history", "training_days", anchor="sync_errors"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

@@ -83,9 +83,7 @@ SETTINGS = [
     ),
 ]
 INPUTS = {
-    "errors": Input(
-        "permission_errors_by_field", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
-    ),
+    "errors": Input("permission_errors_by_field", "lookback_hours", anchor="sync_errors"),
     "permissions": Input("permissions_latest"),
     "fields": Input("field_inventory_latest"),
 }

@@ -82,17 +82,11 @@ SETTINGS = [
 ANCHOR = "marketo_activities"
 INPUTS = {
     "fields": Input(
-        "score_churn_fields",
-        {"lookback_days": "lookback_days", "small_step_max": "small_step_max"},
-        anchor="marketo_activities",
+        "score_churn_fields", "lookback_days", "small_step_max", anchor="marketo_activities"
     ),
-    "activities": Input(
-        "marketo_activity_totals", {"lookback_days": "lookback_days"}, anchor="marketo_activities"
-    ),
-    "sync": Input("sync_stats_totals", {"lookback_days": "lookback_days"}, anchor="sync_stats"),
-    "modifiers": Input(
-        "change_counts_by_modifier", {"lookback_days": "lookback_days"}, anchor="change_counts"
-    ),
+    "activities": Input("marketo_activity_totals", "lookback_days", anchor="marketo_activities"),
+    "sync": Input("sync_stats_totals", "lookback_days", anchor="sync_stats"),
+    "modifiers": Input("change_counts_by_modifier", "lookback_days", anchor="change_counts"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

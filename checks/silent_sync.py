@@ -73,11 +73,7 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "signals": Input(
-        "silent_sync_signals",
-        {"lookback_hours": "lookback_hours", "activity_types": "activity_types"},
-        anchor="sync_stats",
-    )
+    "signals": Input("silent_sync_signals", "lookback_hours", "activity_types", anchor="sync_stats")
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

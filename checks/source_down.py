@@ -63,9 +63,7 @@ SETTINGS = [
         " besides the auth codes of the error taxonomy.",
     ),
 ]
-INPUTS = {
-    "runs": Input("source_health_runs", {"sources": "sources", "lookback_hours": "lookback_hours"})
-}
+INPUTS = {"runs": Input("source_health_runs", "sources", "lookback_hours")}
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
     "source": "salesforce or marketo",

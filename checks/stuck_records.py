@@ -46,11 +46,7 @@ SETTINGS = [
 ]
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
-INPUTS = {
-    "failures": Input(
-        "stuck_records_failures", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
-    )
-}
+INPUTS = {"failures": Input("stuck_records_failures", "lookback_hours", anchor="sync_errors")}
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
     "object": "the Salesforce object",

@@ -63,10 +63,8 @@ ANCHOR = "sync_stats"
 INPUTS = {
     "fields": Input("field_inventory_latest", anchor="snapshots"),
     "values": Input("sync_filter_values", anchor="snapshots"),
-    "inflow": Input("inflow_totals", {"lookback_days": "lookback_days"}, anchor="sync_stats"),
-    "modifiers": Input(
-        "inflow_by_modifier", {"lookback_days": "lookback_days"}, anchor="change_counts"
-    ),
+    "inflow": Input("inflow_totals", "lookback_days", anchor="sync_stats"),
+    "modifiers": Input("inflow_by_modifier", "lookback_days", anchor="change_counts"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

@@ -60,13 +60,12 @@ SETTINGS = [
 # Judged as of the newest snapshots data (checks/base.py, "Judging time").
 ANCHOR = "snapshots"
 INPUTS = {
-    "changes": Input(
-        "sync_user_drift_changes", {"training_days": "lookback_days"}, anchor="snapshots"
-    ),
+    "changes": Input("sync_user_drift_changes", anchor="snapshots", training_days="lookback_days"),
     "audit": Input(
         "sync_user_drift_audit",
-        {"training_days": "lookback_days", "lookback_hours": "audit_match_hours"},
         anchor="snapshots",
+        training_days="lookback_days",
+        lookback_hours="audit_match_hours",
     ),
     "permissions": Input("permissions_latest"),
 }

@@ -62,13 +62,9 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "sync": Input("sync_stats_totals", {"lookback_days": "lookback_days"}, anchor="sync_stats"),
-    "activities": Input(
-        "marketo_activity_totals", {"lookback_days": "lookback_days"}, anchor="marketo_activities"
-    ),
-    "subjects": Input(
-        "sfdc_tasks_by_subject", {"lookback_days": "lookback_days"}, anchor="marketo_activities"
-    ),
+    "sync": Input("sync_stats_totals", "lookback_days", anchor="sync_stats"),
+    "activities": Input("marketo_activity_totals", "lookback_days", anchor="marketo_activities"),
+    "subjects": Input("sfdc_tasks_by_subject", "lookback_days", anchor="marketo_activities"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

@@ -48,11 +48,7 @@ SETTINGS = [
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "errors": Input(
-        "validation_rule_failures_by_rule",
-        {"lookback_hours": "lookback_hours"},
-        anchor="sync_errors",
-    ),
+    "errors": Input("validation_rule_failures_by_rule", "lookback_hours", anchor="sync_errors"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
