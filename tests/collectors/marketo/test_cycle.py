@@ -71,6 +71,21 @@ def activity_calls(standin: MarketoStandIn, since: int = 0) -> list:
     return [r for r in standin.calls_since(since) if r.path.endswith("/activities.json")]
 
 
+def test_since_datetime_is_sent_in_the_documented_form_when_the_clock_has_microseconds(
+    standin, store
+):
+    # A real clock has microseconds; Adobe documents yyyy-mm-ddThh:mm:ss with Z or an offset
+    # (fixtures/real/marketo/paging_tokens_since_datetime_doc.md), and the stand-in refuses
+    # anything else with 1003, as a strict reading of the docs must.
+    now = NOW + timedelta(microseconds=208_864)
+    standin.add_activity("Sync Lead to SFDC", NOW - timedelta(minutes=4), lead_id=7)
+
+    report = cycle(store, client_for(standin), now)
+
+    assert report.status == "ok" and report.rows_written == 1
+    assert standin.requests[1].first("sinceDatetime") == "2026-11-20T14:55:00+00:00"
+
+
 def test_first_cycle_looks_the_types_up_by_name_and_stores_sfdc_activities_of_one_interval(
     standin, store
 ):
