@@ -31,3 +31,6 @@ WHERE source = 'sync_status_export'
         'campaignmemberstatus', 'campaignmemberstatuses', 'opportunitycontactrole',
         'opportunitycontactroles', 'opportunitycontact', 'tasks', 'events', 'users',
         'emailtemplate', 'emailtemplates', 'personstatus');
+
+-- stream_events.outcome gains 'activity_already_stored': an activity event whose activity was
+-- stored before (over REST, or by the legacy stream). No schema change: a value, not a column.
