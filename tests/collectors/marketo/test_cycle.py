@@ -294,8 +294,12 @@ def test_a_subscription_without_sfdc_types_at_first_collects_once_the_sync_is_se
     first = cycle(store, client)
     assert "none of the SFDC activity types exists" in first.errors[0]
     # Nothing to follow, but housekeeping goes on: usage, errors ...
-    assert cycle(store, client, NOW + timedelta(minutes=5)).parts == ["API usage"]
+    second = cycle(store, client, NOW + timedelta(minutes=5))
+    assert second.parts == ["API usage"]
     assert cycle(store, client, NOW + timedelta(minutes=10)).parts == ["API errors"]
+    # ... and the condition has one outcome, whether or not housekeeping stored something.
+    assert second.rows_written > 0
+    assert first.status == second.status == "failed"
 
     # The Salesforce sync is set up: its activity types appear, and activities follow.
     standin.types_payload["result"] = every_type
