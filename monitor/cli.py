@@ -65,6 +65,8 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
             date_order=args.date_order or config.date_order,
         )
         print(result.summary())
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -7,12 +7,14 @@ documented values, in the layout of DESIGN §3.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from monitor.store import Store
+from tests.conftest import REAL_FIXTURES
 from tests.test_cli import monitor
 
 STATUS_HEADER = (
@@ -161,3 +163,29 @@ def test_date_order_from_the_config_reads_day_first_exports(tmp_path):
     wrong = monitor("import", "sync-errors", str(export), db=db, env={"MONITOR_DATE_ORDER": "ymd"})
     assert wrong.returncode == 1
     assert wrong.stderr.strip().splitlines() == ["error: date_order: 'ymd': expected mdy or dmy"]
+
+
+def test_a_partial_describe_never_hides_what_a_full_one_told(tmp_path):
+    # Editor tooling writes describes without calculated/updateable/createable: the real
+    # Account describe (with a formula field) with those keys taken out stands for one.
+    full = REAL_FIXTURES / "salesforce" / "sobject_describe_account_with_formula_field_v53.json"
+    describe = json.loads(full.read_text())
+    for item in describe["fields"]:
+        for key in ("calculated", "updateable", "createable"):
+            item.pop(key, None)
+    partial = tmp_path / "account-from-editor.json"
+    partial.write_text(json.dumps(describe))
+    db = tmp_path / "m.duckdb"
+
+    assert monitor("import", "describe", str(full), db=db).returncode == 0
+    result = monitor("import", "describe", str(partial), db=db)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"warning: {partial}: Account: a partial describe (fields without calculated, "
+        "updateable, createable); the earlier, fuller snapshot is kept"
+    ]
+    fields = Store(db).query("field_inventory_latest", instance="default", now=datetime.now(UTC))
+    formula = fields[fields["field"] == "playgroundorg__Owners_Manager_Name__c"]
+    assert formula["calculated"].tolist() == [True]
+    assert formula["updateable"].tolist() == [False]
