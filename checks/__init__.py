@@ -17,6 +17,7 @@ from checks import (
     stale_data,
     stuck_records,
     sync_filter,
+    sync_job_failures,
     sync_user_drift,
     task_volume,
     unused_fields,
@@ -28,6 +29,7 @@ REGISTRY: list[Check] = [
     check_from_module(module)
     for module in (
         permission_failures,
+        sync_job_failures,
         sync_user_drift,
         backlog_spike,
         api_budget,

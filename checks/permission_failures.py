@@ -8,7 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.write_advice import (
+    CROSS_REFERENCE,
+    cross_reference_advice,
+    field_kinds,
+    is_read_only_failure,
+    kind_of,
+    read_only_advice,
+)
 
 ID = "permission_failures"
 TITLE = "Sync user lacks access it needs"
@@ -26,6 +34,13 @@ cannot break it again): Setup > Object Manager > <Object> > Fields & Relationshi
 Set Field-Level Security, or Setup > Permission Sets > <sync permission set> > Object
 Settings. Then ask the Marketo admin to retry the failed records (Admin > Salesforce > Sync
 Errors), or wait for the next update of each record.
+
+Some of these errors no grant can fix, and the finding says so and names the Marketo admin:
+writes to system and audit fields (CreatedDate, SystemModstamp, IsDeleted ...) and formula
+fields, which Salesforce never lets anyone edit (stop writing them from Marketo), and
+INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY on a Contact update: Marketo cannot change a
+Contact's owner (limit owner changes to leads). The same error on other objects is about a
+record the written one points to: the Salesforce admin gives sharing access to it.
 """
 # Lead fields the sync user must see for conversions, merges, deletes and ownership to sync
 # (docs/research/data-sources.md: Adobe's requirements and the Nation knowledge base).
@@ -102,6 +117,8 @@ EVIDENCE = {
     ),
     "required": "true when the sync needs the field and the sync user cannot see it",
     "grant": "the exact grant that fixes it, in Salesforce's words",
+    "advice": "what to do when no grant fixes it (read-only fields, cross-reference errors)",
+    "fields": "read-only fields written, by kind: system (audit fields) or formula",
 }
 
 
@@ -145,7 +162,8 @@ def _granted_since(
 
 
 def _subject(object_name: str, field: str) -> str:
-    return f"{object_name}.{field}" if field else (object_name or "(unknown object)")
+    name = object_name or "(unknown object)"
+    return f"{name}.{field}" if field else name
 
 
 def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datetime) -> list:
@@ -153,9 +171,18 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
     found: dict[str, Finding] = {}
     write_objects = set(settings["write_objects"])
     permissions = data["permissions"]
+    kinds = field_kinds(data["fields"])
+    read_only: dict[str, list] = {}
 
     for row in data["errors"].itertuples(index=False):
         if row.errors < settings["min_errors"]:
+            continue
+        if is_read_only_failure(row.codes, row.object, row.field, kinds):
+            read_only.setdefault(row.object, []).append(row)
+            continue
+        if not row.field and CROSS_REFERENCE in (row.codes or ""):
+            finding = _cross_reference(row, settings)
+            found[finding.subject] = finding
             continue
         subject = _subject(row.object, row.field)
         needs_edit = row.object in write_objects or not row.field
@@ -184,6 +211,10 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
                 "grant": grant_for(row.object, row.field, needs_edit),
             },
         )
+
+    for object_name, rows in read_only.items():
+        finding = _read_only(object_name, rows, kinds, settings)
+        found[finding.subject] = finding
 
     results: list[Finding | NotEvaluated] = []
     if not len(permissions):
@@ -216,8 +247,8 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
             and row.readable
             and not row.editable
         ):
-            if subject in calculated:
-                continue  # formula fields can never be edited; formula_fields covers them
+            if subject in calculated or kind_of(row.object, row.field, kinds):
+                continue  # formula and system fields can never be edited: no grant to ask for
             gap = "can read but not edit the field"
             needs_edit = True
         else:
@@ -262,6 +293,84 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
             evidence={"object": object_name, "field": field, "required": True, "grant": grant},
         )
     return results + list(found.values())
+
+
+def _severity(records: int, settings: dict[str, Any]) -> str:
+    return "critical" if records >= settings["critical_records"] else "warning"
+
+
+def _read_only(
+    object_name: str, rows: list, kinds: dict[str, str], settings: dict[str, Any]
+) -> Finding:
+    """One finding per object for writes to fields no one may edit (not one per field)."""
+    by_kind: dict[str, list[str]] = {}
+    for row in rows:
+        by_kind.setdefault(kind_of(row.object, row.field, kinds) or "system", []).append(row.field)
+    advice = read_only_advice(object_name or "(unknown object)", by_kind)
+    names = sorted(row.field for row in rows)
+    records = max(int(row.records) for row in rows)  # one record often names several fields
+    errors = max(int(row.errors) for row in rows)
+    subject = f"{object_name or '(unknown object)'}: read-only fields"
+    codes = ", ".join(sorted({c.strip() for row in rows for c in row.codes.split(",")}))
+    samples = sorted({str(i) for row in rows for i in _as_list(row.sample_ids)})[:5]
+    return Finding(
+        check=ID,
+        subject=subject,
+        severity=_severity(records, settings),
+        title=f"Marketo writes {object_name} fields no one may edit: {', '.join(names)}",
+        detail=(
+            f"{errors} sync errors ({codes}) on {records} records in the last "
+            f"{settings['lookback_hours']} h. {advice}"
+        ),
+        owner=MARKETO_ADMIN,
+        evidence={
+            "object": object_name,
+            "field": "",
+            "fields": {kind: sorted(fields) for kind, fields in sorted(by_kind.items())},
+            "errors": errors,
+            "records": records,
+            "codes": codes,
+            "first_seen": str(min(row.first_seen for row in rows)),
+            "last_seen": str(max(row.last_seen for row in rows)),
+            "sample_record_ids": samples,
+            "advice": advice,
+        },
+    )
+
+
+def _cross_reference(row: Any, settings: dict[str, Any]) -> Finding:
+    """INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY: Marketo's Contact-owner limitation, or
+    sharing on a referenced record; never object CRUD."""
+    advice, is_limitation = cross_reference_advice(row.object, bool(row.is_push))
+    name = row.object or "(unknown object)"
+    subject = f"{name}: owner change" if is_limitation else f"{name}: referenced records"
+    title = (
+        "Marketo tries to change Contact owners, which it cannot do"
+        if is_limitation
+        else f"Sync updates to {name} fail: the sync user cannot see a record it references"
+    )
+    return Finding(
+        check=ID,
+        subject=subject,
+        severity=_severity(int(row.records), settings),
+        title=title,
+        detail=(
+            f"{row.errors} sync errors ({row.codes}) on {row.records} records in the last "
+            f"{settings['lookback_hours']} h. {advice}"
+        ),
+        owner=MARKETO_ADMIN if is_limitation else SALESFORCE_ADMIN,
+        evidence={
+            "object": row.object,
+            "field": "",
+            "errors": int(row.errors),
+            "records": int(row.records),
+            "codes": row.codes,
+            "first_seen": str(row.first_seen),
+            "last_seen": str(row.last_seen),
+            "sample_record_ids": [str(i) for i in _as_list(row.sample_ids)],
+            "advice": advice,
+        },
+    )
 
 
 def _invisible_required_fields(fields: pd.DataFrame, required: list[str]) -> list[str]:

@@ -62,8 +62,11 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
             instance=instance,
             zone=zone,
             skip_invalid=args.skip_invalid,
+            date_order=args.date_order or config.date_order,
         )
         print(result.summary())
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -412,6 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
     verb.add_argument("kind", choices=sorted(IMPORT_KINDS), help="file format")
     verb.add_argument("files", nargs="+", metavar="FILE")
     verb.add_argument("--tz", help="timezone of the export's times (default: config, else UTC)")
+    verb.add_argument(
+        "--date-order",
+        choices=("mdy", "dmy"),
+        help="month/day order of the export's dates: mdy (11/20/2026) or dmy (20/11/2026) "
+        "(default: config, else mdy)",
+    )
     verb.add_argument(
         "--skip-invalid",
         action="store_true",

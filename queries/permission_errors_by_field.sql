@@ -2,6 +2,7 @@
 -- ('' when the message names none).
 WITH recent AS (
     SELECT occurred_at, coalesce(object, '') AS object, sfdc_id, marketo_id, error_code,
+           direction,
            CASE WHEN len(fields) = 0 THEN [''] ELSE fields END AS fields
     FROM sync_errors
     WHERE instance = $instance
@@ -9,7 +10,8 @@ WITH recent AS (
       AND occurred_at > $now - to_hours(CAST($lookback_hours AS BIGINT))
       AND occurred_at <= $now
 ), per_field AS (
-    SELECT occurred_at, object, sfdc_id, marketo_id, error_code, unnest(fields) AS field
+    SELECT occurred_at, object, sfdc_id, marketo_id, error_code, direction,
+           unnest(fields) AS field
     FROM recent
 )
 SELECT object, field,
@@ -18,6 +20,9 @@ SELECT object, field,
        min(occurred_at) AS first_seen,
        max(occurred_at) AS last_seen,
        string_agg(DISTINCT error_code, ', ' ORDER BY error_code) AS codes,
+       -- Marketo writing Salesforce (Failed to update/create SFDC): the operation the advice
+       -- depends on.
+       bool_or(coalesce(direction = 'marketo_to_sfdc', false)) AS is_push,
        list(DISTINCT coalesce(sfdc_id, marketo_id) ORDER BY coalesce(sfdc_id, marketo_id))
            FILTER (WHERE coalesce(sfdc_id, marketo_id) IS NOT NULL)[1:5] AS sample_ids
 FROM per_field

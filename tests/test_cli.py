@@ -81,7 +81,8 @@ def test_strict_import_failure_is_one_line_with_file_line_and_column(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"error: {export}:2: Date/Time: expected a date/time such as 11/20/2026 02:05 PM, "
-        "2026-11-20 14:05:00 or ISO 8601"
+        "1/5/2026 2:05:30 PM, 11/20/26 14:05 (day second; --date-order says which), "
+        "2026-11-20 14:05[:00], or ISO 8601 with Z or an offset"
     ]
     assert "Traceback" not in result.stderr
 

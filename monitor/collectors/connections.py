@@ -61,7 +61,11 @@ def check_marketo(config: Config, secrets: Mapping[str, str]) -> tuple[bool | No
     """(works, one line) for Marketo: a token, then one call per permission the collector
     needs (activity types, activities, API usage). Four calls, one of them the token's.
     works is None when Marketo is not configured."""
-    from monitor.collectors.marketo.client import MarketoClient, marketo_login_from
+    from monitor.collectors.marketo.client import (
+        MarketoClient,
+        marketo_login_from,
+        since_datetime,
+    )
     from monitor.collectors.marketo.usage import DAILY_QUOTA
     from monitor.errors import MarketoRefused
     from monitor.store.activities import SFDC_ACTIVITY_TYPES
@@ -80,7 +84,7 @@ def check_marketo(config: Config, secrets: Mapping[str, str]) -> tuple[bool | No
         ("v1/activities/types.json", {}, "Read-Only Activity Metadata (the activity types)"),
         (
             "v1/activities/pagingtoken.json",
-            {"sinceDatetime": datetime.now(UTC).isoformat()},
+            {"sinceDatetime": since_datetime(datetime.now(UTC))},
             "Read-Only Activity (the lead activities)",
         ),
         ("v1/stats/usage.json", {}, "API usage statistics (Marketo answered 603)"),

@@ -27,6 +27,12 @@ SETTINGS = [
     Setting("instance", "default", "Instance name that imports and collectors write to."),
     Setting("timezone", "UTC", "Timezone of Marketo admin exports when --tz is not given."),
     Setting(
+        "date_order",
+        "mdy",
+        "Order of month and day in exported dates when --date-order is not given: mdy "
+        "(11/20/2026, Marketo's US format) or dmy (20/11/2026).",
+    ),
+    Setting(
         "memory_limit",
         "2GB",
         "DuckDB memory limit of each write, e.g. 512MB; a large import spills to disk beyond it.",
@@ -102,6 +108,7 @@ class Config:
     db: str = DEFAULTS["db"]
     instance: str = DEFAULTS["instance"]
     timezone: str = DEFAULTS["timezone"]
+    date_order: str = DEFAULTS["date_order"]
     memory_limit: str = DEFAULTS["memory_limit"]
     salesforce_objects: tuple[str, ...] = tuple(DEFAULTS["salesforce_objects"])
     salesforce_api_version: str = DEFAULTS["salesforce_api_version"]
@@ -234,6 +241,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
     arrays = {name: _table_array(data, name, path) for name in TABLE_ARRAYS}
     config = Config(**values, checks=checks, **arrays, path=str(path) if path.exists() else "")
     config.zone  # noqa: B018 - validate the timezone early, with the file named
+    if config.date_order not in ("mdy", "dmy"):
+        raise ConfigError(f"date_order: {config.date_order!r}: expected mdy or dmy")
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", config.memory_limit):
         raise ConfigError(
             f"memory_limit: {config.memory_limit!r} is not a size such as 512MB or 2GB"

@@ -145,7 +145,14 @@ def inbox_run(
     zone = load_zone(instance.timezone or config.timezone, "timezone")
 
     def run(now: datetime) -> JobOutcome:
-        result = process_inbox(store, folder, instance=instance.name, zone=zone, now=now)
+        result = process_inbox(
+            store,
+            folder,
+            instance=instance.name,
+            zone=zone,
+            now=now,
+            date_order=config.date_order,
+        )
         rejected = "; ".join(f"rejected {name}: {why}" for name, why in result.rejected.items())
         return JobOutcome(
             status="partial" if rejected else "ok",

@@ -1,7 +1,8 @@
 """Marketo lead activities that matter to the sync, however they arrive (REST API, Data Streams).
 
 Both channels normalise to one frame and write through `store_activities`, which keeps each
-activity once (REST `marketoGUID` and the stream's `activityLogItemId` are the same id) and, in
+activity once by its marketoGUID (REST `marketoGUID`; the stream's CloudEvents `id`, to which
+Adobe maps it; the stream's `activityLogItemId` is another number) and, in
 the same transaction, recounts the 5-minute buckets it touched from the stored rows. Counts are
 therefore derived, never added up: a redelivered batch or an activity seen through both
 channels cannot count twice.
@@ -116,6 +117,21 @@ def activity_frame(
     if len(frame):
         frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
     return frame
+
+
+def stored_activity_ids(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> set[str]:
+    """The activity ids of `frame` already stored (by another channel, or an earlier body)."""
+    if not len(frame):
+        return set()
+    con.register("_incoming", frame[["instance", "activity_id"]])
+    try:
+        found = con.execute(
+            "SELECT activity_id FROM marketo_activities SEMI JOIN _incoming "
+            "USING (instance, activity_id)"
+        ).fetchall()
+    finally:
+        con.unregister("_incoming")
+    return {row[0] for row in found}
 
 
 def store_activities(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:

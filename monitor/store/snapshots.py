@@ -68,6 +68,15 @@ def describe_fields(describe: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def has_snapshot(con: duckdb.DuckDBPyConnection, instance: str, kind: str, scope: str) -> bool:
+    """Whether any snapshot of `kind` for `scope` (an object) was stored for `instance`."""
+    found = con.execute(
+        "SELECT 1 FROM snapshots WHERE instance = $i AND kind = $k AND scope = $s LIMIT 1",
+        {"i": instance, "k": kind, "s": scope},
+    ).fetchone()
+    return found is not None
+
+
 def write_describe_snapshot(
     con: duckdb.DuckDBPyConnection,
     instance: str,

@@ -52,6 +52,47 @@ KEY_PREFIXES = {
     "00U": "Event",
     "005": "User",
 }
+# Marketo's admin pages name objects by Marketo's labels, not Salesforce's API names: "Person
+# (Lead)" or "Person" (the subscription's branding decides: "Lead" or "Person"), and plurals on
+# some operations ("Campaigns", "Tasks", "Campaign Members"). Source: AdobeDocs/marketo.en,
+# salesforce-sync-status.md (fixtures/real/marketo/sync_status_fields_doc.md). Squeezed label ->
+# API name; a label not listed (a custom object's, "Account Type") is kept as written.
+SYNC_OBJECT_LABELS = {
+    **dict.fromkeys(("personlead", "person", "persons", "people", "lead", "leads"), "Lead"),
+    **dict.fromkeys(("contact", "contacts"), "Contact"),
+    **dict.fromkeys(("account", "accounts"), "Account"),
+    **dict.fromkeys(("opportunity", "opportunities"), "Opportunity"),
+    **dict.fromkeys(("campaign", "campaigns"), "Campaign"),
+    **dict.fromkeys(("campaignmember", "campaignmembers"), "CampaignMember"),
+    **dict.fromkeys(
+        ("campaignmemberstatus", "campaignmemberstatuses", "campaignmemberstatuss"),
+        "CampaignMemberStatus",
+    ),
+    **dict.fromkeys(
+        (
+            "opportunitycontactrole",
+            "opportunitycontactroles",
+            "opportunitycontact",
+            "opportunitycontacts",
+        ),
+        "OpportunityContactRole",
+    ),
+    **dict.fromkeys(("task", "tasks"), "Task"),
+    **dict.fromkeys(("event", "events"), "Event"),
+    **dict.fromkeys(("user", "users"), "User"),
+    **dict.fromkeys(("emailtemplate", "emailtemplates"), "EmailTemplate"),
+    **dict.fromkeys(("personstatus", "leadstatus"), "LeadStatus"),
+}
+
+
+def sobject_of_label(label: str | None) -> str:
+    """The Salesforce API name of an object as Marketo's Sync Status or Sync Errors page labels
+    it (`Person (Lead)` -> `Lead`, `Campaign Members` -> `CampaignMember`); any other label
+    (a custom object, an API name already) as written, trimmed."""
+    text = (label or "").strip()
+    return SYNC_OBJECT_LABELS.get(squeezed(text), text)
+
+
 # Error codes that say the user lacks access (a sync error's category "permission"; a query
 # the collector's user may not run).
 PERMISSION_CODES = frozenset(

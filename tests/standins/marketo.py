@@ -19,7 +19,9 @@ What it answers, and where each shape comes from (``tests/fixtures/real/marketo/
   plus every type of ``activity_type_ids_with_attributes_table_doc_2025-08.md`` with its id and
   attributes (the table gives no data types or descriptions: those are left as "string"/"").
 - ``/rest/v1/activities/pagingtoken.json`` and ``/rest/v1/activities.json``: the real
-  envelopes (``activities_pagingtoken_response_doc.json.txt`` is published with NBSP
+  envelopes; ``sinceDatetime`` only in the documented forms (``2016-09-15T10:53:00Z``,
+  ``2016-09-15T15:53:00+05:00``: ``paging_tokens_since_datetime_doc.md``), else 1003
+  (``activities_pagingtoken_response_doc.json.txt`` is published with NBSP
   indentation, so its shape is rebuilt, not parsed). Tokens are base32 of "date,position" like
   the docs' older tokens (``GIYDAOBN...`` decodes to ``2008-11-06T00:00:00.000+0000,0``).
   Activities come from ``log`` (scripted with ``add_activity``, in time order), in the
@@ -62,6 +64,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.standins.https import Incoming, LoopbackHTTPS, Reply
+
+SINCE_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})")
 
 REAL_MARKETO = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "marketo"
 CLIENT_ID = "5f0a3b6c-1d2e-4f50-9a8b-7c6d5e4f3a2b"
@@ -509,6 +513,10 @@ class MarketoStandIn:
         since = recorded.first("sinceDatetime")
         if not since:
             return self._error("701", "sinceDatetime")
+        if not SINCE_DATETIME.fullmatch(since):
+            # Only the forms help/rest-api/paging-tokens.md documents (fixtures/real/marketo/
+            # paging_tokens_since_datetime_doc.md): whole seconds, with Z or an offset.
+            return self._error("1003", "sinceDatetime")
         try:
             moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
         except ValueError:

@@ -25,6 +25,8 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {
 }
 
 SNAPSHOT_KINDS = frozenset({"describe", "permissions"})
+# Marketo's exports, whose times are written in the exporting user's locale.
+LOCALE_TIMED_KINDS = frozenset({"sync-errors", "sync-status"})
 
 
 def import_file(
@@ -36,12 +38,16 @@ def import_file(
     zone: ZoneInfo,
     skip_invalid: bool = False,
     now: datetime | None = None,
+    date_order: str = "mdy",
 ) -> ImportResult:
     """Import one file of `kind` (a key of IMPORTERS) into `instance`; the import log records
-    it at `now` (default: the wall clock)."""
+    it at `now` (default: the wall clock). `date_order` (mdy | dmy) reads the dates of
+    Marketo's exports."""
     now = now or datetime.now(UTC)
     # A snapshot (describe, permissions) is taken when it is imported.
     taken = {"now": now} if kind in SNAPSHOT_KINDS else {}
+    if kind in LOCALE_TIMED_KINDS:
+        taken["date_order"] = date_order
     # One transaction: the instance, the file's rows (all or none of them) and the import log.
     with store.write() as con:
         ensure_instance(con, instance)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -24,6 +24,8 @@ class ImportResult:
     # The newest time a row of the file holds (None for snapshots and files without rows):
     # how far the data reaches, which the import log keeps for freshness.
     newest_at: datetime | None = None
+    # One line each: what was read but deliberately not stored, and why.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows_already_stored(self) -> int:

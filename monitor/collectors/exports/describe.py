@@ -13,7 +13,11 @@ import duckdb
 
 from monitor.collectors.exports.common import ImportResult
 from monitor.errors import InputError
-from monitor.store.snapshots import write_describe_snapshot
+from monitor.store.snapshots import has_snapshot, write_describe_snapshot
+
+# What the checks read from each field of a describe: formula detection (calculated) and edit
+# rights (updateable, createable). Editor tooling writes describes without them.
+NEEDED_KEYS = ("calculated", "updateable", "createable")
 
 
 def describes_in(payload: Any, path: Path) -> list[Mapping[str, Any]]:
@@ -62,7 +66,23 @@ def import_describe(
     describes = describes_in(payload, path)
     captured_at = now or datetime.now(UTC)
     fields_read = sum(len(d["fields"]) for d in describes)
-    added = sum(
-        write_describe_snapshot(con, instance, d, captured_at, "describe_import") for d in describes
-    )
-    return ImportResult("describe", str(path), fields_read, added)
+    added = 0
+    warnings = []
+    for describe in describes:
+        lacking = [key for key in NEEDED_KEYS if any(key not in f for f in describe["fields"])]
+        # A partial describe would read as "no formula fields, nothing editable": it never
+        # replaces a snapshot that knew better.
+        if lacking and has_snapshot(con, instance, "describe", describe["name"]):
+            warnings.append(
+                f"{path}: {describe['name']}: a partial describe (fields without "
+                f"{', '.join(lacking)}); the earlier, fuller snapshot is kept"
+            )
+            continue
+        if lacking:
+            warnings.append(
+                f"{path}: {describe['name']}: a partial describe (fields without "
+                f"{', '.join(lacking)}): formula fields and edit rights are unknown until a "
+                "full describe (REST GET /sobjects/X/describe) is imported"
+            )
+        added += write_describe_snapshot(con, instance, describe, captured_at, "describe_import")
+    return ImportResult("describe", str(path), fields_read, added, warnings=warnings)

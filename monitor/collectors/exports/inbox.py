@@ -126,6 +126,7 @@ def process_inbox(
     zone: ZoneInfo,
     now: datetime,
     settle_seconds: float = SETTLE_SECONDS,
+    date_order: str = "mdy",
 ) -> InboxResult:
     """Import every complete file in `folder` into `instance` once and move it away; a file
     modified less than `settle_seconds` before `now` (aware) is still being written."""
@@ -139,7 +140,9 @@ def process_inbox(
             continue
         try:
             kind = recognise_kind(path)
-            imported = import_file(store, kind, path, instance=instance, zone=zone)
+            imported = import_file(
+                store, kind, path, instance=instance, zone=zone, date_order=date_order
+            )
         except InputError as exc:
             # Only the file's own problems reject it; a busy or failing store is the job's
             # failure, and the file stays for the next look.

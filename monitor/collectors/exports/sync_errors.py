@@ -11,9 +11,10 @@ import pandas as pd
 
 from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSource, CsvSpec, Problem, open_source
-from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
+from monitor.collectors.exports.timestamps import expected, parse_timestamps
 from monitor.store.quarantine import quarantine
 from monitor.store.sync_errors import insert_errors
+from monitor.vocabulary import sobject_of_label
 
 SPEC = CsvSpec(
     kind="sync-errors",
@@ -43,7 +44,7 @@ SPEC = CsvSpec(
 FAILED_ON = {"recordlevel": "record", "record": "record", "joblevel": "job", "job": "job"}
 
 
-def _canonical_view(con, source: CsvSource, zone: ZoneInfo) -> None:
+def _canonical_view(con, source: CsvSource, zone: ZoneInfo, date_order: str) -> None:
     """View `_canonical`: the staged rows with canonical, parsed columns (a view, not a copy:
     the text stays in the staged table once).
 
@@ -51,28 +52,33 @@ def _canonical_view(con, source: CsvSource, zone: ZoneInfo) -> None:
     so those are parsed once per distinct value, in Python, and joined back."""
     con.execute(f"CREATE TEMP VIEW _columns AS SELECT {source.columns_sql()} FROM _staged")
     times = con.execute("SELECT DISTINCT occurred_at AS text FROM _columns").df()
-    times["ts"] = parse_timestamps(times["text"], zone)
+    times["ts"] = parse_timestamps(times["text"], zone, date_order)
     spellings = con.execute("SELECT DISTINCT failed_on AS text FROM _columns").df()
     spellings["value"] = [
         "" if not text else FAILED_ON.get(re.sub(r"[^a-z]", "", text.lower()))
         for text in spellings["text"]
     ]
-    for name, frame in (("_times", times), ("_spellings", spellings)):
+    # Marketo's object labels ("Person (Lead)", "Campaign Members") -> Salesforce's names.
+    objects = con.execute("SELECT DISTINCT object AS text FROM _columns").df()
+    objects["value"] = [sobject_of_label(text) for text in objects["text"]]
+    for name, frame in (("_times", times), ("_spellings", spellings), ("_objects", objects)):
         con.register("_parsed", frame)
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _parsed")
         con.unregister("_parsed")
     con.execute(
         """
         CREATE TEMP VIEW _canonical AS
-        SELECT c.* EXCLUDE (occurred_at, failed_on), t.ts AS occurred_at, f.value AS failed_on
+        SELECT c.* EXCLUDE (occurred_at, failed_on, object), t.ts AS occurred_at,
+               f.value AS failed_on, o.value AS object
         FROM _columns c
         JOIN _times t ON t.text = c.occurred_at
         JOIN _spellings f ON f.text = c.failed_on
+        JOIN _objects o ON o.text = c.object
         """
     )
 
 
-def _problems(con) -> list[Problem]:
+def _problems(con, date_order: str) -> list[Problem]:
     """Invalid rows, in file order, with the column and the reason."""
     found = con.execute(
         """
@@ -85,7 +91,7 @@ def _problems(con) -> list[Problem]:
         FROM _canonical WHERE error_type = '' AND error_details = ''
         ORDER BY 1
         """,
-        {"time": f"expected {EXPECTED}"},
+        {"time": f"expected {expected(date_order)}"},
     ).fetchall()
     return [Problem(int(row), column, reason) for row, column, reason in found]
 
@@ -107,6 +113,7 @@ def import_sync_errors(
     instance: str,
     zone: ZoneInfo,
     skip_invalid: bool = False,
+    date_order: str = "mdy",
 ) -> ImportResult:
     """Import one Sync Errors export; strict unless `skip_invalid`.
 
@@ -115,8 +122,8 @@ def import_sync_errors(
     nothing of the file behind."""
     source = open_source(path, SPEC)
     staged = source.stage(con, "_staged")
-    _canonical_view(con, source, zone)
-    problems = _problems(con)
+    _canonical_view(con, source, zone, date_order)
+    problems = _problems(con, date_order)
     bad_rows = sorted({p.row for p in problems})
     _, rejected = settle_problems(
         source, _rows_of(con, source, bad_rows), problems, skip_invalid=skip_invalid

@@ -11,9 +11,10 @@ import pandas as pd
 
 from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
-from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
+from monitor.collectors.exports.timestamps import expected, parse_timestamps
 from monitor.store.facts import insert_frame
 from monitor.store.quarantine import quarantine
+from monitor.vocabulary import sobject_of_label
 
 COUNTS = {
     "new_count": "New",
@@ -22,6 +23,8 @@ COUNTS = {
     "failed_count": "Failed Item",
     "skipped_count": "Skipped",
 }
+# Cells that mean "no count": blank, and the placeholders Marketo's pages and spreadsheets write.
+NO_COUNT = frozenset({"", "n/a", "na", "-", "\u2013", "\u2014"})
 SPEC = CsvSpec(
     kind="sync-status",
     columns={
@@ -70,31 +73,37 @@ def import_sync_status(
     instance: str,
     zone: ZoneInfo,
     skip_invalid: bool = False,
+    date_order: str = "mdy",
 ) -> ImportResult:
     """Import one Sync Status export; strict unless `skip_invalid`."""
     source = open_source(path, SPEC)
     frame = read_all(source)
     problems: list[Problem] = []
-    frame["started_at"] = parse_timestamps(frame["started_at"], zone)
+    frame["started_at"] = parse_timestamps(frame["started_at"], zone, date_order)
     ended_text = frame["ended_at"]
-    frame["ended_at"] = parse_timestamps(ended_text, zone)
+    frame["ended_at"] = parse_timestamps(ended_text, zone, date_order)
     for row in frame.index[frame["started_at"].isna()]:
-        problems.append(Problem(int(row), "Started At", f"expected {EXPECTED}"))
+        problems.append(Problem(int(row), "Started At", f"expected {expected(date_order)}"))
     for row in frame.index[frame["ended_at"].isna() & (ended_text != "")]:
-        problems.append(Problem(int(row), "Ended At", f"expected {EXPECTED} or empty"))
+        problems.append(Problem(int(row), "Ended At", f"expected {expected(date_order)} or empty"))
     for column, label in (("object", "Object"), ("operation", "Operation"), ("status", "Status")):
         for row in frame.index[frame[column] == ""]:
             problems.append(Problem(int(row), label, "must not be empty"))
     for column, label in COUNTS.items():
-        text = frame[column].str.replace(",", "", regex=False).replace("", "0")
-        numbers = pd.to_numeric(text, errors="coerce")
-        bad = numbers.isna() | (numbers < 0) | (numbers != numbers.round())
+        text = frame[column].str.replace(",", "", regex=False)
+        # A documented placeholder is "no count" (NULL), neither 0 nor an error: Adobe lists
+        # N/A as the counts of the Update FKS step, which runs for every object.
+        no_count = text.str.lower().isin(NO_COUNT)
+        numbers = pd.to_numeric(text.where(~no_count), errors="coerce")
+        bad = ~no_count & (numbers.isna() | (numbers < 0) | (numbers != numbers.round()))
         for row in frame.index[bad]:
             problems.append(Problem(int(row), label, "expected a whole number >= 0"))
-        frame[column] = numbers.fillna(0).astype("int64")
+        frame[column] = numbers.where(~bad).astype("Int64")
     good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
     kept = frame[good].copy()
     kept["direction"] = direction_of(kept["operation"])
+    # Marketo's labels ("Person (Lead)", "Campaigns") -> Salesforce's names; raw keeps the label.
+    kept["object"] = kept["object"].map(sobject_of_label)
     # Keep the row as exported next to the parsed columns.
     kept["raw"] = [json.dumps({"csv": source.raw_row(frame, i)}) for i in kept.index]
     out = kept[

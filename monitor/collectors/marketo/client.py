@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,6 +65,13 @@ class MarketoLogin:
     def describe(self) -> str:
         """What is configured, without any secret."""
         return f"API client at {self.base_url}"
+
+
+def since_datetime(moment: datetime) -> str:
+    """`sinceDatetime` as Adobe documents it (`yyyy-mm-ddThh:mm:ss+hh:mm`, whole seconds, in
+    UTC: help/rest-api/paging-tokens.md). Cut down to the second, never rounded up: at most a
+    second is read again, and activities are kept once by their marketoGUID."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def _url(secrets: Mapping[str, str], name: str, suffix: str) -> str:

@@ -192,6 +192,7 @@ def collect_marketo(cycle: Cycle) -> MarketoReport:
                     )
                 follow_stream(cycle, streams, 0, start)
             else:
+                report.has_no_sfdc_types = True
                 report.errors.append(
                     "none of the SFDC activity types exists in this Marketo subscription "
                     "(is the Salesforce sync set up?)"

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from monitor.collectors.context import Cycle
-from monitor.collectors.marketo.client import MarketoClient
+from monitor.collectors.marketo.client import MarketoClient, since_datetime
 from monitor.errors import ActivityShapeError, MarketoRefused
 from monitor.store.activities import (
     SFDC_ACTIVITY_TYPES,
@@ -166,7 +166,7 @@ def _fetch_page(client: MarketoClient, token: str, ids: list[int]) -> _Page:
 
 def paging_token(client: MarketoClient, since: datetime) -> str:
     """A token for the activities after `since` (one call)."""
-    body = client.get("v1/activities/pagingtoken.json", {"sinceDatetime": iso(since)})
+    body = client.get("v1/activities/pagingtoken.json", {"sinceDatetime": since_datetime(since)})
     token = body.get("nextPageToken")
     if not isinstance(token, str) or not token:
         raise MarketoRefused("Marketo answered the paging token request without a token")

@@ -17,6 +17,14 @@ class MarketoReport(CollectionReport):
     activities_read: int = 0
     pages: int = 0
     parts: list[str] = field(default_factory=list)  # housekeeping done: "API usage", ...
+    # The subscription has none of the SFDC activity types (the Salesforce sync is not set up):
+    # the collection cannot do what it is for, whatever housekeeping it also did. One condition,
+    # one outcome: failed (exit 1) on every cycle, not only on those that stored nothing.
+    has_no_sfdc_types: bool = False
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.has_no_sfdc_types else super().status
 
     @property
     def has_collected(self) -> bool:

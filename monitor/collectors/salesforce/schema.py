@@ -37,10 +37,12 @@ def collect_schema(cycle: Cycle, sync_user: str) -> tuple[int, list[str]]:
         permissions = permission_rows(client, objects, sync_user)
     except SourceError as exc:
         permissions = {}
-        problems.append(
-            f"permissions: {exc} (reading the sync user's permissions needs View Setup and "
-            "Configuration)"
+        hint = (
+            ""
+            if NOT_READ in str(exc)
+            else " (reading the sync user's permissions needs View Setup and Configuration)"
         )
+        problems.append(f"permissions: {exc}{hint}")
     try:
         limits = client.get("limits/")
     except SourceError as exc:
@@ -64,6 +66,35 @@ def collect_schema(cycle: Cycle, sync_user: str) -> tuple[int, list[str]]:
     return rows, problems
 
 
+NOT_READ = "the sync user's permissions were not read"
+
+
+def _permission_record_error(record: Any, name: str, expected: str) -> SourceError:
+    kind = (
+        record.get("attributes", {}).get("type", "permission") if isinstance(record, dict) else ""
+    )
+    return SourceError(
+        f"Salesforce answered a {kind or 'permission'} record without {name} ({expected}): "
+        f"{NOT_READ}"
+    )
+
+
+def _permission_flag(record: Any, name: str) -> bool:
+    """A PermissionsRead/PermissionsEdit value; SourceError (one line) when it is missing."""
+    value = record.get(name) if isinstance(record, dict) else None
+    if not isinstance(value, bool):
+        raise _permission_record_error(record, name, "true or false")
+    return value
+
+
+def _permission_text(record: Any, name: str) -> str:
+    """SobjectType or Field; SourceError (one line) when it is missing."""
+    value = record.get(name) if isinstance(record, dict) else None
+    if not isinstance(value, str) or not value:
+        raise _permission_record_error(record, name, "a name")
+    return value
+
+
 def permission_rows(
     client: SalesforceClient, objects: tuple[str, ...], sync_user: str
 ) -> dict[str, list[tuple[str, bool, bool]]]:
@@ -75,14 +106,14 @@ def permission_rows(
     def grant(key: tuple[str, str], record: dict[str, Any]) -> None:
         read, edit = access.get(key, (False, False))
         access[key] = (
-            read or bool(record["PermissionsRead"]),
-            edit or bool(record["PermissionsEdit"]),
+            read or _permission_flag(record, "PermissionsRead"),
+            edit or _permission_flag(record, "PermissionsEdit"),
         )
 
     for record in client.query_all(soql.object_permissions(objects, sync_user)):
-        grant((record["SobjectType"], ""), record)
+        grant((_permission_text(record, "SobjectType"), ""), record)
     for record in client.query_all(soql.field_permissions(objects, sync_user)):
-        object_name, _, field_name = str(record["Field"]).partition(".")
+        object_name, _, field_name = _permission_text(record, "Field").partition(".")
         grant((record.get("SobjectType") or object_name, field_name), record)
     grouped: dict[str, list[tuple[str, bool, bool]]] = {}
     for (object_name, field_name), (read, edit) in access.items():

@@ -2,7 +2,11 @@
 
 Adobe I/O Events posts one event (a JSON object) or a batch (an array). Each event carries an
 id (`eventid`; older examples `event_id`; CloudEvents `id`) and a CloudEvents body, either flat
-(lead activity stream) or under `event.body` (user audit and notification streams):
+(lead activity stream) or under `event.body` (user audit and notification streams). A lead
+activity's own id is the CloudEvents `id`: Adobe's migration guide maps the REST API's (and the
+legacy stream's) `activities[].marketoGUID` to it; `data.activityLogItemId` is another number
+(fixtures/real/marketo/lead_activity_stream_migration_*). Keyed by it, an activity that arrives
+over REST and over Data Streams is stored and counted once.
 
     lead activity  com.adobe.platform.marketo.activity.standard.<name>  -> marketo_activities
                    (SFDC-related types only, known by the documented standard type id
@@ -11,6 +15,13 @@ id (`eventid`; older examples `event_id`; CloudEvents `id`) and a CloudEvents bo
     notification   com.adobe.platform.marketo.notification.web_services -> api_usage
     anything else of Marketo's (other activity types, observability, campaign notifications)
                    is acknowledged and logged as `ignored`.
+
+The legacy Lead Activity Data Stream (before Adobe I/O Events; Adobe still documents it for
+customers in migration) posts `{"sourceApplication": "Marketo", "munchkinId", "messageId",
+"messageCreatedDate", "activities": [{"marketoGUID", "leadId", "activityDate",
+"activityTypeId", "activityType", ...}]}`. Its fields map one to one: each activity is taken as
+an event (id `legacy:<marketoGUID>`, type LEGACY_TYPE), and a problem in it is named as the
+legacy format's.
 
 A batch is accepted whole or not at all: one event that is not an event rejects the body,
 naming the event's position, so nothing of a bad batch is stored.
@@ -41,7 +52,11 @@ WEB_SERVICES = MARKETO + "notification.web_services"
 SOURCE = "data_streams"
 USAGE_METRIC = MARKETO_DAILY_API  # the metric the REST collector and the api_budget check use
 ID_KEYS = ("eventid", "event_id", "id")
-ACTIVITY_ID_KEYS = ("activityLogItemId", "marketoGUID", "id")  # as activity_frame reads them
+# A lead activity's marketoGUID: the CloudEvents `id` (Adobe's mapping), else a marketoGUID the
+# data carries.
+ACTIVITY_ID_KEYS = ("id",)
+LEGACY = "legacy Lead Activity Data Stream format (sourceApplication, activities[])"
+LEGACY_TYPE = "marketo.legacy.activity"
 MAX_ID_CHARS = 256
 # Plausible event times; also keeps every time inside pandas' and DuckDB's ranges.
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
@@ -127,13 +142,16 @@ def validation_url(document: Any) -> str | None:
 def parse_batch(document: Any, *, instance: str, received_at: datetime) -> Batch:
     """Every event of a decoded body, classified and turned into rows; EventShapeError for the
     first event that is not a Marketo Data Streams event (then nothing of the body is used)."""
-    items = document if isinstance(document, list) else [document]
-    if not items:
-        raise EventShapeError("an empty batch holds no event")
+    if is_legacy(document):
+        every = _legacy_events(document)
+    else:
+        items = document if isinstance(document, list) else [document]
+        if not items:
+            raise EventShapeError("an empty batch holds no event")
+        every = [_event(item, position) for position, item in enumerate(items, start=1)]
     events: list[StreamEvent] = []
     seen: set[str] = set()
-    for position, item in enumerate(items, start=1):
-        event = _event(item, position)
+    for event in every:
         if event.event_id not in seen:  # the same event twice in one body counts once
             seen.add(event.event_id)
             events.append(event)
@@ -162,6 +180,37 @@ def parse_batch(document: Any, *, instance: str, received_at: datetime) -> Batch
     )
 
 
+def is_legacy(document: Any) -> bool:
+    """A body of the legacy (pre-Adobe I/O) Lead Activity Data Stream: a wrapper object with
+    `activities` and no CloudEvents `type`."""
+    return isinstance(document, dict) and "activities" in document and "type" not in document
+
+
+def _legacy_events(document: dict[str, Any]) -> list[StreamEvent]:
+    activities = document["activities"]
+    if not isinstance(activities, list):
+        raise EventShapeError(f"{LEGACY}: activities is {_kind(activities)}, not an array")
+    if not activities:
+        raise EventShapeError(f"{LEGACY}: activities is empty")
+    events = []
+    for position, activity in enumerate(activities, start=1):
+        if not isinstance(activity, dict):
+            raise EventShapeError(f"{LEGACY}: expected an object, got {_kind(activity)}", position)
+        guid = _event_id(activity, ("marketoGUID",))
+        if guid is None:
+            raise EventShapeError(f"{LEGACY}: no marketoGUID", position)
+        outcome = "activity" if _is_sfdc_activity(LEGACY, activity, position) else "ignored"
+        try:
+            when = _time(activity.get("activityDate"), "activityDate", 0)
+        except EventShapeError as exc:
+            raise EventShapeError(f"{LEGACY}: {exc}", position) from None
+        data = {**activity, "marketoGUID": guid, "activityDate": when.isoformat()}
+        events.append(
+            StreamEvent(position, f"legacy:{guid}", LEGACY_TYPE, outcome, when, data, activity)
+        )
+    return events
+
+
 def _event(item: Any, position: int) -> StreamEvent:
     if not isinstance(item, dict):
         raise EventShapeError(f"expected a JSON object, got {_kind(item)}", position)
@@ -183,11 +232,12 @@ def _event(item: Any, position: int) -> StreamEvent:
         raise EventShapeError(f"{event_type}: data is {_kind(data)}, not an object", position)
     outcome = _outcome(event_type, data, position)
     if outcome == "activity":
-        if _event_id(data, ACTIVITY_ID_KEYS) is None:
-            raise EventShapeError(f"{event_type}: no activityLogItemId", position)
+        guid = _event_id(body, ACTIVITY_ID_KEYS) or _event_id(data, ("marketoGUID",))
+        if guid is None:
+            raise EventShapeError(f"{event_type}: no id (the activity's marketoGUID)", position)
         when = _time(data.get("activityDate"), "activityDate", position)
-        # activity_frame reads the time again: hand it the one validated here.
-        data = {**data, "activityDate": when.isoformat()}
+        # activity_frame reads the id and the time again: hand it those validated here.
+        data = {**data, "marketoGUID": guid, "activityDate": when.isoformat()}
     elif outcome in ("audit", "api_usage"):
         when = _time(body.get("time"), "time", position)
     else:  # an event we only acknowledge: its time is a courtesy, not a condition

@@ -19,10 +19,12 @@ from typing import TypeVar
 from monitor.collectors.streams.events import Batch
 from monitor.errors import StoreBusyError
 from monitor.store import Store
-from monitor.store.activities import store_activities
+from monitor.store.activities import store_activities, stored_activity_ids
 from monitor.store.facts import insert_frame
 from monitor.store.quarantine import Rejected, quarantine
 
+# stream_events.outcome of an activity event whose activity was stored before (over REST).
+ACTIVITY_ALREADY_STORED = "activity_already_stored"
 QUARANTINE_KIND = "data_streams"
 QUARANTINE_ORIGIN = "POST /events"
 T = TypeVar("T")
@@ -52,11 +54,26 @@ class WriteResult:
 
 def write_batch(store: Store, batch: Batch) -> WriteResult:
     """Store a batch in one transaction. Every table is keyed (event id, activity id), so
-    events already stored, or activities the REST collector already brought, add nothing."""
+    events already stored, or activities the REST collector already brought, add nothing; an
+    activity event whose activity was already stored is logged as such, not as `activity`."""
     with store.write() as con:
+        known = stored_activity_ids(con, batch.activities)
+        log = batch.log
+        if known:
+            repeated = {
+                e.event_id
+                for e in batch.events
+                if e.outcome == "activity" and str(e.data["marketoGUID"]) in known
+            }
+            log = log.assign(
+                outcome=[
+                    ACTIVITY_ALREADY_STORED if event_id in repeated else outcome
+                    for event_id, outcome in zip(log["event_id"], log["outcome"], strict=True)
+                ]
+            )
         return WriteResult(
             received=len(batch.log),
-            new=insert_frame(con, "stream_events", batch.log),
+            new=insert_frame(con, "stream_events", log),
             activities=store_activities(con, batch.activities),
             audit_events=insert_frame(con, "audit_events", batch.audit),
             api_usage=insert_frame(con, "api_usage", batch.usage),

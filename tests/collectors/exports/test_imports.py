@@ -506,7 +506,7 @@ def test_sync_status_stores_cycles_with_counts_and_direction(store, tmp_path):
             5,
             0,
             2,
-            0,
+            None,  # blank: no count (issue 13), not 0
             "sync_status_export",
         ),
         (

@@ -171,3 +171,23 @@ def test_check_connection_names_a_marketo_configured_without_its_client_id(tmp_p
     assert result.returncode == 1
     assert "marketo: FAILED: Marketo is half configured" in result.stdout
     assert "MARKETO_CLIENT_ID" in result.stdout
+
+
+def test_a_subscription_without_sfdc_types_exits_1_on_every_cycle(standin, tmp_path):
+    # One condition, one outcome: the second cycle also stores API usage (housekeeping), but
+    # the collection still cannot follow the sync.
+    from monitor.store.activities import SFDC_ACTIVITY_TYPES
+
+    names = set(SFDC_ACTIVITY_TYPES.values())
+    standin.types_payload["result"] = [
+        t for t in standin.types_payload["result"] if t["name"] not in names
+    ]
+    env = environment(standin, tmp_path / "m.duckdb")
+
+    first = monitor("collect", "--source", "marketo", env=env)
+    second = monitor("collect", "--source", "marketo", env=env)
+
+    assert (first.returncode, second.returncode) == (1, 1), second.stdout
+    for result in (first, second):
+        assert "none of the SFDC activity types exists" in result.stdout
+    assert "API usage" in second.stdout  # housekeeping went on meanwhile

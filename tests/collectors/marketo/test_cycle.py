@@ -71,6 +71,21 @@ def activity_calls(standin: MarketoStandIn, since: int = 0) -> list:
     return [r for r in standin.calls_since(since) if r.path.endswith("/activities.json")]
 
 
+def test_since_datetime_is_sent_in_the_documented_form_when_the_clock_has_microseconds(
+    standin, store
+):
+    # A real clock has microseconds; Adobe documents yyyy-mm-ddThh:mm:ss with Z or an offset
+    # (fixtures/real/marketo/paging_tokens_since_datetime_doc.md), and the stand-in refuses
+    # anything else with 1003, as a strict reading of the docs must.
+    now = NOW + timedelta(microseconds=208_864)
+    standin.add_activity("Sync Lead to SFDC", NOW - timedelta(minutes=4), lead_id=7)
+
+    report = cycle(store, client_for(standin), now)
+
+    assert report.status == "ok" and report.rows_written == 1
+    assert standin.requests[1].first("sinceDatetime") == "2026-11-20T14:55:00+00:00"
+
+
 def test_first_cycle_looks_the_types_up_by_name_and_stores_sfdc_activities_of_one_interval(
     standin, store
 ):
@@ -279,8 +294,12 @@ def test_a_subscription_without_sfdc_types_at_first_collects_once_the_sync_is_se
     first = cycle(store, client)
     assert "none of the SFDC activity types exists" in first.errors[0]
     # Nothing to follow, but housekeeping goes on: usage, errors ...
-    assert cycle(store, client, NOW + timedelta(minutes=5)).parts == ["API usage"]
+    second = cycle(store, client, NOW + timedelta(minutes=5))
+    assert second.parts == ["API usage"]
     assert cycle(store, client, NOW + timedelta(minutes=10)).parts == ["API errors"]
+    # ... and the condition has one outcome, whether or not housekeeping stored something.
+    assert second.rows_written > 0
+    assert first.status == second.status == "failed"
 
     # The Salesforce sync is set up: its activity types appear, and activities follow.
     standin.types_payload["result"] = every_type

@@ -417,3 +417,20 @@ def test_a_limit_hit_in_the_schema_pass_still_records_the_cycle(standin, store):
     assert rows(
         store, "SELECT count(*) FROM sync_stats WHERE object = 'Lead' AND ts = $at", at=later
     ) != [(0,)]
+
+
+def test_a_permission_record_without_the_expected_fields_is_one_line_not_a_traceback(
+    standin, store
+):
+    # A FieldPermissions row without PermissionsEdit (a query that selected less, a proxy that
+    # trimmed it): the cycle says so in one line and collects the rest.
+    standin.field_permissions = [
+        {"SobjectType": "Lead", "Field": "Lead.Rating", "PermissionsRead": True}
+    ]
+    report = cycle(store, client_for(standin))
+    assert report.errors == [
+        "permissions: Salesforce answered a FieldPermissions record without PermissionsEdit "
+        "(true or false): the sync user's permissions were not read"
+    ]
+    assert report.status == "partial"
+    assert rows(store, "SELECT count(*) FROM field_permissions") == [(0,)]

@@ -4,7 +4,9 @@ Real payloads come from tests/fixtures/real/marketo/. There is no real example o
 SFDC-type lead activity event, so `sfdc_event` builds one by the documented Lead Activity Data
 Stream envelope (type com.adobe.platform.marketo.activity.standard.<name>, data with
 activityLogItemId, activityTypeId 19/26/13..., activityType, activityDate, attributes), the
-same shape as the real Open Email / Click Link examples.
+same shape as the real Open Email / Click Link examples. Its CloudEvents `id` is the
+activity's marketoGUID (Adobe's migration guide maps `activities[].marketoGUID` to it) and its
+activityLogItemId another number, as in every documented example.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def sfdc_event(
-    activity_id: int,
+    activity_id: int,  # the marketoGUID, as the REST API would give it
     *,
     type_id: int = 19,
     name: str = "Sync Lead to SFDC",
@@ -50,7 +52,7 @@ def sfdc_event(
         "specversion": "1.0",
         "type": "com.adobe.platform.marketo.activity.standard." + name.replace(" ", "").lower(),
         "source": "urn:marketo_activity_stream",
-        "id": str(uuid.uuid4()),
+        "id": str(activity_id),
         "time": f"2026-11-20T14:{minute:02d}:00Z",
         "datacontenttype": "application/json",
         "data": {
@@ -59,7 +61,7 @@ def sfdc_event(
             "activityDate": f"2026-11-20T14:{minute:02d}:00Z",
             "activityTypeId": type_id,
             "activityType": name,
-            "activityLogItemId": activity_id,
+            "activityLogItemId": 7_000_000 + activity_id,
             "primaryAttributeValue": field,
             "attributes": [{"name": "Assign To", "dataType": "string", "value": "queue"}],
         },
