@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting, cause_key
 
 ID = "permission_failures"
 TITLE = "Sync user lacks access it needs"
@@ -88,6 +88,7 @@ INPUTS = {
     ),
     "permissions": Input("permissions_latest"),
     "fields": Input("field_inventory_latest"),
+    "access_lost": Input("access_lost_latest"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
@@ -104,6 +105,11 @@ EVIDENCE = {
     ),
     "required": "true when the sync needs the field and the sync user cannot see it",
     "grant": "the exact grant that fixes it, in Salesforce's words",
+    "access_lost_at": "the permission snapshot in which the sync user lost this access (UTC)",
+    "cause_key": (
+        "access_change:<access_lost_at>, when the access was lost in a snapshot change: the "
+        "failures belong to that change (one incident with sync_user_drift's findings)"
+    ),
 }
 
 
@@ -263,7 +269,23 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
             owner=OWNER,
             evidence={"object": object_name, "field": field, "required": True, "grant": grant},
         )
+    _link_to_access_change(found, data.get("access_lost"))
     return results + list(found.values())
+
+
+def _link_to_access_change(found: dict[str, Finding], lost: pd.DataFrame | None) -> None:
+    """A gap the sync user did not always have belongs to the snapshot change that opened it
+    (its field's, else its object's): sync_user_drift names that change with the same key."""
+    if lost is None or not len(lost):
+        return
+    rows = zip(lost["object"], lost["field"], lost["lost_at"], strict=True)
+    lost_at = {(obj, field): when for obj, field, when in rows}
+    for finding in found.values():
+        obj, field = finding.evidence["object"], finding.evidence["field"]
+        when = lost_at.get((obj, field), lost_at.get((obj, "")))
+        if when is not None and not pd.isna(when):
+            finding.evidence["access_lost_at"] = str(pd.Timestamp(when))
+            finding.evidence["cause_key"] = cause_key("access_change", pd.Timestamp(when))
 
 
 def _invisible_required_fields(fields: pd.DataFrame, required: list[str]) -> list[str]:

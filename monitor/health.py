@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-# Points a single open finding costs, by severity; the score never goes below 0.
+# Points a single open incident costs, by severity (findings that share a cause are one
+# incident: monitor/incidents); the score never goes below 0.
 SCORE_PENALTY = {"critical": 25, "warning": 8, "info": 2}
 
 
 def health_score(open_by_severity: dict[str, int]) -> int:
-    """100 with nothing open; each open finding costs SCORE_PENALTY[severity] points."""
+    """100 with nothing open; each open incident costs SCORE_PENALTY[severity] points."""
     penalty = sum(SCORE_PENALTY.get(sev, 0) * count for sev, count in open_by_severity.items())
     return max(0, 100 - penalty)
 
@@ -39,7 +40,7 @@ class Health:
 def health_state(
     open_by_severity: dict[str, int], has_data: bool, stale_sources: list[str]
 ) -> Health:
-    """Score the open findings, unless nothing was ever collected (unknown) or a source stopped
+    """Score the open incidents, unless nothing was ever collected (unknown) or a source stopped
     delivering (stale): no data is not health, so neither shows 100."""
     score = health_score(open_by_severity)
     if not has_data:
@@ -51,7 +52,9 @@ def health_state(
             f"data too old to judge: {', '.join(stale_sources)} "
             f"(score {score} / 100 from the data there is)",
         )
-    return Health("scored", score, "100 minus 25 per open critical, 8 per warning, 2 per info")
+    return Health(
+        "scored", score, "100 minus 25 per open critical incident, 8 per warning, 2 per info"
+    )
 
 
 def drain_hours(backlog: float, throughput_per_hour: float) -> float:
