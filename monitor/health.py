@@ -70,13 +70,43 @@ def drain_hours(backlog: float, throughput_per_hour: float) -> float:
     return backlog / throughput_per_hour
 
 
+def drain_pace(recent: float, average: float) -> tuple[float, str]:
+    """The throughput a drain estimate divides by, and what it is: the pace of the last two
+    hours while records waited (what the sync does now; a 24-hour average mixes in the quiet
+    night and understates a busy sync several times over), else the 24-hour average."""
+    if not math.isnan(recent) and recent > 0:
+        return recent, "last 2 h"
+    return average, "24 h average"
+
+
 def with_drain_estimates(latest: pd.DataFrame) -> pd.DataFrame:
-    """Add `drain_hours` to rows of the backlog_latest query."""
+    """Add `drain_hours`, `drain_basis` (the pace used) and `shares_sync_with` (other objects of
+    the same direction with records waiting: Marketo serves objects in turn, so their backlog
+    holds this one up) to rows of the backlog_latest query."""
     frame = latest.copy()
+    recent = (
+        frame["recent_throughput_per_hour"].astype(float)
+        if "recent_throughput_per_hour" in frame
+        else pd.Series(math.nan, index=frame.index)
+    )
+    paces = [
+        drain_pace(r, a)
+        for r, a in zip(recent, frame["throughput_per_hour"].astype(float), strict=True)
+    ]
     frame["drain_hours"] = [
-        drain_hours(float(b), float(t))
-        for b, t in zip(
-            frame["backlog"].fillna(0), frame["throughput_per_hour"].astype(float), strict=True
+        drain_hours(float(b), pace)
+        for b, (pace, _) in zip(frame["backlog"].fillna(0), paces, strict=True)
+    ]
+    frame["drain_basis"] = [basis for _, basis in paces]
+    waiting = frame[frame["backlog"].fillna(0) > 0]
+    frame["shares_sync_with"] = [
+        ", ".join(
+            f"{o} ({b:,.0f})"
+            for o, d, b in zip(
+                waiting["object"], waiting["direction"], waiting["backlog"], strict=True
+            )
+            if d == direction and o != obj
         )
+        for obj, direction in zip(frame["object"], frame["direction"], strict=True)
     ]
     return frame
