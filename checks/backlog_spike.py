@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting, cause_key
 from monitor.vocabulary import DIRECTION_LABELS
 
 ID = "backlog_spike"
@@ -79,6 +79,10 @@ EVIDENCE = {
     "seasonality": "hour_of_day or hour_of_week",
     "likely_cause": (
         "who changed most records since the spike began: modifier, field, changes, share (or null)"
+    ),
+    "cause_key": (
+        "mass_update:<modifier>|<field>|<day the spike began>, when a likely cause is known: "
+        "the same person changing the same field that day is one mass update (one incident)"
     ),
 }
 
@@ -238,6 +242,15 @@ def _judge_series(
             "samples_spiking": run,
             "seasonality": settings["seasonality"],
             "likely_cause": cause,
+            **(
+                {
+                    "cause_key": cause_key(
+                        "mass_update", cause["modifier"], cause["field"], f"{start:%Y-%m-%d}"
+                    )
+                }
+                if cause
+                else {}
+            ),
         },
     )
 

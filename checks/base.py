@@ -47,6 +47,7 @@ __all__ = [
     "NotEvaluated",
     "PER_OBJECT",
     "Setting",
+    "cause_key",
     "subject_object",
 ]
 
@@ -224,3 +225,17 @@ def subject_object(subject: str) -> str | None:
     DailyApiRequests", a Marketo field such as "Account Score")."""
     match = _SUBJECT_OBJECT.match(subject)
     return match.group(1) if match else None
+
+
+# What a cause key may name: findings whose evidence holds the same `cause_key` share one cause
+# and become one incident (monitor/incidents.py groups them; DESIGN.md §5 lists the kinds).
+CAUSE_KINDS = ("access_change", "mass_update", "outage", "job_failure")
+
+
+def cause_key(kind: str, *parts: Any) -> str:
+    """A finding's cause as a key other findings of the same cause share: the kind, then what
+    identifies one cause of that kind ("access_change:2026-11-17 13:00:00+00:00",
+    "mass_update:ops.admin|Contact.Contact_Score__c|2026-11-20", "outage:salesforce@...")."""
+    if kind not in CAUSE_KINDS:
+        raise ValueError(f"unknown cause kind {kind!r} (known: {', '.join(CAUSE_KINDS)})")
+    return f"{kind}:" + "|".join(str(part) for part in parts)

@@ -8,7 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.base import (
+    MARKETO_ADMIN,
+    SALESFORCE_ADMIN,
+    Finding,
+    Input,
+    NotEvaluated,
+    Setting,
+    cause_key,
+)
 from checks.write_advice import (
     CROSS_REFERENCE,
     cross_reference_advice,
@@ -101,6 +109,7 @@ INPUTS = {
     "errors": Input("permission_errors_by_field", "lookback_hours", anchor="sync_errors"),
     "permissions": Input("permissions_latest"),
     "fields": Input("field_inventory_latest"),
+    "access_lost": Input("access_lost_latest"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
@@ -119,6 +128,11 @@ EVIDENCE = {
     "grant": "the exact grant that fixes it, in Salesforce's words",
     "advice": "what to do when no grant fixes it (read-only fields, cross-reference errors)",
     "fields": "read-only fields written, by kind: system (audit fields) or formula",
+    "access_lost_at": "the permission snapshot in which the sync user lost this access (UTC)",
+    "cause_key": (
+        "access_change:<access_lost_at>, when the access was lost in a snapshot change: the "
+        "failures belong to that change (one incident with sync_user_drift's findings)"
+    ),
 }
 
 
@@ -292,6 +306,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
             owner=OWNER,
             evidence={"object": object_name, "field": field, "required": True, "grant": grant},
         )
+    _link_to_access_change(found, data.get("access_lost"))
     return results + list(found.values())
 
 
@@ -371,6 +386,21 @@ def _cross_reference(row: Any, settings: dict[str, Any]) -> Finding:
             "advice": advice,
         },
     )
+
+
+def _link_to_access_change(found: dict[str, Finding], lost: pd.DataFrame | None) -> None:
+    """A gap the sync user did not always have belongs to the snapshot change that opened it
+    (its field's, else its object's): sync_user_drift names that change with the same key."""
+    if lost is None or not len(lost):
+        return
+    rows = zip(lost["object"], lost["field"], lost["lost_at"], strict=True)
+    lost_at = {(obj, field): when for obj, field, when in rows}
+    for finding in found.values():
+        obj, field = finding.evidence["object"], finding.evidence["field"]
+        when = lost_at.get((obj, field), lost_at.get((obj, "")))
+        if when is not None and not pd.isna(when):
+            finding.evidence["access_lost_at"] = str(pd.Timestamp(when))
+            finding.evidence["cause_key"] = cause_key("access_change", pd.Timestamp(when))
 
 
 def _invisible_required_fields(fields: pd.DataFrame, required: list[str]) -> list[str]:

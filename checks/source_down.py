@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, Setting
+from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, Setting, cause_key
 from monitor.vocabulary.taxonomy import classify
 
 ID = "source_down"
@@ -76,6 +76,7 @@ EVIDENCE = {
     "quiet_minutes": "minutes since the last success",
     "is_auth_failure": "whether the source refused the login or session",
     "scheduler_state": "running, stopped, once or null",
+    "cause_key": "outage:<source>|<last success, or first run>: one outage of one source",
 }
 OWNERS = {"salesforce": SALESFORCE_ADMIN, "marketo": MARKETO_ADMIN}
 LABELS = {"salesforce": "Salesforce", "marketo": "Marketo"}
@@ -156,6 +157,7 @@ def _judge(row: Any, settings: dict[str, Any], now: pd.Timestamp) -> Finding | N
             "quiet_minutes": round(quiet.total_seconds() / 60, 1),
             "is_auth_failure": bool(refused),
             "scheduler_state": None if pd.isna(row.scheduler_state) else str(row.scheduler_state),
+            "cause_key": cause_key("outage", source, since),
         },
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, Finding, Input, Setting
+from checks.base import MARKETO_ADMIN, Finding, Input, Setting, cause_key
 
 ID = "stale_data"
 TITLE = "Data too old to judge the sync"
@@ -52,6 +52,7 @@ EVIDENCE = {
     "last_delivery": "the last import or event received (UTC, or null)",
     "age_hours": "hours since the newest data",
     "stale_after_hours": "the feed's expected cadence",
+    "cause_key": "outage:<source>|<newest data>: one outage of one feed",
 }
 # What goes blind when a feed stops: said in the finding, so the reader knows what is at stake.
 BLIND = {
@@ -107,6 +108,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
                     else str(pd.Timestamp(row.last_attempt)),
                     "age_hours": round(age_hours, 1),
                     "stale_after_hours": hours,
+                    "cause_key": cause_key("outage", row.source, pd.Timestamp(row.newest)),
                 },
             )
         )

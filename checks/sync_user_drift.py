@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting, cause_key
 
 ID = "sync_user_drift"
 TITLE = "Sync user's access changed"
@@ -82,6 +82,10 @@ EVIDENCE = {
     "changes": "changes of this access in the window",
     "audit_events": (
         "Setup Audit Trail events around the change: actor, action, section, detail, occurred_at"
+    ),
+    "cause_key": (
+        "access_change:<the snapshot that shows the change>: every access changed in one "
+        "permission snapshot is one change (one incident)"
     ),
 }
 FIX = (
@@ -176,6 +180,18 @@ def _audit_text(events: list[dict[str, Any]], settings: dict[str, Any]) -> str:
     )
 
 
+def _last_loss(rows: pd.DataFrame, changed_at: Any) -> pd.Timestamp:
+    """The snapshot in which the access was last lost (permission_failures names the same one
+    for the gap it leaves), else the last change."""
+    lost = [
+        row.changed_at
+        for row in rows.itertuples(index=False)
+        if (_flag(row.was_readable) and not _flag(row.readable))
+        or (_flag(row.was_editable) and not _flag(row.editable))
+    ]
+    return pd.Timestamp(max(lost) if lost else changed_at)
+
+
 def _judge_subject(
     rows: pd.DataFrame, audit: pd.DataFrame, settings: dict[str, Any]
 ) -> Finding | None:
@@ -218,6 +234,7 @@ def _judge_subject(
             "previous_snapshot_at": str(first["previous_at"]),
             "changes": len(rows),
             "audit_events": events,
+            "cause_key": cause_key("access_change", _last_loss(rows, changed_at)),
         },
     )
 

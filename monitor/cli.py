@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -138,6 +139,35 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
         names = ", ".join(f"{k} ({v})" for k, v in failed.items())
         print(f"error: checks failed to run: {names}", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
+    from monitor.incidents import impact_text, open_incidents
+
+    store = _store(config)
+    _instances(store, args.instance, config)
+    incidents = open_incidents(store, args.instance)
+    if args.json:
+        print(json.dumps([i.as_json() for i in incidents], indent=2, ensure_ascii=False))
+        return 0
+    for incident in incidents:
+        since = f"{incident.started_at:%Y-%m-%d %H:%M} UTC" if incident.started_at else "—"
+        checks = Counter(f["check"] for f in incident.findings)
+        print(
+            f"{incident.severity.upper():<8} {incident.id} [{incident.instance}] since {since}, "
+            f"owner {incident.owner}"
+        )
+        print(f"  {incident.title}")
+        print(f"  Impact: {impact_text(incident.impact)}")
+        print(f"  Fix: {incident.fix}")
+        print(
+            f"  Findings: {len(incident.findings)} ("
+            + ", ".join(f"{check} {count}" for check, count in sorted(checks.items()))
+            + ")"
+        )
+    findings = sum(len(i.findings) for i in incidents)
+    print(f"{len(incidents)} open incidents ({findings:,} findings)")
     return 0
 
 
@@ -520,6 +550,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="file, or folder for health-report-<instance|all>-<week>.<ext> (default: report_dir)",
     )
     verb.set_defaults(run=cmd_report)
+
+    verb = verbs.add_parser(
+        "incidents",
+        help="list the open incidents: findings grouped by their shared cause",
+        description="List the open incidents of the stored findings (as the last check left "
+        "them), worst first: title, since when, owner, impact, the fix and their findings.",
+    )
+    verb.add_argument("--json", action="store_true", help="print as JSON")
+    verb.add_argument("--instance", help="only this instance")
+    verb.set_defaults(run=cmd_incidents)
 
     verb = verbs.add_parser("checks", help="list the registered checks and their settings")
     verb.add_argument("--json", action="store_true", help="print as JSON")

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-# Points a single open finding costs, by severity; the score never goes below 0.
+# Points a single open incident costs, by severity (findings that share a cause are one
+# incident: monitor/incidents); the score never goes below 0.
 SCORE_PENALTY = {"critical": 25, "warning": 8, "info": 2}
 
 
 def health_score(open_by_severity: dict[str, int]) -> int:
-    """100 with nothing open; each open finding costs SCORE_PENALTY[severity] points."""
+    """100 with nothing open; each open incident costs SCORE_PENALTY[severity] points."""
     penalty = sum(SCORE_PENALTY.get(sev, 0) * count for sev, count in open_by_severity.items())
     return max(0, 100 - penalty)
 
@@ -39,7 +40,7 @@ class Health:
 def health_state(
     open_by_severity: dict[str, int], has_data: bool, stale_sources: list[str]
 ) -> Health:
-    """Score the open findings, unless nothing was ever collected (unknown) or a source stopped
+    """Score the open incidents, unless nothing was ever collected (unknown) or a source stopped
     delivering (stale): no data is not health, so neither shows 100."""
     score = health_score(open_by_severity)
     if not has_data:
@@ -51,7 +52,9 @@ def health_state(
             f"data too old to judge: {', '.join(stale_sources)} "
             f"(score {score} / 100 from the data there is)",
         )
-    return Health("scored", score, "100 minus 25 per open critical, 8 per warning, 2 per info")
+    return Health(
+        "scored", score, "100 minus 25 per open critical incident, 8 per warning, 2 per info"
+    )
 
 
 def drain_hours(backlog: float, throughput_per_hour: float) -> float:
@@ -67,13 +70,43 @@ def drain_hours(backlog: float, throughput_per_hour: float) -> float:
     return backlog / throughput_per_hour
 
 
+def drain_pace(recent: float, average: float) -> tuple[float, str]:
+    """The throughput a drain estimate divides by, and what it is: the pace of the last two
+    hours while records waited (what the sync does now; a 24-hour average mixes in the quiet
+    night and understates a busy sync several times over), else the 24-hour average."""
+    if not math.isnan(recent) and recent > 0:
+        return recent, "last 2 h"
+    return average, "24 h average"
+
+
 def with_drain_estimates(latest: pd.DataFrame) -> pd.DataFrame:
-    """Add `drain_hours` to rows of the backlog_latest query."""
+    """Add `drain_hours`, `drain_basis` (the pace used) and `shares_sync_with` (other objects of
+    the same direction with records waiting: Marketo serves objects in turn, so their backlog
+    holds this one up) to rows of the backlog_latest query."""
     frame = latest.copy()
+    recent = (
+        frame["recent_throughput_per_hour"].astype(float)
+        if "recent_throughput_per_hour" in frame
+        else pd.Series(math.nan, index=frame.index)
+    )
+    paces = [
+        drain_pace(r, a)
+        for r, a in zip(recent, frame["throughput_per_hour"].astype(float), strict=True)
+    ]
     frame["drain_hours"] = [
-        drain_hours(float(b), float(t))
-        for b, t in zip(
-            frame["backlog"].fillna(0), frame["throughput_per_hour"].astype(float), strict=True
+        drain_hours(float(b), pace)
+        for b, (pace, _) in zip(frame["backlog"].fillna(0), paces, strict=True)
+    ]
+    frame["drain_basis"] = [basis for _, basis in paces]
+    waiting = frame[frame["backlog"].fillna(0) > 0]
+    frame["shares_sync_with"] = [
+        ", ".join(
+            f"{o} ({b:,.0f})"
+            for o, d, b in zip(
+                waiting["object"], waiting["direction"], waiting["backlog"], strict=True
+            )
+            if d == direction and o != obj
         )
+        for obj, direction in zip(frame["object"], frame["direction"], strict=True)
     ]
     return frame

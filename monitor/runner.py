@@ -25,6 +25,7 @@ import pandas as pd
 
 from checks import REGISTRY
 from checks.base import SEVERITIES, Check, Finding, NotEvaluated, subject_object
+from monitor.incidents import with_incidents
 from monitor.store import Store
 from monitor.store import findings as stored_findings
 from queries import run_query
@@ -334,7 +335,7 @@ def acknowledge_finding(store: Store, fingerprint: str, now: datetime) -> bool:
 
 
 def open_findings(store: Store, instance: str | None = None) -> list[dict[str, Any]]:
-    """Open findings as the JSON contract of DESIGN §8 describes them."""
+    """Open findings as the JSON contract of DESIGN §8 describes them, each with its incident."""
     frame = store.query("findings_open", instance=instance or "")
     records = []
     for row in frame.itertuples(index=False):
@@ -355,14 +356,14 @@ def open_findings(store: Store, instance: str | None = None) -> list[dict[str, A
                 "acknowledged": not pd.isna(row.acknowledged_at),
             }
         )
-    return records
+    return with_incidents(records)
 
 
 def findings_judged(evaluation: Evaluation) -> list[dict[str, Any]]:
     """The findings of an evaluation that was not stored (`check --at`), in the JSON contract's
     shape: first and last seen are the moment judged."""
     moment = evaluation.now.isoformat()
-    return [
+    records = [
         {
             "check": f.check,
             "severity": f.severity,
@@ -383,3 +384,4 @@ def findings_judged(evaluation: Evaluation) -> list[dict[str, Any]]:
             key=lambda f: (-SEVERITIES.index(f.severity), f.check, f.subject),
         )
     ]
+    return with_incidents(records)

@@ -1,6 +1,7 @@
 -- Open, unacknowledged critical findings with the time they were last alerted, else last
 -- changed: the repeat interval counts from there.
 SELECT f.fingerprint, f.instance, f.check_id, f.subject, f.title, f.owner, f.severity,
+       f.first_seen, f.last_seen, CAST(f.evidence AS VARCHAR) AS evidence,
        coalesce((SELECT max(e.changed_at) FROM finding_events e
                  WHERE e.fingerprint = f.fingerprint AND e.transition IN ('opened', 'reopened')),
                 f.first_seen) AS open_since,

@@ -1,7 +1,9 @@
 -- Consumed transitions waiting for their instance's group to be sent, with their finding and
--- whether the finding's opening was announced.
+-- whether the finding's opening was announced; the finding's evidence names its incident.
 SELECT a.fingerprint, a.changed_at, a.transition, a.severity, a.instance,
        f.check_id, f.subject, f.title, f.owner, f.status AS finding_status,
+       f.severity AS finding_severity, f.first_seen, f.last_seen,
+       CAST(f.evidence AS VARCHAR) AS evidence,
        coalesce(s.is_announced, false) AS is_announced
 FROM alert_transitions a
 JOIN findings f USING (fingerprint)

@@ -46,20 +46,42 @@ def render(view: View) -> None:
         return
     table = latest.assign(
         direction=latest["direction"].map(DIRECTIONS).fillna(latest["direction"]),
-        drain=[_drain_text(h) for h in latest["drain_hours"]],
+        drain=[
+            _drain_text(h)
+            + (f" at the {basis} pace" if h and h == h and h != math.inf else "")
+            + (f"; objects are served in turn, also waiting: {others}" if others else "")
+            for h, basis, others in zip(
+                latest["drain_hours"],
+                latest["drain_basis"],
+                latest["shares_sync_with"],
+                strict=True,
+            )
+        ],
     )
     shown = table[
-        ["object", "direction", "backlog", "throughput_per_hour", "drain", "ts", "provenance"]
+        [
+            "object",
+            "direction",
+            "backlog",
+            "recent_throughput_per_hour",
+            "throughput_per_hour",
+            "drain",
+            "ts",
+            "provenance",
+        ]
     ]
     st.subheader("Now")
     show_table(
         shown,
         "backlog-now",
         column_config={
+            "recent_throughput_per_hour": st.column_config.NumberColumn(
+                "records/hour (last 2 h, while waiting)", format="%.0f"
+            ),
             "throughput_per_hour": st.column_config.NumberColumn(
                 "records/hour (24 h avg)", format="%.0f"
             ),
-            "drain": "time to drain",
+            "drain": st.column_config.TextColumn("time to drain", width="large"),
             "ts": "as of",
         },
     )

@@ -11,10 +11,52 @@ import streamlit as st
 from checks import get_check
 from dashboard import data
 from dashboard.context import View, demo_banner, keep_in_url, run_page, show_table, url_choice
+from dashboard.labels import evidence_tables, since_text
 from monitor.alerts.silences import active_silences, silenced_until
+from monitor.incidents import finding_records, group_findings, impact_text
 from monitor.runner import acknowledge_finding
 
 STATUSES = ["open", "resolved", "all"]
+WRAPPED = {
+    "what": st.column_config.TextColumn("what", width="medium"),
+    "value": st.column_config.TextColumn("value", width="large"),
+}
+
+
+def _incident(findings: pd.DataFrame, incident_id: str, view: View) -> pd.DataFrame:
+    """The incident's header (title, since, owner, impact, cause, fix) and its findings only."""
+    incidents = group_findings(finding_records(findings, view.instance))
+    found = next((i for i in incidents if i.id == incident_id), None)
+    if found is None:
+        st.info(f"No incident {incident_id} among these findings; showing them all.")
+        return findings
+    zone = data.config().zone
+    st.subheader(found.title)
+    st.markdown(
+        f"{found.severity.capitalize()} · {since_text(found.started_at, view.now, zone)} · "
+        f"Owner: **{found.owner}** · Impact: {impact_text(found.impact)} · {found.status}"
+    )
+    st.markdown(f"**Cause:** {found.cause}")
+    st.markdown(f"**Fix:** {found.fix}")
+    st.caption(
+        "Findings are one incident when their evidence names the same cause "
+        f"(here: {found.kind.replace('_', ' ')}). Remove `incident` from the address to see all."
+    )
+    fingerprints = {f["fingerprint"] for f in found.findings}
+    return findings[findings["fingerprint"].isin(fingerprints)]
+
+
+def _evidence(check_id: str, evidence: dict) -> None:
+    """The evidence as a table of what each value means, and small tables for lists."""
+    try:
+        meanings = get_check(check_id).evidence
+    except KeyError:
+        meanings = {}
+    table, nested = evidence_tables(evidence, meanings, data.config().zone)
+    st.dataframe(table, hide_index=True, column_config=WRAPPED)
+    for label, frame in nested.items():
+        st.caption(label)
+        st.dataframe(frame, hide_index=True)
 
 
 def render(view: View) -> None:
@@ -28,7 +70,10 @@ def render(view: View) -> None:
     findings = data.load(
         "findings_all", instance=view.instance, status="" if status == "all" else status
     )
-    st.caption(f"{len(findings)} findings")
+    incident_id = st.query_params.get("incident")
+    if incident_id:
+        findings = _incident(findings, incident_id, view)
+    st.caption(f"{len(findings):,} findings")
     now = datetime.now(UTC)
     silences = active_silences(data.store(), data.config(), now)
     findings.insert(
@@ -49,7 +94,7 @@ def render(view: View) -> None:
                 f"Owner: {finding.owner} · first seen {finding.first_seen:%Y-%m-%d %H:%M} "
                 f"· last seen {finding.last_seen:%Y-%m-%d %H:%M} UTC · {finding.status}"
             )
-            st.json(json.loads(finding.evidence or "{}"), expanded=False)
+            _evidence(finding.check_id, json.loads(finding.evidence or "{}"))
             try:
                 st.markdown("**Runbook**\n\n" + get_check(finding.check_id).runbook)
             except KeyError:

@@ -1,4 +1,5 @@
-"""Overview: health score, open findings by severity, trend sparklines."""
+"""Overview: is the sync OK, and if not, what to do: the open incidents as cards (severity,
+title, since when, impact, owner, the fix), the freshness of every source, then the trends."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.context import View, demo_banner, run_page, show_table
+from dashboard.labels import NOTHING, local_time, since_text
 from monitor.health import FRESHNESS_CHECKS, health_state
+from monitor.incidents import Incident, by_severity, finding_records, group_findings, impact_text
 
 SEVERITY_COLORS = {"critical": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
+SEVERITY_BADGES = {
+    "critical": ":red-badge[:material/error: Critical]",
+    "warning": ":orange-badge[:material/warning: Warning]",
+    "info": ":blue-badge[:material/info: Info]",
+}
 
 
 def _small_chart(figure, key: str) -> None:
@@ -18,16 +26,71 @@ def _small_chart(figure, key: str) -> None:
     st.plotly_chart(figure, key=key)
 
 
-def _freshness(freshness: pd.DataFrame, stale: set[str]) -> None:
+def verdict(incidents: list[Incident], is_scored: bool) -> str:
+    """One sentence that answers "is the sync OK?" (markdown, coloured by the worst)."""
+    counts = by_severity(incidents)
+    critical, warning = counts.get("critical", 0), counts.get("warning", 0)
+
+    def plural(count: int, word: str) -> str:
+        return f"{count:,} {word}" + ("s" if count != 1 else "")
+
+    if critical:
+        also = f" and {plural(warning, 'warning')}" if warning else ""
+        return (
+            f":material/error: :red[The sync needs action: "
+            f"{plural(critical, 'critical incident')}{also}.] Start with the first card below."
+        )
+    if warning:
+        runs = f"The sync runs, with {plural(warning, 'warning incident')}."
+        return f":material/warning: :orange[{runs}]"
+    if is_scored:
+        return ":material/check_circle: :green[The sync is OK: no open incident.]"
+    return ":material/help: The monitor cannot tell yet: see what is missing below."
+
+
+def _card(incident: Incident, view: View) -> None:
+    zone = data.config().zone
+    with st.container(border=True):
+        st.markdown(f"{SEVERITY_BADGES.get(incident.severity, '')} **{incident.title}**")
+        since = since_text(incident.started_at, view.now, zone)
+        st.markdown(
+            f"{since[:1].upper()}{since[1:]} · "
+            f"Owner: **{incident.owner}** · Impact: {impact_text(incident.impact)}"
+        )
+        st.markdown(f"**Fix:** {incident.fix}")
+        st.page_link(
+            "dashboard/pages/findings.py",
+            label=f"Details: cause, {len(incident.findings):,} findings, evidence",
+            icon=":material/arrow_forward:",
+            query_params={"instance": view.instance, "incident": incident.id},
+        )
+
+
+def _incidents(incidents: list[Incident], view: View) -> None:
+    shown = [i for i in incidents if i.severity != "info"]
+    st.subheader(f"Open incidents ({len(incidents):,})")
+    for incident in shown:
+        _card(incident, view)
+    quiet = [i for i in incidents if i.severity == "info"]
+    if quiet:
+        with st.expander(f"{len(quiet):,} for information"):
+            for incident in quiet:
+                _card(incident, view)
+
+
+def _freshness(freshness: pd.DataFrame, stale: set[str], view: View) -> None:
     """Per source: the newest data it delivered and whether that is recent enough to judge."""
     st.subheader("Data freshness")
     if freshness.empty:
         st.caption("No source has delivered data yet: import exports or connect a source.")
         return
+    zone = data.config().zone
+    ages = (pd.Timestamp(view.now) - freshness["newest"]).dt.total_seconds() / 3600
     table = pd.DataFrame(
         {
             "source": freshness["source"],
-            "newest data (UTC)": freshness["newest"].dt.strftime("%Y-%m-%d %H:%M"),
+            "newest data": [local_time(t, zone) for t in freshness["newest"]],
+            "age": [NOTHING if pd.isna(a) else f"{max(a, 0):,.1f} h" for a in ages],
             "status": [
                 "stale" if source in stale or key in stale else "fresh"
                 for source, key in zip(freshness["source"], freshness["key"], strict=True)
@@ -40,7 +103,8 @@ def _freshness(freshness: pd.DataFrame, stale: set[str]) -> None:
 def render(view: View) -> None:
     st.title("Sync health overview")
     demo_banner(view)
-    by_severity = dict(data.load("findings_by_severity", instance=view.instance).values.tolist())
+    findings = data.load("findings_open", instance=view.instance)
+    incidents = group_findings(finding_records(findings))
     freshness = data.load("source_freshness", instance=view.instance, now=view.now)
     stopped = data.load(
         "findings_open_subjects", instance=view.instance, checks=list(FRESHNESS_CHECKS)
@@ -49,47 +113,41 @@ def render(view: View) -> None:
     has_data = bool(len(freshness)) or pd.notna(
         data.load("data_end", instance=view.instance)["data_end"].iloc[0]
     )
-    health = health_state(by_severity, has_data, sorted(stale))
+    counts = by_severity(incidents)
+    health = health_state(counts, has_data, sorted(stale))
     backlog = data.load("backlog_by_object_hourly", **view.params())
     total_backlog = data.load("backlog_total_hourly", **view.params())["backlog"]
     errors = data.load("errors_daily", **view.params(object="", category=""))
 
+    st.markdown(f"### {verdict(incidents, health.state == 'scored')}")
+    if health.state != "scored":
+        st.warning(f"The monitor cannot fully judge the sync: {health.reason}.")
     cols = st.columns(4)
     cols[0].metric("Health score", health.headline, help=health.reason)
-    cols[1].metric("Open critical", by_severity.get("critical", 0))
-    cols[2].metric("Open warnings", by_severity.get("warning", 0))
+    cols[1].metric("Critical incidents", f"{counts.get('critical', 0):,}")
+    cols[2].metric("Warning incidents", f"{counts.get('warning', 0):,}")
     cols[3].metric(
         "Backlog now (all objects)",
-        f"{total_backlog.iloc[-1]:,.0f}" if len(total_backlog) else "–",
+        f"{total_backlog.iloc[-1]:,.0f}" if len(total_backlog) else NOTHING,
         chart_data=list(total_backlog.tail(72)) if len(total_backlog) else None,
         chart_type="area",
     )
+    if not incidents and health.state != "scored":
+        st.info("No open incident in the data there is; see below what is missing.")
+    _incidents(incidents, view)
+    _freshness(freshness, stale, view)
 
-    if health.state != "scored":
-        st.warning(f"The monitor cannot fully judge the sync: {health.reason}.")
-    _freshness(freshness, stale)
-
-    findings = data.load("findings_open", instance=view.instance)
-    st.subheader(f"Open findings ({len(findings)})")
-    if findings.empty and health.state == "scored":
-        st.success("No open findings: the sync looks healthy.")
-    elif findings.empty:
-        st.info("No open findings in the data there is; see above what is missing.")
-    else:
-        shown = findings[
-            ["severity", "check_id", "subject", "title", "owner", "first_seen", "last_seen"]
-        ]
-        show_table(shown, "open-findings")
-
+    zone_name = data.config().timezone
     left, right = st.columns(2)
     with left:
         st.subheader("Backlog by object")
         if backlog.empty:
             st.caption("No backlog data in this range.")
         else:
-            labels = {"hour": "", "backlog": "records waiting"}
+            shown = backlog.assign(hour=backlog["hour"].dt.tz_convert(data.config().zone))
+            labels = {"hour": f"time ({zone_name})", "backlog": "records waiting"}
             _small_chart(
-                px.area(backlog, x="hour", y="backlog", color="object", labels=labels),
+                px.line(shown, x="hour", y="backlog", color="object", labels=labels),
                 key="overview-backlog",
             )
             st.caption(f"Provenance: {', '.join(sorted(set(backlog['provenance'])))}")
@@ -98,7 +156,7 @@ def render(view: View) -> None:
         if errors.empty:
             st.caption("No sync errors in this range.")
         else:
-            labels = {"day": "", "errors": "errors"}
+            labels = {"day": "day (UTC)", "errors": "errors"}
             _small_chart(
                 px.bar(errors, x="day", y="errors", color="category", labels=labels),
                 key="overview-errors",

@@ -9,7 +9,9 @@
                   critical among them comes back as a repeat
      not_alerted  deescalated: a severity drop is not news; the finding stays open and its
                   repeats follow the new severity (a critical turned warning stops repeating)
-2. per instance, send the pending transitions and the due repeats as ONE message once
+2. per instance, send the pending transitions and the due repeats, one message per incident
+   (findings that share a cause, monitor/incidents: a profile change's findings go out as one
+   message, and later ones about it as an update of that incident), once
      - the oldest pending transition is alert_group_wait_seconds old (so others can join), and
      - alert_group_interval_minutes have passed since that instance's previous message.
    Then each transition is checked against the silences that ran when it happened (or run
@@ -25,6 +27,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,11 +39,18 @@ import pandas as pd
 
 from monitor.alerts.channels import Channel, Delivery, apprise_channels
 from monitor.alerts.marketo_campaign import marketo_channel
-from monitor.alerts.messages import AlertLine, alert_message, channel_test_message, report_message
+from monitor.alerts.messages import (
+    AlertLine,
+    IncidentHeading,
+    alert_message,
+    channel_test_message,
+    report_message,
+)
 from monitor.alerts.outbox import deliver_due, message_id, queue_message
 from monitor.alerts.silences import Silence, active_silences, covering_silence
 from monitor.config import Config
 from monitor.config.secrets import load_secrets
+from monitor.incidents import Incident, finding_records, group_findings, impact_text
 from monitor.store import Store
 from monitor.store import alerts as alert_store
 from queries import run_query
@@ -108,8 +118,23 @@ class Group:
     decisions: list[dict] = field(default_factory=list)
     announced: dict[str, bool] = field(default_factory=dict)
     suppressed: int = 0
+    # The finding of each line, in the `check --json` shape: what groups lines into incidents.
+    records: dict[str, dict] = field(default_factory=dict)
 
     def add(self, row, transition: str, severity: str, at: datetime) -> None:
+        self.records[row.fingerprint] = {
+            "check": row.check_id,
+            "severity": getattr(row, "finding_severity", severity),
+            "subject": row.subject,
+            "title": row.title,
+            "owner": row.owner,
+            "first_seen": row.first_seen,
+            "last_seen": row.last_seen,
+            "status": getattr(row, "finding_status", "open"),
+            "evidence": json.loads(row.evidence) if row.evidence else {},
+            "instance": self.instance,
+            "fingerprint": row.fingerprint,
+        }
         line = self.lines.get(row.fingerprint)
         if line is None:
             self.lines[row.fingerprint] = AlertLine(
@@ -174,28 +199,75 @@ def _is_due(pending: pd.DataFrame, last: datetime | None, config: Config, now: d
     return due <= now
 
 
+def _state(incident: Incident, lines: list[AlertLine]) -> str:
+    """What happened to the incident: opened (all its findings are new here), still open
+    (repeats only), resolved (none of its findings is open any more), else updated."""
+    if incident.status == "resolved":
+        return "resolved"
+    if all(line.transitions == ["repeat"] for line in lines):
+        return "still open"
+    new = {line.fingerprint for line in lines if line.transitions[0] in ("opened", "reopened")}
+    members = {f["fingerprint"] for f in incident.findings if f.get("status") != "resolved"}
+    return "opened" if members <= new else "updated"
+
+
+def _by_incident(
+    con: duckdb.DuckDBPyConnection, group: Group
+) -> list[tuple[IncidentHeading, list[AlertLine]]]:
+    """The group's lines split by incident, each incident judged with all its open findings
+    (those with nothing new too), worst incident first."""
+    known = {
+        record["fingerprint"]: record
+        for record in finding_records(run_query(con, "findings_open", instance=group.instance))
+    }
+    known.update(group.records)
+    messages = []
+    for incident in group_findings(known.values()):
+        lines = [group.lines.get(f["fingerprint"]) for f in incident.findings]
+        lines = [line for line in lines if line is not None]
+        if not lines:
+            continue
+        heading = IncidentHeading(
+            id=incident.id,
+            title=incident.title,
+            state=_state(incident, lines),
+            severity=incident.severity,
+            owner=incident.owner,
+            impact=impact_text(incident.impact),
+            fix=incident.fix,
+        )
+        messages.append((heading, lines))
+    return messages
+
+
 def _commit_group(
     con: duckdb.DuckDBPyConnection, group: Group, channels: list[Channel], now: datetime
-) -> int:
-    """Queue the group's message and record every decision; return deliveries queued."""
-    mid, queued = None, 0
-    if group.lines:
-        lines = list(group.lines.values())
-        mid = message_id("alert", group.instance, now.isoformat(), *sorted(group.lines))
-        message = alert_message(group.instance, lines)
-        queued = queue_message(
+) -> tuple[int, int]:
+    """Queue one message per incident of the group and record every decision; return the
+    deliveries queued and the messages."""
+    queued = 0
+    message_of: dict[str, str] = {}
+    incidents = _by_incident(con, group) if group.lines else []
+    for heading, lines in incidents:
+        fingerprints = sorted(line.fingerprint for line in lines)
+        mid = message_id("alert", group.instance, now.isoformat(), heading.id, *fingerprints)
+        queued += queue_message(
             con,
             mid,
-            message,
+            alert_message(group.instance, lines, heading),
             instance=group.instance,
             lines=len(lines),
             channels=channels,
             now=now,
         )
+        message_of.update(dict.fromkeys(fingerprints, mid))
         alert_store.mark_group_alerted(con, group.instance, mid, now)
     if group.decisions:
         decisions = pd.DataFrame(group.decisions)
-        decisions["message_id"] = [mid if alerted else None for alerted in decisions["alerted"]]
+        decisions["message_id"] = [
+            message_of.get(fp) if alerted else None
+            for fp, alerted in zip(decisions["fingerprint"], decisions["alerted"], strict=True)
+        ]
         alert_store.record_decisions(con, decisions.drop(columns="alerted"), now)
     alerted = set(group.lines)
     state = pd.DataFrame(
@@ -208,7 +280,7 @@ def _commit_group(
     if len(state):
         # Alerted findings get a new time; the others only their announcement (if known).
         alert_store.record_announcements(con, group.instance, state, now)
-    return queued
+    return queued, len(incidents)
 
 
 def process_alerts(
@@ -240,8 +312,9 @@ def process_alerts(
             for row in repeats[repeats["instance"] == instance].itertuples(index=False):
                 group.announced[row.fingerprint] = True
                 group.add(row, "repeat", row.severity, row.open_since.to_pydatetime())
-            summary.queued += _commit_group(con, group, channels, now)
-            summary.messages += bool(group.lines)
+            queued, messages = _commit_group(con, group, channels, now)
+            summary.queued += queued
+            summary.messages += messages
             summary.suppressed += group.suppressed
     counts = deliver_due(store, channels, now)
     summary.sent, summary.failed, summary.dropped = counts.sent, counts.failed, counts.dropped

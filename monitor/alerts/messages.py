@@ -47,6 +47,19 @@ class AlertLine:
         return self.transitions[-1] == "resolved"
 
 
+@dataclass
+class IncidentHeading:
+    """The incident a message is about (monitor/incidents): its findings are the lines."""
+
+    id: str
+    title: str
+    state: str  # opened, updated, still open, resolved
+    severity: str
+    owner: str
+    impact: str
+    fix: str
+
+
 def _summary(lines: list[AlertLine]) -> str:
     counts = Counter(line.state for line in lines)
     order = ["opened", "reopened", "escalated", "still open", "resolved"]
@@ -63,13 +76,24 @@ def notify_type(lines: list[AlertLine]) -> str:
     return "success" if lines and all(line.is_resolved for line in lines) else "info"
 
 
-def alert_message(instance: str, lines: list[AlertLine]) -> OutgoingMessage:
-    """Title and body for one instance's group: worst first, resolutions last."""
+def alert_message(
+    instance: str, lines: list[AlertLine], incident: IncidentHeading | None = None
+) -> OutgoingMessage:
+    """Title and body for one incident's (else one instance's) group: the incident's title,
+    impact and fix first, then its findings, worst first, resolutions last."""
     ordered = sorted(
         lines,
         key=lambda line: (line.is_resolved, SEVERITY_ORDER.get(line.severity, 3), line.check),
     )
     body = []
+    if incident is not None:
+        body += [
+            f"**{incident.severity.upper()} incident {incident.state}** · {incident.id}",
+            f"Impact: {incident.impact} · Owner: {incident.owner}",
+            f"Fix: {incident.fix}",
+            "",
+            "Findings:",
+        ]
     for line in ordered:
         chain = " → ".join(WORDS[t] for t in line.transitions)
         body.append(f"- **{line.severity.upper()} {chain}** · {line.check} · {line.subject}")
@@ -81,9 +105,10 @@ def alert_message(instance: str, lines: list[AlertLine]) -> OutgoingMessage:
         f"Dashboard: Findings page (/findings?instance={instance}) for evidence, runbook and "
         "acknowledgement; Alerts page (/alerts) to silence.",
     ]
+    about = f"{incident.title} ({_summary(lines)})" if incident else _summary(lines)
     return OutgoingMessage(
         kind="alert",
-        title=f"[{instance}] {PRODUCT}: {_summary(lines)}",
+        title=f"[{instance}] {PRODUCT}: {about}",
         body="\n".join(body),
         notify_type=notify_type(lines),
     )

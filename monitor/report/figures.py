@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from monitor.health import health_score
+from monitor.incidents import by_severity, finding_records, group_findings
 from monitor.report import text
 from monitor.report.context import coverage_rows
 from monitor.vocabulary import DAILY_API_METRICS
@@ -35,7 +36,8 @@ class Figure:
 
 FIGURES = [
     Figure("health_score", "Health score (end of week)", "higher"),
-    Figure("open_critical", "Open critical findings (end of week)", "lower"),
+    Figure("open_critical", "Open critical incidents (end of week)", "lower"),
+    Figure("open_incidents", "Open incidents (end of week)", "lower"),
     Figure("open_findings", "Open findings (end of week)", "lower"),
     Figure("findings_opened", "Findings opened or reopened", "lower"),
     Figure("findings_resolved", "Findings resolved", "higher"),
@@ -57,10 +59,11 @@ API_METRICS = DAILY_API_METRICS
 
 
 def open_by_severity(open_findings: pd.DataFrame) -> dict[str, int]:
-    """{severity: count} of a findings_open_at frame."""
+    """{severity: open incidents} of a findings_open_at frame: findings that share a cause
+    count once (monitor/incidents), as on the dashboard."""
     if open_findings.empty:
         return {}
-    return {str(k): int(v) for k, v in open_findings["severity"].value_counts().items()}
+    return by_severity(group_findings(finding_records(open_findings, instance="")))
 
 
 def _api_peak(api_daily: pd.DataFrame, source: str) -> float | None:
@@ -94,7 +97,8 @@ def week_figures(frames: dict[str, pd.DataFrame]) -> dict[str, float | None]:
     return {
         "health_score": float(health_score(by_severity)),
         "open_critical": float(by_severity.get("critical", 0)),
-        "open_findings": float(sum(by_severity.values())),
+        "open_incidents": float(sum(by_severity.values())),
+        "open_findings": float(len(frames["open_at_end"])),
         "findings_opened": float(events["transition"].isin(OPENING).sum()),
         "findings_resolved": float((events["transition"] == "resolved").sum()),
         "sync_errors": errors_of(None),

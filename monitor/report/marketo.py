@@ -139,8 +139,8 @@ def build(context: Context) -> Section:
             "Backlog and throughput per object and direction",
             backlog_table(hourly, frames["backlog_latest"], events),
             "No backlog or throughput samples this week.",
-            note="Time to drain: the backlog at the end of the week at the average throughput "
-            "of its last 24 hours.",
+            note="Time to drain: the backlog at the end of the week at the throughput of its "
+            "last two hours while records waited (else the 24-hour average).",
         ),
         Table(
             "busiest-modifiers",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from monitor.incidents import finding_records, group_findings, impact_text
 from monitor.report import charts, text
 from monitor.report.context import Context, notes
 from monitor.report.model import Bullets, Chart, Figures, Health, Section, Table
@@ -25,7 +26,7 @@ def headline(
         [
             ("Health score", f"{health.score} / 100", _change(health.score, health.previous_score)),
             (
-                "Open critical",
+                "Critical incidents",
                 str(health.open_by_severity.get("critical", 0)),
                 _change(
                     health.open_by_severity.get("critical", 0),
@@ -33,7 +34,7 @@ def headline(
                 ),
             ),
             (
-                "Open warnings",
+                "Warning incidents",
                 str(health.open_by_severity.get("warning", 0)),
                 _change(
                     health.open_by_severity.get("warning", 0),
@@ -46,6 +47,25 @@ def headline(
                 _change(figures["sync_errors"], previous["sync_errors"]),
             ),
         ],
+    )
+
+
+def open_incidents(open_at_end: pd.DataFrame) -> pd.DataFrame:
+    """Incidents open at the end of the week (findings grouped by cause), worst first."""
+    incidents = group_findings(finding_records(open_at_end, instance=""))
+    return pd.DataFrame(
+        {
+            "severity": [i.severity for i in incidents],
+            "incident": [i.title for i in incidents],
+            "since": [
+                f"{i.started_at:%Y-%m-%d %H:%M} UTC" if i.started_at else "—" for i in incidents
+            ],
+            "owner": [i.owner for i in incidents],
+            "impact": [impact_text(i.impact) for i in incidents],
+            "fix": [i.fix for i in incidents],
+            "findings": [len(i.findings) for i in incidents],
+        },
+        columns=["severity", "incident", "since", "owner", "impact", "fix", "findings"],
     )
 
 
@@ -100,6 +120,12 @@ def build(
         headline(health, figures, previous),
         Bullets("better", "What got better", better, "Nothing got better than last week."),
         Bullets("worse", "What got worse", worse, "Nothing got worse than last week."),
+        Table(
+            "open-incidents",
+            "Open incidents at the end of the week (findings that share a cause count once)",
+            open_incidents(frames["open_at_end"]),
+            "No incident was open at the end of the week.",
+        ),
         Table(
             "open-criticals",
             "Open critical findings at the end of the week",

@@ -23,6 +23,7 @@ from monitor.runner import acknowledge_finding, fingerprint, run_checks
 from monitor.store import TABLES, Store
 from monitor.store.facts import ensure_instance
 from monitor.store.retention import apply_retention
+from monitor.store.snapshots import write_permission_snapshot
 from monitor.store.sync_errors import write_sync_errors
 from tests.conftest import DEMO_NOW, REPO, export_reaches
 from tests.standins.webhook import WebhookReceiver
@@ -54,12 +55,28 @@ def fail_updates(store: Store, field: str, records: int, at: datetime, instance=
         write_sync_errors(con, instance, frame, source="test", raw_sql="NULL")
 
 
-def check(store: Store, now: datetime, *, lookback_hours: int = 1, instance=INSTANCE):
+def check(store: Store, now: datetime, *, lookback_hours: int = 1, instance=INSTANCE, **settings):
     """Run the real permission_failures check on an export reaching `now`: errors older than
     the lookback are gone."""
     export_reaches(store, instance, now)
-    overrides = {"permission_failures": {"lookback_hours": lookback_hours}}
+    overrides = {"permission_failures": {"lookback_hours": lookback_hours, **settings}}
     return run_checks(store, instance, now, overrides=overrides, checks=[PERMISSIONS])
+
+
+def lose_edit(store: Store, fields: list[str], at: datetime, instance=INSTANCE) -> None:
+    """A profile change at `at`: the sync user's permission snapshots show edit on these Lead
+    fields lost, so their failures share one cause (one incident, one message)."""
+    with store.write() as con:
+        ensure_instance(con, instance)
+        before = [(field, True, True) for field in fields]
+        write_permission_snapshot(con, instance, "Lead", before, at - timedelta(days=1), "test")
+        after = [(field, True, False) for field in fields]
+        write_permission_snapshot(con, instance, "Lead", after, at, "test")
+
+
+# Only the failing updates make findings (not the snapshot's gaps), so they open one by one.
+ERRORS_ONLY = {"write_objects": []}
+SHARED = ["Lead_Score__c", "Rating", "Lead_Status_Reason__c"]
 
 
 def fp(field: str, instance: str = INSTANCE) -> str:
@@ -97,17 +114,18 @@ def ledger(store: Store) -> dict[tuple[str, str], tuple[str, str | None]]:
     return {(f, t): (s, r) for f, t, s, r in rows}
 
 
-def test_three_transitions_within_the_group_wait_go_out_as_one_message_listing_all_three(
+def test_three_transitions_of_one_cause_within_the_group_wait_go_out_as_one_message(
     store, receiver, config
 ):
+    lose_edit(store, SHARED, T0 - timedelta(hours=1))
     fail_updates(store, "Lead_Score__c", 12, T0)
-    check(store, T0)
+    check(store, T0, **ERRORS_ONLY)
     assert alert(store, config, T0).queued == 0  # the group waits for others to join
     fail_updates(store, "Rating", 3, T0 + timedelta(seconds=10))
-    check(store, T0 + timedelta(seconds=10))
+    check(store, T0 + timedelta(seconds=10), **ERRORS_ONLY)
     alert(store, config, T0 + timedelta(seconds=10))
     fail_updates(store, "Lead_Status_Reason__c", 2, T0 + timedelta(seconds=20))
-    check(store, T0 + timedelta(seconds=20))
+    check(store, T0 + timedelta(seconds=20), **ERRORS_ONLY)
     alert(store, config, T0 + timedelta(seconds=20))
     assert receiver.payloads == []
 
@@ -115,7 +133,15 @@ def test_three_transitions_within_the_group_wait_go_out_as_one_message_listing_a
 
     assert (summary.messages, summary.queued, summary.sent, summary.failed) == (1, 1, 1, 0)
     [payload] = receiver.payloads
-    assert payload["title"] == "[prod] Sync health: 3 opened"
+    assert payload["title"] == (
+        "[prod] Sync health: The sync user lost edit on 3 Lead fields at 2026-11-20 07:00 UTC; "
+        "17 updates failed since 2026-11-20 08:00 UTC (3 opened)"
+    )
+    assert "CRITICAL incident opened" in payload["message"]
+    assert (
+        "Fix: Restore edit on Lead.Lead_Score__c, Lead.Lead_Status_Reason__c and Lead.Rating"
+        in (payload["message"])
+    )
     assert payload["type"] == "failure"  # a critical is among them
     body = payload["message"]
     for subject in ("Lead.Lead_Score__c", "Lead.Rating", "Lead.Lead_Status_Reason__c"):
@@ -125,30 +151,38 @@ def test_three_transitions_within_the_group_wait_go_out_as_one_message_listing_a
     assert "/findings?instance=prod" in body
 
 
-def test_transitions_after_a_message_wait_for_the_group_interval_and_go_out_together(
+def test_findings_joining_an_alerted_incident_wait_for_the_group_interval_as_its_update(
     store, receiver, config
 ):
+    lose_edit(store, SHARED, T0 - timedelta(hours=1))
     fail_updates(store, "Lead_Score__c", 12, T0)
-    check(store, T0)
+    check(store, T0, **ERRORS_ONLY)
     alert(store, config, T0 + WAIT)  # message 1
     for minute, field in ((1, "Rating"), (2, "Lead_Status_Reason__c")):
         fail_updates(store, field, 2, T0 + timedelta(minutes=minute))
-        check(store, T0 + timedelta(minutes=minute))
+        check(store, T0 + timedelta(minutes=minute), **ERRORS_ONLY)
         alert(store, config, T0 + timedelta(minutes=minute) + WAIT)
     assert len(receiver.payloads) == 1  # at most one message per instance per 5 minutes
 
     alert(store, config, T0 + WAIT + timedelta(minutes=5))
 
     assert len(receiver.payloads) == 2
-    second = receiver.payloads[1]
-    assert second["title"] == "[prod] Sync health: 2 opened"
+    first, second = receiver.payloads
+    assert first["title"].endswith("(1 opened)")
+    assert second["title"].startswith("[prod] Sync health: The sync user lost edit on 3 Lead")
+    assert second["title"].endswith("(2 opened)")
+    assert "CRITICAL incident updated" in second["message"]
     assert "Lead.Rating" in second["message"] and "Lead.Lead_Status_Reason__c" in second["message"]
-    assert "Lead.Lead_Score__c" not in second["message"]
+    assert "permission_failures · Lead.Lead_Score__c" not in second["message"]
+    assert (
+        first["message"].split("\n")[0].split(" · ")[1]
+        == (second["message"].split("\n")[0].split(" · ")[1])
+    )  # the same incident id
 
     # Long after the interval, a new transition again only waits for the group wait.
     later = T0 + timedelta(minutes=20)
     fail_updates(store, "Company", 2, later)
-    check(store, later)
+    check(store, later, **ERRORS_ONLY)
     alert(store, config, later + timedelta(seconds=10))
     assert len(receiver.payloads) == 2
     alert(store, config, later + WAIT)
@@ -177,20 +211,21 @@ def test_a_still_open_critical_is_repeated_every_repeat_interval_and_a_warning_i
     alert(store, config, T0 + WAIT)
     check(store, T0 + timedelta(hours=3), lookback_hours=24)
     alert(store, config, T0 + timedelta(hours=4))  # 4 h since the first alert: not yet
-    assert len(receiver.payloads) == 1
+    assert len(receiver.payloads) == 2  # two unrelated findings: two incidents, two messages
 
     check(store, T0 + timedelta(hours=4), lookback_hours=24)
     alert(store, config, T0 + WAIT + timedelta(hours=4))
 
-    assert len(receiver.payloads) == 2
-    repeat = receiver.payloads[1]
-    assert repeat["title"] == "[prod] Sync health: 1 still open"
+    assert len(receiver.payloads) == 3
+    repeat = receiver.payloads[2]
+    assert repeat["title"].startswith("[prod] Sync health: Sync updates to Lead.Lead_Score__c")
+    assert repeat["title"].endswith("(1 still open)")
     assert "CRITICAL still open** · permission_failures · Lead.Lead_Score__c" in repeat["message"]
     assert "Lead.Rating" not in repeat["message"]
     alert(store, config, T0 + WAIT + timedelta(hours=5))
-    assert len(receiver.payloads) == 2
-    alert(store, config, T0 + WAIT + timedelta(hours=8))
     assert len(receiver.payloads) == 3
+    alert(store, config, T0 + WAIT + timedelta(hours=8))
+    assert len(receiver.payloads) == 4
 
 
 def test_an_acknowledged_critical_is_not_repeated(store, receiver, config):
@@ -217,7 +252,8 @@ def test_a_resolved_finding_sends_a_resolved_message(store, receiver, config):
 
     assert len(receiver.payloads) == 2
     resolved = receiver.payloads[1]
-    assert resolved["title"] == "[prod] Sync health: 1 resolved"
+    assert resolved["title"].endswith("(1 resolved)")
+    assert "incident resolved" in resolved["message"]
     assert resolved["type"] == "success"
     assert "WARNING resolved** · permission_failures · Lead.Rating" in resolved["message"]
 
@@ -234,11 +270,12 @@ def test_a_reopened_finding_is_alerted_like_an_opening(store, receiver, config):
 
     alert(store, config, back + WAIT)
 
-    assert [p["title"] for p in receiver.payloads] == [
-        "[prod] Sync health: 1 opened",
-        "[prod] Sync health: 1 resolved",
-        "[prod] Sync health: 1 reopened",
+    assert [p["title"].rsplit(" (", 1)[1] for p in receiver.payloads] == [
+        "1 opened)",
+        "1 resolved)",
+        "1 reopened)",
     ]
+    assert "incident opened" in receiver.payloads[2]["message"]
     assert (
         "WARNING reopened** · permission_failures · Lead.Rating"
         in (receiver.payloads[2]["message"])
@@ -254,7 +291,7 @@ def test_an_opening_and_resolution_in_one_group_read_as_one_line(store, receiver
 
     [payload] = receiver.payloads
     assert "WARNING opened → resolved** · permission_failures · Lead.Rating" in payload["message"]
-    assert payload["title"] == "[prod] Sync health: 1 resolved"
+    assert payload["title"].endswith("(1 resolved)")
 
 
 def test_a_deescalation_is_recorded_but_not_sent_and_ends_the_repeats(store, receiver, config):
@@ -284,7 +321,7 @@ def test_an_escalation_is_sent(store, receiver, config):
 
     alert(store, config, T0 + timedelta(minutes=10) + WAIT)
 
-    assert receiver.payloads[1]["title"] == "[prod] Sync health: 1 escalated"
+    assert receiver.payloads[1]["title"].endswith("(1 escalated)")
     assert (
         "CRITICAL escalated** · permission_failures · Lead.Rating"
         in (receiver.payloads[1]["message"])
@@ -329,7 +366,7 @@ def test_after_a_silence_ends_its_transitions_stay_unsent_but_an_open_critical_i
     process_alerts(store, silenced, T0 + timedelta(hours=4), secrets={})
 
     [repeat] = receiver.payloads
-    assert repeat["title"] == "[prod] Sync health: 1 still open"
+    assert repeat["title"].endswith("(1 still open)")
     assert "Lead.Rating" in repeat["message"]
 
 
@@ -403,10 +440,9 @@ def test_two_instances_get_a_message_each(store, receiver, config):
 
     alert(store, config, T0 + WAIT)
 
-    assert sorted(p["title"] for p in receiver.payloads) == [
-        "[prod] Sync health: 1 opened",
-        "[sandbox] Sync health: 1 opened",
-    ]
+    titles = sorted(p["title"] for p in receiver.payloads)
+    assert [t.split("]")[0] + "]" for t in titles] == ["[prod]", "[sandbox]"]
+    assert all(t.endswith("(1 opened)") for t in titles)
 
 
 def test_a_delivery_to_a_channel_removed_from_the_configuration_is_dropped_not_retried(
@@ -454,9 +490,13 @@ def test_the_first_run_on_a_store_with_history_reminds_open_criticals_without_re
 ):
     summary = process_alerts(demo_store, config, DEMO_NOW + WAIT, secrets={})
 
-    assert summary.messages == 1
-    [payload] = receiver.payloads
-    assert "resolved" not in payload["title"]
+    # One message per incident: the profile change (its 10 criticals) and the Contact flood.
+    assert summary.messages == 2
+    titles = [p["title"] for p in receiver.payloads]
+    assert not any("resolved" in title for title in titles)
+    assert any("profile lost edit on 3 Lead fields and read on Campaign" in t for t in titles)
+    assert any("changed Contact.Contact_Score__c on 60,000 Contact records" in t for t in titles)
+    messages = "\n".join(p["message"] for p in receiver.payloads)
     with demo_store.read() as con:
         criticals = con.execute(
             "SELECT check_id, subject FROM findings WHERE status = 'open' "
@@ -467,7 +507,7 @@ def test_the_first_run_on_a_store_with_history_reminds_open_criticals_without_re
         )
     assert criticals
     for check_id, subject in criticals:
-        assert f"{check_id} · {subject}" in payload["message"]
+        assert f"{check_id} · {subject}" in messages
     assert statuses["stale"] > statuses.get("alerted", 0)
 
 
@@ -508,7 +548,7 @@ def test_retention_between_alert_rounds_makes_no_old_transition_seen_again(
     now = DEMO_NOW + WAIT
     process_alerts(demo_store, config, now, secrets={})
     sent = len(receiver.payloads)
-    assert sent == 1
+    assert sent > 0
 
     def ledger_rows() -> list[tuple]:
         with demo_store.read() as con:

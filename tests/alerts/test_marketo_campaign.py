@@ -67,7 +67,10 @@ def test_an_alert_triggers_the_campaign_for_every_admin_in_calls_of_at_most_100(
     assert sorted(lead for t in marketo.triggered for lead in t.lead_ids) == list(ADMINS)
     assert len(marketo.identity_requests) == 1  # one token for the three calls
     tokens = marketo.triggered[0].tokens
-    assert tokens["{{my.AlertTitle}}"] == "[prod] Sync health: 1 opened"
+    assert tokens["{{my.AlertTitle}}"] == (
+        "[prod] Sync health: Sync updates to Lead.Lead_Score__c fail: the sync user lacks "
+        "access (1 opened)"
+    )
     assert "permission_failures · Lead.Lead_Score__c<br>" in tokens["{{my.AlertDetail}}"]
     assert outbox_row(store)["channel"] == f"marketo:campaign-{CAMPAIGN}"
 

@@ -215,6 +215,11 @@ def test_backlog_spike_names_the_top_modifier_and_field_as_likely_cause():
     }
     assert "ops.admin@acme.example (Data Loader)" in finding.detail
     assert "Lead_Score__c" in finding.detail
+    # The mass update as a cause other findings can share: who, which field, which day.
+    assert finding.evidence["cause_key"] == (
+        f"mass_update:ops.admin@acme.example (Data Loader)|Lead_Score__c|"
+        f"{pd.Timestamp(finding.evidence['start']):%Y-%m-%d}"
+    )
 
 
 def test_backlog_spike_has_no_likely_cause_when_no_changes_of_that_object_are_recorded():
@@ -222,6 +227,7 @@ def test_backlog_spike_has_no_likely_cause_when_no_changes_of_that_object_are_re
     recorded = changes((NOW - timedelta(minutes=30), "Contact", "Someone", "Title", 5000))
     [finding] = evaluate(facts(backlog, recorded)).findings.values()
     assert finding.evidence["likely_cause"] is None
+    assert "cause_key" not in finding.evidence  # no known cause: an incident of its own
     assert "Likely cause" not in finding.detail
 
 

@@ -254,7 +254,10 @@ def test_source_down_finding_names_the_last_success_error_and_owner():
         finding.detail
     )
     assert UNREACHABLE in finding.detail and "Expected every 5 min." in finding.detail
-    assert finding.evidence | {"last_ok_at": None, "last_run_at": None} == {
+    # One outage of one source: its last success names it (monitor/incidents groups by it).
+    assert finding.evidence["cause_key"] == f"outage:salesforce|{finding.evidence['last_ok_at']}"
+    assert finding.evidence | {"last_ok_at": None, "last_run_at": None, "cause_key": None} == {
+        "cause_key": None,
         "source": "salesforce",
         "last_ok_at": None,
         "last_run_at": None,

@@ -87,6 +87,9 @@ def test_stale_data_finding_says_since_when_and_what_goes_blind():
     assert "50 hours old" in finding.detail and "permission failures" in finding.detail
     assert finding.evidence["age_hours"] == 50.0
     assert finding.evidence["stale_after_hours"] == 36
+    assert finding.evidence["cause_key"] == (
+        f"outage:{finding.subject}|{pd.Timestamp(finding.evidence['newest'])}"
+    )
 
 
 def _export(path: Path, *rows: tuple[datetime, str]) -> Path:

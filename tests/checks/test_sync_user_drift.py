@@ -191,6 +191,8 @@ def test_sync_user_drift_compares_access_before_the_first_change_with_the_latest
     assert lost.evidence["changes"] == 2
     assert lost.evidence["previous_snapshot_at"].startswith("2026-11-18 06:00")
     assert lost.evidence["changed_at"].startswith("2026-11-20 06:00")
+    # The cause is the snapshot that took the access away, not the one that gave read back.
+    assert lost.evidence["cause_key"] == "access_change:2026-11-19 06:00:00+00:00"
 
 
 def test_sync_user_drift_finding_names_the_access_before_and_after(store, tmp_path):
@@ -210,6 +212,7 @@ def test_sync_user_drift_finding_names_the_access_before_and_after(store, tmp_pa
         "previous_snapshot_at": "2026-11-18 06:00:00+00:00",
         "changes": 1,
         "audit_events": [],
+        "cause_key": "access_change:2026-11-20 06:00:00+00:00",
     }
     assert "went from read and edit to no access" in lost.detail
     assert "No Setup Audit Trail event" in lost.detail

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from monitor.health import health_score
+from monitor.incidents import open_incidents
 from monitor.store import Store
 from tests.conftest import DEMO_NOW
 
@@ -50,17 +51,53 @@ def test_every_page_renders_without_error_and_labels_demo_data(app, name):
         assert any("Demo workspace" in i.value for i in app.info)
 
 
-def test_overview_health_score_matches_open_findings_in_store(app, demo_store):
+def test_overview_health_score_counts_the_open_incidents_in_store(app, demo_store):
+    # An incident: the open findings whose evidence names one cause, at its worst severity.
     with demo_store.read() as con:
         by_severity = dict(
             con.execute(
-                "SELECT severity, count(*) FROM findings WHERE status = 'open' GROUP BY ALL"
+                "SELECT severity, count(*) FROM ("
+                "  SELECT ['info', 'warning', 'critical'][max(list_position("
+                "      ['info', 'warning', 'critical'], severity))] AS severity"
+                "  FROM findings WHERE status = 'open'"
+                "  GROUP BY coalesce(json_extract_string(evidence, '$.cause_key'), fingerprint))"
+                " GROUP BY ALL"
             ).fetchall()
         )
     open_page(app, "overview")
     assert metric(app, "Health score") == f"{health_score(by_severity)} / 100"
-    assert metric(app, "Open critical") == str(by_severity["critical"])
-    assert metric(app, "Open warnings") == str(by_severity["warning"])
+    assert metric(app, "Critical incidents") == str(by_severity["critical"]) == "2"
+    assert metric(app, "Warning incidents") == str(by_severity["warning"])
+
+
+def test_overview_says_what_to_do_with_one_card_per_incident(app):
+    open_page(app, "overview")
+    texts = [m.value for m in app.markdown]
+    assert "The sync needs action: 2 critical incidents" in texts[0]  # the answer comes first
+    profile = [t for t in texts if "profile lost edit on 3 Lead fields and read on Campaign" in t]
+    flood = [t for t in texts if "changed Contact.Contact_Score__c on 60,000 Contact" in t]
+    assert len(profile) == 1 and len(flood) == 1
+    assert "changed by j.smith@acme.example" in profile[0]
+    assert any(t.startswith("**Fix:** Restore edit on Lead.Lead_Score__c") for t in texts)
+    assert any("Owner: **Marketo admin** · Impact: 30,902 records waiting" in t for t in texts)
+    assert not any("None" in t or "sfdc_to_marketo" in t for t in texts)
+
+
+def test_an_incidents_details_show_its_cause_fix_and_findings_as_sentences(app, demo_store):
+    [profile] = [i for i in open_incidents(demo_store, "demo") if i.kind == "access_change"]
+    app.run()
+    app.query_params["incident"] = profile.id
+    open_page(app, "findings")
+    assert [s.value for s in app.subheader][0] == profile.title
+    assert f"{len(profile.findings):,} findings" in [c.value for c in app.caption]
+    assert len(app.expander) == len(profile.findings)
+    assert any(
+        m.value.startswith("**Cause:** A change to the sync user's access") for m in app.markdown
+    )
+    assert not app.json  # evidence reads as a table of meanings, not raw JSON
+    evidence = app.dataframe[1].value
+    assert list(evidence.columns) == ["what", "value"]
+    assert "None" not in set(evidence["value"])
 
 
 def test_sync_errors_page_counts_the_errors_of_the_range(app, demo_store):

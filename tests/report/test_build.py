@@ -31,20 +31,31 @@ def report(workspace: Store) -> Report:
     return build_report(workspace, week=None, instance=None, now=REPORT_NOW)
 
 
+# An incident (findings sharing the evidence's cause_key, else one finding) has the severity
+# of its worst finding.
+INCIDENTS_BY_SEVERITY = """
+    SELECT severity, count(*) AS n FROM (
+        SELECT ['info', 'warning', 'critical'][max(rank)] AS severity FROM (
+            SELECT coalesce(json_extract_string(f.evidence, '$.cause_key'), o.fingerprint)
+                       AS incident,
+                   list_position(['info', 'warning', 'critical'], o.severity) AS rank
+            FROM ({open}) o JOIN findings f USING (fingerprint))
+        GROUP BY incident)
+    GROUP BY severity
+"""
+
+
 def _open_at(store: Store, moment: datetime) -> dict[str, int]:
-    """Open findings by severity at `moment`, from the lifecycle events (window functions, not
+    """Open incidents by severity at `moment`, from the lifecycle events (window functions, not
     the report's query)."""
-    rows = frame(
-        store,
-        """
-        SELECT severity, count(*) AS n FROM (
+    latest = """
+        SELECT fingerprint, severity FROM (
             SELECT fingerprint, transition, severity,
                    row_number() OVER (PARTITION BY fingerprint ORDER BY changed_at DESC) AS r
             FROM finding_events WHERE changed_at < $at)
-        WHERE r = 1 AND transition <> 'resolved' GROUP BY severity
-        """,
-        at=moment,
-    )
+        WHERE r = 1 AND transition <> 'resolved'
+    """
+    rows = frame(store, INCIDENTS_BY_SEVERITY.format(open=latest), at=moment)
     return dict(zip(rows["severity"], rows["n"].astype(int), strict=True))
 
 
@@ -90,7 +101,7 @@ def test_report_has_every_section_for_every_audience(report):
         "Ops",
     ]
     expected = {
-        "summary": {"open-criticals", "errors-by-code"},
+        "summary": {"open-incidents", "open-criticals", "errors-by-code"},
         "marketo": {"backlog-by-object", "busiest-modifiers", "sync-cycles"},
         "salesforce": {
             "permission-failures",
@@ -126,7 +137,9 @@ def test_health_score_and_its_change_match_the_findings_in_the_store(report, wor
     # The week ended after the last check run: its end state is the dashboard's "now".
     now = frame(
         workspace,
-        "SELECT severity, count(*) AS n FROM findings WHERE status = 'open' GROUP BY severity",
+        INCIDENTS_BY_SEVERITY.format(
+            open="SELECT fingerprint, severity FROM findings WHERE status = 'open'"
+        ),
     )
     assert end == dict(zip(now["severity"], now["n"].astype(int), strict=True))
     headline = demo.section("summary").blocks[0]
@@ -386,3 +399,12 @@ def test_a_week_in_progress_includes_the_facts_stamped_now(workspace):
 def test_an_empty_store_builds_a_report_without_instances(store):
     report = build_report(store, week=None, instance=None, now=datetime(2026, 11, 23, tzinfo=UTC))
     assert report.instances == [] and report.fleet.is_empty
+
+
+def test_the_summary_lists_open_incidents_one_row_for_the_profile_change(report):
+    table = report.instances[0].section("summary").table("open-incidents").frame
+    profile = table[table["incident"].str.contains("profile lost edit on 3 Lead fields")]
+    assert len(profile) == 1
+    assert profile["findings"].iloc[0] >= 10
+    assert profile["fix"].iloc[0].startswith("Restore edit on Lead.Lead_Score__c")
+    assert list(table["severity"][:2]) == ["critical", "critical"]
