@@ -45,6 +45,17 @@ def prepare_store(db_path: str) -> str:
     return "ready"
 
 
+def open_store() -> bool:
+    """Prepare the store, or show in one st.error why it cannot be opened (damaged, written by a
+    newer monitor, a full disk, a bad configuration) and the way out; False then."""
+    try:
+        prepare_store(config().db)
+    except MonitorError as exc:
+        st.error(f"The monitor cannot open its store. {exc}", icon=":material/error:")
+        return False
+    return True
+
+
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def _cached(db_path: str, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
     return Store(db_path).query(name, **dict(params))
