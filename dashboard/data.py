@@ -16,6 +16,7 @@ import streamlit as st
 from monitor.config import Config, load_config
 from monitor.errors import MonitorError
 from monitor.store import Store
+from monitor.vocabulary.text import markdown_literal
 
 CACHE_SECONDS = 30
 SOURCE_VARIABLES = ("SALESFORCE_INSTANCE_URL", "SALESFORCE_USERNAME", "MARKETO_CLIENT_ID")
@@ -51,7 +52,9 @@ def open_store() -> bool:
     try:
         prepare_store(config().db)
     except MonitorError as exc:
-        st.error(f"The monitor cannot open its store. {exc}", icon=":material/error:")
+        st.error(
+            f"The monitor cannot open its store. {markdown_literal(exc)}", icon=":material/error:"
+        )
         return False
     return True
 
@@ -75,7 +78,7 @@ def safe(render) -> None:
     try:
         render()
     except MonitorError as exc:
-        st.error(f"{exc}")
+        st.error(markdown_literal(exc))  # it may quote a file's cells or a source's reply
 
 
 def round_down(moment: datetime, minutes: int = 1) -> datetime:

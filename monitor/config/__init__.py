@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.errors import ConfigError
-from monitor.vocabulary import Setting
+from monitor.vocabulary import Setting, instance_name_problem
 
 DEFAULT_DB = "data/monitor.duckdb"
 DEFAULT_CONFIG = "monitor.toml"
@@ -238,4 +238,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(
             f"memory_limit: {config.memory_limit!r} is not a size such as 512MB or 2GB"
         )
+    problem = instance_name_problem(config.instance)
+    if problem:
+        where = "MONITOR_INSTANCE" if "MONITOR_INSTANCE" in env else f"{path}: instance"
+        raise ConfigError(f"{where}: {problem}")
     return config
