@@ -53,6 +53,21 @@ SETTINGS = [
     Setting(
         "streams_max_body_kb", 1024, "Largest request body the receiver accepts (larger: 413)."
     ),
+    Setting(
+        "streams_header_timeout_seconds",
+        10,
+        "Seconds a client has to send a request's headers; slower: 408 and the connection closed.",
+    ),
+    Setting(
+        "streams_body_timeout_seconds",
+        30,
+        "Seconds a client has to send a request's whole body; slower: 408 and closed.",
+    ),
+    Setting(
+        "streams_max_connections",
+        64,
+        "Connections the receiver serves at once; requests beyond are answered 503.",
+    ),
     # Scheduler (run)
     Setting("inbox_dir", "data/inbox", "Folder watched for Marketo admin exports to import."),
     Setting("inbox_interval_minutes", 1, "Minutes between looks into the inbox folder."),
@@ -111,6 +126,9 @@ class Config:
     streams_host: str = DEFAULTS["streams_host"]
     streams_port: int = DEFAULTS["streams_port"]
     streams_max_body_kb: int = DEFAULTS["streams_max_body_kb"]
+    streams_header_timeout_seconds: int = DEFAULTS["streams_header_timeout_seconds"]
+    streams_body_timeout_seconds: int = DEFAULTS["streams_body_timeout_seconds"]
+    streams_max_connections: int = DEFAULTS["streams_max_connections"]
     inbox_dir: str = DEFAULTS["inbox_dir"]
     inbox_interval_minutes: int = DEFAULTS["inbox_interval_minutes"]
     retention_days: int = DEFAULTS["retention_days"]
