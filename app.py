@@ -8,7 +8,8 @@ from dashboard import data
 from dashboard.context import remember, sidebar
 
 st.set_page_config(page_title="Sync Health Monitor", page_icon=":material/sync:", layout="wide")
-data.prepare_store(data.config().db)
+if not data.open_store():
+    st.stop()  # a store that cannot be trusted: its one line is on the page, nothing else
 remember(sidebar())
 
 PAGES = [

@@ -16,6 +16,7 @@ import streamlit as st
 from monitor.config import Config, load_config
 from monitor.errors import MonitorError
 from monitor.store import Store
+from monitor.vocabulary.text import markdown_literal
 
 CACHE_SECONDS = 30
 SOURCE_VARIABLES = ("SALESFORCE_INSTANCE_URL", "SALESFORCE_USERNAME", "MARKETO_CLIENT_ID")
@@ -45,6 +46,19 @@ def prepare_store(db_path: str) -> str:
     return "ready"
 
 
+def open_store() -> bool:
+    """Prepare the store, or show in one st.error why it cannot be opened (damaged, written by a
+    newer monitor, a full disk, a bad configuration) and the way out; False then."""
+    try:
+        prepare_store(config().db)
+    except MonitorError as exc:
+        st.error(
+            f"The monitor cannot open its store. {markdown_literal(exc)}", icon=":material/error:"
+        )
+        return False
+    return True
+
+
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def _cached(db_path: str, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
     return Store(db_path).query(name, **dict(params))
@@ -64,7 +78,7 @@ def safe(render) -> None:
     try:
         render()
     except MonitorError as exc:
-        st.error(f"{exc}")
+        st.error(markdown_literal(exc))  # it may quote a file's cells or a source's reply
 
 
 def round_down(moment: datetime, minutes: int = 1) -> datetime:

@@ -3,7 +3,10 @@
     MonitorError                 base: a user-facing, one-sentence problem (never a bug)
     ├── ConfigError              monitor.toml or a MONITOR_* variable is wrong
     ├── StoreError               the DuckDB file cannot be opened or migrated
-    │   └── StoreBusyError       another process held the file longer than we waited
+    │   ├── StoreBusyError       another process held the file longer than we waited
+    │   ├── StoreDamagedError    the file is cut short or corrupt (restore a backup)
+    │   ├── StoreTooNewError     a newer monitor wrote it (upgrade this one)
+    │   └── DiskFullError        a write filled the disk and was undone
     ├── InputError               an imported file or payload is invalid (names file:line: column)
     │   ├── EventShapeError      a Data Streams body is not JSON events (names the event)
     │   └── ActivityShapeError   a Marketo activity record lacks a field every activity has
@@ -35,6 +38,18 @@ class StoreError(MonitorError):
 
 class StoreBusyError(StoreError):
     """Another process kept the database locked for longer than the retry budget."""
+
+
+class StoreDamagedError(StoreError):
+    """The store file is cut short or corrupt: restore it from a backup or start a new one."""
+
+
+class StoreTooNewError(StoreError):
+    """The store records a schema version this code does not know: upgrade the monitor."""
+
+
+class DiskFullError(StoreError):
+    """A write filled the disk; DuckDB undid it and what it had appended was cut off again."""
 
 
 class InputError(MonitorError):

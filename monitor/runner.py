@@ -26,7 +26,7 @@ import pandas as pd
 from checks import REGISTRY
 from checks.base import SEVERITIES, Check, Finding, NotEvaluated, subject_object
 from monitor.incidents import with_incidents
-from monitor.store import Store
+from monitor.store import Store, integrity
 from monitor.store import findings as stored_findings
 from queries import run_query
 
@@ -210,6 +210,7 @@ def evaluate_checks(
                 validate_outcomes(check.id, outcomes)
                 evaluation.outcomes[check.id] = outcomes
             except Exception as exc:  # a broken check must not silence the others
+                integrity.raise_if_damaged(exc, store.path)  # ... but a damaged store must
                 log.exception("check %s failed", check.id)
                 evaluation.failed_checks[check.id] = f"{type(exc).__name__}: {exc}"
     return evaluation

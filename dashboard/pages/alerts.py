@@ -15,6 +15,7 @@ from monitor.alerts.dispatch import load_channels
 from monitor.alerts.silences import DASHBOARD_ORIGIN, active_silences, add_silence, expire_silence
 from monitor.config.secrets import load_secrets
 from monitor.errors import MonitorError
+from monitor.vocabulary.text import markdown_literal
 
 ANY_CHECK = "(any check)"
 STATUS_HELP = (
@@ -47,7 +48,7 @@ def _channels() -> None:
             "or alert_urls in monitor.toml, see the README's 'Alerts' section."
         )
     for problem in problems:
-        st.warning(problem)
+        st.warning(markdown_literal(problem))
     st.caption(
         f"Group wait {config.alert_group_wait_seconds} s · at most one alert per instance every "
         f"{config.alert_group_interval_minutes} min · open criticals repeated every "
@@ -100,7 +101,7 @@ def _silence_form(view: View | None, now: datetime) -> None:
                     now=now,
                 )
             except MonitorError as exc:
-                st.error(str(exc))
+                st.error(markdown_literal(exc))
                 return
             data.clear()
             st.rerun()
@@ -136,7 +137,7 @@ def render(view: View | None) -> None:
     _channels()
     _outbox()
     if view is not None:
-        st.subheader(f"Recent transitions of '{view.instance}'")
+        st.subheader(f"Recent transitions of '{markdown_literal(view.instance)}'")
         recent = data.load("alert_transitions_recent", instance=view.instance, limit=200)
         if recent.empty:
             st.caption("No transition alerted, suppressed or waiting yet.")

@@ -20,6 +20,7 @@ from dashboard.context import (
 )
 from monitor.health import with_drain_estimates
 from monitor.vocabulary import DIRECTION_LABELS
+from monitor.vocabulary.text import markdown_literal
 
 DIRECTIONS = DIRECTION_LABELS
 
@@ -156,8 +157,8 @@ def render(view: View) -> None:
         if cause:
             st.markdown(
                 f"**Spike at {event.changed_at:%Y-%m-%d %H:%M} UTC** — likely cause: "
-                f"`{cause['modifier']}` ({cause['changes']:,} changes"
-                + (f", field `{cause['field']}`" if cause.get("field") else "")
+                f"{markdown_literal(cause['modifier'])} ({cause['changes']:,} changes"
+                + (f", field {markdown_literal(cause['field'])}" if cause.get("field") else "")
                 + ")"
             )
     _marketo_activity(view)

@@ -15,6 +15,7 @@ from dashboard.labels import evidence_tables, since_text
 from monitor.alerts.silences import active_silences, silenced_until
 from monitor.incidents import finding_records, group_findings, impact_text
 from monitor.runner import acknowledge_finding
+from monitor.vocabulary.text import markdown_literal
 
 STATUSES = ["open", "resolved", "all"]
 WRAPPED = {
@@ -85,13 +86,18 @@ def render(view: View) -> None:
     show_table(table, f"findings-{status}")
 
     for finding in findings.itertuples(index=False):
-        label = f"{finding.severity.upper()} · {finding.check_id} · {finding.subject}"
+        # Subjects, titles and details carry sync error messages and record values: shown as
+        # the words they are, never as Markdown (a link in an error message stays text).
+        label = (
+            f"{finding.severity.upper()} · {finding.check_id} · {markdown_literal(finding.subject)}"
+        )
         label += "" if pd.isna(finding.silenced_until) else " · silenced"
         with st.expander(label):
-            st.markdown(f"**{finding.title}**")
-            st.write(finding.detail)
+            st.markdown(f"**{markdown_literal(finding.title)}**")
+            st.markdown(markdown_literal(finding.detail))
             st.caption(
-                f"Owner: {finding.owner} · first seen {finding.first_seen:%Y-%m-%d %H:%M} "
+                f"Owner: {markdown_literal(finding.owner)} · "
+                f"first seen {finding.first_seen:%Y-%m-%d %H:%M} "
                 f"· last seen {finding.last_seen:%Y-%m-%d %H:%M} UTC · {finding.status}"
             )
             _evidence(finding.check_id, json.loads(finding.evidence or "{}"))

@@ -13,6 +13,7 @@ from monitor.actions import import_and_check
 from monitor.config import load_zone
 from monitor.errors import MonitorError
 from monitor.vocabulary import IMPORT_KINDS
+from monitor.vocabulary.text import markdown_literal
 
 KIND_HELP = {
     "sync-errors": "Marketo Admin > Salesforce > Sync Errors > Export (CSV)",
@@ -43,9 +44,9 @@ def _import(uploads, kind: str, instance: str, tz: str, skip_invalid: bool) -> N
         )
         for result in results:
             if result.error:
-                st.error(result.error.replace(str(Path(folder)) + "/", ""))
+                st.error(markdown_literal(result.error.replace(str(Path(folder)) + "/", "")))
             else:
-                st.success(result.summary.replace(str(Path(folder)) + "/", ""))
+                st.success(markdown_literal(result.summary.replace(str(Path(folder)) + "/", "")))
     data.clear()
 
 
@@ -85,7 +86,7 @@ def render(view: View | None) -> None:
     st.caption(f"Store: `{config.db}`" + (f" · config: `{config.path}`" if config.path else ""))
     if view is not None:
         demo_banner(view)
-        st.subheader(f"What the store holds for '{view.instance}'")
+        st.subheader(f"What the store holds for '{markdown_literal(view.instance)}'")
         coverage = data.load("data_coverage", instance=view.instance)
         show_table(coverage, "store-coverage")
 
@@ -118,7 +119,7 @@ def render(view: View | None) -> None:
                 skip_invalid,
             )
         except MonitorError as exc:
-            st.error(str(exc))
+            st.error(markdown_literal(exc))
 
     if view is not None:
         scheduler_section(view)

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import apprise
 
+from monitor.alerts.formats import to_html
 from monitor.config import Config
 
 MAX_ERROR_CHARS = 500
@@ -144,12 +145,13 @@ class AppriseChannel:
         notifier = apprise.Apprise()
         if not notifier.add([self.url]):
             return Delivery(False, "apprise cannot use this URL")
+        body, body_format = body_for(notifier[0], message.body)
         try:
             result = notifier.notify(
-                body=message.body,
+                body=body,
                 title=message.title,
                 notify_type=message.notify_type,
-                body_format=apprise.NotifyFormat.MARKDOWN,
+                body_format=body_format,
                 attach=list(message.attachments) or None,
             )
         except Exception as exc:  # a plugin bug must not stop the other deliveries
@@ -158,6 +160,17 @@ class AppriseChannel:
             return Delivery(True, parts_done=1)
         reasons = [e.message for e in result.logs() if e.level in ("WARNING", "ERROR")]
         return Delivery(False, _short("; ".join(reasons) or "the service refused the message"))
+
+
+def body_for(plugin: object, body: str) -> tuple[str, apprise.NotifyFormat]:
+    """The message body for the service: HTML converted here for a service that takes HTML
+    first (email), else the Markdown as written, which apprise puts into the service's dialect
+    (Slack, Teams) or a JSON webhook gets as is (monitor/alerts/formats.py says why)."""
+    formats = getattr(plugin, "notify_format", apprise.NotifyFormat.MARKDOWN)
+    preferred = formats[0] if isinstance(formats, (tuple, list)) else formats
+    if preferred == apprise.NotifyFormat.HTML:
+        return to_html(body), apprise.NotifyFormat.HTML
+    return body, apprise.NotifyFormat.MARKDOWN
 
 
 def _short(text: str) -> str:

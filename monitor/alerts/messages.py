@@ -1,15 +1,24 @@
-"""The words of an alert: one message per instance group, plain text that reads as markdown too
-(Slack, Teams and email render the bold and the bullets; a JSON webhook gets it as is)."""
+"""The words of an alert: one message per instance group, in a small Markdown that each channel
+gets in its own format (monitor/alerts/formats.py). Everything that comes from outside (subjects,
+titles holding sync error messages and record values, the instance) is escaped, so that it reads
+as the words it is: never a link, never markup."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from monitor.alerts.channels import OutgoingMessage
 from monitor.vocabulary import SEVERITIES
+from monitor.vocabulary.text import alert_literal
+
+# A title is plain text everywhere (an email's subject, Slack's attachment title): instance
+# names are validated where they are made, and a store written before that shows only these.
+TITLE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 PRODUCT = "Sync health"
 # How each transition reads; a repeat of a still-open critical is "still open".
@@ -89,26 +98,30 @@ def alert_message(
     if incident is not None:
         body += [
             f"**{incident.severity.upper()} incident {incident.state}** · {incident.id}",
-            f"Impact: {incident.impact} · Owner: {incident.owner}",
-            f"Fix: {incident.fix}",
+            f"Impact: {alert_literal(incident.impact)} · Owner: {alert_literal(incident.owner)}",
+            f"Fix: {alert_literal(incident.fix)}",
             "",
             "Findings:",
         ]
     for line in ordered:
         chain = " → ".join(WORDS[t] for t in line.transitions)
-        body.append(f"- **{line.severity.upper()} {chain}** · {line.check} · {line.subject}")
-        body.append(f"  {line.title}")
+        body.append(
+            f"- **{line.severity.upper()} {chain}** · {alert_literal(line.check)} · "
+            f"{alert_literal(line.subject)}"
+        )
+        body.append(f"  {alert_literal(line.title)}")
         since = "open since " if line.state == "still open" else ""
-        body.append(f"  Owner: {line.owner} · {since}{line.at:%Y-%m-%d %H:%M} UTC")
+        body.append(f"  Owner: {alert_literal(line.owner)} · {since}{line.at:%Y-%m-%d %H:%M} UTC")
     body += [
         "",
-        f"Dashboard: Findings page (/findings?instance={instance}) for evidence, runbook and "
-        "acknowledgement; Alerts page (/alerts) to silence.",
+        f"Dashboard: Findings page (/findings?instance={quote(instance, safe='')}) for "
+        "evidence, runbook and acknowledgement; Alerts page (/alerts) to silence.",
     ]
-    about = f"{incident.title} ({_summary(lines)})" if incident else _summary(lines)
+    # An incident's title quotes what Salesforce and Marketo wrote (field and user names).
+    about = f"{alert_literal(incident.title)} ({_summary(lines)})" if incident else _summary(lines)
     return OutgoingMessage(
         kind="alert",
-        title=f"[{instance}] {PRODUCT}: {about}",
+        title=f"[{TITLE_NAME.sub('_', instance)}] {PRODUCT}: {about}",
         body="\n".join(body),
         notify_type=notify_type(lines),
     )
@@ -116,7 +129,7 @@ def alert_message(
 
 def report_message(paths: list[Path], now: datetime) -> OutgoingMessage:
     """The weekly report's message: the files go as attachments."""
-    names = "\n".join(f"- {Path(p).name}" for p in paths)
+    names = "\n".join(f"- {alert_literal(Path(p).name)}" for p in paths)
     return OutgoingMessage(
         kind="report",
         title=f"{PRODUCT}: weekly report {now:%Y-%m-%d}",

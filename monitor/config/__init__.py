@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.errors import ConfigError
-from monitor.vocabulary import Setting
+from monitor.vocabulary import Setting, instance_name_problem
 
 DEFAULT_DB = "data/monitor.duckdb"
 DEFAULT_CONFIG = "monitor.toml"
@@ -58,6 +58,21 @@ SETTINGS = [
     Setting("streams_port", 8787, "Port of the Data Streams receiver."),
     Setting(
         "streams_max_body_kb", 1024, "Largest request body the receiver accepts (larger: 413)."
+    ),
+    Setting(
+        "streams_header_timeout_seconds",
+        10,
+        "Seconds a client has to send a request's headers; slower: 408 and the connection closed.",
+    ),
+    Setting(
+        "streams_body_timeout_seconds",
+        30,
+        "Seconds a client has to send a request's whole body; slower: 408 and closed.",
+    ),
+    Setting(
+        "streams_max_connections",
+        64,
+        "Connections the receiver serves at once; requests beyond are answered 503.",
     ),
     # Scheduler (run)
     Setting("inbox_dir", "data/inbox", "Folder watched for Marketo admin exports to import."),
@@ -118,6 +133,9 @@ class Config:
     streams_host: str = DEFAULTS["streams_host"]
     streams_port: int = DEFAULTS["streams_port"]
     streams_max_body_kb: int = DEFAULTS["streams_max_body_kb"]
+    streams_header_timeout_seconds: int = DEFAULTS["streams_header_timeout_seconds"]
+    streams_body_timeout_seconds: int = DEFAULTS["streams_body_timeout_seconds"]
+    streams_max_connections: int = DEFAULTS["streams_max_connections"]
     inbox_dir: str = DEFAULTS["inbox_dir"]
     inbox_interval_minutes: int = DEFAULTS["inbox_interval_minutes"]
     retention_days: int = DEFAULTS["retention_days"]
@@ -247,4 +265,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(
             f"memory_limit: {config.memory_limit!r} is not a size such as 512MB or 2GB"
         )
+    problem = instance_name_problem(config.instance)
+    if problem:
+        where = "MONITOR_INSTANCE" if "MONITOR_INSTANCE" in env else f"{path}: instance"
+        raise ConfigError(f"{where}: {problem}")
     return config

@@ -25,11 +25,11 @@ from typing import Any
 from monitor.config import Config, load_zone
 from monitor.config.secret_names import MARKETO_VARIABLES, SALESFORCE_VARIABLES
 from monitor.errors import ConfigError
+from monitor.vocabulary import INSTANCE_NAME, INSTANCE_NAME_RULE
 
 SECRET_VARIABLES = SALESFORCE_VARIABLES + MARKETO_VARIABLES
 KEYS = ("name", "label", "salesforce_env", "marketo_env", "env", "salesforce_objects", "timezone")
-# Instance names become folder names (the inbox) and URL values: keep them plain.
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+NAME = INSTANCE_NAME
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -137,10 +137,7 @@ def parse_instance(config: Config, index: int, table: Mapping[str, Any]) -> Inst
             raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(KEYS)})")
     name = _text(table, "name", where, required=True)
     if not NAME.fullmatch(name):
-        raise ConfigError(
-            f"{where}: name {name!r} may hold letters, digits, '.', '_' and '-' only "
-            "(it names the instance's inbox folder)"
-        )
+        raise ConfigError(f"{where}: name {name!r} {INSTANCE_NAME_RULE}")
     timezone = _text(table, "timezone", where) or None
     if timezone:
         load_zone(timezone, f"{where}: timezone")

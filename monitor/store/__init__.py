@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import duckdb
 
 from monitor.config import DEFAULTS
-from monitor.errors import StoreBusyError, StoreError
+from monitor.errors import DiskFullError, StoreBusyError, StoreError
+from monitor.store import integrity
 from monitor.vocabulary import SQL_MACROS
 from queries import migrations, run_query
 
@@ -64,6 +65,8 @@ TABLES = frozenset(
 )
 WRITE_WAIT_SECONDS = 60.0
 READ_WAIT_SECONDS = 15.0
+# What a new store takes with its schema (measured: 780 KiB): the space a full disk must free.
+NEW_STORE_BYTES = 1 << 20
 
 
 def _is_lock_conflict(exc: Exception) -> bool:
@@ -96,6 +99,10 @@ def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.Duck
             # reads). ResourceInUseException ("Unique file handle conflict"): another thread of
             # this process opened or closed the file at the same instant (the scheduler's jobs;
             # about 3 % of opens from 4 busy threads). All pass once that moment is over.
+            if integrity.is_damage(exc, path):
+                raise integrity.damaged(path, str(exc)) from None
+            if integrity.is_disk_full(exc):
+                raise integrity.disk_full(path, NEW_STORE_BYTES) from None
             if not _is_lock_conflict(exc):
                 raise StoreError(f"{path}: cannot open the database: {exc}") from None
             if time.monotonic() >= deadline:
@@ -104,6 +111,8 @@ def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.Duck
                     f"{wait_seconds:.0f} s"
                 ) from None
         except duckdb.Error as exc:
+            if integrity.is_damage(exc, path):
+                raise integrity.damaged(path, str(exc)) from None
             raise StoreError(f"{path}: cannot open the database: {exc}") from None
         time.sleep(delay * random.uniform(0.5, 1.5))
         delay = min(delay * 2, 0.2)
@@ -155,31 +164,57 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
+def _known_versions() -> set[int]:
+    return {version for version, _ in migrations()}
+
+
 class Store:
-    """One DuckDB file. Every method opens and closes its own connection."""
+    """One DuckDB file. Every method opens and closes its own connection, and every open checks
+    that the file can be trusted (monitor/store/integrity.py)."""
 
     def __init__(self, path: str | Path, *, memory_limit: str = DEFAULTS["memory_limit"]) -> None:
         self.path = Path(path)
         self.memory_limit = memory_limit
         self._migrated = False
 
-    def init(self) -> int:
-        """Create the file and bring its schema up to date; return the schema version."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = _connect(self.path, read_only=False, wait_seconds=WRITE_WAIT_SECONDS)
+    def _open(self, *, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, set[int]]:
+        """A checked connection and the schema versions the file records."""
+        wait = READ_WAIT_SECONDS if read_only else WRITE_WAIT_SECONDS
+        con = _connect(self.path, read_only=read_only, wait_seconds=wait)
         try:
-            version = migrate(con)
-        finally:
+            return con, integrity.inspect_store(con, self.path, _known_versions())
+        except BaseException:
             con.close()
+            raise
+
+    def init(self) -> int:
+        """Create the file or bring its schema up to date, after reading every table once (a
+        damaged store is refused, not migrated); return the schema version."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        is_new = not self.path.exists()
+        try:
+            con, _ = self._open(read_only=False)
+            try:
+                integrity.read_every_table(con, self.path)
+                version = migrate(con)
+            finally:
+                con.close()
+        except BaseException as exc:
+            self._raise_undone(exc, is_new=is_new, hint_bytes=NEW_STORE_BYTES)
         self._migrated = True
         return version
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction on a fresh read-write connection, closed afterwards."""
+    def write(self, *, hint_bytes: int = 0) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction on a fresh read-write connection, closed afterwards.
+        `hint_bytes`: about how much the write adds (a full disk says how much to free)."""
+        is_new = not self.path.exists()
         if not self._migrated:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = _connect(self.path, read_only=False, wait_seconds=WRITE_WAIT_SECONDS)
+        try:
+            con, _ = self._open(read_only=False)
+        except BaseException as exc:
+            self._raise_undone(exc, is_new=is_new, hint_bytes=NEW_STORE_BYTES)
         try:
             if not self._migrated:
                 # The first write of this store object brings the schema up to date on its
@@ -193,7 +228,9 @@ class Store:
                 yield con
                 con.execute("COMMIT")
             except BaseException as exc:
-                with contextlib.suppress(duckdb.TransactionException):  # a failed COMMIT ended it
+                # A failed COMMIT ended the transaction; a fatal error (a full disk at the
+                # checkpoint) invalidated the connection: either way nothing was stored.
+                with contextlib.suppress(duckdb.Error):
                     con.execute("ROLLBACK")
                 if _is_out_of_memory(exc):
                     raise StoreError(
@@ -201,17 +238,48 @@ class Store:
                         f"{self.memory_limit}; raise memory_limit (MONITOR_MEMORY_LIMIT) and retry"
                     ) from None
                 raise
-        finally:
+        except BaseException as exc:
             con.close()
+            self._raise_undone(exc, is_new=is_new, hint_bytes=hint_bytes)
+        con.close()
+
+    def _raise_undone(self, exc: BaseException, *, is_new: bool, hint_bytes: int) -> NoReturn:
+        """Raise for a failed open or write: damage and a full disk as one line (a full disk's
+        leftovers removed first); anything else as it came, with its traceback."""
+        if isinstance(exc, duckdb.Error) and integrity.is_damage(exc, self.path):
+            raise integrity.damaged(self.path, str(exc)) from None
+        full = isinstance(exc, DiskFullError) or (
+            isinstance(exc, duckdb.Error) and integrity.is_disk_full(exc)
+        )
+        if not full:
+            raise exc
+        if is_new:
+            integrity.remove_new_file(self.path)
+            appended = 0
+        else:
+            appended = integrity.tidy_after_full_disk(
+                self.path, lambda path: _connect(path, read_only=True, wait_seconds=1.0)
+            )
+        block = 256 * 1024  # one more DuckDB block than was written or announced
+        raise integrity.disk_full(self.path, max(appended, hint_bytes) + block) from None
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection for one burst of queries; never cache it (it blocks writers)."""
+        """A read-only connection for one burst of queries; never cache it (it blocks writers).
+        A store an older monitor wrote is migrated first."""
         if not self.path.exists():
             self.init()
-        con = _connect(self.path, read_only=True, wait_seconds=READ_WAIT_SECONDS)
+        con, applied = self._open(read_only=True)
+        if not self._migrated and not _known_versions() <= applied:
+            con.close()
+            self.init()
+            con, applied = self._open(read_only=True)
         try:
             yield con
+        except duckdb.Error as exc:
+            if integrity.is_damage(exc, self.path):
+                raise integrity.damaged(self.path, str(exc)) from None
+            raise
         finally:
             con.close()
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import duckdb
 
+from monitor.errors import ConfigError
 from monitor.store import TABLES
+from monitor.vocabulary import instance_name_problem
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: Any) -> int:
@@ -27,7 +29,16 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: Any) -> int:
 def ensure_instance(
     con: duckdb.DuckDBPyConnection, instance: str, *, is_demo: bool = False, label: str = ""
 ) -> None:
-    """Register an instance once (idempotent)."""
+    """Register an instance once (idempotent). A new instance's name must follow the naming
+    rule; one stored before the rule existed goes on being written."""
+    problem = instance_name_problem(instance)
+    if (
+        problem
+        and not con.execute(
+            "SELECT count(*) FROM instances WHERE instance = $i", {"i": instance}
+        ).fetchone()[0]
+    ):
+        raise ConfigError(problem)
     con.execute(
         "INSERT OR IGNORE INTO instances (instance, label, is_demo, created_at) "
         "VALUES ($i, $l, $d, $at)",

@@ -43,8 +43,8 @@ class SerializedStore(Store):
             return super().init()
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._lock, super().write() as con:
+    def write(self, **options) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock, super().write(**options) as con:
             yield con
 
     @contextmanager

@@ -12,6 +12,22 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+# -- instances --------------------------------------------------------------------------------
+# Instance names become folder names (the inbox), URL values and alert titles: keep them plain.
+INSTANCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+INSTANCE_NAME_RULE = (
+    "may hold only letters, digits, '.', '_' and '-' (starting with a letter or digit, at most "
+    "63 characters)"
+)
+
+
+def instance_name_problem(name: str) -> str | None:
+    """Why `name` cannot name an instance, in one line; None when it can."""
+    if INSTANCE_NAME.fullmatch(name):
+        return None
+    return f"instance name {name!r} {INSTANCE_NAME_RULE}"
+
+
 # -- findings ------------------------------------------------------------------------------
 SEVERITIES = ("info", "warning", "critical")  # lowest first
 SALESFORCE_ADMIN = "Salesforce admin"

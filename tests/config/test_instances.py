@@ -120,7 +120,7 @@ def test_instance_secrets_come_back_under_the_canonical_names(tmp_path):
         ),
         pytest.param(
             '[[instances]]\nname = "acme corp"\n',
-            r"name 'acme corp' may hold letters, digits",
+            r"name 'acme corp' may hold only letters, digits",
             id="name_must_fit_a_folder",
         ),
         pytest.param(

@@ -13,6 +13,7 @@ from monitor.alerts.dispatch import process_alerts
 from monitor.alerts.silences import active_silences, add_silence
 from monitor.config import Config, load_config
 from monitor.store import Store
+from monitor.vocabulary.text import markdown_literal
 from tests.conftest import DEMO_NOW
 from tests.standins.webhook import WebhookReceiver
 
@@ -130,7 +131,7 @@ def test_the_findings_page_marks_the_findings_a_silence_covers(app, demo_store):
     assert all(subject.startswith("Lead.") for subject in silenced["subject"])
     assert any(c.value.startswith("Silenced until") for c in app.caption)
     marked = [e.label for e in app.expander if e.label.endswith(" · silenced")]
-    assert marked == [
-        f"{row.severity.upper()} · permission_failures · {row.subject} · silenced"
+    assert marked == [  # the subject is escaped Markdown: it renders as the words it is
+        f"{row.severity.upper()} · permission_failures · {markdown_literal(row.subject)} · silenced"
         for row in silenced.itertuples()
     ]

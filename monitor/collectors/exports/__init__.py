@@ -49,10 +49,18 @@ def import_file(
     if kind in LOCALE_TIMED_KINDS:
         taken["date_order"] = date_order
     # One transaction: the instance, the file's rows (all or none of them) and the import log.
-    with store.write() as con:
+    # A full disk names about how much the file's rows need: roughly their own size.
+    with store.write(hint_bytes=_size_of(path)) as con:
         ensure_instance(con, instance)
         result = IMPORTERS[kind](
             con, Path(path), instance=instance, zone=zone, skip_invalid=skip_invalid, **taken
         )
         log_import(con, instance, result, now)
     return result
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0  # the importer names the file's problem

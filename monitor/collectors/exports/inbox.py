@@ -23,7 +23,7 @@ from monitor.collectors.exports import sync_errors as sync_errors_import
 from monitor.collectors.exports import sync_status as sync_status_import
 from monitor.collectors.exports.common import ImportResult
 from monitor.collectors.exports.csvfile import open_source
-from monitor.errors import InputError
+from monitor.errors import InputError, StoreError
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -112,10 +112,13 @@ def _free_name(folder: Path, name: str) -> Path:
     return target
 
 
+REASON_CHARACTERS = 500  # a reason quoting a cell must not grow with the file
+
+
 def _one_line(reason: str, path: Path) -> str:
     """The reason as one line, naming the file by its name (it is about to move)."""
-    text = " ".join(reason.split())
-    return text.replace(str(path), path.name)
+    text = " ".join(reason.split()).replace(str(path), path.name)
+    return text if len(text) <= REASON_CHARACTERS else text[: REASON_CHARACTERS - 1] + "…"
 
 
 def process_inbox(
@@ -135,24 +138,26 @@ def process_inbox(
     result = InboxResult(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        if _is_in_progress(path, now, settle_seconds):
-            result.waiting.append(path.name)
-            continue
         try:
+            if _is_in_progress(path, now, settle_seconds):
+                result.waiting.append(path.name)
+                continue
             kind = recognise_kind(path)
             imported = import_file(
                 store, kind, path, instance=instance, zone=zone, date_order=date_order
             )
+        except StoreError:
+            raise  # the store's failure, not the file's: every file waits for the next look
         except InputError as exc:
-            # Only the file's own problems reject it; a busy or failing store is the job's
-            # failure, and the file stays for the next look.
-            reason = _one_line(str(exc), path)
-            target = _free_name(folder / REJECTED, path.name)
-            target.parent.mkdir(exist_ok=True)
-            path.replace(target)
-            target.with_name(target.name + REASON_SUFFIX).write_text(reason + "\n", "utf-8")
-            result.rejected[path.name] = reason
-            log.warning("inbox: rejected %s: %s", path.name, reason)
+            _reject(folder, path, _one_line(str(exc), path), result)
+            continue
+        except Exception as exc:  # noqa: BLE001 - an importer's bug must not jam the inbox
+            if not path.exists():
+                continue  # taken away meanwhile (another look, a person): nothing to reject
+            reason = f"the importer failed on this file ({type(exc).__name__}: {exc})"
+            # The traceback is for whoever fixes the importer; the job log keeps one line.
+            log.debug("inbox: importer crash on %s", path.name, exc_info=True)
+            _reject(folder, path, _one_line(reason, path), result)
             continue
         target = _free_name(folder / PROCESSED, path.name)
         target.parent.mkdir(exist_ok=True)
@@ -161,3 +166,18 @@ def process_inbox(
         result.imported.append(imported)
         log.info("inbox: %s", imported.summary())
     return result
+
+
+def _reject(folder: Path, path: Path, reason: str, result: InboxResult) -> None:
+    """Move `path` to rejected/ with its one-line reason beside it (a file that vanished
+    meanwhile is only reported)."""
+    result.rejected[path.name] = reason
+    log.warning("inbox: rejected %s: %s", path.name, reason)
+    try:
+        target = _free_name(folder / REJECTED, path.name)
+        target.parent.mkdir(exist_ok=True)
+        path.replace(target)
+        target.with_name(target.name + REASON_SUFFIX).write_text(reason + "\n", "utf-8")
+    except OSError as exc:
+        # Left in place it is rejected again at the next look; the others still go on.
+        log.warning("inbox: cannot move %s to %s/: %s", path.name, REJECTED, exc.strerror)

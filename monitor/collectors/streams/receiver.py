@@ -8,11 +8,13 @@ Starlette (routing, requests) on uvicorn (HTTP/1.1 server): both are already ins
 Streamlit. A POST is answered 2xx only after its batch committed (collectors/streams/writer.py); a
 body that is not Data Streams events is answered 400 after it is quarantined; a store that
 stays busy is answered 503, which Adobe retries for 24 hours. The token never reaches a log,
-a reply or the store.
+a reply or the store. A client too slow with its headers or its body gets 408 and is closed,
+and connections beyond a cap get 503 (timeouts.py), so stalled requests cannot hold it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import logging
@@ -37,6 +39,7 @@ from monitor.collectors.streams.events import (
     parse_batch,
     validation_url,
 )
+from monitor.collectors.streams.timeouts import LATE, protocol_with_deadline
 from monitor.collectors.streams.writer import StreamWriter, quarantine_body, write_batch
 from monitor.config import Config
 from monitor.config.secrets import load_secrets
@@ -81,6 +84,9 @@ class ReceiverSettings:
     token: str
     max_body_bytes: int
     busy_seconds: float = BUSY_SECONDS
+    header_seconds: float = 10.0
+    body_seconds: float = 30.0
+    max_connections: int = 64
 
 
 def _error(status: int, reason: str, **headers: str) -> JSONResponse:
@@ -99,16 +105,19 @@ def build_app(settings: ReceiverSettings, writer: StreamWriter) -> Starlette:
         )
 
     async def read_body(request: Request) -> bytes | None:
-        """The body, or None as soon as it grows past the bound (never buffered beyond it)."""
+        """The body, or None as soon as it grows past the bound (never buffered beyond it);
+        TimeoutError when it is not all there within body_seconds (a client that declared
+        more than it sends, or stalled)."""
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > settings.max_body_bytes:
             return None
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > settings.max_body_bytes:
-                return None
-            chunks.append(chunk)
+        async with asyncio.timeout(settings.body_seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > settings.max_body_bytes:
+                    return None
+                chunks.append(chunk)
         return b"".join(chunks)
 
     async def challenge(request: Request) -> Response:
@@ -128,6 +137,14 @@ def build_app(settings: ReceiverSettings, writer: StreamWriter) -> Starlette:
             body = await read_body(request)
         except ClientDisconnect:
             return Response(status_code=400)
+        except TimeoutError:
+            log.warning("POST /events: the body took over %.0f s; closed", settings.body_seconds)
+            return Response(
+                LATE,
+                status_code=408,
+                media_type="application/json",
+                headers={"Connection": "close"},
+            )
         if body is None:
             log.warning("POST /events refused: body over %d bytes", settings.max_body_bytes)
             return _error(413, f"the body is larger than {settings.max_body_bytes} bytes")
@@ -241,7 +258,8 @@ class Receiver:
         self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(
             build_app(self.settings, self.writer),
-            http="h11",
+            http=protocol_with_deadline(self.settings.header_seconds),
+            limit_concurrency=self.settings.max_connections,
             loop="asyncio",
             lifespan="off",
             log_config=None,  # keep the monitor's logging set-up
@@ -298,6 +316,9 @@ def serve_streams(
         instance=instance or config.instance,
         token=streams_token(load_secrets()),
         max_body_bytes=config.streams_max_body_kb * 1024,
+        header_seconds=config.streams_header_timeout_seconds,
+        body_seconds=config.streams_body_timeout_seconds,
+        max_connections=config.streams_max_connections,
     )
     receiver = Receiver(
         settings, host or config.streams_host, config.streams_port if port is None else port

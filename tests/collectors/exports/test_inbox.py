@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from monitor.collectors import exports
 from monitor.collectors.exports.inbox import (
     PROCESSED,
     REJECTED,
@@ -19,7 +20,7 @@ from monitor.collectors.exports.inbox import (
     process_inbox,
     recognise_kind,
 )
-from monitor.errors import InputError
+from monitor.errors import InputError, StoreError
 from monitor.store import Store
 
 UTC = ZoneInfo("UTC")
@@ -206,3 +207,57 @@ def test_recognise_kind_refuses_a_file_that_is_not_utf8(tmp_path):
     path.write_bytes("Failed On,Date/Time,Error Type,Error Détails\n".encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8"):
         recognise_kind(path)
+
+
+def test_inbox_an_empty_export_sorted_ahead_of_good_ones_is_rejected_and_the_rest_imported(
+    store, inbox
+):
+    drop(inbox, "0-empty.csv", "Failed On,Date/Time,Error Type,Error Details\n")  # no rows
+    drop(inbox, "1-nothing.csv", "")
+    drop(inbox, "2-errors.csv", ERRORS)
+    drop(inbox, "3-status.csv", STATUS)
+    result = look(store, inbox)
+    assert sorted(r.path for r in result.imported) == [
+        "0-empty.csv",
+        "2-errors.csv",
+        "3-status.csv",
+    ]
+    assert list(result.rejected) == ["1-nothing.csv"]
+    assert (count(store, "sync_errors"), count(store, "sync_cycles")) == (2, 2)
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == []
+
+
+def test_inbox_an_importer_that_crashes_rejects_only_that_file_and_the_queue_goes_on(
+    store, inbox, monkeypatch, caplog
+):
+    def crash(*args, **kwargs):
+        raise ZeroDivisionError("division by zero in a parser nobody tested")
+
+    # Sync Status is imported by a parser that crashes on input nobody foresaw.
+    monkeypatch.setitem(exports.IMPORTERS, "sync-status", crash)
+    drop(inbox, "a-status.csv", STATUS)
+    drop(inbox, "b-errors.csv", ERRORS)
+    with caplog.at_level("WARNING", logger="monitor.collectors.exports.inbox"):
+        result = look(store, inbox)
+    assert [r.path for r in result.imported] == ["b-errors.csv"]
+    reason = result.rejected["a-status.csv"]
+    assert reason == (
+        "the importer failed on this file "
+        "(ZeroDivisionError: division by zero in a parser nobody tested)"
+    )
+    assert (inbox / REJECTED / "a-status.csv.reason.txt").read_text("utf-8") == reason + "\n"
+    assert (count(store, "sync_errors"), count(store, "sync_cycles")) == (2, 0)
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert [r.getMessage().count("\n") for r in warnings] == [0]
+    assert not any(r.exc_info for r in warnings), "one line, no traceback"
+    assert look(store, inbox).is_idle
+
+
+def test_inbox_a_store_that_cannot_be_written_leaves_every_file_for_the_next_look(tmp_path, inbox):
+    drop(inbox, "a.csv", STATUS)
+    drop(inbox, "b.csv", ERRORS)
+    damaged = tmp_path / "damaged.duckdb"
+    damaged.write_bytes(b"this is not a DuckDB file" * 200)
+    with pytest.raises(StoreError):
+        look(Store(damaged), inbox)
+    assert sorted(p.name for p in inbox.iterdir()) == ["a.csv", "b.csv"]
