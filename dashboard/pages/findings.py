@@ -29,16 +29,20 @@ def _incident(findings: pd.DataFrame, incident_id: str, view: View) -> pd.DataFr
     incidents = group_findings(finding_records(findings, view.instance))
     found = next((i for i in incidents if i.id == incident_id), None)
     if found is None:
-        st.info(f"No incident {incident_id} among these findings; showing them all.")
+        st.info(
+            f"No incident {markdown_literal(incident_id)} among these findings; showing them all."
+        )
         return findings
     zone = data.config().zone
-    st.subheader(found.title)
+    # Titles, causes and fixes quote what Salesforce and Marketo wrote: shown as plain text.
+    st.subheader(markdown_literal(found.title))
     st.markdown(
         f"{found.severity.capitalize()} · {since_text(found.started_at, view.now, zone)} · "
-        f"Owner: **{found.owner}** · Impact: {impact_text(found.impact)} · {found.status}"
+        f"Owner: **{markdown_literal(found.owner)}** · "
+        f"Impact: {markdown_literal(impact_text(found.impact))} · {found.status}"
     )
-    st.markdown(f"**Cause:** {found.cause}")
-    st.markdown(f"**Fix:** {found.fix}")
+    st.markdown(f"**Cause:** {markdown_literal(found.cause)}")
+    st.markdown(f"**Fix:** {markdown_literal(found.fix)}")
     st.caption(
         "Findings are one incident when their evidence names the same cause "
         f"(here: {found.kind.replace('_', ' ')}). Remove `incident` from the address to see all."

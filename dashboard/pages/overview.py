@@ -12,6 +12,7 @@ from dashboard.context import View, demo_banner, run_page, show_table
 from dashboard.labels import NOTHING, local_time, since_text
 from monitor.health import FRESHNESS_CHECKS, health_state
 from monitor.incidents import Incident, by_severity, finding_records, group_findings, impact_text
+from monitor.vocabulary.text import markdown_literal
 
 SEVERITY_COLORS = {"critical": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
 SEVERITY_BADGES = {
@@ -51,13 +52,16 @@ def verdict(incidents: list[Incident], is_scored: bool) -> str:
 def _card(incident: Incident, view: View) -> None:
     zone = data.config().zone
     with st.container(border=True):
-        st.markdown(f"{SEVERITY_BADGES.get(incident.severity, '')} **{incident.title}**")
+        # Titles and fixes quote what Salesforce and Marketo wrote: shown as plain text.
+        title = markdown_literal(incident.title)
+        st.markdown(f"{SEVERITY_BADGES.get(incident.severity, '')} **{title}**")
         since = since_text(incident.started_at, view.now, zone)
         st.markdown(
             f"{since[:1].upper()}{since[1:]} · "
-            f"Owner: **{incident.owner}** · Impact: {impact_text(incident.impact)}"
+            f"Owner: **{markdown_literal(incident.owner)}** · "
+            f"Impact: {markdown_literal(impact_text(incident.impact))}"
         )
-        st.markdown(f"**Fix:** {incident.fix}")
+        st.markdown(f"**Fix:** {markdown_literal(incident.fix)}")
         st.page_link(
             "dashboard/pages/findings.py",
             label=f"Details: cause, {len(incident.findings):,} findings, evidence",
