@@ -50,3 +50,15 @@ def test_the_findings_page_renders_a_sync_error_message_as_plain_characters(tmp_
     assert len(quoting) >= 3, quoting  # the subject (label), the title and the detail
     assert all(ESCAPED in text for text in quoting), quoting
     assert not [text for text in labels + bodies if LIVE.search(text)]
+
+
+def test_the_overview_incident_cards_render_a_sync_error_message_as_plain_characters(
+    tmp_path, dashboard
+):
+    app = dashboard(hostile_store(tmp_path).path).run()
+    assert not app.exception, app.exception
+    bodies = [markdown.value for markdown in app.markdown]
+    quoting = [text for text in bodies if "Reset your password" in text]
+    assert quoting, bodies  # the incident's card names the rule's message
+    assert all(ESCAPED in text for text in quoting), quoting
+    assert not [text for text in bodies if LIVE.search(text)]
