@@ -1,4 +1,8 @@
-"""Named SQL: one `.sql` file per query, DuckDB `$name` parameters, values never formatted in."""
+"""Named SQL: one `.sql` file per query, DuckDB `$name` parameters, values never formatted in.
+
+A query may build on another: `{{ other }}` stands for the text of queries/other.sql as a
+subquery (its `$name` parameters become the including query's), so a shared definition (the
+fields of the latest describe with their fill and last change) is written once."""
 
 from __future__ import annotations
 
@@ -16,13 +20,19 @@ QUERY_DIR = Path(__file__).parent
 MIGRATION_DIR = QUERY_DIR / "migrations"
 
 
+INCLUDE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
 @cache
-def load_query(name: str) -> str:
-    """Return the text of queries/<name>.sql."""
+def load_query(name: str, including: tuple[str, ...] = ()) -> str:
+    """Return the text of queries/<name>.sql, each `{{ other }}` replaced by `(other's text)`."""
+    if name in including:
+        raise ValueError(f"query {name!r} includes itself: {' -> '.join((*including, name))}")
     path = QUERY_DIR / f"{name}.sql"
     if not path.is_file():
         raise KeyError(f"no query named {name!r} in {QUERY_DIR}")
-    return path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    return INCLUDE.sub(lambda m: f"({load_query(m[1], (*including, name))}\n)", text)
 
 
 def query_names() -> list[str]:

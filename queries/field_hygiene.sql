@@ -9,8 +9,8 @@ WITH latest_describe AS (
     WHERE instance = $instance AND kind = 'describe' AND captured_at <= $now
     GROUP BY scope
 ), fields AS (
-    SELECT f.object, f.field, f.label, f.type, f.is_custom, f.calculated,
-           f.captured_at AS described_at,
+    SELECT f.object, f.field, f.label, f.type, f.length, f.is_custom, f.calculated,
+           f.calculated_formula, f.updateable, f.captured_at AS described_at,
            field_key(f.field) AS name_key,
            squeezed(f.label) AS label_key
     FROM field_inventory f
@@ -47,8 +47,8 @@ WITH latest_describe AS (
     WHERE instance = $instance AND field LIKE '%.%' AND changes > 0 AND ts <= $now
     GROUP BY ALL
 )
-SELECT d.object, d.field, d.label, d.type, d.is_custom, d.calculated,
-       fl.records, fl.filled,
+SELECT d.object, d.field, d.label, d.type, d.length, d.is_custom, d.calculated,
+       d.calculated_formula, d.updateable, fl.records, fl.filled,
        CASE WHEN fl.records > 0 THEN fl.filled / fl.records END AS fill_share,
        fl.captured_at AS filled_at,
        greatest(m.last_change, s.last_change) AS last_change,

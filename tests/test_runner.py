@@ -15,7 +15,7 @@ from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, SEVERITIES, Check, Find
 from monitor.errors import ConfigError
 from monitor.runner import fingerprint, open_findings, run_checks
 from monitor.store import Store
-from queries import QUERY_DIR, query_names, run_query
+from queries import load_query, query_names, run_query
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 CYCLE = timedelta(minutes=15)
@@ -412,7 +412,7 @@ def test_every_check_input_names_a_real_query_and_real_settings(check: Check):
 @pytest.mark.parametrize("check", CHECK_IDS)
 def test_every_check_input_query_gets_every_parameter_it_uses(check: Check):
     for spec in check.inputs.values():
-        sql = (QUERY_DIR / f"{spec.query}.sql").read_text(encoding="utf-8")
+        sql = load_query(spec.query)
         used = set(re.findall(r"\$([a-z_]+)", sql))
         assert used <= RUNNER_PARAMS | set(spec.params_from_settings), spec.query
 
@@ -456,7 +456,7 @@ def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 @pytest.mark.parametrize("name", query_names())
 def test_every_query_runs_on_an_empty_migrated_store(empty_store: Store, name: str):
-    sql = (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    sql = load_query(name)
     assert set(re.findall(r"\$([a-z_]+)", sql)) <= set(EMPTY_STORE_PARAMS)
     with empty_store.read() as con:
         frame = run_query(con, name, **EMPTY_STORE_PARAMS)
