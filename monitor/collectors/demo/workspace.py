@@ -29,6 +29,7 @@ from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.facts import delete_instance, ensure_instance, insert_frame, mark_simulated
 from monitor.store.snapshots import write_describe_snapshot, write_permission_snapshot
+from monitor.store.sync_errors import COLUMNS as SYNC_ERROR_COLUMNS
 from monitor.store.sync_errors import write_sync_errors
 from monitor.vocabulary import KEY_PREFIXES, MARKETO_DAILY_API, SALESFORCE_DAILY_API
 
@@ -253,18 +254,7 @@ def simulate_errors(
         n = rng.poisson(per_hour * broken / 3600)
         when = [profile_change + timedelta(seconds=float(x)) for x in rng.uniform(0, broken, n)]
         add("Lead", "Failed to update SFDC", PERMISSION_ERROR.format(fields=fields), when)
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "occurred_at",
-            "object",
-            "failed_on",
-            "marketo_id",
-            "sfdc_id",
-            "error_type",
-            "error_details",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=list(SYNC_ERROR_COLUMNS))
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True).dt.floor("min")
     frame = frame.sort_values("occurred_at", kind="stable").reset_index(drop=True)
     frame["raw"] = [
