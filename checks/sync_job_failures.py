@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, Setting
+from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, Setting, cause_key
 
 ID = "sync_job_failures"
 TITLE = "A sync job failed"
@@ -47,9 +47,7 @@ SETTINGS = [
 ]
 ANCHOR = "sync_errors"
 INPUTS = {
-    "failures": Input(
-        "sync_job_failures", {"lookback_hours": "lookback_hours"}, anchor="sync_errors"
-    ),
+    "failures": Input("sync_job_failures", "lookback_hours", anchor="sync_errors"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
@@ -63,6 +61,10 @@ EVIDENCE = {
     "last_seen": "last error (UTC)",
     "sample_message": "the latest message as Marketo wrote it",
     "advice": "what to do, for the owner of the finding",
+    "cause_key": (
+        "job_failure:<code>: a job that stopped and the record errors of the same code are one "
+        "incident (one limit or one login problem, one fix)"
+    ),
 }
 ADVICE = {
     "limits": (
@@ -128,6 +130,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
                     "last_seen": str(row.last_seen),
                     "sample_message": row.sample_message,
                     "advice": advice,
+                    "cause_key": cause_key("job_failure", code),
                 },
             )
         )

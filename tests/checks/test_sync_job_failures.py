@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from checks import get_check
 from monitor.collectors.exports import import_file
+from monitor.incidents import open_incidents
+from monitor.runner import run_checks
 from monitor.store import Store
 from tests.checks.harness import SILENT, judge
 from tests.test_cli import monitor
@@ -96,3 +99,20 @@ def test_cli_check_opens_the_job_level_finding_from_a_documented_export(tmp_path
     assert result.returncode == 0, result.stderr
     subjects = {(f["check"], f["subject"], f["severity"]) for f in json.loads(result.stdout)}
     assert ("sync_job_failures", "Job level: REQUEST_LIMIT_EXCEEDED", "critical") in subjects
+
+
+def test_a_stopped_job_and_the_record_errors_of_its_code_are_one_incident(store, tmp_path):
+    import_rows(
+        store,
+        tmp_path,
+        ("Job Level", 1, "Failed to pull updates", LIMIT),
+        *[("Record Level", 2, "Failed to update SFDC", LIMIT)] * 5,
+        ("Record Level", 2, "Failed to update SFDC", "INVALID_SESSION_ID: Session expired"),
+    )
+    run_checks(store, INSTANCE, NOW, checks=[get_check("sync_job_failures")])
+    incidents = open_incidents(store, INSTANCE)
+    by_subjects = sorted(sorted(f["subject"] for f in i.findings) for i in incidents)
+    assert by_subjects == [
+        ["Job level: REQUEST_LIMIT_EXCEEDED", "Record level: REQUEST_LIMIT_EXCEEDED"],
+        ["Record level: INVALID_SESSION_ID"],
+    ]
