@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting, cause_key
+from checks.seasonal import Judged, judge_samples, silenced_by, walk, walk_by_day, walk_start
 from monitor.vocabulary import DIRECTION_LABELS
 
 ID = "backlog_spike"
@@ -38,9 +39,10 @@ SETTINGS = [
     ),
     Setting(
         "seasonality",
-        "hour_of_day",
-        "Baseline from the same time of the day (hour_of_day) or of the week (hour_of_week; "
-        "give it training_days of 35 or more).",
+        "auto",
+        "Baseline from the same time of the day (hour_of_day), of the week (hour_of_week; give "
+        "it training_days of 35 or more), or auto: of the week where that slot has "
+        "min_days_per_bucket days, else of the day.",
     ),
     Setting(
         "bucket_minutes",
@@ -48,11 +50,25 @@ SETTINGS = [
         "Width of a baseline time slot; neighbouring slots count too, so a batch may start a "
         "little early or late.",
     ),
-    Setting("recent_hours", 24, "Hours judged against the baseline (left out of training)."),
-    Setting("sensitivity_z", 3.0, "Robust z-score (median/MAD) a sample must reach."),
+    Setting("recent_hours", 24, "Hours of Salesforce changes searched for a likely cause."),
+    Setting(
+        "sensitivity_z",
+        3.0,
+        "Robust z-score (median/MAD of the log of the backlog) a sample must reach.",
+    ),
     Setting("min_ratio", 1.5, "A sample must be at least this multiple of the baseline."),
     Setting("spike_min_records", 500, "A sample must exceed the baseline by this many records."),
     Setting("for_cycles", 2, "Consecutive spiking samples needed before the check fires."),
+    Setting(
+        "close_cycles",
+        2,
+        "Consecutive samples back inside the band before an open spike resolves.",
+    ),
+    Setting(
+        "cooldown_minutes",
+        360,
+        "After a spike resolves, no new spike opens on the same series for this long.",
+    ),
     Setting(
         "critical_records",
         10000,
@@ -69,14 +85,14 @@ INPUTS = {
 EVIDENCE = {
     "object": "the Salesforce object",
     "direction": "sfdc_to_marketo or marketo_to_sfdc",
-    "start": "first spiking sample (UTC)",
+    "start": "first spiking sample of the episode (UTC)",
     "peak": "highest backlog of the episode (records)",
     "peak_at": "time of the peak (UTC)",
     "current": "latest backlog (records)",
     "baseline": "the usual backlog at this time of day or week (records)",
-    "robust_z": "how far above the baseline, in robust standard deviations",
-    "samples_spiking": "consecutive spiking samples",
-    "seasonality": "hour_of_day or hour_of_week",
+    "robust_z": "how far above the baseline, in robust standard deviations of the log backlog",
+    "samples_spiking": "samples since the episode began",
+    "seasonality": "hour_of_day, hour_of_week or auto",
     "likely_cause": (
         "who changed most records since the spike began: modifier, field, changes, share (or null)"
     ),
@@ -85,68 +101,6 @@ EVIDENCE = {
         "the same person changing the same field that day is one mass update (one incident)"
     ),
 }
-
-
-def _slots(settings: dict[str, Any]) -> int:
-    """Number of baseline slots in one seasonal period."""
-    per_day = 1440 // settings["bucket_minutes"]
-    return per_day * 7 if settings["seasonality"] == "hour_of_week" else per_day
-
-
-def _bucket(ts: pd.Series, settings: dict[str, Any]) -> pd.Series:
-    """The seasonal slot of each sample: time of day (or of week) in bucket_minutes steps."""
-    slot = (ts.dt.hour * 60 + ts.dt.minute) // settings["bucket_minutes"]
-    if settings["seasonality"] == "hour_of_week":
-        return ts.dt.day_of_week * (1440 // settings["bucket_minutes"]) + slot
-    return slot
-
-
-def _with_neighbours(stats: pd.DataFrame, slots: int) -> pd.DataFrame:
-    """Each slot's baseline is the highest of itself and its two neighbours: a recurring batch
-    that starts a few minutes early or late, or is shorter than a slot, stays normal."""
-    full = stats.reindex(range(slots))
-    tolerant = full.copy()
-    for column in ("median", "scale"):
-        values = full[column].to_numpy()
-        # np.roll wraps around: the last slot of the period neighbours the first one.
-        stacked = np.vstack([values, np.roll(values, 1), np.roll(values, -1)])
-        tolerant[column] = np.where(np.isnan(stacked), -np.inf, stacked).max(axis=0)
-    return tolerant.loc[stats.index]
-
-
-def _baseline(train: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
-    """Median, robust scale and distinct days per bucket, after leaving out past incidents."""
-
-    def stats(frame: pd.DataFrame) -> pd.DataFrame:
-        grouped = frame.groupby("bucket")["value"]
-        median = grouped.median()
-        mad = (
-            frame["value"].sub(frame["bucket"].map(median)).abs().groupby(frame["bucket"]).median()
-        )
-        days = frame.groupby("bucket")["day"].nunique()
-        raw = pd.DataFrame(
-            {"median": median, "scale": (mad * 1.4826).clip(lower=1.0), "days": days}
-        )
-        return _with_neighbours(raw, _slots(settings))
-
-    first = stats(train)
-    # Earlier incidents would inflate the baseline: drop training samples that spike too.
-    is_past_spike = _is_spike(
-        train["value"],
-        train["bucket"].map(first["median"]),
-        train["bucket"].map(first["scale"]),
-        settings,
-    )
-    return stats(train[~is_past_spike]) if is_past_spike.any() else first
-
-
-def _is_spike(value: pd.Series, median: pd.Series, scale: pd.Series, settings: dict) -> pd.Series:
-    z = (value - median) / scale
-    return (
-        (z >= settings["sensitivity_z"])
-        & (value >= settings["min_ratio"] * median)
-        & (value - median >= settings["spike_min_records"])
-    )
 
 
 def _likely_cause(changes: pd.DataFrame, object_name: str, start: pd.Timestamp) -> dict | None:
@@ -166,46 +120,74 @@ def _likely_cause(changes: pd.DataFrame, object_name: str, start: pd.Timestamp) 
     return {"modifier": modifier, "field": field, "changes": top, "share": round(share, 3)}
 
 
-def _judge_series(
-    series: pd.DataFrame,
+def _judge(series: pd.DataFrame, settings: dict, calendar: pd.DataFrame | None) -> Judged:
+    ts = series["ts"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]")
+    object_name = series["object"].iloc[0]
+    silenced = silenced_by(calendar, ts, object_name)
+    return judge_samples(ts, series["value"].to_numpy(float), silenced, settings)
+
+
+def _outcome(
+    judged: Judged,
+    index: int,
+    first_loaded: int,
+    episode_start: int,
+    changes: pd.DataFrame,
+    settings: dict,
+    subject: str,
+) -> Finding | NotEvaluated | None:
+    """What a moment whose newest sample is `index` says about one series (`episode_start`: the
+    first sample of the open episode, or -1)."""
+    ts = judged.ts
+    history_days = (ts[index] - ts[first_loaded]) / np.timedelta64(1, "D")
+    if history_days < settings["min_history_days"]:
+        return NotEvaluated(
+            ID, subject, f"{history_days:.1f} days of history; needs {settings['min_history_days']}"
+        )
+    if judged.silenced[index]:
+        return None  # a planned window of the business calendar
+    if judged.days[index] < settings["min_days_per_bucket"]:
+        return NotEvaluated(
+            ID,
+            subject,
+            f"only {int(judged.days[index])} days of samples at this hour; "
+            f"needs {settings['min_days_per_bucket']}",
+        )
+    if episode_start < 0:
+        return None
+    object_name, direction = subject.split("/", 1)
+    return _finding(
+        judged, index, episode_start, changes, settings, subject, object_name, direction
+    )
+
+
+def _stamp(value: np.datetime64) -> pd.Timestamp:
+    return pd.Timestamp(value).tz_localize("UTC")
+
+
+def _finding(
+    judged: Judged,
+    index: int,
+    episode_start: int,
     changes: pd.DataFrame,
     settings: dict,
     subject: str,
     object_name: str,
     direction: str,
-) -> Finding | NotEvaluated | None:
-    series = series.sort_values("ts")
-    latest = series["ts"].iloc[-1]
-    recent_start = latest - timedelta(hours=settings["recent_hours"])
-    train = series[series["ts"] <= recent_start]
-    recent = series[series["ts"] > recent_start]
-    history_days = (latest - series["ts"].iloc[0]).total_seconds() / 86400
-    if history_days < settings["min_history_days"] or not len(train):
-        return NotEvaluated(
-            ID, subject, f"{history_days:.1f} days of history; needs {settings['min_history_days']}"
-        )
-    baseline = _baseline(train, settings)
-    median = recent["bucket"].map(baseline["median"])
-    scale = recent["bucket"].map(baseline["scale"])
-    days = recent["bucket"].map(baseline["days"]).fillna(0)
-    if days.iloc[-1] < settings["min_days_per_bucket"]:
-        return NotEvaluated(
-            ID,
-            subject,
-            f"only {int(days.iloc[-1])} days of samples at this hour; "
-            f"needs {settings['min_days_per_bucket']}",
-        )
-    spiking = _is_spike(recent["value"], median, scale, settings).fillna(False).to_numpy()
-    # Length of the run of spiking samples that ends at the latest sample.
-    run = len(spiking) - int(np.flatnonzero(~spiking)[-1]) - 1 if (~spiking).any() else len(spiking)
-    if run < settings["for_cycles"]:
-        return None
-    episode = recent.iloc[len(recent) - run :]
-    peak_at = episode["value"].idxmax()
-    current = float(episode["value"].iloc[-1])
-    base = float(median.iloc[-1])
-    start = episode["ts"].iloc[0]
-    cause = _likely_cause(changes, object_name, start)
+) -> Finding:
+    values = judged.value[episode_start : index + 1]
+    peak_index = episode_start + int(np.argmax(values))
+    peak = float(judged.value[peak_index])
+    current = float(judged.value[index])
+    base = float(judged.baseline[index])
+    start = _stamp(judged.ts[episode_start])
+    now = _stamp(judged.ts[index])
+    samples = index - episode_start + 1
+    recent = changes[
+        (changes["ts"] > now - timedelta(hours=settings["recent_hours"] + 1))
+        & (changes["ts"] <= now)
+    ]
+    cause = _likely_cause(recent, object_name, start)
     severity = "critical" if current >= settings["critical_records"] else SEVERITY
     label = DIRECTION_LABELS.get(direction, direction)
     cause_text = (
@@ -224,22 +206,21 @@ def _judge_series(
             f"usually {base:,.0f} at this hour"
         ),
         detail=(
-            f"The {object_name} backlog ({label}) has been above its usual level for {run} "
+            f"The {object_name} backlog ({label}) has been above its usual level for {samples} "
             f"samples since {start:%Y-%m-%d %H:%M} UTC: now {current:,.0f} records against a "
-            f"baseline of {base:,.0f} for this hour (peak {series.loc[peak_at, 'value']:,.0f})."
-            + cause_text
+            f"baseline of {base:,.0f} for this hour (peak {peak:,.0f})." + cause_text
         ),
         owner=OWNER,
         evidence={
             "object": object_name,
             "direction": direction,
             "start": str(start),
-            "peak": float(series.loc[peak_at, "value"]),
-            "peak_at": str(series.loc[peak_at, "ts"]),
+            "peak": peak,
+            "peak_at": str(_stamp(judged.ts[peak_index])),
             "current": current,
             "baseline": base,
-            "robust_z": round(float((current - base) / scale.iloc[-1]), 2),
-            "samples_spiking": run,
+            "robust_z": round(float(judged.z[index]), 2),
+            "samples_spiking": samples,
             "seasonality": settings["seasonality"],
             "likely_cause": cause,
             **(
@@ -255,20 +236,58 @@ def _judge_series(
     )
 
 
+def _series(backlog: pd.DataFrame):
+    """(subject, series sorted by time) for every object and direction."""
+    for (object_name, direction), series in backlog.groupby(["object", "direction"], sort=True):
+        yield f"{object_name}/{direction}", series.sort_values("ts", kind="stable")
+
+
 def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datetime) -> list:
-    """Judge every object/direction backlog series against its seasonal baseline."""
+    """Judge every object/direction backlog series at its newest sample: its baseline, and the
+    episode walked from the start of the previous day (checks/seasonal.py)."""
     backlog = data["backlog"]
     changes = data["changes"]
     results: list[Finding | NotEvaluated] = []
     if not len(backlog):
         return [NotEvaluated(ID, "backlog", "no backlog samples collected yet")]
-    backlog = backlog.assign(
-        bucket=_bucket(backlog["ts"], settings),
-        day=backlog["ts"].dt.floor("D"),
-    )
-    for (object_name, direction), series in backlog.groupby(["object", "direction"], sort=True):
-        subject = f"{object_name}/{direction}"
-        outcome = _judge_series(series, changes, settings, subject, object_name, direction)
+    for subject, series in _series(backlog):
+        judged = _judge(series, settings, data.get("calendar"))
+        last = len(judged.ts) - 1
+        first = walk_start(judged.ts, last)
+        state = walk(judged.spiking, judged.ts, first, last, settings)
+        outcome = _outcome(judged, last, 0, int(state.start[-1]), changes, settings, subject)
         if outcome is not None:
             results.append(outcome)
     return results
+
+
+def replay(
+    data: dict[str, pd.DataFrame], settings: dict[str, Any], moments: list[datetime]
+) -> dict[str, dict[int, Finding | NotEvaluated]]:
+    """What `evaluate` would say at each of `moments` (sorted), given `data` loaded over the
+    whole replayed span: subject -> {moment index: outcome}, silent moments left out. The same
+    outcomes as calling `evaluate` at every moment with the data available then, computed with
+    one baseline pass and one walk per day (tests/checks/test_backlog_spike.py compares both)."""
+    backlog = data["backlog"]
+    changes = data["changes"]
+    stamps = np.array(
+        [pd.Timestamp(m).tz_convert("UTC").tz_localize(None) for m in moments], "datetime64[us]"
+    )
+    window = np.timedelta64(int(settings["training_days"]) + 2, "D")
+    timelines: dict[str, dict[int, Finding | NotEvaluated]] = {}
+    for subject, series in _series(backlog):
+        judged = _judge(series, settings, data.get("calendar"))
+        state = walk_by_day(judged, settings)
+        ts = judged.ts
+        newest = np.searchsorted(ts, stamps, side="right") - 1
+        first = np.searchsorted(ts, stamps - window, side="right")
+        timeline = timelines.setdefault(subject, {})
+        for m, (index, first_loaded) in enumerate(zip(newest, first, strict=True)):
+            if index < first_loaded:  # nothing loaded for this series at that moment
+                continue
+            outcome = _outcome(
+                judged, index, first_loaded, int(state.start[index]), changes, settings, subject
+            )
+            if outcome is not None:
+                timeline[m] = outcome
+    return timelines

@@ -140,6 +140,9 @@ class Check:
     # What a finding's evidence holds: key -> what it means. Readers (pages, the report,
     # alerts) rely on these keys and nothing else; tests/test_evidence.py holds them to it.
     evidence: dict[str, str] = field(default_factory=dict)
+    # Optional fast replay (`python -m monitor backtest`): replay(data, settings, moments) ->
+    # subject -> {moment index: outcome}, the outcomes `evaluate` gives at each moment.
+    replay: Callable[..., dict[str, dict[int, Finding | NotEvaluated]]] | None = None
 
     def __post_init__(self) -> None:
         if self.anchor is not None and self.anchor not in ANCHORS:
@@ -216,6 +219,7 @@ def check_from_module(module: Any) -> Check:
         evaluate=module.evaluate,
         anchor=getattr(module, "ANCHOR", None),
         evidence=dict(module.EVIDENCE),
+        replay=getattr(module, "replay", None),
     )
 
 

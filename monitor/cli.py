@@ -412,6 +412,89 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def parse_assignment(text: str) -> tuple[str, object]:
+    """`key=value` or `check.key=value` for --set; the value is read as TOML (3, 2.5, true,
+    "text"), else taken as text."""
+    import tomllib
+
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected key=value, e.g. sensitivity_z=4")
+    try:
+        value: object = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.strip(), value
+
+
+def _replay_overrides(
+    config: Config, check_ids: list[str], assignments: list[tuple[str, object]]
+) -> dict[str, dict]:
+    """monitor.toml's [checks] with --set applied on top (for the replay only)."""
+    from checks import get_check
+
+    overrides = {check: dict(table) for check, table in config.checks.items()}
+    for key, value in assignments:
+        check_id, _, name = key.rpartition(".")
+        targets = [check_id] if check_id else check_ids
+        known = [c for c in targets if name in get_check(c).defaults()]
+        if not known:
+            raise ConfigError(
+                f"--set {key}: no setting {name!r} in {', '.join(targets)} "
+                "(list them with `python -m monitor checks`)"
+            )
+        for check in known:
+            overrides.setdefault(check, {})[name] = value
+    return overrides
+
+
+def cmd_backtest(args: argparse.Namespace, config: Config) -> int:
+    from checks import REGISTRY
+    from monitor.backtest import backtest, data_span
+
+    known = [c.id for c in REGISTRY]
+    for check in args.check or []:
+        if check not in known:
+            raise ConfigError(f"no check {check!r}; registered: {', '.join(known)}")
+    check_ids = args.check or known
+    overrides = _replay_overrides(config, check_ids, args.set or [])
+    store = _store(config)
+    instances = _instances(store, args.instance, config)
+    every = timedelta(minutes=args.every or config.salesforce_interval_minutes)
+    episodes = []
+    for instance in instances:
+        until = args.until or data_span(store, instance)
+        if until is None:
+            continue
+        start = args.start or until - (args.since or timedelta(days=30))
+        if start >= until:
+            raise ConfigError(f"--from {start:%Y-%m-%d %H:%M} is not before {until:%Y-%m-%d %H:%M}")
+        found = backtest(
+            store,
+            instance,
+            start,
+            until,
+            check_ids=check_ids,
+            overrides=overrides,
+            every=every,
+            naive=args.naive,
+        )
+        episodes += [(instance, e) for e in found]
+    if args.json:
+        rows = [{"instance": instance, **e.as_json()} for instance, e in episodes]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for instance, e in episodes:
+        resolved = f"{e.resolved_at:%Y-%m-%d %H:%M} UTC" if e.resolved_at else "still open"
+        peak = f", peak {e.peak:,.0f}" if e.peak is not None else ""
+        print(
+            f"{e.severity:<8} {instance:<10} {e.check:<20} {e.subject}: "
+            f"{e.opened_at:%Y-%m-%d %H:%M} UTC -> {resolved}{peak}: {e.title}"
+        )
+    print(f"{len(episodes):,} episodes")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from monitor.schedule.daemon import run_daemon
 
@@ -560,6 +643,36 @@ def build_parser() -> argparse.ArgumentParser:
     verb.add_argument("--json", action="store_true", help="print as JSON")
     verb.add_argument("--instance", help="only this instance")
     verb.set_defaults(run=cmd_incidents)
+
+    verb = verbs.add_parser(
+        "backtest",
+        help="replay checks over stored history and print every episode they would have opened",
+        description="Replay checks over stored history as the scheduler would have run them: "
+        "after each cycle, with only the data available then. Prints every episode (check, "
+        "subject, opened, resolved or still open, peak, title). Stores nothing.",
+    )
+    verb.add_argument("--check", action="append", metavar="ID", help="only this check (repeat)")
+    verb.add_argument(
+        "--since", type=parse_duration, help="replay this far back from the newest data (30d)"
+    )
+    verb.add_argument("--from", dest="start", type=parse_moment, metavar="TIMESTAMP")
+    verb.add_argument("--until", type=parse_moment, metavar="TIMESTAMP")
+    verb.add_argument("--instance", help="only this instance")
+    verb.add_argument(
+        "--set",
+        action="append",
+        type=parse_assignment,
+        metavar="KEY=VALUE",
+        help="override a check setting for the replay only (check.key=value or key=value)",
+    )
+    verb.add_argument(
+        "--every", type=parse_positive, metavar="MINUTES", help="minutes between cycles"
+    )
+    verb.add_argument(
+        "--naive", action="store_true", help="evaluate every cycle from the store (slow)"
+    )
+    verb.add_argument("--json", action="store_true", help="print the episodes as a JSON array")
+    verb.set_defaults(run=cmd_backtest)
 
     verb = verbs.add_parser("checks", help="list the registered checks and their settings")
     verb.add_argument("--json", action="store_true", help="print as JSON")

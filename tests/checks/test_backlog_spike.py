@@ -347,15 +347,19 @@ def test_backlog_spike_judges_each_object_and_direction_on_its_own():
 )
 def test_backlog_spike_seasonality_setting_on_a_weekly_pattern(seasonality: str, expect: str):
     weekly = with_weekly_batch(backlog_samples(43))
-    # Six Fridays of history: at least 5 distinct days per hour-of-week bucket.
-    results = evaluate(facts(weekly), seasonality=seasonality, min_days_per_bucket=5)
+    # Six Fridays of history, all trained on: at least 5 distinct days per hour-of-week bucket.
+    results = evaluate(
+        facts(weekly), seasonality=seasonality, min_days_per_bucket=5, training_days=42
+    )
     assert results.outcome(SUBJECT) == expect
 
 
 def test_backlog_spike_hour_of_week_still_fires_on_a_flood_in_a_quiet_week_hour():
     weekly = with_weekly_batch(backlog_samples(43))
     flood = with_flood(ending_at(weekly, NOW - timedelta(hours=12)), samples=12, records=6000)
-    results = evaluate(facts(flood), seasonality="hour_of_week", min_days_per_bucket=5)
+    results = evaluate(
+        facts(flood), seasonality="hour_of_week", min_days_per_bucket=5, training_days=42
+    )
     assert results.outcome(SUBJECT) == "warning"
 
 

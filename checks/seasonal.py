@@ -1,0 +1,232 @@
+"""Seasonal baselines and alarm episodes for a count series (used by backlog_spike).
+
+Two steps, both pure and both computed the same way whether one moment is judged (`evaluate`)
+or a year is replayed (`python -m monitor backtest`):
+
+1. `judge_samples`: each sample against the baseline of its UTC day. A day's baseline is learnt
+   only from the `training_days` whole days before it (never from the day itself), per time
+   slot of the day, or of the week where that slot has enough days, else of the day. Values are
+   compared on a log scale (log1p): backlogs are heavy-tailed, a queue of 300 that doubles is as
+   unusual as one of 3,000 that doubles, and a median/MAD on the log is robust to the rare huge
+   samples a raw MAD lets through. Samples that were spikes against a first baseline are left
+   out of a second one (an earlier incident must not teach the baseline that floods are
+   normal), and so are planned windows from the business calendar.
+2. `walk`: an episode opens after `for_cycles` consecutive spiking samples, closes only after
+   `close_cycles` samples back inside the band, and no new episode opens within `cooldown` of a
+   close. A judged moment walks from the start of the previous UTC day, so its answer depends
+   on the data alone (not on when the scheduler happened to run) and a replay can walk each day
+   once.
+
+Every day's baseline is computed in one vectorised pass (a sliding window over a day x slot x
+sample array), which is what makes a year's replay take seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+DAY = np.timedelta64(1, "D")
+# At most this many samples per day and slot enter the baseline (1-minute samples, 15-minute
+# slots: 15); beyond, the first ones of the slot are kept.
+MAX_PER_SLOT = 32
+# Smallest spread on the log scale (about 5 %): a flat series must not make every wiggle a spike.
+MIN_LOG_SCALE = 0.05
+
+
+@dataclass
+class Judged:
+    """Every sample of one series with its baseline: arrays of equal length, sorted by time."""
+
+    ts: np.ndarray  # datetime64[us] (UTC)
+    value: np.ndarray
+    baseline: np.ndarray  # usual value (records), NaN where unknown
+    z: np.ndarray  # robust z on the log scale
+    days: np.ndarray  # distinct training days behind the baseline
+    spiking: np.ndarray  # bool: judged and unusual on every criterion
+    silenced: np.ndarray  # bool: inside a planned window of the business calendar
+
+
+def _robust(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and 1.4826 x MAD over the last axis (NaN-aware; NaN where empty)."""
+    with np.errstate(all="ignore"), _quiet():
+        median = np.nanmedian(window, axis=-1)
+        mad = np.nanmedian(np.abs(window - median[..., None]), axis=-1)
+    return median, np.fmax(mad * 1.4826, MIN_LOG_SCALE)
+
+
+class _quiet:
+    """Silence numpy's "All-NaN slice" warnings: an empty slot is an expected NaN."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._catch.__exit__(*exc)
+
+
+def _neighbours(values: np.ndarray) -> np.ndarray:
+    """Each slot takes the highest of itself and its two neighbours (slots on the last axis,
+    wrapping around midnight): a batch that starts a little early or late stays normal."""
+    return np.fmax(np.fmax(values, np.roll(values, 1, axis=-1)), np.roll(values, -1, axis=-1))
+
+
+def _is_spike(log_value, log_median, scale, settings: dict[str, Any]) -> np.ndarray:
+    value, median = np.expm1(log_value), np.expm1(log_median)
+    with np.errstate(invalid="ignore"):
+        return (
+            ((log_value - log_median) / scale >= settings["sensitivity_z"])
+            & (value >= settings["min_ratio"] * median)
+            & (value - median >= settings["spike_min_records"])
+        )
+
+
+def _stats(windows: np.ndarray, settings: dict[str, Any]):
+    """Median, scale and day count per (day, slot) from windows shaped (day, slot, per, days),
+    twice: the second time without the samples the first baseline calls spikes."""
+    flat = windows.reshape(*windows.shape[:2], -1)
+    median, scale = _robust(flat)
+    median, scale = _neighbours(median), _neighbours(scale)
+    past_spike = _is_spike(windows, median[..., None, None], scale[..., None, None], settings)
+    if past_spike.any():
+        kept = np.where(past_spike, np.nan, windows)
+        flat = kept.reshape(*windows.shape[:2], -1)
+        median, scale = _robust(flat)
+        median, scale = _neighbours(median), _neighbours(scale)
+        windows = kept
+    days = (~np.isnan(windows)).any(axis=2).sum(axis=-1)
+    return median, scale, days
+
+
+def judge_samples(
+    ts: np.ndarray, value: np.ndarray, silenced: np.ndarray, settings: dict[str, Any]
+) -> Judged:
+    """Each sample against the baseline of its day (see the module docstring)."""
+    ts = ts.astype("datetime64[us]")
+    slot_minutes = int(settings["bucket_minutes"])
+    slots = 1440 // slot_minutes
+    training = int(settings["training_days"])
+    day = ts.astype("datetime64[D]")
+    first_day = day[0]
+    day_index = ((day - first_day) // DAY).astype(np.int64)
+    minute = ((ts - day.astype("datetime64[us]")) // np.timedelta64(1, "m")).astype(np.int64)
+    slot = np.minimum(minute // slot_minutes, slots - 1)
+    cell = day_index * slots + slot
+    # Position of each sample within its (day, slot) cell.
+    starts = np.r_[0, np.flatnonzero(np.diff(cell)) + 1]
+    position = np.arange(len(ts)) - np.repeat(starts, np.diff(np.r_[starts, len(ts)]))
+    per = int(min(MAX_PER_SLOT, position.max() + 1))
+    n_days = int(day_index[-1]) + 1
+    log_value = np.log1p(np.clip(value.astype(float), 0, None))
+    grid = np.full((training + n_days, slots, per), np.nan)
+    keep = (position < per) & ~silenced
+    grid[training + day_index[keep], slot[keep], position[keep]] = log_value[keep]
+    # windows[d] holds the `training` days before day d: shape (day, slot, per, training).
+    windows = sliding_window_view(grid, training, axis=0)[:n_days]
+    median, scale, days = _stats(windows, settings)
+    if settings["seasonality"] in ("hour_of_week", "auto"):
+        same_weekday = np.arange(training - 7, -1, -7)  # window positions 7, 14, ... days back
+        w_median, w_scale, w_days = _stats(windows[..., same_weekday], settings)
+        if settings["seasonality"] == "hour_of_week":
+            median, scale, days = w_median, w_scale, w_days
+        else:  # hour of week where that slot has enough weeks, else hour of day
+            enough = w_days >= settings["min_days_per_bucket"]
+            median = np.where(enough, w_median, median)
+            scale = np.where(enough, w_scale, scale)
+            days = np.where(enough, w_days, days)
+    log_median, sample_scale = median[day_index, slot], scale[day_index, slot]
+    sample_days = days[day_index, slot]
+    judged = sample_days >= settings["min_days_per_bucket"]
+    spiking = judged & ~silenced & _is_spike(log_value, log_median, sample_scale, settings)
+    with np.errstate(invalid="ignore"):
+        z = (log_value - log_median) / sample_scale
+    return Judged(
+        ts=ts,
+        value=value.astype(float),
+        baseline=np.expm1(log_median),
+        z=z,
+        days=sample_days,
+        spiking=np.asarray(spiking, dtype=bool),
+        silenced=silenced,
+    )
+
+
+@dataclass
+class Episode:
+    """Walk state at one sample: open (with the index its episode started at) or not."""
+
+    open: np.ndarray  # bool per walked sample
+    start: np.ndarray  # index of the first spiking sample of the open episode, -1 when closed
+
+
+def walk(
+    spiking: np.ndarray, ts: np.ndarray, first: int, last: int, settings: dict[str, Any]
+) -> Episode:
+    """Episodes over samples first..last (inclusive), starting closed at `first`."""
+    k, m = int(settings["for_cycles"]), int(settings["close_cycles"])
+    cooldown = np.timedelta64(int(settings["cooldown_minutes"]), "m")
+    count = last - first + 1
+    is_open = np.zeros(count, dtype=bool)
+    start = np.full(count, -1, dtype=np.int64)
+    run = inside = 0
+    opened = -1
+    quiet_until = None
+    flags = spiking[first : last + 1].tolist()
+    times = ts[first : last + 1]
+    for i, spike in enumerate(flags):
+        if opened < 0:
+            run = run + 1 if spike else 0
+            if run >= k and (quiet_until is None or times[i] >= quiet_until):
+                opened, inside = first + i - run + 1, 0
+        else:
+            inside = 0 if spike else inside + 1
+            if inside >= m:
+                opened, run, quiet_until = -1, 0, times[i] + cooldown
+        if opened >= 0:
+            is_open[i], start[i] = True, opened
+    return Episode(is_open, start)
+
+
+def walk_start(ts: np.ndarray, index: int) -> int:
+    """First sample of the walk that judges sample `index`: the start of the previous UTC day."""
+    begin = ts[index].astype("datetime64[D]") - DAY
+    return int(np.searchsorted(ts, begin.astype(ts.dtype), side="left"))
+
+
+def walk_by_day(judged: Judged, settings: dict[str, Any]) -> Episode:
+    """The walk state at every sample as a moment judged at that sample would see it: each day's
+    samples walked from the start of the day before (what `replay` needs, in one pass a day)."""
+    ts = judged.ts
+    days = ts.astype("datetime64[D]")
+    is_open = np.zeros(len(ts), dtype=bool)
+    start = np.full(len(ts), -1, dtype=np.int64)
+    bounds = np.r_[0, np.flatnonzero(days[1:] != days[:-1]) + 1, len(ts)]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        first = walk_start(ts, lo)
+        state = walk(judged.spiking, ts, first, hi - 1, settings)
+        is_open[lo:hi] = state.open[lo - first :]
+        start[lo:hi] = state.start[lo - first :]
+    return Episode(is_open, start)
+
+
+def silenced_by(windows: pd.DataFrame | None, ts: np.ndarray, object_name: str) -> np.ndarray:
+    """Samples inside a planned window of the business calendar (for all objects or this one)."""
+    silenced = np.zeros(len(ts), dtype=bool)
+    if windows is None or not len(windows):
+        return silenced
+    stamps = ts.astype("datetime64[us]")
+    for row in windows.itertuples(index=False):
+        if row.object and row.object != object_name:
+            continue
+        start = np.datetime64(pd.Timestamp(row.start).tz_convert("UTC").tz_localize(None), "us")
+        end = np.datetime64(pd.Timestamp(row.end).tz_convert("UTC").tz_localize(None), "us")
+        silenced |= (stamps >= start) & (stamps < end)
+    return silenced
