@@ -1,0 +1,31 @@
+-- Per object, direction and hour of the history window: the hourly throughput while records
+-- waited, measured as backlog_latest measures the drain pace (throughput of the samples whose
+-- backlog stayed above zero: the sync ran at capacity), scaled to the samples of a full hour
+-- (the most any hour holds: an hour cut by the window's edge or a pause is not a slow hour).
+-- The backlog planner (monitor/planner) builds its hour-of-week rates from these rows.
+WITH stats AS (
+    SELECT ts, object, direction, metric, max(value) AS value
+    FROM sync_stats
+    WHERE instance = $instance AND metric IN ('backlog', 'throughput')
+      AND ts > $until - to_days(CAST($history_days AS INTEGER)) AND ts <= $until
+    GROUP BY ALL
+), paired AS (
+    SELECT t.ts, t.object, t.direction, t.value AS throughput, b.value AS backlog
+    FROM stats t
+    LEFT JOIN stats b ON b.object = t.object AND b.direction = t.direction
+     AND b.metric = 'backlog' AND b.ts = t.ts
+    WHERE t.metric = 'throughput'
+), hourly AS (
+    SELECT time_bucket(INTERVAL 1 HOUR, ts) AS hour, object, direction,
+           count(*) AS samples,
+           count(*) FILTER (WHERE backlog > 0) AS busy_samples,
+           sum(throughput) FILTER (WHERE backlog > 0) AS busy_throughput
+    FROM paired
+    GROUP BY ALL
+)
+SELECT hour, object, direction, samples, busy_samples,
+       busy_throughput / busy_samples
+           * max(samples) OVER (PARTITION BY object, direction) AS rate_per_hour
+FROM hourly
+WHERE busy_samples > 0
+ORDER BY object, direction, hour
