@@ -3,18 +3,16 @@
 -- backlog stayed above zero: the sync ran at capacity), scaled to the samples of a full hour
 -- (the most any hour holds: an hour cut by the window's edge or a pause is not a slow hour).
 -- The backlog planner (monitor/planner) builds its hour-of-week rates from these rows.
-WITH stats AS (
-    SELECT ts, object, direction, metric, max(value) AS value
+WITH paired AS (
+    -- One row per sample: its throughput and its backlog (the largest of the provenances).
+    SELECT ts, object, direction,
+           max(value) FILTER (WHERE metric = 'throughput') AS throughput,
+           max(value) FILTER (WHERE metric = 'backlog') AS backlog
     FROM sync_stats
     WHERE instance = $instance AND metric IN ('backlog', 'throughput')
       AND ts > $until - to_days(CAST($history_days AS INTEGER)) AND ts <= $until
     GROUP BY ALL
-), paired AS (
-    SELECT t.ts, t.object, t.direction, t.value AS throughput, b.value AS backlog
-    FROM stats t
-    LEFT JOIN stats b ON b.object = t.object AND b.direction = t.direction
-     AND b.metric = 'backlog' AND b.ts = t.ts
-    WHERE t.metric = 'throughput'
+    HAVING max(value) FILTER (WHERE metric = 'throughput') IS NOT NULL
 ), hourly AS (
     SELECT time_bucket(INTERVAL 1 HOUR, ts) AS hour, object, direction,
            count(*) AS samples,

@@ -236,10 +236,18 @@ def _best_start(
     queue served in turn, objects after it wait exactly as long: soonest is also least
     delaying); ties go to the earliest hour."""
     first = int(math.ceil((now - base).total_seconds() / 3600))
-    rates = _rates(profiles, base, first + SEARCH_HOURS + HORIZON_HOURS, "middle")
+    rates = {
+        name: values.tolist()
+        for name, values in _rates(
+            profiles, base, first + SEARCH_HOURS + HORIZON_HOURS, "middle"
+        ).items()
+    }
     best: tuple[float, int] | None = None
     for hour in range(first, first + SEARCH_HOURS):
-        run = simulate_queue(backlog, names, rates, Arrival(object_name, float(records), hour))
+        # A start that cannot beat the best so far is abandoned at that point.
+        stop = None if best is None else hour + best[0] + 1e-6
+        arrival = Arrival(object_name, float(records), hour)
+        run = simulate_queue(backlog, names, rates, arrival, horizon=stop)
         duration = run.cleared_at[object_name] - hour
         if math.isfinite(duration) and (best is None or duration < best[0] - 1e-9):
             best = (duration, hour)

@@ -31,13 +31,18 @@ class QueueRun:
 def simulate_queue(
     backlog: Mapping[str, float],
     order: Sequence[str],
-    rates: Mapping[str, np.ndarray],
+    rates: Mapping[str, np.ndarray | list[float]],
     arrival: Arrival | None = None,
+    horizon: float | None = None,
 ) -> QueueRun:
     """Serve `backlog` (records waiting at hour 0) in `order`, each object at its rate of the
     hour (records/hour, one array entry per hour), the first object of the order with records
-    waiting first; `arrival` joins its object's queue when it comes."""
-    horizon = min(len(r) for r in rates.values())
+    waiting first; `arrival` joins its object's queue when it comes. The run ends with the
+    rates, or at `horizon` hours (what still waits then is not cleared: inf)."""
+    length = min(len(r) for r in rates.values())
+    horizon = length if horizon is None else min(horizon, length)
+    # Plain lists: indexing them is several times faster than indexing numpy arrays.
+    rates = {name: r.tolist() if hasattr(r, "tolist") else r for name, r in rates.items()}
     waiting = {name: float(backlog.get(name, 0.0)) for name in order}
     cleared = {name: (0.0 if waiting[name] <= 0 else math.inf) for name in order}
     pending = arrival
@@ -60,7 +65,7 @@ def simulate_queue(
         end = float(hour + 1)
         if pending is not None and t < pending.at < end:
             end = pending.at
-        rate = float(rates[current][hour])
+        rate = rates[current][hour]
         if rate <= 0:
             t = end
             continue

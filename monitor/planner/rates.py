@@ -68,15 +68,18 @@ def build_profile(rows: pd.DataFrame, object_name: str, direction: str) -> RateP
     hour_of_week = (hours.dt.day_of_week * 24 + hours.dt.hour).to_numpy()
     hour_of_day = hours.dt.hour.to_numpy()
     overall = np.quantile(rates, QUANTILES)
+    by_week = _quantiles(rates, hour_of_week)
+    by_day = _quantiles(rates, hour_of_day)
     tables = np.empty((len(QUANTILES), HOURS_PER_WEEK))
     same_weekday = 0
     for slot in range(HOURS_PER_WEEK):
-        measured = rates[hour_of_week == slot]
-        if len(measured):
+        if slot in by_week.index:
             same_weekday += 1
+            tables[:, slot] = by_week.loc[slot].to_numpy()
+        elif slot % 24 in by_day.index:
+            tables[:, slot] = by_day.loc[slot % 24].to_numpy()
         else:
-            measured = rates[hour_of_day == slot % 24]
-        tables[:, slot] = np.quantile(measured, QUANTILES) if len(measured) else overall
+            tables[:, slot] = overall
     return RateProfile(
         object=object_name,
         direction=direction,
@@ -88,6 +91,11 @@ def build_profile(rows: pd.DataFrame, object_name: str, direction: str) -> RateP
         last_day=f"{hours.max():%Y-%m-%d}",
         hours_from_same_weekday=same_weekday,
     )
+
+
+def _quantiles(rates: np.ndarray, slots: np.ndarray) -> pd.DataFrame:
+    """QUANTILES of the rates per slot (one row per slot measured, one column per quantile)."""
+    return pd.Series(rates).groupby(slots).quantile(list(QUANTILES)).unstack()
 
 
 def whole_hour(moment: datetime) -> datetime:
