@@ -171,6 +171,36 @@ def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace, config: Config) -> int:
+    from monitor.planner import plan_mass_update
+    from monitor.planner.words import plan_lines
+
+    store = _store(config)
+    known = _instances(store, args.instance, config)
+    if not known:
+        raise ConfigError(f"no data in {config.db} yet: import or collect first")
+    instance = args.instance or (config.instance if config.instance in known else known[0])
+    now = datetime.now(UTC)
+    if args.at and args.at < now - timedelta(minutes=1):
+        raise ConfigError(f"--at {args.at:%Y-%m-%d %H:%M} UTC is in the past: plan a future start")
+    plan = plan_mass_update(
+        store,
+        instance,
+        args.object,
+        args.records,
+        now,
+        start=args.at,
+        direction=args.direction,
+        order=config.sync_object_order,
+        field_name=args.field,
+    )
+    if args.json:
+        print(json.dumps(plan.as_json(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(plan_lines(plan)))
+    return 0
+
+
 def cmd_checks(args: argparse.Namespace, config: Config) -> int:
     from checks import REGISTRY
 
@@ -673,6 +703,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verb.add_argument("--json", action="store_true", help="print the episodes as a JSON array")
     verb.set_defaults(run=cmd_backtest)
+
+    verb = verbs.add_parser(
+        "plan",
+        help="estimate how long a planned mass update holds up the sync, and its best start",
+        description="From the sync's measured pace while records waited (by weekday and hour), "
+        "the current backlog and the order Marketo serves objects in: when the update is fully "
+        "synced (with a range), which objects wait behind it and how long, and the start in the "
+        "next 7 days that clears soonest. Says 'unknown' with too little history.",
+    )
+    verb.add_argument("--object", required=True, help="Salesforce object updated, e.g. Account")
+    verb.add_argument(
+        "--records", required=True, type=parse_positive, help="records the update changes"
+    )
+    verb.add_argument(
+        "--at",
+        type=parse_moment,
+        metavar="TIMESTAMP",
+        help="planned start (ISO 8601, UTC without a zone; default: now)",
+    )
+    verb.add_argument("--field", help="field the update changes (shown with the plan)")
+    verb.add_argument(
+        "--direction",
+        choices=["sfdc_to_marketo", "marketo_to_sfdc"],
+        default="sfdc_to_marketo",
+        help="where the update happens: in Salesforce (default) or in Marketo",
+    )
+    verb.add_argument(
+        "--instance", help="instance to plan for (default: config, else the only one)"
+    )
+    verb.add_argument("--json", action="store_true", help="print the plan as JSON")
+    verb.set_defaults(run=cmd_plan)
 
     verb = verbs.add_parser("checks", help="list the registered checks and their settings")
     verb.add_argument("--json", action="store_true", help="print as JSON")

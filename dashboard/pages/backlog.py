@@ -18,6 +18,7 @@ from dashboard.context import (
     show_table,
     url_choice,
 )
+from dashboard.plan_panel import render_plan_panel
 from monitor.health import with_drain_estimates
 from monitor.vocabulary import DIRECTION_LABELS
 from monitor.vocabulary.text import markdown_literal
@@ -88,6 +89,7 @@ def render(view: View) -> None:
     )
 
     objects = sorted(latest["object"].unique())
+    render_plan_panel(view, objects)
     object_name = url_choice("object", objects, objects[0])
     object_name = st.selectbox("Object", objects, index=objects.index(object_name), key="object")
     keep_in_url("object", object_name)

@@ -112,6 +112,12 @@ SETTINGS = [
     ),
     # Weekly report
     Setting("report_dir", "data/reports", "Folder the weekly report job writes its files to."),
+    Setting(
+        "sync_object_order",
+        ["User", "Account", "Lead", "Contact", "Opportunity", "Campaign", "CampaignMember", "Task"],
+        "Order in which Marketo serves the objects of a direction in a sync cycle (the backlog "
+        "planner: objects after a busy one wait); unnamed objects follow by name.",
+    ),
 ]
 DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
@@ -146,6 +152,7 @@ class Config:
     alert_marketo_campaign_id: int = DEFAULTS["alert_marketo_campaign_id"]
     alert_marketo_lead_ids: tuple[int, ...] = ()
     report_dir: str = DEFAULTS["report_dir"]
+    sync_object_order: tuple[str, ...] = tuple(DEFAULTS["sync_object_order"])
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Arrays of tables, validated by the modules that use them (monitor/config/instances.py,
     # monitor/alerts/silences.py): [[instances]] and [[silences]] in monitor.toml.

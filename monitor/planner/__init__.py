@@ -1,0 +1,261 @@
+"""The backlog planner: how long a planned mass update will hold up the sync, from the rates
+the sync reached while records waited (by weekday and hour), the current backlog and the order
+in which Marketo serves the objects. `plan_mass_update` answers; `words` says it for people."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from monitor.health import with_drain_estimates
+from monitor.planner.queue import Arrival, simulate_queue
+from monitor.planner.rates import RateProfile, build_profile, whole_hour
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from monitor.store import Store
+
+# Days of history the rates come from, the least draining hours that make an estimate, how far
+# ahead the best start is looked for and how long after the start a simulation runs.
+HISTORY_DAYS = 28
+MIN_DRAINING_HOURS = 6
+SEARCH_HOURS = 7 * 24
+HORIZON_HOURS = 14 * 24
+ASSUMPTIONS = (
+    "rates are the hourly throughput measured while records waited, at the same weekday and "
+    "hour (else the same hour of any day); the range spans their 25th to 75th percentile",
+    "objects of one direction are served in turn, in the configured sync_object_order: "
+    "objects after the planned one wait while its records sync",
+    "the usual inflow keeps pace as it did while the rates were measured",
+)
+
+
+@dataclass
+class Plan:
+    """A planner answer; `status` is "estimated" or "unknown" (with `reason`)."""
+
+    instance: str
+    object: str
+    direction: str
+    records: int
+    start: datetime
+    status: str
+    field_name: str | None = None
+    reason: str = ""
+    synced_at: dict[str, datetime | None] = field(default_factory=dict)
+    hours: dict[str, float | None] = field(default_factory=dict)
+    ahead: list[dict[str, Any]] = field(default_factory=list)
+    waiting_behind: list[dict[str, Any]] = field(default_factory=list)
+    best_start: dict[str, Any] | None = None
+    basis: list[dict[str, Any]] = field(default_factory=list)
+    assumptions: tuple[str, ...] = ASSUMPTIONS
+
+    def as_json(self) -> dict[str, Any]:
+        """The plan as JSON-ready values (times as ISO 8601 UTC, unknown as null)."""
+
+        def clean(value: Any) -> Any:
+            if isinstance(value, datetime):
+                return value.isoformat()
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            if isinstance(value, dict):
+                return {k: clean(v) for k, v in value.items()}
+            if isinstance(value, list | tuple):
+                return [clean(v) for v in value]
+            return value
+
+        return clean(
+            {
+                "instance": self.instance,
+                "object": self.object,
+                "direction": self.direction,
+                "records": self.records,
+                "field": self.field_name,
+                "start": self.start,
+                "status": self.status,
+                "reason": self.reason or None,
+                "fully_synced_at": self.synced_at,
+                "hours": self.hours,
+                "served_first": self.ahead,
+                "waiting_behind": self.waiting_behind,
+                "best_start": self.best_start,
+                "basis": self.basis,
+                "assumptions": list(self.assumptions),
+            }
+        )
+
+
+def sync_order(objects: Sequence[str], configured: Sequence[str]) -> list[str]:
+    """`objects` in the configured order; objects it does not name follow, by name."""
+    rank = {name: i for i, name in enumerate(configured)}
+    return sorted(objects, key=lambda o: (rank.get(o, len(rank)), o))
+
+
+def _rates(
+    profiles: dict[str, RateProfile], base: datetime, hours: int, which: str
+) -> dict[str, np.ndarray]:
+    """Rates of the hours ahead per object, at one end of the range or its middle."""
+    return {name: p.ahead(base, hours, which) for name, p in profiles.items()}
+
+
+def _hours(value: float) -> float | None:
+    return None if not math.isfinite(value) else round(value, 2)
+
+
+def plan_mass_update(
+    store: Store,
+    instance: str,
+    object_name: str,
+    records: int,
+    now: datetime,
+    *,
+    start: datetime | None = None,
+    direction: str = "sfdc_to_marketo",
+    order: Sequence[str] = (),
+    field_name: str | None = None,
+    history_days: int = HISTORY_DAYS,
+) -> Plan:
+    """Plan `records` updates of `object_name` starting at `start` (default: now)."""
+    with store.read() as con:
+        from queries import run_query
+
+        latest = run_query(con, "backlog_latest", instance=instance, until=now)
+        measured = run_query(
+            con, "plan_drain_rates", instance=instance, until=now, history_days=history_days
+        )
+    return plan_from_frames(
+        latest,
+        measured,
+        instance=instance,
+        object_name=object_name,
+        records=records,
+        now=now,
+        start=start,
+        direction=direction,
+        order=order,
+        field_name=field_name,
+    )
+
+
+def plan_from_frames(
+    latest: pd.DataFrame,
+    measured: pd.DataFrame,
+    *,
+    instance: str,
+    object_name: str,
+    records: int,
+    now: datetime,
+    start: datetime | None = None,
+    direction: str = "sfdc_to_marketo",
+    order: Sequence[str] = (),
+    field_name: str | None = None,
+) -> Plan:
+    """The plan from the backlog_latest and plan_drain_rates frames (see plan_mass_update)."""
+    start = max(start or now, now)
+    plan = Plan(instance, object_name, direction, records, start, "unknown", field_name=field_name)
+    latest = with_drain_estimates(latest)
+    latest = latest[latest["direction"] == direction]
+    objects = set(measured.loc[measured["direction"] == direction, "object"])
+    objects |= set(latest["object"]) | {object_name}
+    names = sync_order(sorted(objects), order)
+    profiles = {
+        name: profile
+        for name in names
+        if (profile := build_profile(measured, name, direction)) is not None
+    }
+    planned = profiles.get(object_name)
+    if planned is None or planned.draining_hours < MIN_DRAINING_HOURS:
+        hours = 0 if planned is None else planned.draining_hours
+        plan.reason = (
+            f"too little history: {hours} hour(s) in which {object_name} records waited "
+            f"({direction}) in the last {HISTORY_DAYS} days; at least {MIN_DRAINING_HOURS} "
+            "are needed to measure the sync's pace"
+        )
+        return plan
+    backlog = {
+        str(o): float(b) for o, b in zip(latest["object"], latest["backlog"].fillna(0), strict=True)
+    }
+    # Objects waiting now without measured rates borrow the planned object's (said below).
+    borrowed = [n for n in names if n not in profiles and backlog.get(n, 0) > 0]
+    for name in borrowed:
+        profiles[name] = planned
+    names = [n for n in names if n in profiles]
+    base = whole_hour(now)
+    offset = (start - base).total_seconds() / 3600
+    length = int(math.ceil(offset)) + SEARCH_HOURS + HORIZON_HOURS
+    runs = {}
+    for which in ("fast", "middle", "slow"):
+        rates = _rates(profiles, base, length, which)
+        arrival = Arrival(object_name, float(records), offset)
+        runs[which] = simulate_queue(backlog, names, rates, arrival)
+    plan.status = "estimated"
+    for which, key in (("middle", "estimate"), ("fast", "earliest"), ("slow", "latest")):
+        cleared = runs[which].cleared_at[object_name]
+        plan.synced_at[key] = base + timedelta(hours=cleared) if math.isfinite(cleared) else None
+        plan.hours[key] = _hours(cleared - offset)
+    position = names.index(object_name)
+    plan.ahead = [
+        {"object": n, "backlog": round(backlog[n])}
+        for n in names[:position]
+        if backlog.get(n, 0) > 0
+    ]
+    for name in names[position + 1 :]:
+        waits = {}
+        for which, key in (("middle", "estimate"), ("fast", "shortest"), ("slow", "longest")):
+            run = runs[which]
+            hold = run.cleared_at[object_name] - max(run.arrival_served_from, offset)
+            waits[key] = _hours(max(hold, 0.0))
+        plan.waiting_behind.append({"object": name, "waits_hours": waits})
+    plan.best_start = _best_start(backlog, names, profiles, base, now, object_name, records)
+    plan.basis = [profiles[n].basis() | {"borrowed": n in borrowed} for n in names]
+    for item, name in zip(plan.basis, names, strict=True):
+        item["object"] = name
+    drain = latest.set_index("object")["drain_hours"].to_dict()
+    for item in plan.basis:
+        value = drain.get(item["object"])
+        item["drain_hours_now"] = None if value is None else _hours(float(value))
+    return plan
+
+
+def _best_start(
+    backlog: dict[str, float],
+    names: list[str],
+    profiles: dict[str, RateProfile],
+    base: datetime,
+    now: datetime,
+    object_name: str,
+    records: int,
+) -> dict[str, Any] | None:
+    """The whole hour of the next 7 days whose start clears the update soonest (with the
+    queue served in turn, objects after it wait exactly as long: soonest is also least
+    delaying); ties go to the earliest hour."""
+    first = int(math.ceil((now - base).total_seconds() / 3600))
+    rates = {
+        name: values.tolist()
+        for name, values in _rates(
+            profiles, base, first + SEARCH_HOURS + HORIZON_HOURS, "middle"
+        ).items()
+    }
+    best: tuple[float, int] | None = None
+    for hour in range(first, first + SEARCH_HOURS):
+        # A start that cannot beat the best so far is abandoned at that point.
+        stop = None if best is None else hour + best[0] + 1e-6
+        arrival = Arrival(object_name, float(records), hour)
+        run = simulate_queue(backlog, names, rates, arrival, horizon=stop)
+        duration = run.cleared_at[object_name] - hour
+        if math.isfinite(duration) and (best is None or duration < best[0] - 1e-9):
+            best = (duration, hour)
+    if best is None:
+        return None
+    duration, hour = best
+    return {
+        "start": base + timedelta(hours=hour),
+        "fully_synced_at": base + timedelta(hours=hour + duration),
+        "hours": round(duration, 2),
+    }
