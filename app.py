@@ -17,6 +17,7 @@ PAGES = [
     ("backlog", "Backlog & throughput", ":material/trending_up:"),
     ("errors", "Sync errors", ":material/error:"),
     ("permissions", "Permissions", ":material/lock:"),
+    ("schema", "Schema guard", ":material/schema:"),
     ("fields", "Fields", ":material/list_alt:"),
     ("findings", "Findings", ":material/flag:"),
     ("reports", "Reports", ":material/summarize:"),

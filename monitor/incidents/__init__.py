@@ -9,6 +9,8 @@ check that knows it:
     mass_update:<modifier>|<field>|<day> one person changing one field that day (backlog_spike)
     outage:<source>|<since>              one source or feed that stopped (source_down, stale_data)
     job_failure:<...>                    one job-level failure of the sync
+    schema_change:<object>|<snapshot>    every synced field one describe snapshot shows changed
+                                         on one object (schema_drift)
 
 A finding without one is an incident of its own. Grouping is a pure function of the findings
 (same key, same incident; the incident id is derived from the instance and the key), so the

@@ -113,7 +113,12 @@ def _and(items: list[str]) -> str:
 
 def describe(kind: str, findings: list[dict[str, Any]]) -> Story:
     """The story of an incident of this kind (findings worst first)."""
-    tell = {"access_change": _access_change, "mass_update": _mass_update, "outage": _outage}
+    tell = {
+        "access_change": _access_change,
+        "mass_update": _mass_update,
+        "outage": _outage,
+        "schema_change": _schema_change,
+    }
     return tell.get(kind, _single)(findings)
 
 
@@ -274,3 +279,26 @@ def _outage(findings: list[dict[str, Any]]) -> Story:
         story.title = f"{first['title']} ({len(findings)} findings)"
     story.started_at = since.to_pydatetime() if since is not None else None
     return story
+
+
+def _schema_change(findings: list[dict[str, Any]]) -> Story:
+    """One describe snapshot of one object showed synced fields changed (schema_drift)."""
+    key = findings[0]["evidence"].get("cause_key", "")
+    obj, _, at = key.split(":", 1)[1].partition("|") if ":" in key else ("", "", "")
+    changed_at = _time(at)
+    events = [f["evidence"].get("audit_event") for f in findings]
+    actors = Counter(e.get("actor") for e in events if isinstance(e, dict) and e.get("actor"))
+    actor = min(actors, key=lambda a: (-actors[a], a)) if actors else None
+    subjects = _and(sorted(f["subject"] for f in findings))
+    title = f"The {obj} schema changed at {when(changed_at)}"
+    title += f", changed by {actor}" if actor else ""
+    title += f": {findings[0]['title']}" if len(findings) == 1 else f": {subjects}"
+    cause = "; ".join(str(f["evidence"].get("change") or f["title"]) for f in findings) + "."
+    fix = " ".join(
+        dict.fromkeys(
+            f"{f['subject']}: {f['evidence'].get('fix') or runbook_fix(f['check'])}"
+            for f in findings
+        )
+    )
+    started = changed_at.to_pydatetime() if changed_at is not None else None
+    return Story(title, cause, fix, impact_of(findings), started)

@@ -1,6 +1,6 @@
 """The Salesforce admins' section: permission failures with the exact grant to make, the sync
-user's access drift (who changed what), formula fields in the sync, and validation and
-data-quality errors by rule."""
+user's access drift (who changed what), schema changes Marketo acts on, formula fields in the
+sync, and validation and data-quality errors by rule."""
 
 from __future__ import annotations
 
@@ -209,6 +209,14 @@ def build(context: Context) -> Section:
             "Audit trail this week (who changed what)",
             frames["audit"].rename(columns={"occurred_at": "when"}),
             "No audit events this week.",
+        ),
+        Table(
+            "schema-drift",
+            "Schema changes Marketo acts on: who made them and what to do before the next sync",
+            frames["schema_drift"].rename(columns=lambda name: name.replace("_", " ")),
+            "No schema change on a synced object put the sync at risk this week.",
+            note="From the hourly describe snapshots and the Setup Audit Trail (schema_drift); "
+            "open findings first.",
         ),
         Table(
             "formula-fields",

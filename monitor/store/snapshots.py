@@ -68,6 +68,21 @@ def describe_fields(describe: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _drift_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    """What else makes a describe differ for schema_drift: required-ness and the picklist's
+    active values (a change there alone is a new snapshot)."""
+    return {
+        "nillable": item.get("nillable"),
+        "defaulted_on_create": item.get("defaultedOnCreate"),
+        "restricted_picklist": item.get("restrictedPicklist"),
+        "picklist_values": [
+            v.get("value")
+            for v in item.get("picklistValues") or []
+            if isinstance(v, dict) and v.get("active", True)
+        ],
+    }
+
+
 def has_snapshot(con: duckdb.DuckDBPyConnection, instance: str, kind: str, scope: str) -> bool:
     """Whether any snapshot of `kind` for `scope` (an object) was stored for `instance`."""
     found = con.execute(
@@ -86,7 +101,10 @@ def write_describe_snapshot(
 ) -> int:
     """Store one sObject describe as a field inventory snapshot; return fields added (0 if same)."""
     fields = describe_fields(describe)
-    content = [{k: v for k, v in f.items() if k != "raw"} for f in fields]
+    content = [
+        {**{k: v for k, v in f.items() if k != "raw"}, **_drift_attributes(item)}
+        for f, item in zip(fields, describe["fields"], strict=True)
+    ]
     if not _record_snapshot(
         con, instance, "describe", describe["name"], captured_at, content, source
     ):

@@ -107,6 +107,7 @@ def test_report_has_every_section_for_every_audience(report):
             "permission-failures",
             "permission-drift",
             "audit-events",
+            "schema-drift",
             "formula-fields",
             "validation-rules",
             "picklist-values",
