@@ -401,4 +401,6 @@ def read_all(source: CsvSource) -> pd.DataFrame:
         sql = f"SELECT {source.columns_sql()} FROM _staged ORDER BY _row"
         frame = con.execute(sql).df().set_index("_row")
     frame.index.name = None
+    if frame.empty:  # a header without rows: typed as text like any other file's columns
+        frame = frame.astype(str)
     return frame

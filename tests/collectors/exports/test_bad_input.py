@@ -4,7 +4,10 @@ pathological files are refused early. Through `import_file` and the real CLI."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,6 +19,7 @@ from monitor.store import Store
 from tests.test_cli import monitor
 
 UTC = ZoneInfo("UTC")
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
 INSTANCE = "prod"
 ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
 # The same header without Marketo ID, while the rows keep it: 6 names, 7 cells.
@@ -167,3 +171,124 @@ def test_the_cli_refuses_a_timezone_name_too_long_for_a_file_name(tmp_path):
     assert result.stderr.splitlines() == [
         "error: --tz: a timezone of 300 characters (expected an IANA name such as America/Chicago)"
     ]
+
+
+# 2, 3. numbers are numbers, dates are real dates, never relative words
+
+
+def status_file(tmp_path: Path, started: str = "11/20/2026 02:05 PM", new: str = "1") -> Path:
+    row = STATUS_ROW.format(new=new).replace("11/20/2026 02:05 PM", started, 1)
+    return write(tmp_path / "s.csv", STATUS_HEADER, row)
+
+
+def test_a_count_beyond_the_stores_integers_is_refused(store, tmp_path):
+    path = status_file(tmp_path, new="99999999999999999999")
+    assert refusal(store, "sync-status", path) == (
+        f"{path}:2: New: expected a whole number >= 0 and at most 9,223,372,036,854,775,807"
+    )
+    assert rows_of(store, "SELECT count(*) FROM sync_cycles") == [(0,)]
+
+
+def test_a_count_just_above_a_floats_precision_is_stored_exactly(store, tmp_path):
+    path = status_file(tmp_path, new="9007199254740993")
+    import_file(store, "sync-status", path, instance=INSTANCE, zone=UTC)
+    assert rows_of(store, "SELECT new_count FROM sync_cycles") == [(9007199254740993,)]
+
+
+@pytest.mark.parametrize("count", ["inf", "nan", "1e3", "-0"])
+def test_a_count_that_is_no_whole_number_is_refused(store, tmp_path, count):
+    path = status_file(tmp_path, new=count)
+    assert refusal(store, "sync-status", path) == f"{path}:2: New: expected a whole number >= 0"
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "NaN", "1e400"])
+def test_a_series_value_that_is_no_finite_number_is_refused(store, tmp_path, value):
+    path = write(
+        tmp_path / "x.csv",
+        "ts,object,direction,metric,value",
+        f"2026-11-20 10:00,Lead,sfdc_to_marketo,backlog,{value}",
+    )
+    assert refusal(store, "sync-stats", path) == f"{path}:2: value: expected a finite number >= 0"
+
+
+@pytest.mark.parametrize(
+    "started", ["01/01/9999 02:05 PM", "0000-01-01 00:00", "1999-12-31 23:59", "2026-12-10 00:00"]
+)
+def test_a_date_outside_2000_to_a_day_after_the_import_is_refused(store, tmp_path, started):
+    path = status_file(tmp_path, started=started)
+    with pytest.raises(InputError) as caught:
+        import_file(store, "sync-status", path, instance=INSTANCE, zone=UTC, now=NOW)
+    assert str(caught.value) == (
+        f"{path}:2: Started At: expected a time from 2000-01-01 to 2026-12-08 12:00 UTC "
+        "(a day after the import)"
+    )
+
+
+@pytest.mark.parametrize(
+    "started", ["now", "today", "Today", "-2026-01-01T00:00Z", "01/01/0000 10:00"]
+)
+def test_relative_words_and_impossible_years_are_no_dates(store, tmp_path, started):
+    path = status_file(tmp_path, started=started)
+    assert refusal(store, "sync-status", path).startswith(
+        f"{path}:2: Started At: expected a date/time such as"
+    )
+
+
+def test_a_sync_errors_time_out_of_range_is_refused_with_the_range(store, tmp_path):
+    far = error_row(1).replace("11/20/2026", "11/20/9999")
+    path = write(tmp_path / "e.csv", ERRORS_HEADER, error_row(2), far)
+    with pytest.raises(InputError) as caught:
+        import_file(store, "sync-errors", path, instance=INSTANCE, zone=UTC, now=NOW)
+    assert str(caught.value) == (
+        f"{path}:3: Date/Time: expected a time from 2000-01-01 to 2026-12-08 12:00 UTC "
+        "(a day after the import)"
+    )
+    assert rows_of(store, "SELECT count(*) FROM sync_errors") == [(0,)]
+
+
+# 4. every kind refuses in one line what used to end in a traceback
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        (
+            {"length": "x"},
+            "fields[0].length (A): expected a whole number from 0 to 2,147,483,647 or null",
+        ),
+        ({"updateable": "maybe"}, "fields[0].updateable (A): expected true, false or null"),
+        ({"createable": 1}, "fields[0].createable (A): expected true, false or null"),
+    ],
+)
+def test_a_describe_field_of_the_wrong_type_is_one_line(store, tmp_path, field, expected):
+    item = {"name": "A", "length": 10, "updateable": True, "createable": True, "calculated": False}
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({"name": "Lead", "fields": [{**item, **field}]}))
+    assert refusal(store, "describe", path) == f"{path}: {expected}"
+    assert rows_of(store, "SELECT count(*) FROM field_inventory") == [(0,)]
+
+
+def test_a_describe_without_fields_or_nested_deep_is_one_line(store, tmp_path):
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"name": "Lead", "fields": []}')
+    assert refusal(store, "describe", empty) == (
+        f"{empty}: fields: expected a non-empty list of field describes"
+    )
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 1000 + "]" * 1000)
+    assert refusal(store, "describe", deep).startswith(f"{deep}: nested ")
+
+
+def test_sync_errors_without_a_valid_row_store_nothing_and_say_why(store, tmp_path):
+    path = write(tmp_path / "e.csv", ERRORS_HEADER, "Record Level,bad,x,y,Lead,1,00Q1")
+    assert refusal(store, "sync-errors", path).startswith(f"{path}:2: Date/Time: expected")
+    result = import_file(store, "sync-errors", path, instance=INSTANCE, zone=UTC, skip_invalid=True)
+    assert (result.rows_added, result.rows_quarantined) == (0, 1)
+
+
+def test_permissions_without_a_row_are_one_line(store, tmp_path):
+    path = write(tmp_path / "p.csv", "object,field,readable,editable")
+    assert refusal(store, "permissions", path) == (
+        f"{path}:2: row: no permission rows; expected at least one "
+        "object,field,readable,editable row after the header"
+    )
