@@ -165,14 +165,19 @@ class Config:
         return load_zone(self.timezone, "timezone")
 
 
+# The longest IANA name is about 30 characters; 255 is what a file name may hold.
+MAX_ZONE_NAME = 255
+
+
 def load_zone(name: str, where: str) -> ZoneInfo:
     """Return the IANA zone `name`, or a ConfigError naming `where` it came from."""
+    expected = "expected an IANA name such as America/Chicago"
+    if len(name) > MAX_ZONE_NAME:  # the operating system refuses such a file name
+        raise ConfigError(f"{where}: a timezone of {len(name):,} characters ({expected})")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{where}: unknown timezone {name!r} (expected an IANA name such as America/Chicago)"
-        ) from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(f"{where}: unknown timezone {name!r} ({expected})") from None
 
 
 def _origin(setting: Setting, env: Mapping[str, str], path: Path) -> str:

@@ -24,7 +24,6 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {
     "permissions": import_permissions,
 }
 
-SNAPSHOT_KINDS = frozenset({"describe", "permissions"})
 # Marketo's exports, whose times are written in the exporting user's locale.
 LOCALE_TIMED_KINDS = frozenset({"sync-errors", "sync-status"})
 
@@ -44,8 +43,9 @@ def import_file(
     it at `now` (default: the wall clock). `date_order` (mdy | dmy) reads the dates of
     Marketo's exports."""
     now = now or datetime.now(UTC)
-    # A snapshot (describe, permissions) is taken when it is imported.
-    taken = {"now": now} if kind in SNAPSHOT_KINDS else {}
+    # A snapshot (describe, permissions) is taken when it is imported; times of rows may not
+    # lie more than a day after it.
+    taken: dict = {"now": now}
     if kind in LOCALE_TIMED_KINDS:
         taken["date_order"] = date_order
     # One transaction: the instance, the file's rows (all or none of them) and the import log.

@@ -11,6 +11,7 @@ import duckdb
 
 from monitor.collectors.exports.common import ImportResult, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
+from monitor.errors import InputError
 from monitor.store.quarantine import quarantine
 from monitor.store.snapshots import write_permission_snapshot
 
@@ -51,6 +52,15 @@ def import_permissions(
     """Import what the sync user can read and edit; one snapshot per object in the file."""
     source = open_source(path, SPEC)
     frame = read_all(source)
+    if frame.empty and not source.ragged_seen:
+        # No row would be no snapshot at all, which an export of the sync user never is.
+        raise InputError(
+            f"{path}:2: row: no permission rows; expected at least one "
+            "object,field,readable,editable row after the header",
+            path=str(path),
+            line=2,
+            column="row",
+        )
     problems: list[Problem] = []
     for row in frame.index[~frame["object"].str.match(_NAME)]:
         problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,12 @@ import pandas as pd
 
 from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSource, CsvSpec, Problem, open_source
-from monitor.collectors.exports.timestamps import expected, parse_timestamps
+from monitor.collectors.exports.timestamps import (
+    expected,
+    out_of_range,
+    parse_timestamps,
+    range_reason,
+)
 from monitor.store.quarantine import quarantine
 from monitor.store.sync_errors import insert_errors
 from monitor.vocabulary import sobject_of_label
@@ -44,7 +50,7 @@ SPEC = CsvSpec(
 FAILED_ON = {"recordlevel": "record", "record": "record", "joblevel": "job", "job": "job"}
 
 
-def _canonical_view(con, source: CsvSource, zone: ZoneInfo, date_order: str) -> None:
+def _canonical_view(con, source: CsvSource, zone: ZoneInfo, date_order: str, now: datetime) -> None:
     """View `_canonical`: the staged rows with canonical, parsed columns (a view, not a copy:
     the text stays in the staged table once).
 
@@ -53,6 +59,11 @@ def _canonical_view(con, source: CsvSource, zone: ZoneInfo, date_order: str) -> 
     con.execute(f"CREATE TEMP VIEW _columns AS SELECT {source.columns_sql()} FROM _staged")
     times = con.execute("SELECT DISTINCT occurred_at AS text FROM _columns").df()
     times["ts"] = parse_timestamps(times["text"], zone, date_order)
+    # Why a time is refused (NULL when it is fine): not a time at all, or not a plausible one.
+    times["problem"] = None
+    times.loc[times["ts"].isna(), "problem"] = f"expected {expected(date_order)}"
+    times.loc[out_of_range(times["ts"], now), "problem"] = range_reason(now)
+    times["problem"] = times["problem"].astype(object)
     spellings = con.execute("SELECT DISTINCT failed_on AS text FROM _columns").df()
     spellings["value"] = [
         "" if not text else FAILED_ON.get(re.sub(r"[^a-z]", "", text.lower()))
@@ -69,7 +80,7 @@ def _canonical_view(con, source: CsvSource, zone: ZoneInfo, date_order: str) -> 
         """
         CREATE TEMP VIEW _canonical AS
         SELECT c.* EXCLUDE (occurred_at, failed_on, object), t.ts AS occurred_at,
-               f.value AS failed_on, o.value AS object
+               t.problem AS time_problem, f.value AS failed_on, o.value AS object
         FROM _columns c
         JOIN _times t ON t.text = c.occurred_at
         JOIN _spellings f ON f.text = c.failed_on
@@ -78,11 +89,11 @@ def _canonical_view(con, source: CsvSource, zone: ZoneInfo, date_order: str) -> 
     )
 
 
-def _problems(con, date_order: str) -> list[Problem]:
+def _problems(con) -> list[Problem]:
     """Invalid rows, in file order, with the column and the reason."""
     found = con.execute(
         """
-        SELECT _row, 'Date/Time', $time FROM _canonical WHERE occurred_at IS NULL
+        SELECT _row, 'Date/Time', time_problem FROM _canonical WHERE time_problem IS NOT NULL
         UNION ALL
         SELECT _row, 'Failed On', 'expected Record Level or Job Level' FROM _canonical
         WHERE failed_on IS NULL
@@ -90,8 +101,7 @@ def _problems(con, date_order: str) -> list[Problem]:
         SELECT _row, 'Error Details', 'both Error Type and Error Details are empty'
         FROM _canonical WHERE error_type = '' AND error_details = ''
         ORDER BY 1
-        """,
-        {"time": f"expected {expected(date_order)}"},
+        """
     ).fetchall()
     return [Problem(int(row), column, reason) for row, column, reason in found]
 
@@ -114,16 +124,18 @@ def import_sync_errors(
     zone: ZoneInfo,
     skip_invalid: bool = False,
     date_order: str = "mdy",
+    now: datetime | None = None,
 ) -> ImportResult:
-    """Import one Sync Errors export; strict unless `skip_invalid`.
+    """Import one Sync Errors export; strict unless `skip_invalid`; times after a day past
+    `now` (default: the wall clock) are refused.
 
     DuckDB reads the file into a temporary table and does the heavy lifting inside one
     transaction: memory stays bounded by DuckDB's memory limit, and a strict failure leaves
     nothing of the file behind."""
     source = open_source(path, SPEC)
     staged = source.stage(con, "_staged")
-    _canonical_view(con, source, zone, date_order)
-    problems = _problems(con, date_order)
+    _canonical_view(con, source, zone, date_order, now or datetime.now(UTC))
+    problems = _problems(con)
     bad_rows = sorted({p.row for p in problems})
     _, rejected = settle_problems(
         source, _rows_of(con, source, bad_rows), problems, skip_invalid=skip_invalid

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
-from monitor.collectors.exports.timestamps import EXPECTED, parse_timestamps
+from monitor.collectors.exports.timestamps import (
+    EXPECTED,
+    out_of_range,
+    parse_timestamps,
+    range_reason,
+)
 from monitor.store.facts import insert_frame
 from monitor.store.quarantine import quarantine
 from monitor.vocabulary import DIRECTIONS, IMPORTABLE_PROVENANCES
@@ -39,14 +46,19 @@ def import_sync_stats(
     instance: str,
     zone: ZoneInfo,
     skip_invalid: bool = False,
+    now: datetime | None = None,
 ) -> ImportResult:
-    """Import series points (figures copied from Marketo's Throughput & Backlog page, ...)."""
+    """Import series points (figures copied from Marketo's Throughput & Backlog page, ...);
+    times after a day past `now` (default: the wall clock) are refused."""
+    now = now or datetime.now(UTC)
     source = open_source(path, SPEC)
     frame = read_all(source)
     problems: list[Problem] = []
     frame["ts"] = parse_timestamps(frame["ts"], zone)
     for row in frame.index[frame["ts"].isna()]:
         problems.append(Problem(int(row), "ts", f"expected {EXPECTED}"))
+    for row in frame.index[out_of_range(frame["ts"], now)]:
+        problems.append(Problem(int(row), "ts", range_reason(now)))
     for row in frame.index[~frame["object"].str.match(_NAME)]:
         problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
     for row in frame.index[~frame["direction"].isin(DIRECTIONS)]:
@@ -57,8 +69,10 @@ def import_sync_stats(
             Problem(int(row), "metric", "expected a name such as backlog or throughput")
         )
     values = pd.to_numeric(frame["value"].str.replace(",", "", regex=False), errors="coerce")
-    for row in frame.index[values.isna() | (values < 0)]:
-        problems.append(Problem(int(row), "value", "expected a number >= 0"))
+    # inf and nan are no figures (1e400 reads as inf): a finite number or the row is refused.
+    finite = pd.Series(np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)), values.index)
+    for row in frame.index[~finite | (values < 0)]:
+        problems.append(Problem(int(row), "value", "expected a finite number >= 0"))
     frame["value"] = values
     frame["provenance"] = frame["provenance"].str.lower().replace("", "reported")
     for row in frame.index[~frame["provenance"].isin(PROVENANCES)]:

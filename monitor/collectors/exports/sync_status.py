@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,7 +13,12 @@ import pandas as pd
 
 from monitor.collectors.exports.common import ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
-from monitor.collectors.exports.timestamps import expected, parse_timestamps
+from monitor.collectors.exports.timestamps import (
+    expected,
+    out_of_range,
+    parse_timestamps,
+    range_reason,
+)
 from monitor.store.facts import insert_frame
 from monitor.store.quarantine import quarantine
 from monitor.vocabulary import sobject_of_label
@@ -25,6 +32,23 @@ COUNTS = {
 }
 # Cells that mean "no count": blank, and the placeholders Marketo's pages and spreadsheets write.
 NO_COUNT = frozenset({"", "n/a", "na", "-", "\u2013", "\u2014"})
+# A count as Marketo or a spreadsheet writes it: digits, thousands separators stripped, and a
+# spreadsheet's `.0`. Parsed as an exact integer (a float would round 2^53 + 1), and no larger
+# than the store's BIGINT (beyond it DuckDB would store -9,223,372,036,854,775,808).
+WHOLE = re.compile(r"^[0-9]+(?:\.0*)?$")
+MAX_COUNT = 2**63 - 1
+NOT_WHOLE = "expected a whole number >= 0"
+TOO_LARGE = f"expected a whole number >= 0 and at most {MAX_COUNT:,}"
+
+
+def parse_count(text: str) -> int | str:
+    """A count cell (thousands separators removed) -> its value, or why it is refused."""
+    if not WHOLE.match(text):
+        return NOT_WHOLE
+    value = int(text.split(".")[0])
+    return value if value <= MAX_COUNT else TOO_LARGE
+
+
 SPEC = CsvSpec(
     kind="sync-status",
     columns={
@@ -74,8 +98,11 @@ def import_sync_status(
     zone: ZoneInfo,
     skip_invalid: bool = False,
     date_order: str = "mdy",
+    now: datetime | None = None,
 ) -> ImportResult:
-    """Import one Sync Status export; strict unless `skip_invalid`."""
+    """Import one Sync Status export; strict unless `skip_invalid`. Times after a day past
+    `now` (default: the wall clock) are refused."""
+    now = now or datetime.now(UTC)
     source = open_source(path, SPEC)
     frame = read_all(source)
     problems: list[Problem] = []
@@ -86,6 +113,9 @@ def import_sync_status(
         problems.append(Problem(int(row), "Started At", f"expected {expected(date_order)}"))
     for row in frame.index[frame["ended_at"].isna() & (ended_text != "")]:
         problems.append(Problem(int(row), "Ended At", f"expected {expected(date_order)} or empty"))
+    for column, label in (("started_at", "Started At"), ("ended_at", "Ended At")):
+        for row in frame.index[out_of_range(frame[column], now)]:
+            problems.append(Problem(int(row), label, range_reason(now)))
     for column, label in (("object", "Object"), ("operation", "Operation"), ("status", "Status")):
         for row in frame.index[frame[column] == ""]:
             problems.append(Problem(int(row), label, "must not be empty"))
@@ -94,11 +124,15 @@ def import_sync_status(
         # A documented placeholder is "no count" (NULL), neither 0 nor an error: Adobe lists
         # N/A as the counts of the Update FKS step, which runs for every object.
         no_count = text.str.lower().isin(NO_COUNT)
-        numbers = pd.to_numeric(text.where(~no_count), errors="coerce")
-        bad = ~no_count & (numbers.isna() | (numbers < 0) | (numbers != numbers.round()))
-        for row in frame.index[bad]:
-            problems.append(Problem(int(row), label, "expected a whole number >= 0"))
-        frame[column] = numbers.where(~bad).astype("Int64")
+        parsed = [
+            None if blank else parse_count(cell) for cell, blank in zip(text, no_count, strict=True)
+        ]
+        for row, value in zip(frame.index, parsed, strict=True):
+            if isinstance(value, str):
+                problems.append(Problem(int(row), label, value))
+        frame[column] = pd.array(
+            [value if isinstance(value, int) else None for value in parsed], dtype="Int64"
+        )
     good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
     kept = frame[good].copy()
     kept["direction"] = direction_of(kept["operation"])

@@ -9,6 +9,7 @@ month first is the default, as Marketo's US UI writes it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -55,6 +56,30 @@ def expected(date_order: str = "mdy") -> str:
 # Kept for callers that do not know the order (month first, Marketo's US default).
 EXPECTED = expected("mdy")
 
+# A plausible time of a sync export: Marketo's Salesforce sync is younger than 2000, and a time
+# more than a day ahead of the import (clock skew and zones aside) was never observed. This
+# refuses a year 9999 or 0001 typed by mistake, which would otherwise sit in every chart.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=1)
+
+
+def latest(now: datetime) -> datetime:
+    """The latest time an import at `now` accepts."""
+    return now + AHEAD
+
+
+def out_of_range(times: pd.Series, now: datetime) -> pd.Series:
+    """Parsed times (UTC) before EARLIEST or after latest(now); NaT is not out of range."""
+    return times.notna() & ((times < EARLIEST) | (times > latest(now)))
+
+
+def range_reason(now: datetime) -> str:
+    """What a time out of range is told."""
+    return (
+        f"expected a time from {EARLIEST:%Y-%m-%d} to {latest(now):%Y-%m-%d %H:%M} UTC "
+        "(a day after the import)"
+    )
+
 
 def parse_timestamps(values: pd.Series, zone: ZoneInfo, date_order: str = "mdy") -> pd.Series:
     """Parse strings to UTC timestamps; unparseable or empty values become NaT.
@@ -63,6 +88,10 @@ def parse_timestamps(values: pd.Series, zone: ZoneInfo, date_order: str = "mdy")
     reading is taken; a time inside the spring gap is moved forward, as the clock did.
     """
     text = values.fillna("").astype(str).str.strip()
+    # pandas reads `now`, `today` (and a leading sign) whatever the format: a relative word
+    # would be a new time at every import, so the same row would be stored again and again.
+    # Every accepted form starts with a digit.
+    text = text.where(text.str.match(r"^[0-9]"), "")
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
     offset_mask = text.str.contains(_HAS_OFFSET, regex=True) & text.str.contains("-", regex=False)
     if offset_mask.any():

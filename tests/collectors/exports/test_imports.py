@@ -664,7 +664,7 @@ def test_describe_reads_a_list_of_describes(store, tmp_path):
     ("content", "expected"),
     [
         pytest.param('{"name": "Lead", "fields": [', "not valid JSON", id="invalid-json"),
-        pytest.param('{"name": "Lead"}', "fields: expected a list", id="missing-fields"),
+        pytest.param('{"name": "Lead"}', "fields: expected a non-empty list", id="missing-fields"),
         pytest.param('{"fields": []}', "name: expected the sObject API name", id="missing-name"),
         pytest.param('{"name": "Lead", "fields": [{"label": "x"}]}', "fields[0]", id="nameless"),
         pytest.param('"just a string"', "expected a JSON object", id="not-an-object"),
