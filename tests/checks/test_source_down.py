@@ -76,6 +76,23 @@ def runs(
     )
 
 
+def failing(
+    last_ok: timedelta | None,
+    failed_runs: int,
+    last_error: str = UNREACHABLE,
+    **rest: Any,
+) -> pd.DataFrame:
+    """Runs of a source whose latest run, a minute ago, failed with `last_error`."""
+    return runs(
+        last_ok=last_ok,
+        last_run=MINUTE,
+        last_status="failed",
+        failed_runs=failed_runs,
+        last_error=last_error,
+        **rest,
+    )
+
+
 evaluate = partial(judge, CHECK, now=NOW)
 
 
@@ -89,82 +106,27 @@ class Case:
 CASES = [
     pytest.param(Case(runs(), "silent"), id="stays_silent_when_the_last_run_succeeded"),
     pytest.param(
-        Case(
-            runs(
-                last_ok=14 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=2,
-                last_error=UNREACHABLE,
-            ),
-            "silent",
-        ),
+        Case(failing(14 * MINUTE, 2), "silent"),
         id="stays_silent_after_two_missed_intervals",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=15 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=3,
-                last_error=UNREACHABLE,
-            ),
-            "warning",
-        ),
+        Case(failing(15 * MINUTE, 3), "warning"),
         id="warns_after_three_intervals_without_success",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=61 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=12,
-                last_error=UNREACHABLE,
-            ),
-            "critical",
-        ),
+        Case(failing(61 * MINUTE, 12), "critical"),
         id="is_critical_after_an_hour_without_success",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=6 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=1,
-                last_error=REFUSED,
-            ),
-            "critical",
-        ),
+        Case(failing(6 * MINUTE, 1, REFUSED), "critical"),
         id="is_critical_at_once_when_the_login_is_refused",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=6 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=1,
-                last_error=EXPIRED,
-            ),
-            "critical",
-        ),
+        Case(failing(6 * MINUTE, 1, EXPIRED), "critical"),
         id="is_critical_at_once_when_the_session_expired",
     ),
     pytest.param(
-        Case(
-            runs(
-                "marketo",
-                last_ok=6 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=1,
-                last_error=MARKETO_REFUSED,
-            ),
-            "critical",
-        ),
+        Case(failing(6 * MINUTE, 1, MARKETO_REFUSED, source="marketo"), "critical"),
         id="is_critical_when_marketo_refuses_the_client_credentials",
     ),
     pytest.param(
@@ -179,31 +141,11 @@ CASES = [
         id="counts_a_partial_run_as_collected",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=None,
-                first_run=6 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=2,
-                last_error=UNREACHABLE,
-            ),
-            "silent",
-        ),
+        Case(failing(None, 2, first_run=6 * MINUTE), "silent"),
         id="gives_a_new_source_its_missed_intervals_before_judging",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=None,
-                first_run=20 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=5,
-                last_error=UNREACHABLE,
-            ),
-            "warning",
-        ),
+        Case(failing(None, 5, first_run=20 * MINUTE), "warning"),
         id="warns_when_a_new_source_never_collected",
     ),
     pytest.param(
@@ -239,13 +181,7 @@ def test_source_down_stays_silent_without_any_source():
 
 
 def test_source_down_finding_names_the_last_success_error_and_owner():
-    quiet = runs(
-        last_ok=90 * MINUTE,
-        last_run=MINUTE,
-        last_status="failed",
-        failed_runs=18,
-        last_error=UNREACHABLE,
-    )
+    quiet = failing(90 * MINUTE, 18)
     [finding] = evaluate({"runs": quiet})
     assert isinstance(finding, Finding)
     assert (finding.subject, finding.owner) == ("salesforce", "Salesforce admin")
@@ -269,14 +205,7 @@ def test_source_down_finding_names_the_last_success_error_and_owner():
 
 
 def test_source_down_a_refused_marketo_login_names_the_marketo_admin():
-    refused = runs(
-        "marketo",
-        last_ok=6 * MINUTE,
-        last_run=MINUTE,
-        last_status="failed",
-        failed_runs=1,
-        last_error=MARKETO_REFUSED,
-    )
+    refused = failing(6 * MINUTE, 1, MARKETO_REFUSED, source="marketo")
     [finding] = evaluate({"runs": refused})
     assert finding.owner == "Marketo admin"
     assert finding.title == "Marketo refuses the monitor's login"
