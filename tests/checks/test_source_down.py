@@ -3,7 +3,6 @@ cases, plus runs through the real runner on runs recorded by the real scheduler.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -18,7 +17,7 @@ from monitor.errors import SourceError
 from monitor.runner import run_checks
 from monitor.schedule.scheduler import JobOutcome, JobSpec, Scheduler
 from monitor.store import Store
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge
 
 CHECK = check_from_module(source_down)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -96,13 +95,6 @@ def failing(
 evaluate = partial(judge, CHECK, now=NOW)
 
 
-@dataclass(frozen=True)
-class Case:
-    frame: pd.DataFrame
-    expect: str
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
 CASES = [
     pytest.param(Case(runs(), "silent"), id="stays_silent_when_the_last_run_succeeded"),
     pytest.param(
@@ -172,8 +164,8 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_source_down_scenario(case: Case):
-    [source] = case.frame["source"]
-    assert evaluate({"runs": case.frame}, **case.settings).outcome(source) == case.expect
+    [source] = case.facts["source"]
+    assert evaluate({"runs": case.facts}, **case.settings).outcome(source) == case.expect
 
 
 def test_source_down_stays_silent_without_any_source():
