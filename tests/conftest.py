@@ -14,6 +14,12 @@ from monitor.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_FIXTURES = REPO / "tests" / "fixtures" / "real"
+# Real describes (sources in tests/fixtures/real/SOURCES.md): an Account with formula
+# fields, and a Lead.
+ACCOUNT_DESCRIBE = (
+    REAL_FIXTURES / "salesforce" / "sobject_describe_account_with_formula_field_v53.json"
+)
+LEAD_DESCRIBE = REAL_FIXTURES / "salesforce" / "sobject_describe_lead_v59.json"
 # Pinned so that every test sees the same demo, whatever the wall clock says.
 DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -92,6 +98,17 @@ def dashboard(monkeypatch: pytest.MonkeyPatch):
     yield open_on
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def import_describes(store: Store, *paths: Path, at: datetime, instance: str = "prod") -> None:
+    """Import describe files as if at `at`: snapshots are stamped with the moment of their
+    import, so tests pin it before the moment they judge."""
+    from zoneinfo import ZoneInfo
+
+    from monitor.collectors.exports import import_file
+
+    for path in paths:
+        import_file(store, "describe", path, instance=instance, zone=ZoneInfo("UTC"), now=at)
 
 
 def collector_reaches(store: Store, instance: str, at: datetime) -> None:

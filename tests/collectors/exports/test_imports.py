@@ -15,16 +15,13 @@ from monitor.collectors.exports.common import ImportResult
 from monitor.collectors.exports.timestamps import EXPECTED
 from monitor.errors import InputError
 from monitor.store import Store
-from tests.conftest import REAL_FIXTURES
+from tests.conftest import ACCOUNT_DESCRIBE, LEAD_DESCRIBE
+from tests.sync_errors import ERRORS_HEADER
 
-REAL = REAL_FIXTURES
-ACCOUNT_DESCRIBE = REAL / "salesforce" / "sobject_describe_account_with_formula_field_v53.json"
-LEAD_DESCRIBE = REAL / "salesforce" / "sobject_describe_lead_v59.json"
 UTC = ZoneInfo("UTC")
 CHICAGO = ZoneInfo("America/Chicago")
 INSTANCE = "prod"
 
-ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
 LOCK = "Record Level,11/20/2026 02:05 PM,Failed to update SFDC,{UNABLE_TO_LOCK_ROW: busy},Lead,"
 ROW_1 = LOCK + "1001,00Q000000000001"
 ROW_2 = LOCK + "1002,00Q000000000002"
@@ -37,11 +34,6 @@ STATUS_HEADER = (
 )
 STATS_HEADER = "ts,object,direction,metric,value"
 PERMISSIONS_HEADER = "object,field,readable,editable"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "m.duckdb")
 
 
 def write_csv(directory: Path, name: str, *lines: str) -> Path:
