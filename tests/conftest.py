@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -109,6 +109,42 @@ def import_describes(store: Store, *paths: Path, at: datetime, instance: str = "
 
     for path in paths:
         import_file(store, "describe", path, instance=instance, zone=ZoneInfo("UTC"), now=at)
+
+
+def write_throughput(
+    store: Store,
+    per_hour: dict[str, float],
+    *,
+    end: datetime,
+    hours: int = 7 * 24,
+    instance: str = "prod",
+) -> None:
+    """Hourly sync-user writes per object over the `hours` up to `end`, as the Salesforce
+    collector stores them (sync_stats throughput)."""
+    import pandas as pd
+
+    from monitor.store.facts import insert_frame
+
+    ts = pd.date_range(end - timedelta(hours=hours), end, freq="h", inclusive="right", tz=UTC)
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "instance": instance,
+                    "ts": ts,
+                    "object": name,
+                    "direction": "marketo_to_sfdc",
+                    "metric": "throughput",
+                    "value": float(rate),
+                    "provenance": "reported",
+                }
+            )
+            for name, rate in per_hour.items()
+        ],
+        ignore_index=True,
+    )
+    with store.write() as con:
+        insert_frame(con, "sync_stats", frame)
 
 
 def collector_reaches(store: Store, instance: str, at: datetime) -> None:
