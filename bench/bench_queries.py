@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -22,34 +21,21 @@ from bench.measure import median_ms
 from bench.scale_store import CACHE, CONTENTS, END, INSTANCE, scale_store
 from monitor.store import Store
 from queries import query_names, run_query
+from tests.query_params import query_params
 
 GOAL_MS = 150.0
 WARM_RUNS = 5
 WINDOWS_DAYS = (7, 90)
-PARAMS = {
-    "instance": INSTANCE,
-    "object": "",
-    "direction": "",
-    "category": "",
-    "code": "",
-    "status": "",
-    "check": "",
-    "lookback_hours": 24,
-    "lookback_days": 7,
-    "small_step_max": 5,
-    "prefix": "salesforce.",
-    "training_days": 14,
-    "recent_hours": 24,
+# A busier workload than the tests' defaults: more rows per page, every sync activity type.
+WORKLOAD = {
     "limit": 500,
-    "sources": ["salesforce", "marketo"],
     "activity_types": ["Sync Lead to SFDC", "Sync Lead Updates to SFDC", "SFDC Activity"],
-    "job": "report",
 }
 
 
 def params_for(window_days: int) -> dict:
     """The standard parameters with `since` that many days before the end of the data."""
-    return {**PARAMS, "now": END, "since": END - timedelta(days=window_days), "until": END}
+    return query_params(END, window_days=window_days, instance=INSTANCE, **WORKLOAD)
 
 
 def time_query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> tuple[int, float]:

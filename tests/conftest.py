@@ -20,6 +20,21 @@ ACCOUNT_DESCRIBE = (
     REAL_FIXTURES / "salesforce" / "sobject_describe_account_with_formula_field_v53.json"
 )
 LEAD_DESCRIBE = REAL_FIXTURES / "salesforce" / "sobject_describe_lead_v59.json"
+# What every finding of `check --json` carries at least (DESIGN 8, Contracts).
+FINDING_CONTRACT_KEYS = frozenset(
+    {
+        "check",
+        "severity",
+        "subject",
+        "title",
+        "detail",
+        "owner",
+        "first_seen",
+        "last_seen",
+        "status",
+        "evidence",
+    }
+)
 # Pinned so that every test sees the same demo, whatever the wall clock says.
 DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 

@@ -12,21 +12,9 @@ import duckdb
 import pytest
 
 from checks import REGISTRY
-from tests.conftest import REPO
+from tests.conftest import FINDING_CONTRACT_KEYS, REPO
 
 ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
-CONTRACT_KEYS = {
-    "check",
-    "severity",
-    "subject",
-    "title",
-    "detail",
-    "owner",
-    "first_seen",
-    "last_seen",
-    "status",
-    "evidence",
-}
 
 
 def monitor(*args: str, db: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -46,7 +34,7 @@ def test_check_json_prints_only_the_contract_array(demo_store):
     result = monitor("check", "--json", db=demo_store.path)
     assert result.returncode == 0, result.stderr
     findings = json.loads(result.stdout)
-    assert findings and all(set(f) >= CONTRACT_KEYS for f in findings)
+    assert findings and all(set(f) >= FINDING_CONTRACT_KEYS for f in findings)
     assert all(f["status"] == "open" and isinstance(f["evidence"], dict) for f in findings)
     checks = {f["check"] for f in findings}
     assert {"permission_failures", "backlog_spike", "formula_fields"} <= checks

@@ -16,6 +16,8 @@ from monitor.errors import ConfigError
 from monitor.runner import fingerprint, open_findings, run_checks
 from monitor.store import Store
 from queries import QUERY_DIR, query_names, run_query
+from tests.conftest import FINDING_CONTRACT_KEYS
+from tests.query_params import query_params
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 CYCLE = timedelta(minutes=15)
@@ -57,11 +59,6 @@ class ScriptedCheck:
     def reports(self, *outcomes: Finding | NotEvaluated) -> ScriptedCheck:
         self.outcomes = list(outcomes)
         return self
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
 
 
 @pytest.fixture
@@ -268,19 +265,7 @@ def test_open_findings_returns_the_json_contract(store, scripted):
     run(store, scripted.reports(finding), T0)
     run(store, scripted, T0 + CYCLE)
     [record] = open_findings(store)
-    contract = {
-        "check",
-        "severity",
-        "subject",
-        "title",
-        "detail",
-        "owner",
-        "first_seen",
-        "last_seen",
-        "status",
-        "evidence",
-    }
-    assert contract <= set(record)
+    assert set(record) >= FINDING_CONTRACT_KEYS
     assert {k: record[k] for k in ("check", "severity", "subject", "status", "owner")} == {
         "check": scripted.id,
         "severity": "critical",
@@ -422,29 +407,7 @@ def test_every_check_has_its_own_test_module(check: Check):
     assert (TESTS / "checks" / f"test_{check.id}.py").is_file()
 
 
-EMPTY_STORE_PARAMS = {
-    "instance": INSTANCE,
-    "now": T0,
-    "since": T0 - timedelta(days=7),
-    "until": T0,
-    "object": "",
-    "direction": "",
-    "category": "",
-    "code": "",
-    "status": "",
-    "check": "",
-    "checks": ["stale_data"],
-    "lookback_hours": 24,
-    "lookback_days": 7,
-    "small_step_max": 5,
-    "prefix": "salesforce.",
-    "training_days": 14,
-    "recent_hours": 24,
-    "limit": 10,
-    "sources": ["salesforce", "marketo"],
-    "activity_types": ["Sync Lead to SFDC"],
-    "job": "report",
-}
+EMPTY_STORE_PARAMS = query_params(T0, instance=INSTANCE)
 
 
 @pytest.fixture(scope="module")
