@@ -33,7 +33,7 @@ from monitor.collectors.salesforce.client import (
     connect,
     login_from,
 )
-from monitor.collectors.salesforce.cycle import CycleReport, collect_cycle
+from monitor.collectors.salesforce.cycle import SalesforceReport, collect_cycle
 from monitor.config import DEFAULTS, Config
 from monitor.store import Store
 from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn
@@ -69,7 +69,7 @@ def scripted_org(standin: SalesforceStandIn) -> None:
 
 @dataclass
 class Measured:
-    report: CycleReport
+    report: SalesforceReport
     seconds: float
     http_seconds: float  # whole HTTP calls (request, wait, body read), summed over the cycle
     requests: list  # what the stand-in received

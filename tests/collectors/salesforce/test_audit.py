@@ -13,15 +13,10 @@ import pytest
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceRefusedRequest
 
-from monitor.collectors.context import Cycle
-from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
-from monitor.collectors.salesforce.cycle import collect_cycle
-from monitor.config import Config
 from monitor.store import Store
-from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn
+from tests.collectors.salesforce.collecting import NOW, OBJECTS, client_for, cycle
+from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
 
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember", "Task")
 ADMIN = "admin@acme.example"
 DANA_ID = "005000000000002AAA"
 
@@ -286,19 +281,6 @@ def test_standin_delay_slows_every_request(standin: SalesforceStandIn, sf: Sales
 
 
 # -- the collector -------------------------------------------------------------------------
-
-
-def client_for(standin: SalesforceStandIn) -> SalesforceClient:
-    login = login_from(
-        {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
-    )
-    return SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
-
-
-def cycle(store: Store, client: SalesforceClient, now: datetime = NOW):
-    return collect_cycle(
-        Cycle(store, client, Config(salesforce_objects=OBJECTS), "prod", now), SYNC_USERNAME
-    )
 
 
 def events(store: Store) -> list[tuple]:

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from monitor.collectors.salesforce.cycle import backfill, collect_cycle
 from monitor.config import Config
 from monitor.errors import SourceError
 from monitor.store import Store
+from tests.collectors.salesforce.collecting import NOW, OBJECTS, client_for, cycle
 from tests.conftest import REPO
 from tests.standins.salesforce import (
     SYNC_USER_ID,
@@ -33,8 +34,6 @@ from tests.standins.salesforce import (
     lead_describe_with_formula,
 )
 
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember", "Task")
 DANA = ("005000000000002AAA", "Dana Whitfield")
 LOADER = ("005000000000003AAA", "Ops Data Loader")
 
@@ -78,13 +77,6 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
         yield running
 
 
-def client_for(standin: SalesforceStandIn) -> SalesforceClient:
-    login = login_from(
-        {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
-    )
-    return SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
-
-
 def config(objects: tuple[str, ...] = OBJECTS) -> Config:
     return Config(salesforce_objects=objects)
 
@@ -92,11 +84,6 @@ def config(objects: tuple[str, ...] = OBJECTS) -> Config:
 def rows(store: Store, sql: str, **params) -> list[tuple]:
     with store.read() as con:
         return con.execute(sql, params).fetchall()
-
-
-def cycle(store: Store, client: SalesforceClient, now: datetime = NOW, **options):
-    settings = options.pop("config", config())
-    return collect_cycle(Cycle(store, client, settings, "prod", now), SYNC_USERNAME, **options)
 
 
 def test_cycle_stores_inflow_pushes_modifiers_and_estimated_backlog(standin, store):
