@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from checks import REGISTRY
-from tests.conftest import FINDING_CONTRACT_KEYS, REPO
+from tests.cli import environment_without, run_monitor
+from tests.conftest import FINDING_CONTRACT_KEYS
 
 ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
 
 
 def monitor(*args: str, db: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    environment = environment_without("MONITOR_")
     environment.update({"MONITOR_DB": str(db), **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_monitor(*args, env=environment)
 
 
 def test_check_json_prints_only_the_contract_array(demo_store):

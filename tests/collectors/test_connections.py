@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
-from tests.conftest import REPO
+from tests.cli import environment_without, run_monitor
 from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn
 
 
 def check_connection(env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "MONITOR_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", "check-connection"],
-        cwd=REPO,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    base = environment_without("SALESFORCE_", "MONITOR_")
+    return run_monitor("check-connection", env={**base, **env}, timeout=120)
 
 
 def test_check_connection_names_the_sync_user_and_the_budget_without_the_token(tmp_path):

@@ -7,8 +7,6 @@ names those hosts."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
 from monitor.errors import SourceError
 from monitor.store import Store
+from tests.cli import run_monitor
 from tests.collectors.salesforce.collecting import NOW, cycle
-from tests.conftest import REPO
 from tests.standins.proxy import TunnelProxy
 from tests.standins.salesforce import (
     INSTANCE_HOST,
@@ -244,9 +242,8 @@ def test_check_connection_logs_in_with_a_password_and_never_prints_it(standin, p
         for name, value in os.environ.items()
         if not name.startswith(("SALESFORCE_", "MONITOR_")) and name not in PROXY_VARIABLES
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "monitor", "check-connection"],
-        cwd=REPO,
+    result = run_monitor(
+        "check-connection",
         env={
             **base,
             "HTTPS_PROXY": proxy.url,
@@ -254,8 +251,6 @@ def test_check_connection_logs_in_with_a_password_and_never_prints_it(standin, p
             "MONITOR_DB": str(tmp_path / "m.duckdb"),
             **password_login(),
         },
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,7 +10,6 @@ same shape as the real Open Email / Click Link examples.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -25,6 +24,7 @@ import requests
 from monitor.collectors.streams.receiver import Receiver, ReceiverSettings
 from monitor.errors import ConfigError
 from monitor.store import Store
+from tests.cli import environment_without, run_monitor
 from tests.conftest import REAL_FIXTURES, REPO
 
 TOKEN = "test-streams-token-" + uuid.uuid4().hex
@@ -478,7 +478,7 @@ def test_the_token_never_reaches_the_store(receiver, store):
 
 
 def serve_streams(tmp_path: Path, *extra: str, token: str | None = TOKEN) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env = environment_without("MONITOR_")
     env.update({"MONITOR_DB": str(tmp_path / "monitor.duckdb"), "PYTHONPATH": str(REPO)})
     if token:
         env["MONITOR_STREAMS_TOKEN"] = token
@@ -589,21 +589,14 @@ def test_serve_streams_refuses_a_port_beyond_65535_as_a_usage_error(tmp_path):
 
 
 def test_serve_streams_names_a_streams_port_beyond_65535_from_the_environment(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env = environment_without("MONITOR_")
     env.update(
         MONITOR_DB=str(tmp_path / "monitor.duckdb"),
         MONITOR_STREAMS_PORT="70000",
         MONITOR_STREAMS_TOKEN=TOKEN,
         PYTHONPATH=str(REPO),
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "monitor", "serve-streams"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_monitor("serve-streams", env=env, cwd=tmp_path, timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "error: MONITOR_STREAMS_PORT: streams_port: expected a port from 1 to 65535"
