@@ -127,9 +127,7 @@ def main() -> None:
         scripted_org(standin)
         store = Store(Path(directory) / "bench.duckdb")
         store.init()
-        login = login_from(
-            {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
-        )
+        login = login_from(standin.secrets())
         client = SalesforceClient(connect(login, DEFAULTS["salesforce_api_version"]))
 
         first = measured_cycle(standin, store, client, NOW)

@@ -654,8 +654,7 @@ def test_the_salesforce_job_collects_again_on_a_short_interval_then_checks_each_
             salesforce_objects=("Lead",),
         )
         store = SerializedStore(config.db)
-        secrets = {"SALESFORCE_INSTANCE_URL": org.url, "SALESFORCE_ACCESS_TOKEN": org.token}
-        plan = plan_jobs(store, config, configured_instances(config), secrets)
+        plan = plan_jobs(store, config, configured_instances(config), org.secrets())
         salesforce = next(spec for spec in plan.specs if spec.id == "salesforce:prod")
         start(store, [dataclasses.replace(salesforce, every=timedelta(seconds=1))], running)
         wait_for(lambda: len(runs_of(store, "salesforce")) >= 3, "three cycles from the clock")

@@ -251,6 +251,10 @@ class SalesforceStandIn:
         """Stop the server and delete its CA file."""
         self._server.close()
 
+    def secrets(self) -> dict[str, str]:
+        """The SALESFORCE_* settings that point a client at this stand-in with its token."""
+        return {"SALESFORCE_INSTANCE_URL": self.url, "SALESFORCE_ACCESS_TOKEN": self.token}
+
     def calls(self) -> int:
         """HTTP requests received so far; a composite request is one call."""
         with self._lock:

@@ -18,9 +18,7 @@ OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMem
 
 def client_for(standin: SalesforceStandIn) -> SalesforceClient:
     """A client on the stand-in's instance URL and token that never sleeps between retries."""
-    login = login_from(
-        {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
-    )
+    login = login_from(standin.secrets())
     return SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
 
 

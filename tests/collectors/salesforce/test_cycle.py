@@ -152,8 +152,7 @@ def test_describe_and_permissions_feed_the_checks(standin, tmp_path):
     env = {
         **os.environ,
         "MONITOR_DB": str(db),
-        "SALESFORCE_INSTANCE_URL": standin.url,
-        "SALESFORCE_ACCESS_TOKEN": standin.token,
+        **standin.secrets(),
         "SALESFORCE_SYNC_USER": SYNC_USERNAME,
         "REQUESTS_CA_BUNDLE": standin.ca_bundle,
         "MONITOR_INSTANCE": "prod",

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -492,10 +494,21 @@ def serve_streams(tmp_path: Path, *extra: str, token: str | None = TOKEN) -> sub
     )
 
 
+@contextmanager
+def serving_streams(tmp_path: Path, *extra: str) -> Iterator[subprocess.Popen]:
+    """`serve-streams` in a child process, killed if the test leaves it running."""
+    process = serve_streams(tmp_path, *extra)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_serve_streams_verb_answers_health_and_stops_cleanly_on_a_signal(tmp_path, stop_signal):
-    process = serve_streams(tmp_path, "--instance", "eu")
-    try:
+    with serving_streams(tmp_path, "--instance", "eu") as process:
         first_line = process.stdout.readline()
         assert first_line.startswith("receiving Marketo Data Streams at http://127.0.0.1:")
         url = first_line.split(" at ")[1].split()[0]  # .../events
@@ -509,10 +522,6 @@ def test_serve_streams_verb_answers_health_and_stops_cleanly_on_a_signal(tmp_pat
         assert refused.status_code == 401
         process.send_signal(stop_signal)
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     assert process.returncode == 0, err
     assert out.strip().endswith("stopped")
     assert "Traceback" not in err
@@ -628,8 +637,7 @@ def test_serve_streams_with_several_instances_needs_a_configured_one(tmp_path, e
 
 def test_serve_streams_with_several_instances_stores_into_the_one_named(tmp_path):
     (tmp_path / "monitor.toml").write_text(TWO_INSTANCES)
-    process = serve_streams(tmp_path, "--instance", "sandbox")
-    try:
+    with serving_streams(tmp_path, "--instance", "sandbox") as process:
         first_line = process.stdout.readline()
         assert "(instance 'sandbox'," in first_line, process.stderr.read()
         url = first_line.split(" at ")[1].split()[0]
@@ -637,10 +645,6 @@ def test_serve_streams_with_several_instances_stores_into_the_one_named(tmp_path
         assert ok.status_code == 200
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     assert process.returncode == 0, err
     stored = Store(tmp_path / "monitor.duckdb")
     assert rows(stored, "SELECT instance, activity_id FROM marketo_activities") == [
