@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.standins.https import Incoming, LoopbackHTTPS, Reply
+from tests.standins.https import Incoming, LoopbackStandIn, Reply
 
 REAL_MARKETO = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "marketo"
 CLIENT_ID = "5f0a3b6c-1d2e-4f50-9a8b-7c6d5e4f3a2b"
@@ -182,7 +182,7 @@ class Triggered:
     tokens: dict[str, str]
 
 
-class MarketoStandIn:
+class MarketoStandIn(LoopbackStandIn):
     """Marketo on https://127.0.0.1:PORT (identity under /identity, REST under /rest)."""
 
     def __init__(self) -> None:
@@ -219,20 +219,7 @@ class MarketoStandIn:
         self._failures: list[_Failure] = []
         self._next_id = 100000
         self._lock = threading.Lock()
-        self._server = LoopbackHTTPS(self._dispatch)
-        self.url = self._server.url
-        self.port = self._server.port
-        self.ca_bundle = self._server.ca_bundle
-
-    def __enter__(self) -> MarketoStandIn:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the server and delete its CA file."""
-        self._server.close()
+        self._serve(self._dispatch)
 
     def secrets(self) -> dict[str, str]:
         """The four MARKETO_* settings that point a client at this stand-in."""
