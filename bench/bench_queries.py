@@ -9,7 +9,6 @@ the others still run. No timing is asserted; queries above the goal are flagged.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb
 
 from bench.measure import median_ms
-from bench.scale_store import CACHE, CONTENTS, END, INSTANCE, scale_store
+from bench.scale_store import CACHE, END, INSTANCE, print_setting, scale_store
 from monitor.store import Store
 from queries import query_names, run_query
 from tests.query_params import query_params
@@ -55,15 +54,9 @@ def main() -> None:
     args = parser.parse_args()
 
     store = scale_store(CACHE, rebuild=args.rebuild)
+    print_setting(store, ("sync_stats", "sync_errors", "change_counts", "field_inventory"))
     with store.read() as con:
-        counts = {
-            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("sync_stats", "sync_errors", "change_counts", "field_inventory")
-        }
         run_query(con, "instances")  # pandas' first-use cost (~0.3 s) is not a query's
-    print(f"duckdb {duckdb.__version__}, load average {os.getloadavg()[0]:.1f}, store {CACHE}")
-    print(f"written by bench/scale_store.py: {CONTENTS}")
-    print("rows: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
     print(f"now={END.isoformat()}, median of {WARM_RUNS} warm runs, goal <= {GOAL_MS:.0f} ms")
     print(f"opening a read-only connection: {median_ms(lambda: open_and_close(store), 5):.1f} ms")
 
