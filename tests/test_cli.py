@@ -12,8 +12,7 @@ import pytest
 from checks import REGISTRY
 from tests.cli import environment_without, run_monitor
 from tests.conftest import FINDING_CONTRACT_KEYS
-
-ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
+from tests.sync_errors import ERRORS_HEADER
 
 
 def monitor(*args: str, db: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -158,14 +157,25 @@ def test_memory_limit_that_is_not_a_size_is_one_clear_line(tmp_path):
     )
 
 
-def test_import_runs_within_a_small_memory_limit(tmp_path):
+def lock_errors_export(tmp_path: Path, count: int, *, distinct_messages: bool = False) -> Path:
+    """A Sync Errors export of `count` lock errors on leads of their own, a minute apart within
+    one hour; with `distinct_messages` every message differs (nothing repeats to compress)."""
+    rows = []
+    for n in range(count):
+        details = "UNABLE_TO_LOCK_ROW: unable to obtain exclusive access"
+        if distinct_messages:
+            details += f" {n}"
+        rows.append(
+            f"Record Level,2026-11-20 10:{n % 60:02d},Failed to update SFDC,"
+            f"{details},Lead,{n},00Q{n:015d}"
+        )
     export = tmp_path / "errors.csv"
-    rows = [
-        f"Record Level,2026-11-20 10:{minute:02d},Failed to update SFDC,"
-        f"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access,Lead,{minute},00Q{minute:015d}"
-        for minute in range(60)
-    ]
     export.write_text(ERRORS_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return export
+
+
+def test_import_runs_within_a_small_memory_limit(tmp_path):
+    export = lock_errors_export(tmp_path, 60)
     result = monitor(
         "import",
         "sync-errors",
@@ -183,13 +193,7 @@ def count_errors(db: Path) -> int:
 
 
 def test_import_beyond_the_memory_limit_is_one_clear_line_and_stores_nothing(tmp_path):
-    export = tmp_path / "errors.csv"
-    rows = [
-        f"Record Level,2026-11-20 10:{n % 60:02d},Failed to update SFDC,"
-        f"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access {n},Lead,{n},00Q{n:015d}"
-        for n in range(20_000)
-    ]
-    export.write_text(ERRORS_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    export = lock_errors_export(tmp_path, 20_000, distinct_messages=True)
     db = tmp_path / "m.duckdb"
     result = monitor(
         "import", "sync-errors", str(export), db=db, env={"MONITOR_MEMORY_LIMIT": "4MB"}
