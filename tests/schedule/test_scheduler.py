@@ -31,6 +31,7 @@ from monitor.runner import run_checks
 from monitor.schedule.jobs import last_weekly_slot, plan_jobs, report_is_due
 from monitor.schedule.scheduler import JobOutcome, JobSpec, Scheduler
 from monitor.store import Store
+from monitor.store.facts import ensure_instance
 from monitor.store.serial import SerializedStore
 from tests.conftest import REPO
 from tests.scheduling import FakeSource, wait_for
@@ -471,10 +472,7 @@ def test_sources_page_shows_each_jobs_last_run_error_and_next_run(tmp_path, sour
     scheduler = running[0]
     scheduler.run_round()
     with store.write() as con:
-        con.execute(
-            "INSERT OR IGNORE INTO instances (instance, label, is_demo, created_at) "
-            "VALUES ('sandbox', 'Sandbox', false, now())"
-        )
+        ensure_instance(con, "sandbox", label="Sandbox")
 
     page = sources_page("sandbox")
     assert any("Scheduler running since" in info.value for info in page.info)
@@ -501,10 +499,7 @@ def test_sources_page_shows_each_jobs_last_run_error_and_next_run(tmp_path, sour
 def test_sources_page_says_how_to_start_the_scheduler_when_it_never_ran(tmp_path, sources_page):
     store = Store(tmp_path / "monitor.duckdb")
     with store.write() as con:
-        con.execute(
-            "INSERT INTO instances (instance, label, is_demo, created_at) "
-            "VALUES ('prod', 'prod', false, now())"
-        )
+        ensure_instance(con, "prod")
     page = sources_page("prod")
     assert any("`python -m monitor run`" in caption.value for caption in page.caption)
 
