@@ -68,6 +68,15 @@ def demo_store(demo_template: Path, tmp_path: Path) -> Store:
     return Store(copy)
 
 
+def one_row(store: Store, sql: str, what: str, **params: object) -> dict:
+    """The one row `sql` returns, as {column: value} with NULLs as None; the test fails naming
+    `what` when there is no such row."""
+    with store.read() as con:
+        frame = con.execute(sql, params).df()
+    assert len(frame) == 1, f"no {what}"
+    return {k: (None if v is None or v != v else v) for k, v in frame.iloc[0].to_dict().items()}
+
+
 def export_reaches(store: Store, instance: str, at: datetime) -> None:
     """A newer Sync Errors export arrived whose newest row is at `at`: one data-quality error
     on a record of its own. Checks judge as of the data's newest time, so a finding resolves

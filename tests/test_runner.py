@@ -16,7 +16,7 @@ from monitor.errors import ConfigError
 from monitor.runner import fingerprint, open_findings, run_checks
 from monitor.store import Store
 from queries import QUERY_DIR, query_names, run_query
-from tests.conftest import FINDING_CONTRACT_KEYS
+from tests.conftest import FINDING_CONTRACT_KEYS, one_row
 from tests.query_params import query_params
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -72,17 +72,16 @@ def run(store: Store, script: ScriptedCheck, now: datetime, instance: str = INST
 
 def state(store: Store, fp: str) -> dict[str, Any]:
     """One finding row, its timestamps as text (fetching TIMESTAMPTZ needs pytz)."""
-    with store.read() as con:
-        frame = con.execute(
-            "SELECT status, severity, title, "
-            "strftime(first_seen, '%H:%M') AS first_seen, "
-            "strftime(last_seen, '%H:%M') AS last_seen, "
-            "strftime(resolved_at, '%H:%M') AS resolved_at "
-            "FROM findings WHERE fingerprint = $fp",
-            {"fp": fp},
-        ).df()
-    assert len(frame) == 1, f"no finding {fp}"
-    return {k: (None if v is None or v != v else v) for k, v in frame.iloc[0].to_dict().items()}
+    return one_row(
+        store,
+        "SELECT status, severity, title, "
+        "strftime(first_seen, '%H:%M') AS first_seen, "
+        "strftime(last_seen, '%H:%M') AS last_seen, "
+        "strftime(resolved_at, '%H:%M') AS resolved_at "
+        "FROM findings WHERE fingerprint = $fp",
+        f"finding {fp}",
+        fp=fp,
+    )
 
 
 def events(store: Store, fp: str) -> list[tuple[str, str, str]]:
