@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -33,7 +34,7 @@ from monitor.schedule.scheduler import JobOutcome, JobSpec, Scheduler
 from monitor.store import Store
 from monitor.store.facts import ensure_instance
 from monitor.store.serial import SerializedStore
-from tests.conftest import REPO
+from tests.conftest import REPO, one_row
 from tests.scheduling import FakeSource, wait_for
 from tests.standins.marketo import MarketoStandIn
 from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
@@ -66,17 +67,16 @@ def runs_of(store: Store, job: str, instance: str = "prod") -> list[tuple]:
 
 def job_state(store: Store, job_id: str) -> dict:
     """The scheduler_jobs row of a job, times as booleans (fetching TIMESTAMPTZ needs pytz)."""
-    with store.read() as con:
-        frame = con.execute(
-            "SELECT state, last_status, last_error, last_rows, "
-            "last_error_at IS NOT NULL AS has_error_time, "
-            "next_run_at IS NOT NULL AS has_next_run, "
-            "next_run_at > last_started_at AS next_after_last "
-            "FROM scheduler_jobs WHERE job_id = $id",
-            {"id": job_id},
-        ).df()
-    assert len(frame) == 1, f"no job {job_id}"
-    return {k: (None if v is None or v != v else v) for k, v in frame.iloc[0].to_dict().items()}
+    return one_row(
+        store,
+        "SELECT state, last_status, last_error, last_rows, "
+        "last_error_at IS NOT NULL AS has_error_time, "
+        "next_run_at IS NOT NULL AS has_next_run, "
+        "next_run_at > last_started_at AS next_after_last "
+        "FROM scheduler_jobs WHERE job_id = $id",
+        f"job {job_id}",
+        id=job_id,
+    )
 
 
 @pytest.fixture
@@ -336,14 +336,18 @@ def two_orgs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         yield prod, sandbox, secrets
 
 
-def two_instance_config(tmp_path: Path) -> Config:
+def config_in(folder: Path, **settings: Any) -> Config:
+    """A Config whose store, inbox and reports live in `folder`."""
     return Config(
-        db=str(tmp_path / "monitor.duckdb"),
-        inbox_dir=str(tmp_path / "inbox"),
-        report_dir=str(tmp_path / "reports"),
-        salesforce_objects=("Lead", "Contact"),
-        instances=TWO_INSTANCES,
+        db=str(folder / "monitor.duckdb"),
+        inbox_dir=str(folder / "inbox"),
+        report_dir=str(folder / "reports"),
+        **settings,
     )
+
+
+def two_instance_config(tmp_path: Path) -> Config:
+    return config_in(tmp_path, salesforce_objects=("Lead", "Contact"), instances=TWO_INSTANCES)
 
 
 def test_two_instances_are_collected_and_checked_apart(tmp_path: Path, two_orgs):
@@ -393,12 +397,7 @@ def test_two_instances_are_collected_and_checked_apart(tmp_path: Path, two_orgs)
 
 
 def test_an_instance_without_a_collector_gets_its_checks_on_a_clock(tmp_path: Path):
-    config = Config(
-        db=str(tmp_path / "m.duckdb"),
-        instance="imports-only",
-        inbox_dir=str(tmp_path / "inbox"),
-        report_dir=str(tmp_path / "reports"),
-    )
+    config = config_in(tmp_path, instance="imports-only")
     store = SerializedStore(config.db)
     plan = plan_jobs(store, config, configured_instances(config), secrets={})
     checks = next(spec for spec in plan.specs if spec.id == "checks:imports-only")
@@ -407,11 +406,7 @@ def test_an_instance_without_a_collector_gets_its_checks_on_a_clock(tmp_path: Pa
 
 
 def test_every_plan_schedules_alerts_the_weekly_report_and_retention(tmp_path: Path):
-    config = Config(
-        db=str(tmp_path / "m.duckdb"),
-        inbox_dir=str(tmp_path / "inbox"),
-        report_dir=str(tmp_path / "reports"),
-    )
+    config = config_in(tmp_path)
     plan = plan_jobs(SerializedStore(config.db), config, configured_instances(config), {})
     ids = [spec.id for spec in plan.specs]
     assert ids[-3:] == ["alerts:*", "report:*", "retention:*"]
@@ -558,13 +553,7 @@ def test_an_export_dropped_in_the_inbox_is_imported_checked_and_alerted_with_the
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, webhook: Webhook
 ):
     monkeypatch.setenv("MONITOR_ALERT_URLS", webhook.url)
-    config = Config(
-        db=str(tmp_path / "monitor.duckdb"),
-        instance="prod",
-        inbox_dir=str(tmp_path / "inbox"),
-        report_dir=str(tmp_path / "reports"),
-        alert_group_wait_seconds=1,
-    )
+    config = config_in(tmp_path, instance="prod", alert_group_wait_seconds=1)
     store = SerializedStore(config.db)
     plan = plan_jobs(store, config, configured_instances(config), secrets={})
     by_id = {spec.id: spec for spec in plan.specs}
@@ -612,12 +601,7 @@ def test_a_marketo_instance_is_collected_once_recorded_and_checked(
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", marketo.ca_bundle)
         recent = datetime.now(UTC) - timedelta(minutes=2)
         marketo.add_activity("Sync Lead to SFDC", recent, lead_id=1001)
-        config = Config(
-            db=str(tmp_path / "m.duckdb"),
-            instance="prod",
-            inbox_dir=str(tmp_path / "inbox"),
-            report_dir=str(tmp_path / "reports"),
-        )
+        config = config_in(tmp_path, instance="prod")
         store = SerializedStore(config.db)
         plan = plan_jobs(store, config, configured_instances(config), marketo.secrets())
         marketo_spec = next(spec for spec in plan.specs if spec.id == "marketo:prod")
@@ -641,13 +625,7 @@ def test_the_salesforce_job_collects_again_on_a_short_interval_then_checks_each_
     with SalesforceStandIn() as org:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", org.ca_bundle)
         org.modifiers["Lead"] = [("005000000000002AAA", "Dana Whitfield", 40)]
-        config = Config(
-            db=str(tmp_path / "m.duckdb"),
-            instance="prod",
-            inbox_dir=str(tmp_path / "inbox"),
-            report_dir=str(tmp_path / "reports"),
-            salesforce_objects=("Lead",),
-        )
+        config = config_in(tmp_path, instance="prod", salesforce_objects=("Lead",))
         store = SerializedStore(config.db)
         plan = plan_jobs(store, config, configured_instances(config), org.secrets())
         salesforce = next(spec for spec in plan.specs if spec.id == "salesforce:prod")
