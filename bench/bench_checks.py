@@ -9,16 +9,14 @@ first two on their own shows where the time goes. No timing is asserted.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import duckdb
 
 from bench.measure import median_ms
-from bench.scale_store import CACHE, CONTENTS, END, INSTANCE, scale_store
+from bench.scale_store import CACHE, END, INSTANCE, print_setting, scale_store
 from checks import REGISTRY
 from monitor.runner import load_inputs, run_checks
 
@@ -34,8 +32,7 @@ def main() -> None:
     store = scale_store(CACHE, rebuild=args.rebuild)
     settings = {check.id: check.resolve_settings() for check in REGISTRY}
     summary = run_checks(store, INSTANCE, END)  # warm-up; also brings findings up to date
-    print(f"duckdb {duckdb.__version__}, load average {os.getloadavg()[0]:.1f}, store {CACHE}")
-    print(f"written by bench/scale_store.py: {CONTENTS}")
+    print_setting(store)
     print(
         f"{len(REGISTRY)} checks at now={END.isoformat()}: {summary.findings} findings, "
         f"{len(summary.not_evaluated)} not evaluated, failed: {summary.failed_checks or 'none'}"

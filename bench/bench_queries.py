@@ -9,9 +9,7 @@ the others still run. No timing is asserted; queries above the goal are flagged.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -19,37 +17,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb
 
 from bench.measure import median_ms
-from bench.scale_store import CACHE, CONTENTS, END, INSTANCE, scale_store
+from bench.scale_store import CACHE, END, INSTANCE, print_setting, scale_store
 from monitor.store import Store
 from queries import query_names, run_query
+from tests.query_params import query_params
 
 GOAL_MS = 150.0
 WARM_RUNS = 5
 WINDOWS_DAYS = (7, 90)
-PARAMS = {
-    "instance": INSTANCE,
-    "object": "",
-    "direction": "",
-    "category": "",
-    "code": "",
-    "status": "",
-    "check": "",
-    "lookback_hours": 24,
-    "lookback_days": 7,
-    "small_step_max": 5,
-    "prefix": "salesforce.",
-    "training_days": 14,
-    "recent_hours": 24,
+# A busier workload than the tests' defaults: more rows per page, every sync activity type.
+WORKLOAD = {
     "limit": 500,
-    "sources": ["salesforce", "marketo"],
     "activity_types": ["Sync Lead to SFDC", "Sync Lead Updates to SFDC", "SFDC Activity"],
-    "job": "report",
 }
 
 
 def params_for(window_days: int) -> dict:
     """The standard parameters with `since` that many days before the end of the data."""
-    return {**PARAMS, "now": END, "since": END - timedelta(days=window_days), "until": END}
+    return query_params(END, window_days=window_days, instance=INSTANCE, **WORKLOAD)
 
 
 def time_query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> tuple[int, float]:
@@ -69,15 +54,9 @@ def main() -> None:
     args = parser.parse_args()
 
     store = scale_store(CACHE, rebuild=args.rebuild)
+    print_setting(store, ("sync_stats", "sync_errors", "change_counts", "field_inventory"))
     with store.read() as con:
-        counts = {
-            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("sync_stats", "sync_errors", "change_counts", "field_inventory")
-        }
         run_query(con, "instances")  # pandas' first-use cost (~0.3 s) is not a query's
-    print(f"duckdb {duckdb.__version__}, load average {os.getloadavg()[0]:.1f}, store {CACHE}")
-    print(f"written by bench/scale_store.py: {CONTENTS}")
-    print("rows: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
     print(f"now={END.isoformat()}, median of {WARM_RUNS} warm runs, goal <= {GOAL_MS:.0f} ms")
     print(f"opening a read-only connection: {median_ms(lambda: open_and_close(store), 5):.1f} ms")
 

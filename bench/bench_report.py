@@ -19,10 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import duckdb
 
 from bench.measure import ROOT, median_ms
-from bench.scale_store import CACHE, CONTENTS, END, INSTANCE, scale_store
+from bench.scale_store import CACHE, END, INSTANCE, print_setting, scale_store
 from monitor.report import build_report, write_report
 from monitor.report.build import resolve_week
 from monitor.report.html import plotly_gzip_base64, render_html
@@ -64,14 +63,7 @@ def main() -> None:
     args = parser.parse_args()
 
     store = scale_store(CACHE, rebuild=args.rebuild)
-    with store.read() as con:
-        rows = {
-            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("sync_stats", "sync_errors", "change_counts", "findings")
-        }
-    print(f"duckdb {duckdb.__version__}, load average {os.getloadavg()[0]:.1f}, store {CACHE}")
-    print(f"written by bench/scale_store.py: {CONTENTS}")
-    print("rows: " + ", ".join(f"{table} {count:,}" for table, count in rows.items()))
+    print_setting(store, ("sync_stats", "sync_errors", "change_counts", "findings"))
     queries = len(WEEK_QUERIES) + len(PREVIOUS_WEEK_KEYS)
     print(f"now={END.isoformat()}, {RUNS} warm rounds; {queries} named queries per report")
 

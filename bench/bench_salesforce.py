@@ -33,7 +33,7 @@ from monitor.collectors.salesforce.client import (
     connect,
     login_from,
 )
-from monitor.collectors.salesforce.cycle import CycleReport, collect_cycle
+from monitor.collectors.salesforce.cycle import SalesforceReport, collect_cycle
 from monitor.config import DEFAULTS, Config
 from monitor.store import Store
 from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn
@@ -69,7 +69,7 @@ def scripted_org(standin: SalesforceStandIn) -> None:
 
 @dataclass
 class Measured:
-    report: CycleReport
+    report: SalesforceReport
     seconds: float
     http_seconds: float  # whole HTTP calls (request, wait, body read), summed over the cycle
     requests: list  # what the stand-in received
@@ -127,9 +127,7 @@ def main() -> None:
         scripted_org(standin)
         store = Store(Path(directory) / "bench.duckdb")
         store.init()
-        login = login_from(
-            {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
-        )
+        login = login_from(standin.secrets())
         client = SalesforceClient(connect(login, DEFAULTS["salesforce_api_version"]))
 
         first = measured_cycle(standin, store, client, NOW)

@@ -12,10 +12,12 @@ Contents, all for instance 'bench', ending at END:
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from bench import synthetic
@@ -41,6 +43,17 @@ CONTENTS = (
     f"sync_errors via monitor.store.sync_errors.write_sync_errors ({ERROR_BATCHES} writes); "
     "snapshots via monitor.store.snapshots; findings via monitor.runner.run_checks"
 )
+
+
+def print_setting(store: Store, tables: tuple[str, ...] = ()) -> None:
+    """Print what a bench runs on: DuckDB's version, the load average, the store and what wrote
+    it, and the row counts of `tables`."""
+    print(f"duckdb {duckdb.__version__}, load average {os.getloadavg()[0]:.1f}, store {store.path}")
+    print(f"written by bench/scale_store.py: {CONTENTS}")
+    if tables:
+        with store.read() as con:
+            rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+        print("rows: " + ", ".join(f"{table} {count:,}" for table, count in rows.items()))
 
 
 def is_current(path: Path) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,27 @@ from monitor.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_FIXTURES = REPO / "tests" / "fixtures" / "real"
+# Real describes (sources in tests/fixtures/real/SOURCES.md): an Account with formula
+# fields, and a Lead.
+ACCOUNT_DESCRIBE = (
+    REAL_FIXTURES / "salesforce" / "sobject_describe_account_with_formula_field_v53.json"
+)
+LEAD_DESCRIBE = REAL_FIXTURES / "salesforce" / "sobject_describe_lead_v59.json"
+# What every finding of `check --json` carries at least (DESIGN 8, Contracts).
+FINDING_CONTRACT_KEYS = frozenset(
+    {
+        "check",
+        "severity",
+        "subject",
+        "title",
+        "detail",
+        "owner",
+        "first_seen",
+        "last_seen",
+        "status",
+        "evidence",
+    }
+)
 # Pinned so that every test sees the same demo, whatever the wall clock says.
 DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -45,6 +66,15 @@ def demo_store(demo_template: Path, tmp_path: Path) -> Store:
     copy = tmp_path / "demo.duckdb"
     shutil.copy(demo_template, copy)
     return Store(copy)
+
+
+def one_row(store: Store, sql: str, what: str, **params: object) -> dict:
+    """The one row `sql` returns, as {column: value} with NULLs as None; the test fails naming
+    `what` when there is no such row."""
+    with store.read() as con:
+        frame = con.execute(sql, params).df()
+    assert len(frame) == 1, f"no {what}"
+    return {k: (None if v is None or v != v else v) for k, v in frame.iloc[0].to_dict().items()}
 
 
 def export_reaches(store: Store, instance: str, at: datetime) -> None:
@@ -92,6 +122,53 @@ def dashboard(monkeypatch: pytest.MonkeyPatch):
     yield open_on
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def import_describes(store: Store, *paths: Path, at: datetime, instance: str = "prod") -> None:
+    """Import describe files as if at `at`: snapshots are stamped with the moment of their
+    import, so tests pin it before the moment they judge."""
+    from zoneinfo import ZoneInfo
+
+    from monitor.collectors.exports import import_file
+
+    for path in paths:
+        import_file(store, "describe", path, instance=instance, zone=ZoneInfo("UTC"), now=at)
+
+
+def write_throughput(
+    store: Store,
+    per_hour: dict[str, float],
+    *,
+    end: datetime,
+    hours: int = 7 * 24,
+    instance: str = "prod",
+) -> None:
+    """Hourly sync-user writes per object over the `hours` up to `end`, as the Salesforce
+    collector stores them (sync_stats throughput)."""
+    import pandas as pd
+
+    from monitor.store.facts import insert_frame
+
+    ts = pd.date_range(end - timedelta(hours=hours), end, freq="h", inclusive="right", tz=UTC)
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "instance": instance,
+                    "ts": ts,
+                    "object": name,
+                    "direction": "marketo_to_sfdc",
+                    "metric": "throughput",
+                    "value": float(rate),
+                    "provenance": "reported",
+                }
+            )
+            for name, rate in per_hour.items()
+        ],
+        ignore_index=True,
+    )
+    with store.write() as con:
+        insert_frame(con, "sync_stats", frame)
 
 
 def collector_reaches(store: Store, instance: str, at: datetime) -> None:

@@ -3,50 +3,29 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from checks import REGISTRY
-from tests.conftest import REPO
-
-ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
-CONTRACT_KEYS = {
-    "check",
-    "severity",
-    "subject",
-    "title",
-    "detail",
-    "owner",
-    "first_seen",
-    "last_seen",
-    "status",
-    "evidence",
-}
+from tests.cli import environment_without, run_monitor
+from tests.conftest import FINDING_CONTRACT_KEYS
+from tests.sync_errors import ERRORS_HEADER
 
 
 def monitor(*args: str, db: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    environment = environment_without("MONITOR_")
     environment.update({"MONITOR_DB": str(db), **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_monitor(*args, env=environment)
 
 
 def test_check_json_prints_only_the_contract_array(demo_store):
     result = monitor("check", "--json", db=demo_store.path)
     assert result.returncode == 0, result.stderr
     findings = json.loads(result.stdout)
-    assert findings and all(set(f) >= CONTRACT_KEYS for f in findings)
+    assert findings and all(set(f) >= FINDING_CONTRACT_KEYS for f in findings)
     assert all(f["status"] == "open" and isinstance(f["evidence"], dict) for f in findings)
     checks = {f["check"] for f in findings}
     assert {"permission_failures", "backlog_spike", "formula_fields"} <= checks
@@ -179,14 +158,25 @@ def test_memory_limit_that_is_not_a_size_is_one_clear_line(tmp_path):
     )
 
 
-def test_import_runs_within_a_small_memory_limit(tmp_path):
+def lock_errors_export(tmp_path: Path, count: int, *, distinct_messages: bool = False) -> Path:
+    """A Sync Errors export of `count` lock errors on leads of their own, a minute apart within
+    one hour; with `distinct_messages` every message differs (nothing repeats to compress)."""
+    rows = []
+    for n in range(count):
+        details = "UNABLE_TO_LOCK_ROW: unable to obtain exclusive access"
+        if distinct_messages:
+            details += f" {n}"
+        rows.append(
+            f"Record Level,2026-11-20 10:{n % 60:02d},Failed to update SFDC,"
+            f"{details},Lead,{n},00Q{n:015d}"
+        )
     export = tmp_path / "errors.csv"
-    rows = [
-        f"Record Level,2026-11-20 10:{minute:02d},Failed to update SFDC,"
-        f"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access,Lead,{minute},00Q{minute:015d}"
-        for minute in range(60)
-    ]
     export.write_text(ERRORS_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return export
+
+
+def test_import_runs_within_a_small_memory_limit(tmp_path):
+    export = lock_errors_export(tmp_path, 60)
     result = monitor(
         "import",
         "sync-errors",
@@ -204,13 +194,7 @@ def count_errors(db: Path) -> int:
 
 
 def test_import_beyond_the_memory_limit_is_one_clear_line_and_stores_nothing(tmp_path):
-    export = tmp_path / "errors.csv"
-    rows = [
-        f"Record Level,2026-11-20 10:{n % 60:02d},Failed to update SFDC,"
-        f"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access {n},Lead,{n},00Q{n:015d}"
-        for n in range(20_000)
-    ]
-    export.write_text(ERRORS_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    export = lock_errors_export(tmp_path, 20_000, distinct_messages=True)
     db = tmp_path / "m.duckdb"
     result = monitor(
         "import", "sync-errors", str(export), db=db, env={"MONITOR_MEMORY_LIMIT": "4MB"}

@@ -16,6 +16,8 @@ from monitor.errors import ConfigError
 from monitor.runner import fingerprint, open_findings, run_checks
 from monitor.store import Store
 from queries import load_query, query_names, run_query
+from tests.conftest import FINDING_CONTRACT_KEYS, one_row
+from tests.query_params import query_params
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 CYCLE = timedelta(minutes=15)
@@ -60,11 +62,6 @@ class ScriptedCheck:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
-
-
-@pytest.fixture
 def scripted() -> ScriptedCheck:
     return ScriptedCheck()
 
@@ -75,17 +72,16 @@ def run(store: Store, script: ScriptedCheck, now: datetime, instance: str = INST
 
 def state(store: Store, fp: str) -> dict[str, Any]:
     """One finding row, its timestamps as text (fetching TIMESTAMPTZ needs pytz)."""
-    with store.read() as con:
-        frame = con.execute(
-            "SELECT status, severity, title, "
-            "strftime(first_seen, '%H:%M') AS first_seen, "
-            "strftime(last_seen, '%H:%M') AS last_seen, "
-            "strftime(resolved_at, '%H:%M') AS resolved_at "
-            "FROM findings WHERE fingerprint = $fp",
-            {"fp": fp},
-        ).df()
-    assert len(frame) == 1, f"no finding {fp}"
-    return {k: (None if v is None or v != v else v) for k, v in frame.iloc[0].to_dict().items()}
+    return one_row(
+        store,
+        "SELECT status, severity, title, "
+        "strftime(first_seen, '%H:%M') AS first_seen, "
+        "strftime(last_seen, '%H:%M') AS last_seen, "
+        "strftime(resolved_at, '%H:%M') AS resolved_at "
+        "FROM findings WHERE fingerprint = $fp",
+        f"finding {fp}",
+        fp=fp,
+    )
 
 
 def events(store: Store, fp: str) -> list[tuple[str, str, str]]:
@@ -268,19 +264,7 @@ def test_open_findings_returns_the_json_contract(store, scripted):
     run(store, scripted.reports(finding), T0)
     run(store, scripted, T0 + CYCLE)
     [record] = open_findings(store)
-    contract = {
-        "check",
-        "severity",
-        "subject",
-        "title",
-        "detail",
-        "owner",
-        "first_seen",
-        "last_seen",
-        "status",
-        "evidence",
-    }
-    assert contract <= set(record)
+    assert set(record) >= FINDING_CONTRACT_KEYS
     assert {k: record[k] for k in ("check", "severity", "subject", "status", "owner")} == {
         "check": scripted.id,
         "severity": "critical",
@@ -422,29 +406,7 @@ def test_every_check_has_its_own_test_module(check: Check):
     assert (TESTS / "checks" / f"test_{check.id}.py").is_file()
 
 
-EMPTY_STORE_PARAMS = {
-    "instance": INSTANCE,
-    "now": T0,
-    "since": T0 - timedelta(days=7),
-    "until": T0,
-    "object": "",
-    "direction": "",
-    "category": "",
-    "code": "",
-    "status": "",
-    "check": "",
-    "checks": ["stale_data"],
-    "lookback_hours": 24,
-    "lookback_days": 7,
-    "small_step_max": 5,
-    "prefix": "salesforce.",
-    "training_days": 14,
-    "recent_hours": 24,
-    "limit": 10,
-    "sources": ["salesforce", "marketo"],
-    "activity_types": ["Sync Lead to SFDC"],
-    "job": "report",
-}
+EMPTY_STORE_PARAMS = query_params(T0, instance=INSTANCE)
 
 
 @pytest.fixture(scope="module")

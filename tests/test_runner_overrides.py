@@ -3,12 +3,10 @@ config loader, applied by the real runner to real checks on a real DuckDB file."
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from checks import REGISTRY, get_check
@@ -25,9 +23,8 @@ from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.runner import open_findings, run_checks
 from monitor.store import Store
-from monitor.store.facts import insert_frame
-from monitor.store.sync_errors import write_sync_errors
-from tests.conftest import DEMO_NOW, export_reaches
+from tests.conftest import DEMO_NOW, export_reaches, write_throughput
+from tests.sync_errors import SyncError, write_errors
 
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -44,54 +41,52 @@ def config_checks(tmp_path: Path, toml: str) -> dict[str, dict[str, Any]]:
 
 def write_locks(store: Store, object_name: str, count: int, at: datetime) -> None:
     """`count` lock errors on distinct records of `object_name`, a minute apart from `at`."""
-    frame = pd.DataFrame(
-        {
-            "occurred_at": [at + timedelta(minutes=i) for i in range(count)],
-            "object": object_name,
-            "failed_on": "record",
-            "marketo_id": "",
-            "sfdc_id": [f"{object_name}-{at:%H}-{i:03d}" for i in range(count)],
-            "error_type": "Failed to update SFDC",
-            "error_details": LOCKED,
-        }
+    write_errors(
+        store,
+        [
+            SyncError(
+                at + timedelta(minutes=i), object_name, LOCKED, f"{object_name}-{at:%H}-{i:03d}"
+            )
+            for i in range(count)
+        ],
+        INSTANCE,
     )
-    frame["raw"] = json.dumps({"Error Details": LOCKED})
-    with store.write() as con:
-        write_sync_errors(con, INSTANCE, frame, source="test")
 
 
 def opened(store: Store, check: str) -> dict[str, dict[str, Any]]:
     return {f["subject"]: f for f in open_findings(store, INSTANCE) if f["check"] == check}
 
 
-def test_an_object_table_raises_the_threshold_for_that_object_only(store: Store, tmp_path: Path):
-    overrides = config_checks(
-        tmp_path,
-        "[checks.lock_contention]\nburst_min_errors = 10\n\n"
-        "[checks.lock_contention.per_object.Contact]\nburst_min_errors = 20\n",
-    )
-    write_locks(store, "Account", 12, NOW - timedelta(hours=3))
-    write_locks(store, "Contact", 12, NOW - timedelta(hours=3))
+@pytest.mark.parametrize(
+    ("toml", "locks", "expect"),
+    [
+        pytest.param(
+            "[checks.lock_contention]\nburst_min_errors = 10\n\n"
+            "[checks.lock_contention.per_object.Contact]\nburst_min_errors = 20\n",
+            [("Account", 12, 3), ("Contact", 12, 3)],
+            {"Account"},
+            id="raises_it",
+        ),
+        pytest.param(
+            "[checks.lock_contention]\nburst_min_errors = 20\n\n"
+            "[checks.lock_contention.per_object.Account]\nburst_min_errors = 5\n",
+            [("Account", 6, 3), ("Contact", 6, 3), ("Lead", 25, 2)],
+            {"Account", "Lead"},
+            id="lowers_it",
+        ),
+    ],
+)
+def test_an_object_table_sets_the_threshold_for_that_object_only(
+    store: Store, tmp_path: Path, toml: str, locks: list[tuple[str, int, int]], expect: set[str]
+):
+    overrides = config_checks(tmp_path, toml)
+    for object_name, count, hours_ago in locks:
+        write_locks(store, object_name, count, NOW - timedelta(hours=hours_ago))
 
     summary = run_checks(store, INSTANCE, NOW, overrides=overrides, checks=[LOCKS])
 
     assert summary.failed_checks == {}
-    assert set(opened(store, "lock_contention")) == {"Account"}
-
-
-def test_an_object_table_lowers_the_threshold_for_that_object_only(store: Store, tmp_path: Path):
-    overrides = config_checks(
-        tmp_path,
-        "[checks.lock_contention]\nburst_min_errors = 20\n\n"
-        "[checks.lock_contention.per_object.Account]\nburst_min_errors = 5\n",
-    )
-    write_locks(store, "Account", 6, NOW - timedelta(hours=3))
-    write_locks(store, "Contact", 6, NOW - timedelta(hours=3))
-    write_locks(store, "Lead", 25, NOW - timedelta(hours=2))
-
-    run_checks(store, INSTANCE, NOW, overrides=overrides, checks=[LOCKS])
-
-    assert set(opened(store, "lock_contention")) == {"Account", "Lead"}
+    assert set(opened(store, "lock_contention")) == expect
 
 
 def test_an_object_table_changing_a_query_parameter_reloads_that_objects_data(
@@ -113,23 +108,7 @@ def test_an_object_table_changing_a_query_parameter_reloads_that_objects_data(
 
 def test_an_object_table_applies_to_a_single_subject_check(store: Store, tmp_path: Path):
     check = get_check("task_volume")
-    hours = pd.date_range(NOW - timedelta(days=7), NOW, freq="h", inclusive="right", tz=UTC)
-    with store.write() as con:
-        insert_frame(
-            con,
-            "sync_stats",
-            pd.DataFrame(
-                {
-                    "instance": INSTANCE,
-                    "ts": list(hours) * 2,
-                    "object": ["Task"] * len(hours) + ["Lead"] * len(hours),
-                    "direction": "marketo_to_sfdc",
-                    "metric": "throughput",
-                    "value": [60.0] * len(hours) + [40.0] * len(hours),
-                    "provenance": "reported",
-                }
-            ),
-        )
+    write_throughput(store, {"Task": 60, "Lead": 40}, end=NOW, instance=INSTANCE)
     run_checks(store, INSTANCE, NOW, checks=[check])
     assert set(opened(store, "task_volume")) == {"Task"}
 

@@ -9,6 +9,7 @@ harness sees is held to the check's declared EVIDENCE, so no reader meets an und
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +24,28 @@ SILENT = "silent"
 NOT_EVALUATED = "not_evaluated"
 
 
+@dataclass(frozen=True)
+class Case:
+    """One table-driven case: the facts in (or what builds them), the outcome expected out (a
+    severity, SILENT or NOT_EVALUATED; or {subject: severity}, where {} is the explicit no-alert
+    case), and the settings the check runs with."""
+
+    facts: Any
+    expect: str | dict[str, str]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
 class Outcomes(list):
     """What a check returned, with ways to ask about one subject."""
 
     @property
     def findings(self) -> dict[str, Finding]:
         return {o.subject: o for o in self if isinstance(o, Finding)}
+
+    @property
+    def severities(self) -> dict[str, str]:
+        """{subject: severity} of the findings."""
+        return {subject: f.severity for subject, f in self.findings.items()}
 
     @property
     def skipped(self) -> dict[str, NotEvaluated]:

@@ -6,12 +6,9 @@ ending at a pinned NOW (a Friday, 02:30 UTC, inside the hour of the nightly batc
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +19,7 @@ from checks.base import NotEvaluated
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge
 
 CHECK = get_check("backlog_spike")
 NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # a Friday
@@ -65,6 +62,11 @@ def with_flood(frame: pd.DataFrame, samples: int, records: float) -> pd.DataFram
     frame = frame.copy()
     frame.loc[frame.index[-samples:], "value"] += records
     return frame
+
+
+def flooded(samples: int, records: float) -> pd.DataFrame:
+    """An ordinary fortnight whose last `samples` samples carry `records` more."""
+    return with_flood(backlog_samples(15), samples, records)
 
 
 def with_extra(frame: pd.DataFrame, mask: pd.Series, records: float) -> pd.DataFrame:
@@ -112,38 +114,25 @@ def facts(backlog: pd.DataFrame, recorded: pd.DataFrame = NO_CHANGES) -> dict[st
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
-@dataclass(frozen=True)
-class Case:
-    """One `promtool test rules` style case: an input series and the expected outcome."""
-
-    backlog: Callable[[], pd.DataFrame]
-    expect: str
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
 CASES = [
     pytest.param(
         Case(lambda: backlog_samples(15), "silent"),
         id="stays_silent_on_an_ordinary_day",
     ),
     pytest.param(
-        Case(lambda: with_flood(backlog_samples(15), samples=24, records=3000), "warning"),
+        Case(lambda: flooded(samples=24, records=3000), "warning"),
         id="fires_on_a_flood_held_for_two_hours",
     ),
     pytest.param(
-        Case(lambda: with_flood(backlog_samples(15), samples=2, records=3000), "warning"),
+        Case(lambda: flooded(samples=2, records=3000), "warning"),
         id="fires_once_the_flood_holds_for_exactly_for_cycles_samples",
     ),
     pytest.param(
-        Case(lambda: with_flood(backlog_samples(15), samples=1, records=3000), "silent"),
+        Case(lambda: flooded(samples=1, records=3000), "silent"),
         id="no_alert_yet_on_the_first_spiking_sample",
     ),
     pytest.param(
-        Case(
-            lambda: with_flood(backlog_samples(15), samples=3, records=3000),
-            "silent",
-            {"for_cycles": 4},
-        ),
+        Case(lambda: flooded(samples=3, records=3000), "silent", {"for_cycles": 4}),
         id="no_alert_yet_while_the_flood_is_shorter_than_for_cycles",
     ),
     pytest.param(
@@ -154,11 +143,11 @@ CASES = [
         id="stays_silent_once_the_flood_has_drained",
     ),
     pytest.param(
-        Case(lambda: with_flood(backlog_samples(15), samples=24, records=12000), "critical"),
+        Case(lambda: flooded(samples=24, records=12000), "critical"),
         id="is_critical_at_critical_records",
     ),
     pytest.param(
-        Case(lambda: with_flood(backlog_samples(15), samples=24, records=9000), "warning"),
+        Case(lambda: flooded(samples=24, records=9000), "warning"),
         id="is_a_warning_just_below_critical_records",
     ),
     pytest.param(
@@ -170,7 +159,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_backlog_spike_scenario(case: Case):
-    assert evaluate(facts(case.backlog()), **case.settings).outcome(SUBJECT) == case.expect
+    assert evaluate(facts(case.facts()), **case.settings).outcome(SUBJECT) == case.expect
 
 
 def test_backlog_spike_finding_reports_start_peak_current_and_baseline():
@@ -196,7 +185,7 @@ def test_backlog_spike_finding_reports_start_peak_current_and_baseline():
 
 
 def test_backlog_spike_names_the_top_modifier_and_field_as_likely_cause():
-    backlog = with_flood(backlog_samples(15), samples=12, records=4000)
+    backlog = flooded(samples=12, records=4000)
     start = NOW - timedelta(minutes=55)
     recorded = changes(
         (start, "Lead", "ops.admin@acme.example (Data Loader)", "Lead_Score__c", 9000),
@@ -223,7 +212,7 @@ def test_backlog_spike_names_the_top_modifier_and_field_as_likely_cause():
 
 
 def test_backlog_spike_has_no_likely_cause_when_no_changes_of_that_object_are_recorded():
-    backlog = with_flood(backlog_samples(15), samples=12, records=4000)
+    backlog = flooded(samples=12, records=4000)
     recorded = changes((NOW - timedelta(minutes=30), "Contact", "Someone", "Title", 5000))
     [finding] = evaluate(facts(backlog, recorded)).findings.values()
     assert finding.evidence["likely_cause"] is None
@@ -329,7 +318,7 @@ def test_backlog_spike_training_excludes_an_earlier_incident(hours: int):
 
 
 def test_backlog_spike_judges_each_object_and_direction_on_its_own():
-    lead = with_flood(backlog_samples(15), samples=12, records=4000)
+    lead = flooded(samples=12, records=4000)
     contact = backlog_samples(15, object_name="Contact", seed=1)
     push = backlog_samples(15, direction="marketo_to_sfdc", seed=2)
     results = evaluate(facts(pd.concat([lead, contact, push], ignore_index=True)))
@@ -376,7 +365,7 @@ def stats_rows(frame: pd.DataFrame, provenance: str) -> pd.DataFrame:
 
 def test_backlog_spike_through_the_runner_reads_backlog_series_from_sync_stats(tmp_path: Path):
     store = Store(tmp_path / "monitor.duckdb")
-    flood = with_flood(backlog_samples(15), samples=12, records=4000)
+    flood = flooded(samples=12, records=4000)
     # Our own estimate disagrees on Contact; Marketo's reported figure must win.
     contact = backlog_samples(15, object_name="Contact", seed=3)
     contact_estimate = with_flood(contact, samples=12, records=9000)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,11 +19,6 @@ from tests.checks.harness import judge
 CHECK = get_check("custom_objects")
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
 
 
 def series(

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from checks import get_check
 from checks.base import Finding, NotEvaluated
@@ -28,11 +26,6 @@ WORST = [
     ("bob@globex.example", 4),
     ("s.smith@initech.example", 3),
 ]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
 
 
 def write_count(

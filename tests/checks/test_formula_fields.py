@@ -5,20 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from checks import get_check
-from monitor.collectors.exports import import_file
 from monitor.runner import run_checks
 from monitor.store import Store
 from tests.checks.harness import judge
-from tests.conftest import REAL_FIXTURES
+from tests.conftest import ACCOUNT_DESCRIBE, LEAD_DESCRIBE, import_describes
 
-REAL = REAL_FIXTURES / "salesforce"
-ACCOUNT_DESCRIBE = REAL / "sobject_describe_account_with_formula_field_v53.json"
-LEAD_DESCRIBE = REAL / "sobject_describe_lead_v59.json"
 CHECK = get_check("formula_fields")
 INSTANCE = "prod"
 DESCRIBED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
@@ -31,14 +26,7 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "monitor.duckdb")
 
 
-def describe(store: Store, *paths: Path) -> None:
-    for path in paths:
-        # Snapshots are stamped with the moment of their import: pin it before NOW.
-        import_file(
-            store, "describe", path, instance=INSTANCE, zone=ZoneInfo("UTC"), now=DESCRIBED_AT
-        )
-
-
+describe = partial(import_describes, at=DESCRIBED_AT, instance=INSTANCE)
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 

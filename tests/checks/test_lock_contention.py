@@ -8,25 +8,19 @@ and the demo share) into a real DuckDB file, and read back by the check's own qu
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
-import pandas as pd
 import pytest
 
 from checks import lock_contention
 from checks.base import check_from_module
-from monitor.collectors.exports import import_file
 from monitor.runner import run_checks
 from monitor.store import Store
-from monitor.store.sync_errors import write_sync_errors
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge
 from tests.conftest import export_reaches
+from tests.sync_errors import SyncError, import_export, write_errors
 
 CHECK = check_from_module(lock_contention)
 INSTANCE = "prod"
@@ -37,8 +31,6 @@ ENTITY_LOCKED = "ENTITY_IS_LOCKED: the entity is locked for editing"
 TIMEOUT = "QUERY_TIMEOUT: Your query request was running for too long."
 VALIDATION = "FIELD_CUSTOM_VALIDATION_EXCEPTION: Postal Code is required for US accounts"
 
-Error = tuple[datetime, str, str, str]  # (occurred_at, object, error details, Salesforce id)
-
 
 def burst(
     start: datetime,
@@ -48,59 +40,29 @@ def burst(
     details: str = LOCKED,
     every: timedelta = timedelta(minutes=5),
     records: int | None = None,
-) -> list[Error]:
+) -> list[SyncError]:
     """`count` errors from `start`, one per `every`, on `records` distinct records (default:
     one record each)."""
     distinct = records or count
     return [
-        (start + i * every, object_name, details, f"0015e00000LOCK{i % distinct:03d}")
+        SyncError(start + i * every, object_name, details, f"0015e00000LOCK{i % distinct:03d}")
         for i in range(count)
     ]
 
 
-def nightly(days: int, count: int = 12, hour: int = 2) -> list[Error]:
+def nightly(days: int, count: int = 12, hour: int = 2) -> list[SyncError]:
     """A bulk job that locks `count` accounts at `hour`:00 UTC on each of the last `days` days."""
     at = NOW.replace(hour=hour, minute=0)
     return [e for day in range(days) for e in burst(at - timedelta(days=day), count)]
 
 
-def trickle(hours: int = 24, per_hour: int = 2) -> list[Error]:
+def trickle(hours: int = 24, per_hour: int = 2) -> list[SyncError]:
     """The normal background: a couple of lock errors every hour, retried and gone."""
     start = NOW - timedelta(hours=hours) + timedelta(minutes=7)
     return burst(start, hours * per_hour, every=timedelta(minutes=60 // per_hour))
 
 
-def write_errors(store: Store, errors: Iterable[Error]) -> None:
-    rows = [
-        {
-            "occurred_at": at,
-            "object": object_name,
-            "failed_on": "record",
-            "marketo_id": "",
-            "sfdc_id": sfdc_id,
-            "error_type": "Failed to update SFDC",
-            "error_details": details,
-        }
-        for at, object_name, details, sfdc_id in errors
-    ]
-    if not rows:
-        return
-    frame = pd.DataFrame(rows)
-    frame["raw"] = [json.dumps({"Error Details": d}) for d in frame["error_details"]]
-    with store.write() as con:
-        write_sync_errors(con, INSTANCE, frame, source="test")
-
-
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
-
-
-@dataclass(frozen=True)
-class Case:
-    """Input errors and the expected outcome on Account."""
-
-    errors: Callable[[], list[Error]]
-    expect: str
-    settings: dict[str, Any] = field(default_factory=dict)
 
 
 CASES = [
@@ -158,7 +120,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_lock_contention_scenario(store: Store, case: Case):
-    write_errors(store, case.errors())
+    write_errors(store, case.facts())
     export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
     assert evaluate(store, **case.settings).outcome("Account") == case.expect
 
@@ -271,22 +233,9 @@ def test_lock_contention_runbook_says_how_to_fix_and_settings_have_help():
     assert all(s.help for s in CHECK.settings)
 
 
-ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
-
-
-def export_rows(errors: Iterable[Error]) -> list[str]:
-    """Rows of Marketo's Sync Errors export, dated in its US style."""
-    return [
-        f'Record Level,{at:%m/%d/%Y %I:%M %p},Failed to update SFDC,"{details}",{obj},,{sfdc_id}'
-        for at, obj, details, sfdc_id in errors
-    ]
-
-
 def test_lock_contention_through_the_runner_opens_then_resolves(store: Store, tmp_path: Path):
-    path = tmp_path / "sync-errors.csv"
-    lines = [ERRORS_HEADER, *export_rows(nightly(days=4) + trickle())]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    import_file(store, "sync-errors", path, instance=INSTANCE, zone=ZoneInfo("UTC"))
+    errors = nightly(days=4) + trickle()
+    import_export(store, tmp_path / "sync-errors.csv", [e.export_line() for e in errors], INSTANCE)
 
     summary = run_checks(store, INSTANCE, NOW, checks=[CHECK])
 

@@ -17,17 +17,18 @@ from monitor.collectors.exports import import_file
 from monitor.runner import run_checks
 from monitor.store import Store
 from tests.checks.harness import judge
-from tests.conftest import REAL_FIXTURES, export_reaches
+from tests.conftest import (
+    ACCOUNT_DESCRIBE,
+    export_reaches,
+    import_describes,
+)
+from tests.sync_errors import ERRORS_HEADER, export_line
 
-REAL = REAL_FIXTURES / "salesforce"
-ACCOUNT_DESCRIBE = REAL / "sobject_describe_account_with_formula_field_v53.json"
-LEAD_DESCRIBE = REAL / "sobject_describe_lead_v59.json"
 CHECK = get_check("permission_failures")
 INSTANCE = "prod"
 SNAPSHOT_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
-ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
 SCORE_DENIED = (
     '"INVALID_FIELD_FOR_INSERT_UPDATE: Unable to create/update fields: Lead_Score__c. '
     "Please check the security settings of this field and verify that it is read/write for "
@@ -35,19 +36,6 @@ SCORE_DENIED = (
 )
 LOCKED = '"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record"'
 PERMISSIONS_HEADER = "object,field,readable,editable"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
-
-
-def sync_error(at: datetime, details: str, marketo_id: str, sfdc_id: str, obj: str = "Lead"):
-    """One row of Marketo's Sync Errors export, dated in its US style."""
-    return (
-        f"Record Level,{at:%m/%d/%Y %I:%M %p},Failed to update SFDC,{details},{obj},"
-        f"{marketo_id},{sfdc_id}"
-    )
 
 
 def import_csv(
@@ -69,23 +57,17 @@ def import_permission_rows(
     import_csv(store, tmp_path, "permissions", PERMISSIONS_HEADER, *rows, at=at)
 
 
-def describe(store: Store, *paths: Path) -> None:
-    for path in paths:
-        import_file(
-            store, "describe", path, instance=INSTANCE, zone=ZoneInfo("UTC"), now=SNAPSHOT_AT
-        )
-
-
+describe = partial(import_describes, at=SNAPSHOT_AT, instance=INSTANCE)
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 def score_errors(start: datetime) -> tuple[str, ...]:
     """Three failures on two leads (one retried), and a lock error that is not about access."""
     return (
-        sync_error(start, SCORE_DENIED, "1001", "00Q5e00000AAAA1"),
-        sync_error(start + timedelta(hours=1), SCORE_DENIED, "1002", "00Q5e00000AAAA2"),
-        sync_error(start + timedelta(hours=2), SCORE_DENIED, "1001", "00Q5e00000AAAA1"),
-        sync_error(start + timedelta(hours=2), LOCKED, "1003", "00Q5e00000AAAA3"),
+        export_line(start, SCORE_DENIED, "1001", "00Q5e00000AAAA1"),
+        export_line(start + timedelta(hours=1), SCORE_DENIED, "1002", "00Q5e00000AAAA2"),
+        export_line(start + timedelta(hours=2), SCORE_DENIED, "1001", "00Q5e00000AAAA1"),
+        export_line(start + timedelta(hours=2), LOCKED, "1003", "00Q5e00000AAAA3"),
     )
 
 

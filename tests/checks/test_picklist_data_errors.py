@@ -6,29 +6,25 @@ including the explicit no-alert cases."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 
 from checks import picklist_data_errors
 from checks.base import check_from_module
-from monitor.collectors.exports import import_file
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge
 from tests.conftest import export_reaches
+from tests.sync_errors import Failure, import_export, repeated
 
 CHECK = check_from_module(picklist_data_errors)
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
 
 
 def picklist(value: str) -> str:
@@ -53,51 +49,11 @@ VALIDATION = "FIELD_CUSTOM_VALIDATION_EXCEPTION: Company is required when Status
 LOCKED = '"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record"'
 
 
-@dataclass(frozen=True)
-class Row:
-    """One failed sync: how long before NOW, the Error Details, the object and the record."""
-
-    hours_ago: float
-    details: str
-    record: int
-    object: str = "Lead"
-
-
-def csv_line(row: Row) -> str:
-    at = NOW - timedelta(hours=row.hours_ago)
-    prefix = {"Lead": "00Q", "Contact": "003", "Account": "001"}[row.object]
-    return (
-        f"Record Level,{at:%m/%d/%Y %I:%M %p},Failed to update SFDC,{row.details},{row.object},"
-        f"{1000 + row.record},{prefix}5e00000{row.record:08d}"
-    )
-
-
-def import_errors(store: Store, tmp_path: Path, rows: list[Row], name: str = "errors") -> None:
-    path = tmp_path / f"{name}.csv"
-    path.write_text("\n".join([ERRORS_HEADER, *map(csv_line, rows)]) + "\n", encoding="utf-8")
-    import_file(store, "sync-errors", path, instance=INSTANCE, zone=ZoneInfo("UTC"))
-
-
-def repeated(details: str, count: int, *, hours_ago: float = 2, first_record: int = 1) -> list:
-    """`count` failures with the same message, each on its own record."""
-    return [Row(hours_ago, details, first_record + n) for n in range(count)]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
+def import_errors(store: Store, tmp_path: Path, rows: list[Failure], name: str = "errors") -> None:
+    import_export(store, tmp_path / f"{name}.csv", [row.line(NOW) for row in rows], INSTANCE)
 
 
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
-
-
-@dataclass(frozen=True)
-class Case:
-    """Error rows in, {subject: severity} out ({} is the explicit no-alert case)."""
-
-    rows: list[Row]
-    expect: dict[str, str]
-    settings: dict[str, Any] = field(default_factory=dict)
 
 
 CASES = [
@@ -150,18 +106,17 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_picklist_data_errors_scenario(store: Store, tmp_path: Path, case: Case):
-    import_errors(store, tmp_path, case.rows)
+    import_errors(store, tmp_path, case.facts)
     export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
-    found = evaluate(store, **case.settings).findings
-    assert {s: f.severity for s, f in found.items()} == case.expect
+    assert evaluate(store, **case.settings).severities == case.expect
 
 
 def test_picklist_data_errors_evidence_lists_bad_values_records_and_time_span(store, tmp_path):
     rows = [
         *repeated(CALIFORNIA, 4, hours_ago=6),
-        Row(3, CALIFORNIA, 1),  # record 1 retried: one more error, no new record
+        Failure(3, CALIFORNIA, 1),  # record 1 retried: one more error, no new record
         *repeated(picklist("Calif."), 2, hours_ago=1, first_record=30),
-        Row(1, picklist("Texas"), 1),  # record 1 again, with another bad value
+        Failure(1, picklist("Texas"), 1),  # record 1 again, with another bad value
     ]
     import_errors(store, tmp_path, rows)
     finding = evaluate(store).findings["Lead"]
@@ -193,7 +148,9 @@ def test_picklist_data_errors_evidence_lists_bad_values_records_and_time_span(st
 
 def test_picklist_data_errors_lists_the_top_ten_bad_values(store, tmp_path):
     states = [f"State {n:02d}" for n in range(12)]
-    rows = [Row(2, picklist(s), 100 * i + n) for i, s in enumerate(states) for n in range(5 + i)]
+    rows = [
+        Failure(2, picklist(s), 100 * i + n) for i, s in enumerate(states) for n in range(5 + i)
+    ]
     import_errors(store, tmp_path, rows)
     evidence = evaluate(store).findings["Lead"].evidence
     assert [v["value"] for v in evidence["bad_values"]] == states[::-1][:10]

@@ -3,7 +3,6 @@ cases, plus runs through the real runner on runs recorded by the real scheduler.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -18,7 +17,7 @@ from monitor.errors import SourceError
 from monitor.runner import run_checks
 from monitor.schedule.scheduler import JobOutcome, JobSpec, Scheduler
 from monitor.store import Store
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge
 
 CHECK = check_from_module(source_down)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -76,95 +75,50 @@ def runs(
     )
 
 
+def failing(
+    last_ok: timedelta | None,
+    failed_runs: int,
+    last_error: str = UNREACHABLE,
+    **rest: Any,
+) -> pd.DataFrame:
+    """Runs of a source whose latest run, a minute ago, failed with `last_error`."""
+    return runs(
+        last_ok=last_ok,
+        last_run=MINUTE,
+        last_status="failed",
+        failed_runs=failed_runs,
+        last_error=last_error,
+        **rest,
+    )
+
+
 evaluate = partial(judge, CHECK, now=NOW)
-
-
-@dataclass(frozen=True)
-class Case:
-    frame: pd.DataFrame
-    expect: str
-    settings: dict[str, Any] = field(default_factory=dict)
 
 
 CASES = [
     pytest.param(Case(runs(), "silent"), id="stays_silent_when_the_last_run_succeeded"),
     pytest.param(
-        Case(
-            runs(
-                last_ok=14 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=2,
-                last_error=UNREACHABLE,
-            ),
-            "silent",
-        ),
+        Case(failing(14 * MINUTE, 2), "silent"),
         id="stays_silent_after_two_missed_intervals",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=15 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=3,
-                last_error=UNREACHABLE,
-            ),
-            "warning",
-        ),
+        Case(failing(15 * MINUTE, 3), "warning"),
         id="warns_after_three_intervals_without_success",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=61 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=12,
-                last_error=UNREACHABLE,
-            ),
-            "critical",
-        ),
+        Case(failing(61 * MINUTE, 12), "critical"),
         id="is_critical_after_an_hour_without_success",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=6 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=1,
-                last_error=REFUSED,
-            ),
-            "critical",
-        ),
+        Case(failing(6 * MINUTE, 1, REFUSED), "critical"),
         id="is_critical_at_once_when_the_login_is_refused",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=6 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=1,
-                last_error=EXPIRED,
-            ),
-            "critical",
-        ),
+        Case(failing(6 * MINUTE, 1, EXPIRED), "critical"),
         id="is_critical_at_once_when_the_session_expired",
     ),
     pytest.param(
-        Case(
-            runs(
-                "marketo",
-                last_ok=6 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=1,
-                last_error=MARKETO_REFUSED,
-            ),
-            "critical",
-        ),
+        Case(failing(6 * MINUTE, 1, MARKETO_REFUSED, source="marketo"), "critical"),
         id="is_critical_when_marketo_refuses_the_client_credentials",
     ),
     pytest.param(
@@ -179,31 +133,11 @@ CASES = [
         id="counts_a_partial_run_as_collected",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=None,
-                first_run=6 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=2,
-                last_error=UNREACHABLE,
-            ),
-            "silent",
-        ),
+        Case(failing(None, 2, first_run=6 * MINUTE), "silent"),
         id="gives_a_new_source_its_missed_intervals_before_judging",
     ),
     pytest.param(
-        Case(
-            runs(
-                last_ok=None,
-                first_run=20 * MINUTE,
-                last_run=MINUTE,
-                last_status="failed",
-                failed_runs=5,
-                last_error=UNREACHABLE,
-            ),
-            "warning",
-        ),
+        Case(failing(None, 5, first_run=20 * MINUTE), "warning"),
         id="warns_when_a_new_source_never_collected",
     ),
     pytest.param(
@@ -230,8 +164,8 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_source_down_scenario(case: Case):
-    [source] = case.frame["source"]
-    assert evaluate({"runs": case.frame}, **case.settings).outcome(source) == case.expect
+    [source] = case.facts["source"]
+    assert evaluate({"runs": case.facts}, **case.settings).outcome(source) == case.expect
 
 
 def test_source_down_stays_silent_without_any_source():
@@ -239,13 +173,7 @@ def test_source_down_stays_silent_without_any_source():
 
 
 def test_source_down_finding_names_the_last_success_error_and_owner():
-    quiet = runs(
-        last_ok=90 * MINUTE,
-        last_run=MINUTE,
-        last_status="failed",
-        failed_runs=18,
-        last_error=UNREACHABLE,
-    )
+    quiet = failing(90 * MINUTE, 18)
     [finding] = evaluate({"runs": quiet})
     assert isinstance(finding, Finding)
     assert (finding.subject, finding.owner) == ("salesforce", "Salesforce admin")
@@ -272,14 +200,7 @@ def test_source_down_finding_names_the_last_success_error_and_owner():
 
 
 def test_source_down_a_refused_marketo_login_names_the_marketo_admin():
-    refused = runs(
-        "marketo",
-        last_ok=6 * MINUTE,
-        last_run=MINUTE,
-        last_status="failed",
-        failed_runs=1,
-        last_error=MARKETO_REFUSED,
-    )
+    refused = failing(6 * MINUTE, 1, MARKETO_REFUSED, source="marketo")
     [finding] = evaluate({"runs": refused})
     assert finding.owner == "Marketo admin"
     assert finding.title == "Marketo refuses the monitor's login"

@@ -8,25 +8,20 @@ tests/fixtures/real/salesforce where a real payload exists.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import pandas as pd
 import pytest
 
 from checks import stuck_records
 from checks.base import check_from_module
-from monitor.collectors.exports import import_file
 from monitor.runner import run_checks
 from monitor.store import Store
-from monitor.store.sync_errors import write_sync_errors
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge
 from tests.conftest import REAL_FIXTURES, export_reaches
+from tests.sync_errors import SyncError, import_export, write_errors
 
 CHECK = check_from_module(stuck_records)
 INSTANCE = "prod"
@@ -45,9 +40,6 @@ CONVERTED = real_error("composite_sobjects_cannot_update_converted_lead.json")
 BAD_EMAIL = real_error("composite_sobjects_partial_failure_invalid_email.json")
 VALIDATION = "FIELD_CUSTOM_VALIDATION_EXCEPTION: Postal Code is required for US leads"
 
-# (occurred_at, object, error details, Salesforce id, Marketo id)
-Error = tuple[datetime, str, str, str, str]
-
 
 def lead_id(n: int) -> str:
     return f"00Q5e00000STK{n:03d}"
@@ -62,54 +54,25 @@ def failing(
     details: str = VALIDATION,
     object_name: str = "Lead",
     sfdc_id: str | None = None,
-) -> list[Error]:
+) -> list[SyncError]:
     """One record failing once per sync cycle, `cycles` times, `every` apart."""
     sfdc = lead_id(record) if sfdc_id is None else sfdc_id
     return [
-        (start + i * every, object_name, details, sfdc, str(1000 + record)) for i in range(cycles)
+        SyncError(start + i * every, object_name, details, sfdc, str(1000 + record))
+        for i in range(cycles)
     ]
 
 
-def many_failing(records: int, cycles: int, **kwargs: Any) -> list[Error]:
+def many_failing(records: int, cycles: int, **kwargs: Any) -> list[SyncError]:
     return [e for n in range(records) for e in failing(n, cycles, **kwargs)]
 
 
-def one_offs(records: int = 40) -> list[Error]:
+def one_offs(records: int = 40) -> list[SyncError]:
     """The normal case: many records fail once (a typo, a lock) and sync on the next update."""
     return [e for n in range(records) for e in failing(n, 1, start=NOW - timedelta(minutes=9 * n))]
 
 
-def write_errors(store: Store, errors: Iterable[Error]) -> None:
-    rows = [
-        {
-            "occurred_at": at,
-            "object": object_name,
-            "failed_on": "record",
-            "marketo_id": marketo_id,
-            "sfdc_id": sfdc_id,
-            "error_type": "Failed to update SFDC",
-            "error_details": details,
-        }
-        for at, object_name, details, sfdc_id, marketo_id in errors
-    ]
-    if not rows:
-        return
-    frame = pd.DataFrame(rows)
-    frame["raw"] = [json.dumps({"Error Details": d}) for d in frame["error_details"]]
-    with store.write() as con:
-        write_sync_errors(con, INSTANCE, frame, source="test")
-
-
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
-
-
-@dataclass(frozen=True)
-class Case:
-    """Input errors and the expected outcome on Lead."""
-
-    errors: Callable[[], list[Error]]
-    expect: str
-    settings: dict[str, Any] = field(default_factory=dict)
 
 
 CASES = [
@@ -189,7 +152,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_stuck_records_scenario(store: Store, case: Case):
-    write_errors(store, case.errors())
+    write_errors(store, case.facts())
     export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
     assert evaluate(store, **case.settings).outcome("Lead") == case.expect
 
@@ -277,27 +240,13 @@ def test_stuck_records_runbook_says_how_to_fix_and_settings_have_help():
     assert all(s.help for s in CHECK.settings)
 
 
-ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
-
-
-def export_rows(errors: Iterable[Error]) -> list[str]:
-    """Rows of Marketo's Sync Errors export, dated in its US style."""
-    return [
-        f'Record Level,{at:%m/%d/%Y %I:%M %p},Failed to update SFDC,"{details}",{obj},'
-        f"{marketo_id},{sfdc_id}"
-        for at, obj, details, sfdc_id, marketo_id in errors
-    ]
-
-
 def test_stuck_records_through_the_runner_opens_escalates_and_resolves(
     store: Store, tmp_path: Path
 ):
-    def import_export(name: str, errors: list[Error]) -> None:
-        path = tmp_path / f"{name}.csv"
-        path.write_text("\n".join([ERRORS_HEADER, *export_rows(errors)]) + "\n", "utf-8")
-        import_file(store, "sync-errors", path, instance=INSTANCE, zone=ZoneInfo("UTC"))
+    def import_errors(name: str, errors: list[SyncError]) -> None:
+        import_export(store, tmp_path / f"{name}.csv", [e.export_line() for e in errors], INSTANCE)
 
-    import_export("morning", one_offs() + many_failing(3, 3))
+    import_errors("morning", one_offs() + many_failing(3, 3))
     first = run_checks(store, INSTANCE, NOW, checks=[CHECK])
     assert first.failed_checks == {}
     assert [(t.subject, t.transition, t.severity) for t in first.transitions] == [
@@ -307,8 +256,8 @@ def test_stuck_records_through_the_runner_opens_escalates_and_resolves(
     assert evidence["stuck_records"] == 3
 
     # The same export re-imported adds nothing; a later one with 60 stuck leads escalates.
-    import_export("morning", one_offs() + many_failing(3, 3))
-    import_export("afternoon", many_failing(60, 3, start=NOW - timedelta(hours=3)))
+    import_errors("morning", one_offs() + many_failing(3, 3))
+    import_errors("afternoon", many_failing(60, 3, start=NOW - timedelta(hours=3)))
     later = NOW + timedelta(hours=1)
     second = run_checks(store, INSTANCE, later, checks=[CHECK])
     assert [(t.subject, t.transition) for t in second.transitions] == [("Lead", "escalated")]

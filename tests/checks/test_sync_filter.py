@@ -6,10 +6,8 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from checks import get_check
 from checks.base import Finding, NotEvaluated
@@ -25,11 +23,6 @@ INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 NIGHTLY = "Nightly Enrichment (integration user) (005000000000009AAA)"
 DANA = "Dana Whitfield (005000000000002AAA)"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
 
 
 def with_checkbox(describe: dict, name: str, label: str) -> dict:

@@ -32,11 +32,6 @@ ADMIN = "j.smith@acme.example"
 HEADER = "object,field,readable,editable"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
-
-
 def snapshot(store: Store, tmp_path: Path, at: datetime, *rows: str) -> None:
     """Import a sync user permissions CSV as if it were collected at `at`."""
     path = tmp_path / f"permissions-{at:%Y%m%d%H%M}.csv"

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from checks import task_volume
@@ -24,8 +23,8 @@ from checks.base import Finding, NotEvaluated, check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
-from monitor.store.facts import insert_frame
 from tests.checks.harness import judge
+from tests.conftest import write_throughput
 
 CHECK = check_from_module(task_volume)
 INSTANCE = "prod"
@@ -89,27 +88,8 @@ def write_marketo(store: Store, records: list[dict]) -> None:
 
 
 def write_salesforce(store: Store, per_hour: Writes, hours: int = 7 * 24) -> None:
-    """Hourly sync-user writes per object, as the Salesforce collector stores them."""
-    ts = pd.date_range(NOW - timedelta(hours=hours), NOW, freq="h", inclusive="right", tz=UTC)
-    frame = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "instance": INSTANCE,
-                    "ts": ts,
-                    "object": name,
-                    "direction": "marketo_to_sfdc",
-                    "metric": "throughput",
-                    "value": float(rate),
-                    "provenance": "reported",
-                }
-            )
-            for name, rate in per_hour.items()
-        ],
-        ignore_index=True,
-    )
-    with store.write() as con:
-        insert_frame(con, "sync_stats", frame)
+    """Hourly sync-user writes per object up to NOW, as the Salesforce collector stores them."""
+    write_throughput(store, per_hour, end=NOW, hours=hours, instance=INSTANCE)
 
 
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
@@ -269,22 +249,6 @@ def test_task_volume_through_the_runner_opens_then_resolves(store: Store):
 
     # The newsletter stops logging sends as Tasks: a week later Tasks are a small share.
     later = NOW + timedelta(days=7)
-    ts = pd.date_range(NOW, later, freq="h", inclusive="right", tz=UTC)
-    with store.write() as con:
-        insert_frame(
-            con,
-            "sync_stats",
-            pd.DataFrame(
-                {
-                    "instance": INSTANCE,
-                    "ts": list(ts) * 2,
-                    "object": ["Task"] * len(ts) + ["Lead"] * len(ts),
-                    "direction": "marketo_to_sfdc",
-                    "metric": "throughput",
-                    "value": [2.0] * len(ts) + [40.0] * len(ts),
-                    "provenance": "reported",
-                }
-            ),
-        )
+    write_throughput(store, {"Task": 2, "Lead": 40}, end=later, instance=INSTANCE)
     resolved = run_checks(store, INSTANCE, later, checks=[CHECK])
     assert [(t.subject, t.transition) for t in resolved.transitions] == [("Task", "resolved")]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -33,11 +32,6 @@ CUSTOM = {
     "Partner_Tier__c": "Partner Tier",
 }
 FILLED = {"Legacy_Region__c": 3, "Lead_Score__c": 4_200, "Partner_Tier__c": 3_100, "Fax": 0}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
 
 
 def lead_with_custom_fields() -> dict:

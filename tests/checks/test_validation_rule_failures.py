@@ -4,27 +4,23 @@ explicit no-alert cases."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from checks import validation_rule_failures
 from checks.base import check_from_module
-from monitor.collectors.exports import import_file
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge
 from tests.conftest import export_reaches
+from tests.sync_errors import Failure, import_export, repeated
 
 CHECK = check_from_module(validation_rule_failures)
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
 
 RULE = "Company is required when Status is Qualified"
 COMPANY_RULE = f"FIELD_CUSTOM_VALIDATION_EXCEPTION: {RULE}"
@@ -63,53 +59,11 @@ def trigger_failure(record_id: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Row:
-    """One failed sync: how long before NOW, the Error Details, the record and its object."""
-
-    hours_ago: float
-    details: str
-    record: int
-    object: str = "Lead"
-
-
-def csv_line(row: Row) -> str:
-    at = NOW - timedelta(hours=row.hours_ago)
-    prefix = {"Lead": "00Q", "Contact": "003"}[row.object]
-    return (
-        f"Record Level,{at:%m/%d/%Y %I:%M %p},Failed to update SFDC,{row.details},{row.object},"
-        f"{1000 + row.record},{prefix}5e00000{row.record:08d}"
-    )
-
-
-def import_errors(store: Store, tmp_path: Path, rows: list[Row]) -> None:
-    path = tmp_path / "errors.csv"
-    path.write_text("\n".join([ERRORS_HEADER, *map(csv_line, rows)]) + "\n", encoding="utf-8")
-    import_file(store, "sync-errors", path, instance=INSTANCE, zone=ZoneInfo("UTC"))
-
-
-def repeated(
-    details: str, count: int, *, hours_ago: float = 2, first_record: int = 1, obj: str = "Lead"
-) -> list[Row]:
-    """`count` failures with the same message, each on its own record."""
-    return [Row(hours_ago, details, first_record + n, obj) for n in range(count)]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
+def import_errors(store: Store, tmp_path: Path, rows: list[Failure]) -> None:
+    import_export(store, tmp_path / "errors.csv", [row.line(NOW) for row in rows], INSTANCE)
 
 
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
-
-
-@dataclass(frozen=True)
-class Case:
-    """Error rows in, {subject: severity} out ({} is the explicit no-alert case)."""
-
-    rows: list[Row]
-    expect: dict[str, str]
-    settings: dict[str, Any] = field(default_factory=dict)
 
 
 FLOW_SUBJECT = (
@@ -152,11 +106,11 @@ CASES = [
     pytest.param(
         Case(
             [
-                Row(3, COMPANY_RULE, 1),
-                Row(3, COMPANY_RULE_WRAPPED, 2),
-                Row(2, COMPANY_RULE_WITH_FIELDS, 3),
-                Row(2, COMPANY_RULE_APEX, 4),
-                Row(1, COMPANY_RULE_WRAPPED, 5),
+                Failure(3, COMPANY_RULE, 1),
+                Failure(3, COMPANY_RULE_WRAPPED, 2),
+                Failure(2, COMPANY_RULE_WITH_FIELDS, 3),
+                Failure(2, COMPANY_RULE_APEX, 4),
+                Failure(1, COMPANY_RULE_WRAPPED, 5),
             ],
             {SUBJECT: "warning"},
         ),
@@ -164,14 +118,14 @@ CASES = [
     ),
     pytest.param(
         Case(
-            [Row(2, flow_failure(f"11832{n}-3829{n} (-14264{n})"), n) for n in range(5)],
+            [Failure(2, flow_failure(f"11832{n}-3829{n} (-14264{n})"), n) for n in range(5)],
             {FLOW_SUBJECT: "warning"},
         ),
         id="flow_failures_that_differ_only_in_their_error_id_are_one_group",
     ),
     pytest.param(
         Case(
-            [Row(2, trigger_failure(f"00Q5e00000ABC{n:02d}AAA"), n) for n in range(5)],
+            [Failure(2, trigger_failure(f"00Q5e00000ABC{n:02d}AAA"), n) for n in range(5)],
             {
                 "Lead: LeadTrigger: execution of AfterUpdate caused by: System.DmlException: "
                 "Update failed. First exception on row 0 with id <…": "warning"
@@ -195,16 +149,15 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_validation_rule_failures_scenario(store: Store, tmp_path: Path, case: Case):
-    import_errors(store, tmp_path, case.rows)
+    import_errors(store, tmp_path, case.facts)
     export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
-    found = evaluate(store, **case.settings).findings
-    assert {s: f.severity for s, f in found.items()} == case.expect
+    assert evaluate(store, **case.settings).severities == case.expect
 
 
 def test_validation_rule_failures_evidence_names_code_rule_records_and_time_span(store, tmp_path):
     rows = [
         *repeated(COMPANY_RULE_WITH_FIELDS, 4, hours_ago=6),
-        Row(1, COMPANY_RULE, 1),  # record 1 retried: one more error, no new record
+        Failure(1, COMPANY_RULE, 1),  # record 1 retried: one more error, no new record
     ]
     import_errors(store, tmp_path, rows)
     finding = evaluate(store).findings[SUBJECT]

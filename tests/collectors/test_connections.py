@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
+from pathlib import Path
 
-from tests.conftest import REPO
+from tests.cli import environment_without, run_monitor
 from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn
 
 
 def check_connection(env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "MONITOR_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", "check-connection"],
-        cwd=REPO,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    base = environment_without("SALESFORCE_", "MONITOR_")
+    return run_monitor("check-connection", env={**base, **env}, timeout=120)
+
+
+def reaching(standin: SalesforceStandIn, tmp_path: Path) -> dict[str, str]:
+    """Settings that point check-connection at the stand-in, with its token and the sync user."""
+    return {
+        **standin.secrets(),
+        "SALESFORCE_SYNC_USER": SYNC_USERNAME,
+        "REQUESTS_CA_BUNDLE": standin.ca_bundle,
+        "MONITOR_DB": str(tmp_path / "m.duckdb"),
+    }
 
 
 def test_check_connection_names_the_sync_user_and_the_budget_without_the_token(tmp_path):
     with SalesforceStandIn() as standin:
-        result = check_connection(
-            {
-                "SALESFORCE_INSTANCE_URL": standin.url,
-                "SALESFORCE_ACCESS_TOKEN": standin.token,
-                "SALESFORCE_SYNC_USER": SYNC_USERNAME,
-                "REQUESTS_CA_BUNDLE": standin.ca_bundle,
-                "MONITOR_DB": str(tmp_path / "m.duckdb"),
-            }
-        )
+        result = check_connection(reaching(standin, tmp_path))
     assert result.returncode == 0, result.stderr
     line = result.stdout.splitlines()[0]
     assert line.startswith("salesforce: ok (access token for https://127.0.0.1:")
@@ -67,15 +61,7 @@ def test_check_connection_without_configuration_says_what_to_set(tmp_path):
 def test_check_connection_names_the_missing_manage_users_permission(tmp_path):
     with SalesforceStandIn() as standin:
         standin.login_history_refused = True
-        result = check_connection(
-            {
-                "SALESFORCE_INSTANCE_URL": standin.url,
-                "SALESFORCE_ACCESS_TOKEN": standin.token,
-                "SALESFORCE_SYNC_USER": SYNC_USERNAME,
-                "REQUESTS_CA_BUNDLE": standin.ca_bundle,
-                "MONITOR_DB": str(tmp_path / "m.duckdb"),
-            }
-        )
+        result = check_connection(reaching(standin, tmp_path))
     assert result.returncode == 1
     line = result.stdout.splitlines()[0]
     assert line.startswith("salesforce: PARTIAL")

@@ -15,6 +15,7 @@ from monitor.config import Config, load_config
 from monitor.store import Store
 from monitor.vocabulary.text import markdown_literal
 from tests.conftest import DEMO_NOW
+from tests.dashboard.pages import open_page
 from tests.standins.webhook import WebhookReceiver
 
 SECRET = "T0ps3cret-hook-key"
@@ -29,14 +30,6 @@ def receiver():
 @pytest.fixture
 def app(demo_store: Store, receiver: WebhookReceiver, dashboard):
     return dashboard(demo_store.path, MONITOR_ALERT_URLS=receiver.apprise_url(f"hooks/{SECRET}"))
-
-
-def open_page(app: AppTest, name: str) -> AppTest:
-    app.run()
-    app.switch_page(f"dashboard/pages/{name}.py").run()
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-    return app
 
 
 def shown_text(app: AppTest) -> str:

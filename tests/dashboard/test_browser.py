@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from monitor.store import Store
 from tests.browser import chromium
 from tests.conftest import REPO
+from tests.sync_errors import ERRORS_HEADER
 
 # One worker runs the browser tests: they share a Streamlit server and Chromium per module,
 # and two Chromiums at once on two cores only slow each other down.
@@ -256,7 +257,6 @@ def test_page_renders_cleanly_in_chromium(server: dict, browser: Browser, name: 
 
 # The import widget of the Sources page. The module's store is shared, so these tests import
 # into instances of their own and the demo workspace stays as the page tests saw it.
-ERRORS_HEADER = "Failed On,Date/Time,Error Type,Error Details,Object,Marketo ID,Salesforce ID"
 PERMISSION_DETAILS = (
     '"INVALID_FIELD_FOR_INSERT_UPDATE: Unable to create/update fields: Lead_Score__c. '
     'Please check the security settings of this field"'
@@ -295,7 +295,7 @@ def _write_csv(folder: Path, name: str, lines: list[str]) -> Path:
 
 
 def _import_through_page(
-    page: Page, base_url: str, kind: str, instance: str, path: Path
+    page: Page, base_url: str, instance: str, path: Path, kind: str = "sync-errors"
 ) -> tuple[list[str], list[str]]:
     """Open the Sources page in a fresh session, choose `kind`, type `instance`, upload `path`
     and press Import; return the texts of the success and of the error boxes it shows."""
@@ -339,6 +339,12 @@ def _import_through_page(
     successes = main.locator('[data-testid="stAlertContentSuccess"]').all_inner_texts()
     errors = main.locator('[data-testid="stAlertContentError"]').all_inner_texts()
     return [text.strip() for text in successes], [text.strip() for text in errors]
+
+
+def _only(messages: list[str]) -> str:
+    """The one message of its kind that the page showed."""
+    assert len(messages) == 1, messages
+    return messages[0]
 
 
 def _stored_errors(db: Path, instance: str) -> list[tuple]:
@@ -386,13 +392,11 @@ def test_upload_of_a_sync_errors_export_imports_it_and_says_so(
     export = _write_csv(tmp_path, "sync_errors.csv", GOOD_EXPORT)
     instance = "e2e"
 
-    successes, errors = _import_through_page(
-        watched_page, server["url"], "sync-errors", instance, export
-    )
+    successes, errors = _import_through_page(watched_page, server["url"], instance, export)
     assert errors == []
-    assert len(successes) == 1, successes
-    assert "3 rows read, 3 new" in successes[0]
-    assert successes[0].startswith("sync_errors.csv: sync-errors: "), successes[0]
+    success = _only(successes)
+    assert "3 rows read, 3 new" in success
+    assert success.startswith("sync_errors.csv: sync-errors: "), success
 
     stored = _stored_errors(server["db"], instance)
     assert [row[:3] for row in stored] == [
@@ -406,12 +410,9 @@ def test_upload_of_a_sync_errors_export_imports_it_and_says_so(
     assert {row[6] for row in stored} == {"sync_errors_export"}
 
     # The same export once more, through a fresh session: nothing new, nothing doubled.
-    successes, errors = _import_through_page(
-        watched_page, server["url"], "sync-errors", instance, export
-    )
+    successes, errors = _import_through_page(watched_page, server["url"], instance, export)
     assert errors == []
-    assert len(successes) == 1, successes
-    assert "3 rows read, 0 new, 3 already stored" in successes[0]
+    assert "3 rows read, 0 new, 3 already stored" in _only(successes)
     assert _stored_errors(server["db"], instance) == stored
 
 
@@ -421,14 +422,12 @@ def test_upload_of_a_bad_export_shows_file_line_and_column_and_stores_nothing(
     export = _write_csv(tmp_path, "bad.csv", BAD_EXPORT)
     instance = "e2e-bad"
 
-    successes, errors = _import_through_page(
-        watched_page, server["url"], "sync-errors", instance, export
-    )
+    successes, errors = _import_through_page(watched_page, server["url"], instance, export)
     assert successes == []
-    assert len(errors) == 1, errors
+    error = _only(errors)
     # The page drops its temporary folder: the message names the file as it was uploaded.
-    assert errors[0].startswith("bad.csv:3: Date/Time:"), errors[0]
-    assert str(tmp_path) not in errors[0] and "/tmp" not in errors[0]
+    assert error.startswith("bad.csv:3: Date/Time:"), error
+    assert str(tmp_path) not in error and "/tmp" not in error
     assert "Traceback" not in watched_page.locator('[data-testid="stMain"]').inner_text()
 
     assert _stored_errors(server["db"], instance) == []

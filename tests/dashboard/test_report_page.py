@@ -7,9 +7,9 @@ import io
 import zipfile
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from monitor.store import Store
+from tests.dashboard.pages import assert_clean, open_page
 
 BUILT_KEY = "_built_report"  # the key dashboard/pages/reports.py keeps the report under
 
@@ -19,16 +19,8 @@ def app(demo_store: Store, dashboard):
     return dashboard(demo_store.path, timeout=120)
 
 
-def open_reports(app: AppTest) -> AppTest:
-    app.run()
-    app.switch_page("dashboard/pages/reports.py").run()
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-    return app
-
-
 def test_reports_page_offers_recent_weeks_and_builds_nothing_until_asked(app):
-    open_reports(app)
+    open_page(app, "reports")
     assert "Weekly health report" in [t.value for t in app.title]
     weeks = app.selectbox(key="report-week")
     assert weeks.options[0].startswith("2026-W47")  # the demo's data ends in 2026-W47
@@ -39,11 +31,10 @@ def test_reports_page_offers_recent_weeks_and_builds_nothing_until_asked(app):
 
 def test_building_the_html_report_previews_it_and_offers_the_download(app):
     app.query_params["week"] = "2026-W47"
-    open_reports(app)
+    open_page(app, "reports")
     assert app.selectbox(key="report-week").value == "2026-W47"
     app.button(key="report-build").click().run()
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
+    assert_clean(app)
     built = app.session_state[BUILT_KEY]
     assert built["file_name"] == "health-report-demo-2026-W47.html"
     html = built["html"]
@@ -58,7 +49,7 @@ def test_building_the_html_report_previews_it_and_offers_the_download(app):
 
 def test_all_instances_as_csv_downloads_a_zip_of_tables(app):
     app.query_params["week"] = "2026-W47"
-    open_reports(app)
+    open_page(app, "reports")
     app.radio(key="report-scope").set_value("all").run()
     app.radio(key="report-format").set_value("csv").run()
     app.button(key="report-build").click().run()
@@ -71,7 +62,7 @@ def test_all_instances_as_csv_downloads_a_zip_of_tables(app):
 
 def test_changing_the_week_hides_a_report_built_for_another(app):
     app.query_params["week"] = "2026-W47"
-    open_reports(app)
+    open_page(app, "reports")
     app.button(key="report-build").click().run()
     assert len(app.get("download_button")) == 1
     app.selectbox(key="report-week").set_value("2026-W46").run()
@@ -86,7 +77,7 @@ def test_pdf_without_chromium_is_one_clear_error_and_no_download(app, tmp_path, 
     empty = tmp_path / "bin"
     empty.mkdir()
     app.query_params["week"] = "2026-W47"
-    open_reports(app)
+    open_page(app, "reports")
     monkeypatch.setenv("PATH", str(empty))
     app.radio(key="report-format").set_value("pdf").run()
     app.button(key="report-build").click().run()

@@ -140,6 +140,12 @@ def scalar(store: Store, sql: str, **params: Any) -> Any:
         return con.execute(sql, params).fetchone()[0]
 
 
+def counts(store: Store, sql: str, **params: Any) -> dict[Any, int]:
+    """{key: count} of independent SQL whose rows are (key, count)."""
+    with store.read() as con:
+        return {key: int(count) for key, count in con.execute(sql, params).fetchall()}
+
+
 def frame(store: Store, sql: str, **params: Any) -> pd.DataFrame:
     with store.read() as con:
         return con.execute(sql, params).df()

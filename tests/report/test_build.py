@@ -14,7 +14,7 @@ from monitor.report import Report, build_report
 from monitor.report.weeks import Week, last_complete_week, parse_week, recent_weeks, window_of
 from monitor.store import Store
 from tests.conftest import DEMO_NOW
-from tests.report.data import REPORT_NOW, W46_START, W47_END, W47_START, frame, scalar
+from tests.report.data import REPORT_NOW, W46_START, W47_END, W47_START, counts, frame, scalar
 
 WEEK = {"since": W47_START, "until": W47_END}
 LAST_WEEK = {"since": W46_START, "until": W47_START}
@@ -55,8 +55,7 @@ def _open_at(store: Store, moment: datetime) -> dict[str, int]:
             FROM finding_events WHERE changed_at < $at)
         WHERE r = 1 AND transition <> 'resolved'
     """
-    rows = frame(store, INCIDENTS_BY_SEVERITY.format(open=latest), at=moment)
-    return dict(zip(rows["severity"], rows["n"].astype(int), strict=True))
+    return counts(store, INCIDENTS_BY_SEVERITY.format(open=latest), at=moment)
 
 
 def test_week_text_is_an_iso_week_and_anything_else_says_what_is_expected():
@@ -136,13 +135,13 @@ def test_health_score_and_its_change_match_the_findings_in_the_store(report, wor
     assert demo.health.previous_score == health_score(end_before)
     assert demo.health.change == health_score(end) - health_score(end_before) < 0
     # The week ended after the last check run: its end state is the dashboard's "now".
-    now = frame(
+    now = counts(
         workspace,
         INCIDENTS_BY_SEVERITY.format(
             open="SELECT fingerprint, severity FROM findings WHERE status = 'open'"
         ),
     )
-    assert end == dict(zip(now["severity"], now["n"].astype(int), strict=True))
+    assert end == now
     headline = demo.section("summary").blocks[0]
     assert headline.items[0] == (
         "Health score",
@@ -287,16 +286,14 @@ def test_formula_fields_are_the_calculated_fields_of_the_latest_describe(report,
 def test_validation_and_data_quality_errors_equal_the_store(report, workspace):
     section = report.instances[0].section("salesforce")
     rules = section.table("validation-rules").frame
-    per_object = frame(
+    per_object = counts(
         workspace,
         "SELECT object, count(*) AS n FROM sync_errors "
         "WHERE error_code = 'FIELD_CUSTOM_VALIDATION_EXCEPTION' "
         "AND occurred_at >= $since AND occurred_at < $until GROUP BY object",
         **WEEK,
     )
-    assert dict(rules.groupby("object")["errors"].sum()) == dict(
-        zip(per_object["object"], per_object["n"], strict=True)
-    )
+    assert dict(rules.groupby("object")["errors"].sum()) == per_object
     by_code = section.table("validation-and-data-quality-errors").frame
     assert by_code["errors"].sum() == scalar(
         workspace,
@@ -328,15 +325,13 @@ def test_api_budget_peaks_equal_the_stored_usage(report, workspace):
 def test_findings_opened_and_resolved_are_the_events_of_the_week(report, workspace):
     section = report.instances[0].section("ops")
     events = section.table("findings-opened-resolved").frame
-    stored = frame(
+    stored = counts(
         workspace,
         "SELECT transition, count(*) AS n FROM finding_events "
         "WHERE changed_at >= $since AND changed_at < $until GROUP BY transition",
         **WEEK,
     )
-    assert dict(events["transition"].value_counts()) == dict(
-        zip(stored["transition"], stored["n"], strict=True)
-    )
+    assert dict(events["transition"].value_counts()) == stored
     assert report.instances[0].figures["findings_resolved"] == 2
 
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import subprocess
-import sys
 import zipfile
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -22,7 +20,7 @@ from monitor.report import build_report, write_report, write_weekly_report
 from monitor.report.html import render_html
 from monitor.store import Store
 from tests.browser import ensure_chromium
-from tests.conftest import REPO
+from tests.cli import environment_without, run_monitor
 from tests.report.data import (
     FORMULA,
     HOSTILE_ACTOR,
@@ -225,18 +223,9 @@ def test_weekly_job_writes_last_weeks_html_and_csv_under_stable_names(demo_store
 
 
 def _cli(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("MONITOR_")
-    }
+    environment = environment_without("MONITOR_")
     environment.update(env or {}, MONITOR_DB=str(db))
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", "report", *args],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_monitor("report", *args, env=environment)
 
 
 SECRETS = {"SALESFORCE_PASSWORD": "pw-9f8e7d6c", "MARKETO_CLIENT_SECRET": "cs-1a2b3c4d"}

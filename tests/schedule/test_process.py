@@ -52,8 +52,7 @@ def standin(tmp_path: Path) -> Iterator[SalesforceStandIn]:
 def salesforce_env(standin: SalesforceStandIn) -> dict[str, str]:
     return {
         "REQUESTS_CA_BUNDLE": standin.ca_bundle,
-        "SALESFORCE_INSTANCE_URL": standin.url,
-        "SALESFORCE_ACCESS_TOKEN": standin.token,
+        **standin.secrets(),
         "MONITOR_SALESFORCE_OBJECTS": "Lead,Contact",
     }
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -31,8 +32,9 @@ from monitor.runner import run_checks
 from monitor.schedule.jobs import last_weekly_slot, plan_jobs, report_is_due
 from monitor.schedule.scheduler import JobOutcome, JobSpec, Scheduler
 from monitor.store import Store
+from monitor.store.facts import ensure_instance
 from monitor.store.serial import SerializedStore
-from tests.conftest import REPO
+from tests.conftest import REPO, one_row
 from tests.scheduling import FakeSource, wait_for
 from tests.standins.marketo import MarketoStandIn
 from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
@@ -65,17 +67,16 @@ def runs_of(store: Store, job: str, instance: str = "prod") -> list[tuple]:
 
 def job_state(store: Store, job_id: str) -> dict:
     """The scheduler_jobs row of a job, times as booleans (fetching TIMESTAMPTZ needs pytz)."""
-    with store.read() as con:
-        frame = con.execute(
-            "SELECT state, last_status, last_error, last_rows, "
-            "last_error_at IS NOT NULL AS has_error_time, "
-            "next_run_at IS NOT NULL AS has_next_run, "
-            "next_run_at > last_started_at AS next_after_last "
-            "FROM scheduler_jobs WHERE job_id = $id",
-            {"id": job_id},
-        ).df()
-    assert len(frame) == 1, f"no job {job_id}"
-    return {k: (None if v is None or v != v else v) for k, v in frame.iloc[0].to_dict().items()}
+    return one_row(
+        store,
+        "SELECT state, last_status, last_error, last_rows, "
+        "last_error_at IS NOT NULL AS has_error_time, "
+        "next_run_at IS NOT NULL AS has_next_run, "
+        "next_run_at > last_started_at AS next_after_last "
+        "FROM scheduler_jobs WHERE job_id = $id",
+        f"job {job_id}",
+        id=job_id,
+    )
 
 
 @pytest.fixture
@@ -335,14 +336,18 @@ def two_orgs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         yield prod, sandbox, secrets
 
 
-def two_instance_config(tmp_path: Path) -> Config:
+def config_in(folder: Path, **settings: Any) -> Config:
+    """A Config whose store, inbox and reports live in `folder`."""
     return Config(
-        db=str(tmp_path / "monitor.duckdb"),
-        inbox_dir=str(tmp_path / "inbox"),
-        report_dir=str(tmp_path / "reports"),
-        salesforce_objects=("Lead", "Contact"),
-        instances=TWO_INSTANCES,
+        db=str(folder / "monitor.duckdb"),
+        inbox_dir=str(folder / "inbox"),
+        report_dir=str(folder / "reports"),
+        **settings,
     )
+
+
+def two_instance_config(tmp_path: Path) -> Config:
+    return config_in(tmp_path, salesforce_objects=("Lead", "Contact"), instances=TWO_INSTANCES)
 
 
 def test_two_instances_are_collected_and_checked_apart(tmp_path: Path, two_orgs):
@@ -392,12 +397,7 @@ def test_two_instances_are_collected_and_checked_apart(tmp_path: Path, two_orgs)
 
 
 def test_an_instance_without_a_collector_gets_its_checks_on_a_clock(tmp_path: Path):
-    config = Config(
-        db=str(tmp_path / "m.duckdb"),
-        instance="imports-only",
-        inbox_dir=str(tmp_path / "inbox"),
-        report_dir=str(tmp_path / "reports"),
-    )
+    config = config_in(tmp_path, instance="imports-only")
     store = SerializedStore(config.db)
     plan = plan_jobs(store, config, configured_instances(config), secrets={})
     checks = next(spec for spec in plan.specs if spec.id == "checks:imports-only")
@@ -406,11 +406,7 @@ def test_an_instance_without_a_collector_gets_its_checks_on_a_clock(tmp_path: Pa
 
 
 def test_every_plan_schedules_alerts_the_weekly_report_and_retention(tmp_path: Path):
-    config = Config(
-        db=str(tmp_path / "m.duckdb"),
-        inbox_dir=str(tmp_path / "inbox"),
-        report_dir=str(tmp_path / "reports"),
-    )
+    config = config_in(tmp_path)
     plan = plan_jobs(SerializedStore(config.db), config, configured_instances(config), {})
     ids = [spec.id for spec in plan.specs]
     assert ids[-3:] == ["alerts:*", "report:*", "retention:*"]
@@ -471,10 +467,7 @@ def test_sources_page_shows_each_jobs_last_run_error_and_next_run(tmp_path, sour
     scheduler = running[0]
     scheduler.run_round()
     with store.write() as con:
-        con.execute(
-            "INSERT OR IGNORE INTO instances (instance, label, is_demo, created_at) "
-            "VALUES ('sandbox', 'Sandbox', false, now())"
-        )
+        ensure_instance(con, "sandbox", label="Sandbox")
 
     page = sources_page("sandbox")
     assert any("Scheduler running since" in info.value for info in page.info)
@@ -501,10 +494,7 @@ def test_sources_page_shows_each_jobs_last_run_error_and_next_run(tmp_path, sour
 def test_sources_page_says_how_to_start_the_scheduler_when_it_never_ran(tmp_path, sources_page):
     store = Store(tmp_path / "monitor.duckdb")
     with store.write() as con:
-        con.execute(
-            "INSERT INTO instances (instance, label, is_demo, created_at) "
-            "VALUES ('prod', 'prod', false, now())"
-        )
+        ensure_instance(con, "prod")
     page = sources_page("prod")
     assert any("`python -m monitor run`" in caption.value for caption in page.caption)
 
@@ -563,13 +553,7 @@ def test_an_export_dropped_in_the_inbox_is_imported_checked_and_alerted_with_the
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, webhook: Webhook
 ):
     monkeypatch.setenv("MONITOR_ALERT_URLS", webhook.url)
-    config = Config(
-        db=str(tmp_path / "monitor.duckdb"),
-        instance="prod",
-        inbox_dir=str(tmp_path / "inbox"),
-        report_dir=str(tmp_path / "reports"),
-        alert_group_wait_seconds=1,
-    )
+    config = config_in(tmp_path, instance="prod", alert_group_wait_seconds=1)
     store = SerializedStore(config.db)
     plan = plan_jobs(store, config, configured_instances(config), secrets={})
     by_id = {spec.id: spec for spec in plan.specs}
@@ -617,12 +601,7 @@ def test_a_marketo_instance_is_collected_once_recorded_and_checked(
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", marketo.ca_bundle)
         recent = datetime.now(UTC) - timedelta(minutes=2)
         marketo.add_activity("Sync Lead to SFDC", recent, lead_id=1001)
-        config = Config(
-            db=str(tmp_path / "m.duckdb"),
-            instance="prod",
-            inbox_dir=str(tmp_path / "inbox"),
-            report_dir=str(tmp_path / "reports"),
-        )
+        config = config_in(tmp_path, instance="prod")
         store = SerializedStore(config.db)
         plan = plan_jobs(store, config, configured_instances(config), marketo.secrets())
         marketo_spec = next(spec for spec in plan.specs if spec.id == "marketo:prod")
@@ -646,16 +625,9 @@ def test_the_salesforce_job_collects_again_on_a_short_interval_then_checks_each_
     with SalesforceStandIn() as org:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", org.ca_bundle)
         org.modifiers["Lead"] = [("005000000000002AAA", "Dana Whitfield", 40)]
-        config = Config(
-            db=str(tmp_path / "m.duckdb"),
-            instance="prod",
-            inbox_dir=str(tmp_path / "inbox"),
-            report_dir=str(tmp_path / "reports"),
-            salesforce_objects=("Lead",),
-        )
+        config = config_in(tmp_path, instance="prod", salesforce_objects=("Lead",))
         store = SerializedStore(config.db)
-        secrets = {"SALESFORCE_INSTANCE_URL": org.url, "SALESFORCE_ACCESS_TOKEN": org.token}
-        plan = plan_jobs(store, config, configured_instances(config), secrets)
+        plan = plan_jobs(store, config, configured_instances(config), org.secrets())
         salesforce = next(spec for spec in plan.specs if spec.id == "salesforce:prod")
         start(store, [dataclasses.replace(salesforce, every=timedelta(seconds=1))], running)
         wait_for(lambda: len(runs_of(store, "salesforce")) >= 3, "three cycles from the clock")

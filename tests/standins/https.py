@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 import trustme
 
@@ -131,3 +132,31 @@ class LoopbackHTTPS:
         self._server.server_close()
         self._thread.join(timeout=5)
         shutil.rmtree(self._directory, ignore_errors=True)
+
+
+class Closing:
+    """A stand-in used as ``with StandIn() as running:``; leaving the block closes it."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class LoopbackStandIn(Closing):
+    """A stand-in whose ``_dispatch`` answers over ``LoopbackHTTPS``: its url, port and
+    ca_bundle."""
+
+    def _serve(self, dispatch: Dispatch, hostnames: tuple[str, ...] = ()) -> None:
+        self._server = LoopbackHTTPS(dispatch, hostnames=hostnames)
+        self.url = self._server.url
+        self.port = self._server.port
+        self.ca_bundle = self._server.ca_bundle
+
+    def close(self) -> None:
+        """Stop the server and delete its CA file."""
+        self._server.close()

@@ -63,7 +63,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.standins.https import Incoming, LoopbackHTTPS, Reply
+from tests.standins.https import Incoming, LoopbackStandIn, Reply
 
 SINCE_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})")
 
@@ -186,7 +186,7 @@ class Triggered:
     tokens: dict[str, str]
 
 
-class MarketoStandIn:
+class MarketoStandIn(LoopbackStandIn):
     """Marketo on https://127.0.0.1:PORT (identity under /identity, REST under /rest)."""
 
     def __init__(self) -> None:
@@ -223,20 +223,7 @@ class MarketoStandIn:
         self._failures: list[_Failure] = []
         self._next_id = 100000
         self._lock = threading.Lock()
-        self._server = LoopbackHTTPS(self._dispatch)
-        self.url = self._server.url
-        self.port = self._server.port
-        self.ca_bundle = self._server.ca_bundle
-
-    def __enter__(self) -> MarketoStandIn:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the server and delete its CA file."""
-        self._server.close()
+        self._serve(self._dispatch)
 
     def secrets(self) -> dict[str, str]:
         """The four MARKETO_* settings that point a client at this stand-in."""

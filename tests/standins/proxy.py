@@ -17,11 +17,13 @@ import contextlib
 import socket
 import threading
 
+from tests.standins.https import Closing
+
 _HEAD_LIMIT = 64 * 1024  # a CONNECT request head is a few hundred bytes
 _CHUNK = 64 * 1024
 
 
-class TunnelProxy:
+class TunnelProxy(Closing):
     """HTTP CONNECT proxy on 127.0.0.1 (random port); every tunnel ends at ``target_port``."""
 
     def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
@@ -37,12 +39,6 @@ class TunnelProxy:
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._accept, name="standin-proxy", daemon=True)
         self._thread.start()
-
-    def __enter__(self) -> TunnelProxy:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def close(self) -> None:
         """Stop accepting and cut every open tunnel."""

@@ -47,7 +47,7 @@ from xml.sax.saxutils import escape
 import jwt
 
 from tests.standins import salesforce_hygiene
-from tests.standins.https import Incoming, LoopbackHTTPS, Reply
+from tests.standins.https import Incoming, LoopbackStandIn, Reply
 from tests.standins.soql import Soql, TimeCondition
 
 REAL_SALESFORCE = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "salesforce"
@@ -162,7 +162,7 @@ class _Failure:
     after: int = 0  # requests to let through first
 
 
-class SalesforceStandIn:
+class SalesforceStandIn(LoopbackStandIn):
     """Salesforce REST API on https://127.0.0.1:PORT, for simple-salesforce in tests.
 
     Tests script the org by setting attributes before the client calls:
@@ -236,20 +236,11 @@ class SalesforceStandIn:
         self.login_requests: list[Recorded] = []
         self._issued: set[str] = set()
         self._expired: set[str] = set()
-        self._server = LoopbackHTTPS(self._dispatch, hostnames=SALESFORCE_HOSTS)
-        self.url = self._server.url
-        self.port = self._server.port
-        self.ca_bundle = self._server.ca_bundle
+        self._serve(self._dispatch, SALESFORCE_HOSTS)
 
-    def __enter__(self) -> SalesforceStandIn:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the server and delete its CA file."""
-        self._server.close()
+    def secrets(self) -> dict[str, str]:
+        """The SALESFORCE_* settings that point a client at this stand-in with its token."""
+        return {"SALESFORCE_INSTANCE_URL": self.url, "SALESFORCE_ACCESS_TOKEN": self.token}
 
     def calls(self) -> int:
         """HTTP requests received so far; a composite request is one call."""

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.standins.https import Closing
+
 
 @dataclass(frozen=True)
 class Received:
@@ -58,7 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: tests read `requests`, not stderr."""
 
 
-class WebhookReceiver:
+class WebhookReceiver(Closing):
     """Records every POST on 127.0.0.1 (random port) from a background thread."""
 
     def __init__(self) -> None:
@@ -103,9 +105,3 @@ class WebhookReceiver:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
-
-    def __enter__(self) -> WebhookReceiver:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

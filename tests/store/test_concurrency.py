@@ -27,21 +27,10 @@ from streamlit.testing.v1 import AppTest
 
 from monitor.store import Store
 from tests.conftest import DEMO_NOW, REPO
+from tests.dashboard.pages import PAGE_TITLES
 
 ROOT = REPO
 PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "dashboard/pages").glob("*.py"))
-TITLES = {  # page file stem -> its st.title
-    "overview": "Sync health overview",
-    "backlog": "Backlog & throughput",
-    "errors": "Sync errors",
-    "permissions": "Sync user permissions",
-    "fields": "Synced fields",
-    "findings": "Findings",
-    "sources": "Sources & imports",
-    "rulebook": "Checks",
-    "reports": "Weekly health report",
-    "alerts": "Alerts",
-}
 INSTANCE = "demo"
 WRITER_SECONDS = 12.0
 BATCH_ROWS = 50
@@ -61,6 +50,7 @@ import pandas as pd
 from monitor.store import Store
 from monitor.store.facts import insert_frame
 from tests.conftest import DEMO_NOW, REPO
+from tests.dashboard.pages import PAGE_TITLES
 
 path, seconds, batch_rows, pause = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(
     sys.argv[4]
@@ -157,14 +147,14 @@ def _render(at: AppTest, page_file: str) -> None:
     at.switch_page(page_file).run(timeout=RENDER_TIMEOUT_SECONDS)
     assert not at.exception, f"{page_file}: {[e.value for e in at.exception]}"
     assert len(at.error) == 0, f"{page_file}: {[e.value for e in at.error]}"
-    title = TITLES[Path(page_file).stem]
+    title = PAGE_TITLES[Path(page_file).stem]
     assert title in [element.value for element in at.title], f"{page_file} did not render"
 
 
 def test_dashboard_reads_and_renders_while_another_process_writes(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch, record_property
 ) -> None:
-    assert {Path(p).stem for p in PAGE_FILES} == set(TITLES), "a page without a title here"
+    assert {Path(p).stem for p in PAGE_FILES} == set(PAGE_TITLES), "a page without a title here"
     store = Store(demo_db)
     base_rows = _stats_rows(store.query("data_coverage", instance=INSTANCE))
 

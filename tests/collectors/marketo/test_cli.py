@@ -3,9 +3,7 @@ the loopback Marketo stand-in."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.store import Store
-from tests.conftest import REPO
+from tests.cli import environment_without, run_monitor
 from tests.standins.marketo import API_USER, MarketoStandIn, steady_activities
 
 
@@ -24,8 +22,7 @@ def standin() -> Iterator[MarketoStandIn]:
 
 
 def environment(standin: MarketoStandIn | None, database: Path, **extra: str) -> dict[str, str]:
-    prefixes = ("SALESFORCE_", "MARKETO_", "MONITOR_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env = environment_without("SALESFORCE_", "MARKETO_", "MONITOR_")
     env["MONITOR_DB"] = str(database)
     if standin is not None:
         env.update(standin.secrets(), REQUESTS_CA_BUNDLE=standin.ca_bundle)
@@ -34,14 +31,7 @@ def environment(standin: MarketoStandIn | None, database: Path, **extra: str) ->
 
 
 def monitor(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *arguments],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_monitor(*arguments, env=env, timeout=180)
 
 
 def tokens(standin: MarketoStandIn) -> set[str]:

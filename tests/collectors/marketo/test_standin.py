@@ -38,15 +38,17 @@ def http(standin: MarketoStandIn) -> Iterator[requests.Session]:
         yield session
 
 
+def credentials(standin: MarketoStandIn, secret: str | None = None) -> dict[str, str]:
+    """The client-credentials grant of the stand-in's API user (or with another `secret`)."""
+    return {
+        "grant_type": "client_credentials",
+        "client_id": standin.client_id,
+        "client_secret": standin.client_secret if secret is None else secret,
+    }
+
+
 def token_for(standin: MarketoStandIn, http: requests.Session) -> str:
-    answer = http.post(
-        f"{standin.url}/identity/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": standin.client_id,
-            "client_secret": standin.client_secret,
-        },
-    )
+    answer = http.post(f"{standin.url}/identity/oauth/token", data=credentials(standin))
     return answer.json()["access_token"]
 
 
@@ -59,40 +61,19 @@ def rest(standin, http, path, token, **params) -> dict:
 
 
 def test_identity_answers_the_real_token_shape_and_the_same_token_while_it_is_valid(standin, http):
-    first = http.post(
-        f"{standin.url}/identity/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": standin.client_id,
-            "client_secret": standin.client_secret,
-        },
-    ).json()
+    first = http.post(f"{standin.url}/identity/oauth/token", data=credentials(standin)).json()
     real = load_fixture("identity_oauth_token_response_doc.json")
     assert set(first) == set(real)
     assert first["token_type"] == "bearer" and first["scope"] == API_USER
     assert first["access_token"].endswith(":int") and 3590 <= first["expires_in"] <= 3600
     # The documented GET form with query parameters is answered too, with the same token.
-    second = http.get(
-        f"{standin.url}/identity/oauth/token",
-        params={
-            "grant_type": "client_credentials",
-            "client_id": standin.client_id,
-            "client_secret": standin.client_secret,
-        },
-    ).json()
+    second = http.get(f"{standin.url}/identity/oauth/token", params=credentials(standin)).json()
     assert second["access_token"] == first["access_token"]
     assert standin.secret_seen_in_url
 
 
 def test_identity_refuses_a_wrong_secret_with_401(standin, http):
-    answer = http.post(
-        f"{standin.url}/identity/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": standin.client_id,
-            "client_secret": "x",
-        },
-    )
+    answer = http.post(f"{standin.url}/identity/oauth/token", data=credentials(standin, secret="x"))
     assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
 
 

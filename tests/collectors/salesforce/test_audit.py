@@ -10,19 +10,16 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from simple_salesforce import Salesforce, format_soql
+from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceRefusedRequest
 
-from monitor.collectors.context import Cycle
-from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
-from monitor.collectors.salesforce.cycle import collect_cycle
-from monitor.config import Config
+from monitor.collectors.salesforce.soql import login_history, setup_audit_trail
 from monitor.store import Store
-from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn
+from tests.collectors.salesforce.collecting import NOW, OBJECTS, client_for, cycle
+from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
 
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember", "Task")
 ADMIN = "admin@acme.example"
+WINDOW = (NOW - timedelta(minutes=5), NOW)  # the cycle window the stand-in tests query
 DANA_ID = "005000000000002AAA"
 
 AUDIT_TRAIL = [
@@ -129,25 +126,6 @@ def sf(standin: SalesforceStandIn) -> Salesforce:
     return Salesforce(instance_url=standin.url, session_id=standin.token, version="59.0")
 
 
-def audit_soql(start: str, end: str) -> str:
-    return (
-        "SELECT Id, CreatedDate, CreatedBy.Username, Action, Section, Display FROM "
-        f"SetupAuditTrail WHERE CreatedDate > {start} AND CreatedDate <= {end} "
-        "ORDER BY CreatedDate"
-    )
-
-
-def login_soql(user: str, start: str, end: str) -> str:
-    return format_soql(
-        "SELECT Id, LoginTime, Status, LoginType, SourceIp FROM LoginHistory "
-        "WHERE UserId = {} AND LoginTime > {:literal} AND LoginTime <= {:literal} "
-        "ORDER BY LoginTime",
-        user,
-        start,
-        end,
-    )
-
-
 def composite(sf: Salesforce, soqls: dict[str, str]) -> dict[str, dict]:
     """POST the queries as one /composite call; answers by reference id."""
     body = {
@@ -169,7 +147,7 @@ def composite(sf: Salesforce, soqls: dict[str, str]) -> dict[str, dict]:
 
 
 def test_standin_answers_the_audit_trail_of_the_window_in_time_order(sf: Salesforce) -> None:
-    result = sf.query(audit_soql("2026-11-20T14:55:00Z", "2026-11-20T15:00:00Z"))
+    result = sf.query(setup_audit_trail(*WINDOW))
 
     assert result["totalSize"] == 2 and result["done"] is True
     first = result["records"][0]
@@ -195,7 +173,7 @@ def test_standin_answers_the_audit_trail_of_the_window_in_time_order(sf: Salesfo
 
 
 def test_standin_answers_only_the_sync_users_logins_of_the_window(sf: Salesforce) -> None:
-    result = sf.query(login_soql(SYNC_USER_ID, "2026-11-20T14:55:00Z", "2026-11-20T15:00:00Z"))
+    result = sf.query(login_history(SYNC_USER_ID, *WINDOW))
 
     assert [(r["Id"], r["Status"]) for r in result["records"]] == [
         ("0Ya000000000002AAA", "Success"),
@@ -218,11 +196,10 @@ def test_standin_refuses_both_queries_when_told_the_user_lacks_the_permission(
 ) -> None:
     standin.audit_refused = True
     standin.login_history_refused = True
-    window = ("2026-11-20T14:55:00Z", "2026-11-20T15:00:00Z")
 
     with pytest.raises(SalesforceRefusedRequest) as raised:
-        sf.query(audit_soql(*window))
-    answers = composite(sf, {"logins": login_soql(SYNC_USER_ID, *window)})
+        sf.query(setup_audit_trail(*WINDOW))
+    answers = composite(sf, {"logins": login_history(SYNC_USER_ID, *WINDOW)})
 
     assert raised.value.content[0]["errorCode"] == "INSUFFICIENT_ACCESS"
     assert answers["logins"]["httpStatusCode"] == 403
@@ -232,12 +209,12 @@ def test_standin_refuses_both_queries_when_told_the_user_lacks_the_permission(
 def test_standin_counts_audit_queries_toward_the_five_queries_per_composite(
     sf: Salesforce,
 ) -> None:
-    window = ("2026-11-20T14:55:00Z", "2026-11-20T15:00:00Z")
     counts = {f"c{n}": "SELECT COUNT() FROM Lead" for n in range(4)}
 
-    five = composite(sf, {**counts, "audit": audit_soql(*window)})
+    five = composite(sf, {**counts, "audit": setup_audit_trail(*WINDOW)})
+    six = {**counts, "audit": setup_audit_trail(*WINDOW), "logins": login_history("x", *WINDOW)}
     with pytest.raises(SalesforceMalformedRequest) as raised:
-        composite(sf, {**counts, "audit": audit_soql(*window), "logins": login_soql("x", *window)})
+        composite(sf, six)
 
     assert {sub["httpStatusCode"] for sub in five.values()} == {200}
     assert raised.value.content[0]["errorCode"] == "LIMIT_EXCEEDED"
@@ -246,7 +223,8 @@ def test_standin_counts_audit_queries_toward_the_five_queries_per_composite(
 def test_standin_pages_a_long_audit_trail(standin: SalesforceStandIn, sf: Salesforce) -> None:
     standin.page_size = 2
 
-    records = sf.query_all(audit_soql("2026-11-20T14:00:00Z", "2026-11-20T16:00:00Z"))["records"]
+    two_hours = setup_audit_trail(NOW - timedelta(hours=1), NOW + timedelta(hours=1))
+    records = sf.query_all(two_hours)["records"]
 
     assert [r["Id"][-4:] for r in records] == ["1AAA", "2AAA", "3AAA", "4AAA", "5AAA"]
 
@@ -286,19 +264,6 @@ def test_standin_delay_slows_every_request(standin: SalesforceStandIn, sf: Sales
 
 
 # -- the collector -------------------------------------------------------------------------
-
-
-def client_for(standin: SalesforceStandIn) -> SalesforceClient:
-    login = login_from(
-        {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
-    )
-    return SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
-
-
-def cycle(store: Store, client: SalesforceClient, now: datetime = NOW):
-    return collect_cycle(
-        Cycle(store, client, Config(salesforce_objects=OBJECTS), "prod", now), SYNC_USERNAME
-    )
 
 
 def events(store: Store) -> list[tuple]:

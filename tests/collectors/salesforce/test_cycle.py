@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,8 @@ from monitor.collectors.salesforce.cycle import backfill, collect_cycle
 from monitor.config import Config
 from monitor.errors import SourceError
 from monitor.store import Store
-from tests.conftest import REPO
+from tests.cli import environment_without, run_monitor
+from tests.collectors.salesforce.collecting import NOW, OBJECTS, client_for, cycle
 from tests.standins.salesforce import (
     SYNC_USER_ID,
     SYNC_USERNAME,
@@ -33,8 +33,6 @@ from tests.standins.salesforce import (
     lead_describe_with_formula,
 )
 
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember", "Task")
 DANA = ("005000000000002AAA", "Dana Whitfield")
 LOADER = ("005000000000003AAA", "Ops Data Loader")
 
@@ -78,13 +76,6 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
         yield running
 
 
-def client_for(standin: SalesforceStandIn) -> SalesforceClient:
-    login = login_from(
-        {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
-    )
-    return SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
-
-
 def config(objects: tuple[str, ...] = OBJECTS) -> Config:
     return Config(salesforce_objects=objects)
 
@@ -92,11 +83,6 @@ def config(objects: tuple[str, ...] = OBJECTS) -> Config:
 def rows(store: Store, sql: str, **params) -> list[tuple]:
     with store.read() as con:
         return con.execute(sql, params).fetchall()
-
-
-def cycle(store: Store, client: SalesforceClient, now: datetime = NOW, **options):
-    settings = options.pop("config", config())
-    return collect_cycle(Cycle(store, client, settings, "prod", now), SYNC_USERNAME, **options)
 
 
 def test_cycle_stores_inflow_pushes_modifiers_and_estimated_backlog(standin, store):
@@ -166,31 +152,16 @@ def test_describe_and_permissions_feed_the_checks(standin, tmp_path):
     env = {
         **os.environ,
         "MONITOR_DB": str(db),
-        "SALESFORCE_INSTANCE_URL": standin.url,
-        "SALESFORCE_ACCESS_TOKEN": standin.token,
+        **standin.secrets(),
         "SALESFORCE_SYNC_USER": SYNC_USERNAME,
         "REQUESTS_CA_BUNDLE": standin.ca_bundle,
         "MONITOR_INSTANCE": "prod",
     }
     env.pop("MONITOR_CONFIG", None)
-    collected = subprocess.run(
-        [sys.executable, "-m", "monitor", "collect"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    collected = run_monitor("collect", env=env, timeout=120)
     assert collected.returncode == 0, collected.stderr
     assert standin.token not in collected.stdout + collected.stderr
-    checked = subprocess.run(
-        [sys.executable, "-m", "monitor", "check", "--json"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    checked = run_monitor("check", "--json", env=env, timeout=120)
     assert checked.returncode == 0, checked.stderr
     subjects = {(f["check"], f["subject"]) for f in json.loads(checked.stdout)}
     assert ("formula_fields", "Lead.Lead_Age__c") in subjects
@@ -313,16 +284,9 @@ def test_a_sync_user_that_does_not_exist_is_a_clear_error(standin, store):
 
 
 def test_collect_without_credentials_says_what_to_set(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "MONITOR_"))}
+    env = environment_without("SALESFORCE_", "MONITOR_")
     env["MONITOR_DB"] = str(tmp_path / "m.duckdb")
-    result = subprocess.run(
-        [sys.executable, "-m", "monitor", "collect"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_monitor("collect", env=env, timeout=120)
     assert result.returncode == 1
     assert "Salesforce is not configured" in result.stderr
 
@@ -366,7 +330,7 @@ def test_collect_with_several_instances_reads_the_named_instance_variables(stand
         '[[instances]]\nname = "sandbox"\nsalesforce_env = "SANDBOX_SALESFORCE"\n'
     )
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "MONITOR_"))},
+        **environment_without("SALESFORCE_", "MONITOR_"),
         "MONITOR_DB": str(db),
         "MONITOR_CONFIG": str(tmp_path / "monitor.toml"),
         "PROD_SALESFORCE_INSTANCE_URL": standin.url,
@@ -375,14 +339,7 @@ def test_collect_with_several_instances_reads_the_named_instance_variables(stand
     }
 
     def collect(*options: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "monitor", "collect", *options],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_monitor("collect", *options, env=env, timeout=120)
 
     ambiguous = collect()
     assert ambiguous.returncode == 1

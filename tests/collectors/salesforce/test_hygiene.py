@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from simple_salesforce import Salesforce, format_soql
@@ -13,16 +13,13 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from checks import get_check
 from monitor.collectors.context import Cycle
-from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
-from monitor.collectors.salesforce.cycle import collect_cycle
 from monitor.collectors.salesforce.hygiene import collect_hygiene
 from monitor.config import Config
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.standins.salesforce import SYNC_USERNAME, SalesforceStandIn, load_fixture
+from tests.collectors.salesforce.collecting import NOW, OBJECTS, client_for, cycle
+from tests.standins.salesforce import SalesforceStandIn, load_fixture
 
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign", "CampaignMember", "Task")
 HYGIENE_REFS = ("fill_", "dupes_", "values_")
 
 
@@ -60,19 +57,6 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
         running.describes["Task"] = {**running.describes["Contact"], "name": "Task"}
         running.records["Lead"] = leads()
         yield running
-
-
-def client_for(standin: SalesforceStandIn) -> SalesforceClient:
-    login = login_from(
-        {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
-    )
-    return SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
-
-
-def cycle(store: Store, client: SalesforceClient, now: datetime = NOW):
-    return collect_cycle(
-        Cycle(store, client, Config(salesforce_objects=OBJECTS), "prod", now), SYNC_USERNAME
-    )
 
 
 def rows(store: Store, sql: str) -> list[tuple]:

@@ -7,23 +7,19 @@ names those hosts."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
-from monitor.collectors.salesforce.cycle import collect_cycle
-from monitor.config import Config
 from monitor.errors import SourceError
 from monitor.store import Store
-from tests.conftest import REPO
+from tests.cli import run_monitor
+from tests.collectors.salesforce.collecting import NOW, cycle
 from tests.standins.proxy import TunnelProxy
 from tests.standins.salesforce import (
     INSTANCE_HOST,
@@ -32,7 +28,6 @@ from tests.standins.salesforce import (
     SalesforceStandIn,
 )
 
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 PASSWORD = "Tr0ub4dor&3-sync"
 SECURITY_TOKEN = "Xq7RkT2mVb9LpZ4wNc8HsJ1e"
 CONSUMER_KEY = "3MVG9acmeSyncMonitorConsumerKey"
@@ -111,10 +106,6 @@ def client_for(secrets: dict[str, str]) -> SalesforceClient:
     login = login_from(secrets)
     assert login is not None
     return SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
-
-
-def cycle(store: Store, client: SalesforceClient, now: datetime = NOW):
-    return collect_cycle(Cycle(store, client, Config(), "prod", now), SYNC_USERNAME)
 
 
 def lead_stats(store: Store) -> list[tuple]:
@@ -251,9 +242,8 @@ def test_check_connection_logs_in_with_a_password_and_never_prints_it(standin, p
         for name, value in os.environ.items()
         if not name.startswith(("SALESFORCE_", "MONITOR_")) and name not in PROXY_VARIABLES
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "monitor", "check-connection"],
-        cwd=REPO,
+    result = run_monitor(
+        "check-connection",
         env={
             **base,
             "HTTPS_PROXY": proxy.url,
@@ -261,8 +251,6 @@ def test_check_connection_logs_in_with_a_password_and_never_prints_it(standin, p
             "MONITOR_DB": str(tmp_path / "m.duckdb"),
             **password_login(),
         },
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

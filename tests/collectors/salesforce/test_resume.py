@@ -7,7 +7,6 @@ the expected window ends are derived from the minutes the runs started in."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from monitor.store import Store
+from tests.cli import environment_without
 from tests.conftest import REPO
 from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn
 
@@ -91,12 +91,11 @@ def test_a_killed_backfill_resumes_with_every_hourly_window_exactly_once(
     standin: SalesforceStandIn, tmp_path: Path
 ) -> None:
     database = tmp_path / "monitor.duckdb"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "MONITOR_"))}
+    env = environment_without("SALESFORCE_", "MONITOR_")
     env.update(
+        standin.secrets(),
         MONITOR_DB=str(database),
         MONITOR_SALESFORCE_OBJECTS=",".join(OBJECTS),
-        SALESFORCE_INSTANCE_URL=standin.url,
-        SALESFORCE_ACCESS_TOKEN=standin.token,
         SALESFORCE_SYNC_USER=SYNC_USERNAME,
         REQUESTS_CA_BUNDLE=standin.ca_bundle,
     )

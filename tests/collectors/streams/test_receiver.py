@@ -12,13 +12,14 @@ activityLogItemId another number, as in every documented example.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ import requests
 from monitor.collectors.streams.receiver import Receiver, ReceiverSettings
 from monitor.errors import ConfigError
 from monitor.store import Store
+from tests.cli import environment_without, run_monitor
 from tests.conftest import REAL_FIXTURES, REPO
 
 TOKEN = "test-streams-token-" + uuid.uuid4().hex
@@ -480,7 +482,7 @@ def test_the_token_never_reaches_the_store(receiver, store):
 
 
 def serve_streams(tmp_path: Path, *extra: str, token: str | None = TOKEN) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env = environment_without("MONITOR_")
     env.update({"MONITOR_DB": str(tmp_path / "monitor.duckdb"), "PYTHONPATH": str(REPO)})
     if token:
         env["MONITOR_STREAMS_TOKEN"] = token
@@ -494,10 +496,21 @@ def serve_streams(tmp_path: Path, *extra: str, token: str | None = TOKEN) -> sub
     )
 
 
+@contextmanager
+def serving_streams(tmp_path: Path, *extra: str) -> Iterator[subprocess.Popen]:
+    """`serve-streams` in a child process, killed if the test leaves it running."""
+    process = serve_streams(tmp_path, *extra)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_serve_streams_verb_answers_health_and_stops_cleanly_on_a_signal(tmp_path, stop_signal):
-    process = serve_streams(tmp_path, "--instance", "eu")
-    try:
+    with serving_streams(tmp_path, "--instance", "eu") as process:
         first_line = process.stdout.readline()
         assert first_line.startswith("receiving Marketo Data Streams at http://127.0.0.1:")
         url = first_line.split(" at ")[1].split()[0]  # .../events
@@ -511,10 +524,6 @@ def test_serve_streams_verb_answers_health_and_stops_cleanly_on_a_signal(tmp_pat
         assert refused.status_code == 401
         process.send_signal(stop_signal)
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     assert process.returncode == 0, err
     assert out.strip().endswith("stopped")
     assert "Traceback" not in err
@@ -591,21 +600,14 @@ def test_serve_streams_refuses_a_port_beyond_65535_as_a_usage_error(tmp_path):
 
 
 def test_serve_streams_names_a_streams_port_beyond_65535_from_the_environment(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env = environment_without("MONITOR_")
     env.update(
         MONITOR_DB=str(tmp_path / "monitor.duckdb"),
         MONITOR_STREAMS_PORT="70000",
         MONITOR_STREAMS_TOKEN=TOKEN,
         PYTHONPATH=str(REPO),
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "monitor", "serve-streams"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_monitor("serve-streams", env=env, cwd=tmp_path, timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "error: MONITOR_STREAMS_PORT: streams_port: expected a port from 1 to 65535"
@@ -637,8 +639,7 @@ def test_serve_streams_with_several_instances_needs_a_configured_one(tmp_path, e
 
 def test_serve_streams_with_several_instances_stores_into_the_one_named(tmp_path):
     (tmp_path / "monitor.toml").write_text(TWO_INSTANCES)
-    process = serve_streams(tmp_path, "--instance", "sandbox")
-    try:
+    with serving_streams(tmp_path, "--instance", "sandbox") as process:
         first_line = process.stdout.readline()
         assert "(instance 'sandbox'," in first_line, process.stderr.read()
         url = first_line.split(" at ")[1].split()[0]
@@ -646,10 +647,6 @@ def test_serve_streams_with_several_instances_stores_into_the_one_named(tmp_path
         assert ok.status_code == 200
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     assert process.returncode == 0, err
     stored = Store(tmp_path / "monitor.duckdb")
     assert rows(stored, "SELECT instance, activity_id FROM marketo_activities") == [

@@ -1,0 +1,33 @@
+"""What the dashboard tests share: the title each page shows (what dashboard/pages/*.py pass to
+st.title), and opening a page of app.py in Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+PAGE_TITLES = {  # page file stem -> its st.title
+    "overview": "Sync health overview",
+    "backlog": "Backlog & throughput",
+    "errors": "Sync errors",
+    "permissions": "Sync user permissions",
+    "fields": "Synced fields",
+    "findings": "Findings",
+    "sources": "Sources & imports",
+    "rulebook": "Checks",
+    "reports": "Weekly health report",
+    "alerts": "Alerts",
+}
+
+
+def assert_clean(app: AppTest) -> None:
+    """The last run raised nothing and showed no error box."""
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+
+
+def open_page(app: AppTest, name: str) -> AppTest:
+    """Run the app, switch to dashboard/pages/`name`.py and check it rendered cleanly."""
+    app.run()
+    app.switch_page(f"dashboard/pages/{name}.py").run()
+    assert_clean(app)
+    return app
