@@ -1,13 +1,8 @@
 -- Per object and field ('' = the object itself), the newest permission snapshot (as of $now)
 -- in which the sync user lost read or edit access: the change behind a gap that was not
 -- always there. A field missing on the newer side of a pair has no access there.
-WITH ranked AS (
-    SELECT scope AS object, captured_at,
-           lag(captured_at) OVER (PARTITION BY scope ORDER BY captured_at) AS previous_at
-    FROM snapshots
-    WHERE instance = $instance AND kind = 'permissions' AND captured_at <= $now
-), pairs AS (
-    SELECT * FROM ranked WHERE previous_at IS NOT NULL
+WITH pairs AS (
+    SELECT * FROM {{ permission_pairs }}
 )
 SELECT t.object, t.field, max(p.captured_at) AS lost_at
 FROM pairs p

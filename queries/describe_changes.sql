@@ -1,13 +1,8 @@
 -- What changed between consecutive describe snapshots of each object, as the sync user sees
 -- it: fields that appeared (became visible), disappeared (became invisible), became (or
 -- stopped being) formula fields, or became (or stopped being) editable.
-WITH ranked AS (
-    SELECT scope AS object, captured_at,
-           lag(captured_at) OVER (PARTITION BY scope ORDER BY captured_at) AS previous_at
-    FROM snapshots
-    WHERE instance = $instance AND kind = 'describe' AND captured_at <= $now
-), pairs AS (
-    SELECT * FROM ranked WHERE previous_at IS NOT NULL AND captured_at >= $since
+WITH pairs AS (
+    SELECT * FROM {{ describe_pairs }} WHERE captured_at >= $since
 ), now_fields AS (
     SELECT p.object, p.captured_at, f.field, f.calculated, f.updateable
     FROM pairs p JOIN field_inventory f

@@ -1,12 +1,7 @@
 -- The sync user's access that changed between consecutive permission snapshots of an object
 -- ('' = the object itself): the drift behind sudden permission failures.
-WITH ranked AS (
-    SELECT scope AS object, captured_at,
-           lag(captured_at) OVER (PARTITION BY scope ORDER BY captured_at) AS previous_at
-    FROM snapshots
-    WHERE instance = $instance AND kind = 'permissions' AND captured_at <= $now
-), pairs AS (
-    SELECT * FROM ranked WHERE previous_at IS NOT NULL AND captured_at >= $since
+WITH pairs AS (
+    SELECT * FROM {{ permission_pairs }} WHERE captured_at >= $since
 ), now_access AS (
     SELECT p.object, p.captured_at, a.field, a.readable, a.editable
     FROM pairs p JOIN field_permissions a

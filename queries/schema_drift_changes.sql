@@ -2,15 +2,9 @@
 -- (as the sync user sees it) in the last $training_days days before $now: added, removed, or
 -- changed in type, length, label, required-ness or picklist values. Both sides' raw describe
 -- entries come along so the schema_drift check can tell what changed.
-WITH ranked AS (
-    SELECT scope AS object, captured_at,
-           lag(captured_at) OVER (PARTITION BY scope ORDER BY captured_at) AS previous_at
-    FROM snapshots
-    WHERE instance = $instance AND kind = 'describe' AND captured_at <= $now
-), pairs AS (
-    SELECT * FROM ranked
-    WHERE previous_at IS NOT NULL
-      AND captured_at >= $now - to_days(CAST($training_days AS INTEGER))
+WITH pairs AS (
+    SELECT * FROM {{ describe_pairs }}
+    WHERE captured_at >= $now - to_days(CAST($training_days AS INTEGER))
 ), now_fields AS (
     SELECT p.object, p.captured_at, p.previous_at, f.field, f.label, f.type,
            CAST(f.raw AS VARCHAR) AS raw

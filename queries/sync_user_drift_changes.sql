@@ -2,15 +2,9 @@
 -- ('' = the object itself) in the last $training_days days: permission_changes.sql, windowed
 -- in days, with the previous snapshot's time. A row missing on one side of a pair comes back
 -- with NULL access there (FieldPermissions has no row for a field nobody may read).
-WITH ranked AS (
-    SELECT scope AS object, captured_at,
-           lag(captured_at) OVER (PARTITION BY scope ORDER BY captured_at) AS previous_at
-    FROM snapshots
-    WHERE instance = $instance AND kind = 'permissions' AND captured_at <= $now
-), pairs AS (
-    SELECT * FROM ranked
-    WHERE previous_at IS NOT NULL
-      AND captured_at >= $now - to_days(CAST($training_days AS INTEGER))
+WITH pairs AS (
+    SELECT * FROM {{ permission_pairs }}
+    WHERE captured_at >= $now - to_days(CAST($training_days AS INTEGER))
 ), now_access AS (
     SELECT p.object, p.captured_at, p.previous_at, a.field, a.readable, a.editable
     FROM pairs p JOIN field_permissions a

@@ -30,6 +30,7 @@ def query_params(
         "small_step_max": 5,
         "prefix": "salesforce.",
         "training_days": 14,
+        "history_days": 28,
         "recent_hours": 24,
         "limit": 10,
         "sources": ["salesforce", "marketo"],
