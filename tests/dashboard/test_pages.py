@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,15 +115,64 @@ def test_sync_errors_page_counts_the_errors_of_the_range(app, demo_store):
     assert shown > 0
 
 
-def test_permissions_page_lists_each_gap_with_its_grant(app):
+def _plain(markdown: str) -> str:
+    """What a reader sees of markdown_literal's text: the escapes gone."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def test_permissions_page_is_a_checklist_per_profile_with_the_whole_grant(app):
     open_page(app, "permissions")
     assert metric(app, "Permission gaps") == "4"
-    table = app.dataframe[0].value
-    lead_score = table[table["field"] == "Lead_Score__c"].iloc[0]
-    assert lead_score["failing records"] > 0
-    assert "Lead.Lead_Score__c" in lead_score["grant to make"]
-    campaign = table[table["object"] == "Campaign"].iloc[0]
-    assert campaign["access missing"] == "read"
+    assert "Profile Marketo Sync User" in [_plain(h.value) for h in app.subheader]
+    items = [_plain(c.label) for c in app.checkbox]
+    assert "**Lead.Lead_Score__c: Read and Edit**" in items
+    assert "**Campaign (object): Read and Edit**" in items
+    texts = [_plain(m.value) for m in app.markdown]
+    # The whole grant, wrapped text (no clipped table column).
+    assert any(
+        t.startswith("Grant Read and Edit") and t.endswith("Set Field-Level Security).")
+        for t in texts
+    )
+    captions = [_plain(c.value) for c in app.caption]
+    removed = [c for c in captions if c.startswith("Removed by j.smith@acme.example")]
+    assert len(removed) == 4 and any("Lead: Lead Score" in c for c in removed)
+
+
+def test_permissions_page_counts_the_chosen_time_range(demo_store, dashboard):
+    def shown(range_key: str, label: str) -> int:
+        app = dashboard(demo_store.path)
+        app.query_params["range"] = range_key
+        open_page(app, "permissions")
+        return int(metric(app, f"Failing records ({label})").replace(",", ""))
+
+    week, day = shown("7d", "last 7 days"), shown("24h", "last 24 hours")
+    assert week > day > 0
+    until = DEMO_NOW
+    with demo_store.read() as con:
+        in_day = con.execute(
+            "SELECT count(DISTINCT coalesce(sfdc_id, marketo_id)) FROM sync_errors "
+            "WHERE category = 'permission' AND occurred_at > ? AND occurred_at <= ? "
+            "AND list_contains(fields, 'Lead_Score__c')",
+            [until - timedelta(hours=24), until],
+        ).fetchone()[0]
+    assert in_day > 0 and day >= in_day
+
+
+def test_permissions_page_offers_the_fix_package_and_its_click_path(app):
+    import xml.etree.ElementTree as ET
+
+    open_page(app, "permissions")
+    xml = next(c.value for c in app.code if c.value.startswith("<?xml"))
+    root = ET.fromstring(xml)
+    ns = "{http://soap.sforce.com/2006/04/metadata}"
+    assert {e.findtext(f"{ns}field") for e in root.findall(f"{ns}fieldPermissions")} == {
+        "Lead.Lead_Score__c",
+        "Lead.Lead_Status_Reason__c",
+        "Lead.Rating",
+    }
+    assert any("sf project deploy start" in c.value for c in app.code)
+    steps = _plain(next(m.value for m in app.markdown if m.value.startswith("1. ")))
+    assert "Setup > Permission Sets > New" in steps and "Manage Assignments" in steps
 
 
 def test_permissions_page_shows_the_drift_of_the_profile_change(app):
