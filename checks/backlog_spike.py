@@ -272,3 +272,40 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
         if outcome is not None:
             results.append(outcome)
     return results
+
+
+def expected_band(series: pd.DataFrame, settings: dict[str, Any], at: pd.Series) -> pd.DataFrame:
+    """The backlog this check calls normal, at each time of `at`: `expected` (the baseline's
+    median for that slot) and `spike_above` (the level a sample must pass to count as a spike:
+    the robust z, the ratio and the record margin together), learnt as `evaluate` learns it
+    from one object's and direction's samples (`series`: ts, value; the training part only).
+    NaN where the baseline has no samples for the slot."""
+    columns = ["ts", "expected", "spike_above"]
+    times = pd.to_datetime(pd.Series(at), utc=True).reset_index(drop=True)
+    if not len(series) or not len(times):
+        return pd.DataFrame({"ts": times, "expected": np.nan, "spike_above": np.nan})[columns]
+    series = series.sort_values("ts")
+    ts = pd.to_datetime(series["ts"], utc=True)
+    train = series[ts <= ts.iloc[-1] - timedelta(hours=settings["recent_hours"])]
+    if not len(train):
+        return pd.DataFrame({"ts": times, "expected": np.nan, "spike_above": np.nan})[columns]
+    train_ts = pd.to_datetime(train["ts"], utc=True)
+    train = pd.DataFrame(
+        {
+            "value": train["value"].astype(float).to_numpy(),
+            "bucket": _bucket(train_ts, settings).to_numpy(),
+            "day": train_ts.dt.floor("D").to_numpy(),
+        }
+    )
+    baseline = _baseline(train, settings)
+    slots = _bucket(times, settings)
+    median = slots.map(baseline["median"]).astype(float)
+    scale = slots.map(baseline["scale"]).astype(float)
+    spike_above = np.maximum.reduce(
+        [
+            median + settings["sensitivity_z"] * scale,
+            settings["min_ratio"] * median,
+            median + settings["spike_min_records"],
+        ]
+    )
+    return pd.DataFrame({"ts": times, "expected": median, "spike_above": spike_above})[columns]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -306,3 +307,46 @@ def test_overview_says_stale_not_healthy_when_the_only_export_is_old(tmp_path, d
     assert metric(app, "Health score") == "Stale"
     assert not any("looks healthy" in s.value for s in app.success)
     assert any("cannot fully judge" in w.value for w in app.warning)
+
+
+def test_backlog_page_opens_on_the_open_spike_with_its_cause_above_the_modifiers(app):
+    open_page(app, "backlog")
+    # The demo's open spike is on Contact (Salesforce to Marketo), not the first object.
+    assert app.selectbox(key="object").value == "Contact"
+    assert app.radio(key="direction").value == "sfdc_to_marketo"
+    assert app.query_params["object"] == ["Contact"] or app.query_params["object"] == "Contact"
+    blocks = [e for e in app.main if e.type in ("markdown", "dataframe", "arrow_data_frame")]
+    cause = next(
+        i for i, e in enumerate(blocks) if e.type == "markdown" and "likely cause" in e.value
+    )
+    modifiers = next(
+        i for i, e in enumerate(blocks) if e.type != "markdown" and "modifier" in e.value.columns
+    )
+    assert cause < modifiers
+
+
+def test_backlog_chart_draws_the_expected_band_behind_one_line_per_series(app):
+    open_page(app, "backlog")
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    traces = figure["data"]
+    names = [t.get("name", "") for t in traces]
+    band = names.index("expected (usual for the hour, up to the spike threshold)")
+    assert band < names.index("backlog (peak per hour)")
+    backlog = traces[names.index("backlog (peak per hour)")]
+    assert "fill" not in backlog or backlog["fill"] in (None, "none")
+    assert "time (" in figure["layout"]["xaxis"]["title"]["text"]
+
+
+def test_backlog_now_is_the_same_number_on_the_overview_and_the_backlog_page(demo_store, dashboard):
+    with demo_store.read() as con:
+        expected = con.execute(
+            "SELECT sum(value) FROM (SELECT arg_max(value, ts) AS value FROM sync_stats "
+            "WHERE metric = 'backlog' AND ts <= ? AND ts > ? GROUP BY object, direction)",
+            [DEMO_NOW, DEMO_NOW - timedelta(days=1)],
+        ).fetchone()[0]
+    shown = []
+    for page in ("overview", "backlog"):
+        app = dashboard(demo_store.path)
+        open_page(app, page)
+        shown.append(metric(app, "Backlog now (all objects)"))
+    assert shown == [f"{expected:,.0f}"] * 2
