@@ -74,7 +74,7 @@ def test_overview_health_score_counts_the_open_incidents_in_store(app, demo_stor
 
 def test_overview_says_what_to_do_with_one_card_per_incident(app):
     open_page(app, "overview")
-    texts = [m.value for m in app.markdown]
+    texts = [_plain(m.value) for m in app.markdown]  # what a reader sees
     assert "The sync needs action: 2 critical incidents" in texts[0]  # the answer comes first
     profile = [t for t in texts if "profile lost edit on 3 Lead fields and read on Campaign" in t]
     flood = [t for t in texts if "changed Contact.Contact_Score__c on 60,000 Contact" in t]
@@ -90,11 +90,12 @@ def test_an_incidents_details_show_its_cause_fix_and_findings_as_sentences(app, 
     app.run()
     app.query_params["incident"] = profile.id
     open_page(app, "findings")
-    assert [s.value for s in app.subheader][0] == profile.title
-    assert f"{len(profile.findings):,} findings" in [c.value for c in app.caption]
+    assert [_plain(s.value) for s in app.subheader][0] == profile.title
+    assert f"{len(profile.findings):,} findings" in [_plain(c.value) for c in app.caption]
     assert len(app.expander) == len(profile.findings)
     assert any(
-        m.value.startswith("**Cause:** A change to the sync user's access") for m in app.markdown
+        _plain(m.value).startswith("**Cause:** A change to the sync user's access")
+        for m in app.markdown
     )
     assert not app.json  # evidence reads as a table of meanings, not raw JSON
     evidence = app.dataframe[1].value
