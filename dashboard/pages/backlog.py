@@ -245,6 +245,8 @@ def _marketo_activity(view: View) -> None:
     changes = data.load("marketo_changes_by_source", **view.params(limit=20))
     if not changes.empty:
         st.caption("Field changes by source and reason (Change Data Value)")
+        if (changes["reason"] == "").all():  # Marketo logged the same text as the source
+            changes = changes.drop(columns="reason")
         show_table(changes, "marketo-changes-by-source")
 
 

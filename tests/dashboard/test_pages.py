@@ -271,7 +271,9 @@ def test_checks_page_lists_every_registered_check_with_every_setting(app):
 def test_backlog_page_shows_marketo_activity_and_why_fields_change(app, demo_store):
     open_page(app, "backlog")
     assert "Marketo sync activity" in [s.value for s in app.subheader]
-    changes = next(d.value for d in app.dataframe if "reason" in d.value.columns)
+    changes = next(d.value for d in app.dataframe if "source" in d.value.columns)
+    # The demo's Source and Reason are the same text: shown once, not in two equal columns.
+    assert "reason" not in changes.columns
     with demo_store.read() as con:
         top = con.execute(
             "SELECT primary_attribute, count(*) FROM marketo_activities "
@@ -351,3 +353,25 @@ def test_backlog_now_is_the_same_number_on_the_overview_and_the_backlog_page(dem
         open_page(app, page)
         shown.append(metric(app, "Backlog now (all objects)"))
     assert shown == [f"{expected:,.0f}"] * 2
+
+
+def test_sources_page_imports_into_the_shown_instance_and_names_quarantined_files(
+    demo_store, dashboard
+):
+    from monitor.store.quarantine import Rejected, quarantine
+
+    with demo_store.write() as con:
+        quarantine(
+            con,
+            "demo",
+            "sync-errors",
+            "/tmp/tmpk3j2x9/sync errors week 47.csv",  # where the server kept the upload
+            [Rejected(3, "Date/Time: expected a date", "x,y")],
+        )
+    app = dashboard(demo_store.path)
+    open_page(app, "sources")
+    assert app.selectbox(key="import-kind").value == "sync-errors"
+    assert app.text_input(key="import-instance").value == "demo"  # the sidebar's instance
+    table = next(d.value for d in app.dataframe if "raw" in d.value.columns)
+    assert list(table["file"]) == ["sync errors week 47.csv"]
+    assert "origin" not in table.columns
