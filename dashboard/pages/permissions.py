@@ -22,17 +22,25 @@ def _range_words(view: View) -> str:
 def _gap(row, who: pd.Series | None, view: View, zone) -> None:
     """One checklist item: tick it when done; the grant in full, the failures, the removal."""
     subject = f"{row.object}.{row.field}" if row.field else f"{row.object} (object)"
-    access = "Read and Edit" if row.needs == "edit" else "Read"
+    if row.needs != "edit":
+        access = "Read"
+    else:  # as the grant says it: edit on an object is Read, Create and Edit
+        access = "Read and Edit" if row.field else "Read, Create and Edit"
     with st.container(border=True):
         label = markdown_literal(f"{subject}: {access}" if row.grant else subject)
         st.checkbox(f"**{label}**", key=f"done-{row.object}-{row.field}")
         st.markdown(markdown_literal(row.grant or row.advice))
-        failures = (
-            f"{number(row.records)} failing record{'s' if row.records != 1 else ''} "
-            f"({number(row.errors)} errors) in {_range_words(view)}"
-        )
         if row.records:
-            failures += f", the last at {local_time(row.last_error, zone)}"
+            failures = (
+                f"{number(row.records)} failing record{'s' if row.records != 1 else ''} "
+                f"({number(row.errors)} errors) in {_range_words(view)}, the last at "
+                f"{local_time(row.last_error, zone)}"
+            )
+        else:
+            failures = (
+                f"No failing record in {_range_words(view)}: the sync user's permission "
+                "snapshot shows the gap."
+            )
         st.caption(failures)
         if who is not None and who["details"]:
             actors = who["actors"] or "someone the audit trail does not name"

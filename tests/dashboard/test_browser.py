@@ -46,7 +46,7 @@ SOURCE_PREFIXES = ("SALESFORCE_", "MARKETO_")
 # url path -> (the page's st.title, texts that must be on screen). Titles are the ones the
 # dashboard/*.py modules pass to st.title.
 PAGES = {
-    "overview": ("Sync health overview", ["Health score", "Open findings"]),
+    "overview": ("Sync health overview", ["Health score", "Critical incidents"]),
     "backlog": ("Backlog & throughput", ["Now", "Who changed the records"]),
     "errors": ("Sync errors", ["By code and object", "Error records"]),
     "permissions": ("Sync user permissions", ["Permission gaps", "Sync user access"]),

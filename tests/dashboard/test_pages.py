@@ -128,7 +128,7 @@ def test_permissions_page_is_a_checklist_per_profile_with_the_whole_grant(app):
     assert "Profile Marketo Sync User" in [_plain(h.value) for h in app.subheader]
     items = [_plain(c.label) for c in app.checkbox]
     assert "**Lead.Lead_Score__c: Read and Edit**" in items
-    assert "**Campaign (object): Read and Edit**" in items
+    assert "**Campaign (object): Read, Create and Edit**" in items  # the grant's words
     texts = [_plain(m.value) for m in app.markdown]
     # The whole grant, wrapped text (no clipped table column).
     assert any(
