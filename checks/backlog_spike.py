@@ -10,7 +10,16 @@ import numpy as np
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting, cause_key
-from checks.seasonal import Judged, judge_samples, silenced_by, walk, walk_by_day, walk_start
+from checks.seasonal import (
+    Judged,
+    baselines,
+    judge_samples,
+    silenced_by,
+    spike_threshold,
+    walk,
+    walk_by_day,
+    walk_start,
+)
 from monitor.vocabulary import DIRECTION_LABELS
 
 ID = "backlog_spike"
@@ -291,3 +300,26 @@ def replay(
             if outcome is not None:
                 timeline[m] = outcome
     return timelines
+
+
+def expected_band(series: pd.DataFrame, settings: dict[str, Any], at: pd.Series) -> pd.DataFrame:
+    """The backlog this check calls normal, at each time of `at`: `expected` (the baseline of
+    that time's day and slot, in records) and `spike_above` (the level a sample must reach to
+    count as a spike: the robust z, the ratio and the record margin together), learnt exactly
+    as `evaluate` learns it from one object's and direction's samples (`series`: ts, value).
+    NaN where the baseline has too few training days for the slot (the check does not judge)."""
+    columns = ["ts", "expected", "spike_above"]
+    times = pd.to_datetime(pd.Series(at), utc=True).reset_index(drop=True)
+    empty = pd.DataFrame({"ts": times, "expected": np.nan, "spike_above": np.nan})[columns]
+    if not len(series) or not len(times):
+        return empty
+    series = series.sort_values("ts")
+    ts = pd.to_datetime(series["ts"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
+    value = series["value"].astype(float).to_numpy()
+    learnt = baselines(ts, value, np.zeros(len(ts), dtype=bool), settings)
+    stamps = times.dt.tz_localize(None).to_numpy("datetime64[us]")
+    log_median, scale, days = learnt.at(stamps)
+    judged = days >= settings["min_days_per_bucket"]
+    expected = np.where(judged, np.expm1(log_median), np.nan)
+    above = np.where(judged, spike_threshold(log_median, scale, settings), np.nan)
+    return pd.DataFrame({"ts": times, "expected": expected, "spike_above": above})[columns]

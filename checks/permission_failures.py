@@ -126,6 +126,10 @@ EVIDENCE = {
     ),
     "required": "true when the sync needs the field and the sync user cannot see it",
     "grant": "the exact grant that fixes it, in Salesforce's words",
+    "needs": (
+        "the access the grant gives: 'read' or 'edit' (on an object, edit means Read, Create "
+        "and Edit): what a permission-set fix package grants"
+    ),
     "advice": "what to do when no grant fixes it (read-only fields, cross-reference errors)",
     "fields": "read-only fields written, by kind: system (audit fields) or formula",
     "access_lost_at": "the permission snapshot in which the sync user lost this access (UTC)",
@@ -151,6 +155,10 @@ def grant_for(object_name: str, field: str, needs_edit: bool) -> str:
         f"(Setup > Object Manager > {object_name} > Fields & Relationships > {field} > "
         "Set Field-Level Security)."
     )
+
+
+def _needs(needs_edit: bool) -> str:
+    return "edit" if needs_edit else "read"
 
 
 def _as_list(values: Any) -> list:
@@ -223,6 +231,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
                 "last_seen": str(row.last_seen),
                 "sample_record_ids": [str(i) for i in _as_list(row.sample_ids)],
                 "grant": grant_for(row.object, row.field, needs_edit),
+                "needs": _needs(needs_edit),
             },
         )
 
@@ -275,6 +284,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
                 "captured_at": str(row.captured_at),
             },
             "grant": grant,
+            "needs": _needs(needs_edit),
         }
         if subject in found:
             found[subject].evidence.update(evidence)
@@ -304,7 +314,13 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
                 f"it, and the Marketo sync needs it. {grant}"
             ),
             owner=OWNER,
-            evidence={"object": object_name, "field": field, "required": True, "grant": grant},
+            evidence={
+                "object": object_name,
+                "field": field,
+                "required": True,
+                "grant": grant,
+                "needs": _needs(needs_edit),
+            },
         )
     _link_to_access_change(found, data.get("access_lost"))
     return results + list(found.values())

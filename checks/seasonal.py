@@ -106,19 +106,49 @@ def _stats(windows: np.ndarray, settings: dict[str, Any]):
     return median, scale, days
 
 
-def judge_samples(
+@dataclass
+class Baselines:
+    """Per day (from `first_day`) and time slot: the usual log value, its spread and how many
+    training days stand behind it."""
+
+    first_day: np.datetime64
+    slot_minutes: int
+    log_median: np.ndarray  # (day, slot)
+    scale: np.ndarray  # (day, slot)
+    days: np.ndarray  # (day, slot)
+
+    def at(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(log median, scale, days) for each time of `ts`; NaN (0 days) outside the days."""
+        day_index, slot = _day_and_slot(ts, self.first_day, self.slot_minutes)
+        inside = (day_index >= 0) & (day_index < self.log_median.shape[0])
+        d, k = np.where(inside, day_index, 0), slot
+        nan = np.full(len(ts), np.nan)
+        return (
+            np.where(inside, self.log_median[d, k], nan),
+            np.where(inside, self.scale[d, k], nan),
+            np.where(inside, self.days[d, k], 0),
+        )
+
+
+def _day_and_slot(ts: np.ndarray, first_day, slot_minutes: int) -> tuple[np.ndarray, np.ndarray]:
+    ts = ts.astype("datetime64[us]")
+    day = ts.astype("datetime64[D]")
+    day_index = ((day - first_day) // DAY).astype(np.int64)
+    minute = ((ts - day.astype("datetime64[us]")) // np.timedelta64(1, "m")).astype(np.int64)
+    return day_index, np.minimum(minute // slot_minutes, 1440 // slot_minutes - 1)
+
+
+def baselines(
     ts: np.ndarray, value: np.ndarray, silenced: np.ndarray, settings: dict[str, Any]
-) -> Judged:
-    """Each sample against the baseline of its day (see the module docstring)."""
+) -> Baselines:
+    """Every day's baseline per slot, learnt from the `training_days` whole days before it
+    (see the module docstring), for the days from the first sample's to the last one's."""
     ts = ts.astype("datetime64[us]")
     slot_minutes = int(settings["bucket_minutes"])
     slots = 1440 // slot_minutes
     training = int(settings["training_days"])
-    day = ts.astype("datetime64[D]")
-    first_day = day[0]
-    day_index = ((day - first_day) // DAY).astype(np.int64)
-    minute = ((ts - day.astype("datetime64[us]")) // np.timedelta64(1, "m")).astype(np.int64)
-    slot = np.minimum(minute // slot_minutes, slots - 1)
+    first_day = ts[0].astype("datetime64[D]")
+    day_index, slot = _day_and_slot(ts, first_day, slot_minutes)
     cell = day_index * slots + slot
     # Position of each sample within its (day, slot) cell.
     starts = np.r_[0, np.flatnonzero(np.diff(cell)) + 1]
@@ -142,8 +172,29 @@ def judge_samples(
             median = np.where(enough, w_median, median)
             scale = np.where(enough, w_scale, scale)
             days = np.where(enough, w_days, days)
-    log_median, sample_scale = median[day_index, slot], scale[day_index, slot]
-    sample_days = days[day_index, slot]
+    return Baselines(first_day, slot_minutes, median, scale, days)
+
+
+def spike_threshold(log_median: np.ndarray, scale: np.ndarray, settings: dict[str, Any]):
+    """The smallest value (records) `_is_spike` calls a spike against this baseline: above the
+    robust z, the ratio and the record margin together."""
+    median = np.expm1(log_median)
+    return np.fmax.reduce(
+        [
+            np.expm1(log_median + settings["sensitivity_z"] * scale),
+            settings["min_ratio"] * median,
+            median + settings["spike_min_records"],
+        ]
+    )
+
+
+def judge_samples(
+    ts: np.ndarray, value: np.ndarray, silenced: np.ndarray, settings: dict[str, Any]
+) -> Judged:
+    """Each sample against the baseline of its day (see the module docstring)."""
+    ts = ts.astype("datetime64[us]")
+    log_median, sample_scale, sample_days = baselines(ts, value, silenced, settings).at(ts)
+    log_value = np.log1p(np.clip(value.astype(float), 0, None))
     judged = sample_days >= settings["min_days_per_bucket"]
     spiking = judged & ~silenced & _is_spike(log_value, log_median, sample_scale, settings)
     with np.errstate(invalid="ignore"):

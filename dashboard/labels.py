@@ -39,6 +39,15 @@ def number(value: Any, decimals: int = 0) -> str:
     return f"{float(value):,.{decimals}f}"
 
 
+def file_size(size: int) -> str:
+    """ "9 KB", "1.4 MB": a size a reader takes in (never "0.0 MB")."""
+    if size < 1000:
+        return f"{size:,} bytes"
+    if size < 1_000_000:
+        return f"{round(size / 1000):,} KB"
+    return f"{size / 1_000_000:,.1f} MB"
+
+
 def direction(value: Any) -> str:
     return DIRECTION_LABELS.get(str(value), NOTHING if is_nothing(value) else str(value))
 

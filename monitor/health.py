@@ -79,6 +79,14 @@ def drain_pace(recent: float, average: float) -> tuple[float, str]:
     return average, "24 h average"
 
 
+def backlog_now(latest: pd.DataFrame) -> float | None:
+    """ "Backlog now", the one definition every page and the report use: the latest sample of
+    each object and direction (queries/backlog_latest.sql), summed. None without samples."""
+    if not len(latest) or latest["backlog"].isna().all():
+        return None
+    return float(latest["backlog"].fillna(0).sum())
+
+
 def with_drain_estimates(latest: pd.DataFrame) -> pd.DataFrame:
     """Add `drain_hours`, `drain_basis` (the pace used) and `shares_sync_with` (other objects of
     the same direction with records waiting: Marketo serves objects in turn, so their backlog
@@ -110,3 +118,44 @@ def with_drain_estimates(latest: pd.DataFrame) -> pd.DataFrame:
         for obj, direction in zip(frame["object"], frame["direction"], strict=True)
     ]
     return frame
+
+
+def open_spike(findings: pd.DataFrame) -> tuple[str, str] | None:
+    """(object, direction) of the worst open backlog spike among open findings (worst first,
+    queries/findings_open.sql): what the Backlog page opens on when no choice is made."""
+    spikes = findings[findings["check_id"] == "backlog_spike"] if len(findings) else findings
+    for subject in spikes["subject"] if len(spikes) else []:
+        object_name, _, direction = str(subject).partition("/")
+        if object_name and direction:
+            return object_name, direction
+    return None
+
+
+def expected_backlog(
+    series: pd.DataFrame, overrides: dict, object_name: str, hours: pd.Series
+) -> pd.DataFrame:
+    """The backlog_spike check's expected band (checks/backlog_spike.py `expected_band`, with
+    the configured settings for this object) per hour of `hours`: the highest expected level
+    and spike threshold of the hour's baseline slots, to draw behind the hourly peak."""
+    from checks import get_check
+    from checks.backlog_spike import expected_band
+
+    check = get_check("backlog_spike")
+    settings = check.object_settings(overrides).get(object_name) or check.resolve_settings(
+        overrides
+    )
+    hours = pd.to_datetime(pd.Series(hours), utc=True)
+    step = pd.Timedelta(minutes=settings["bucket_minutes"])
+    slots = pd.Series(
+        [hour + step * k for hour in hours for k in range(max(1, 60 // settings["bucket_minutes"]))]
+    )
+    band = expected_band(series, settings, slots)
+    band["hour"] = band["ts"].dt.floor("h")
+    return band.groupby("hour", as_index=False)[["expected", "spike_above"]].max()
+
+
+def band_training_days(overrides: dict) -> int:
+    """Days of samples the expected band learns from (the check's training_days)."""
+    from checks import get_check
+
+    return int(get_check("backlog_spike").resolve_settings(overrides)["training_days"])

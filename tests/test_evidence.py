@@ -52,9 +52,9 @@ def test_every_key_a_reader_uses_is_declared_by_its_check(reader, check, key):
 
 
 def test_the_sql_readers_are_found():
-    """Guards the guard: the permission gaps query is read as a reader of three keys at least."""
-    keys = {key for name, _, key in _sql_readers() if name == "permission_gaps.sql"}
-    assert {"object", "field", "grant", "permission_snapshot"} <= keys
+    """Guards the guard: the permissions checklist query is read as a reader of its keys."""
+    keys = {key for name, _, key in _sql_readers() if name == "permission_checklist.sql"}
+    assert {"object", "field", "grant", "needs", "access_lost_at", "cause_key"} <= keys
 
 
 def test_the_demos_findings_hold_declared_keys_only(demo_store):

@@ -18,9 +18,17 @@ from dashboard.context import (
     show_table,
     url_choice,
 )
+from dashboard.labels import local_time
 from dashboard.plan_panel import render_plan_panel
-from monitor.health import with_drain_estimates
+from monitor.health import (
+    backlog_now,
+    band_training_days,
+    expected_backlog,
+    open_spike,
+    with_drain_estimates,
+)
 from monitor.vocabulary import DIRECTION_LABELS
+from monitor.vocabulary.palette import EXPECTED_BAND_COLOR, object_color, transition_color
 from monitor.vocabulary.text import markdown_literal
 
 DIRECTIONS = DIRECTION_LABELS
@@ -73,6 +81,13 @@ def render(view: View) -> None:
         ]
     ]
     st.subheader("Now")
+    total = backlog_now(latest)
+    st.metric(
+        "Backlog now (all objects)",
+        f"{total:,.0f}" if total is not None else "—",
+        help="The latest sample of each object and direction, summed (as on the Overview and "
+        "in the report).",
+    )
     show_table(
         shown,
         "backlog-now",
@@ -90,10 +105,13 @@ def render(view: View) -> None:
 
     objects = sorted(latest["object"].unique())
     render_plan_panel(view, objects)
-    object_name = url_choice("object", objects, objects[0])
+    # Opened with no choice made (or from an incident): the open spike, not the first object.
+    spike = open_spike(data.load("findings_open", instance=view.instance))
+    first_object, first_direction = spike if spike and spike[0] in objects else (objects[0], "")
+    object_name = url_choice("object", objects, first_object)
     object_name = st.selectbox("Object", objects, index=objects.index(object_name), key="object")
     keep_in_url("object", object_name)
-    direction = url_choice("direction", list(DIRECTIONS), "sfdc_to_marketo")
+    direction = url_choice("direction", list(DIRECTIONS), first_direction or "sfdc_to_marketo")
     direction = st.radio(
         "Direction",
         list(DIRECTIONS),
@@ -111,58 +129,98 @@ def render(view: View) -> None:
     if series.empty:
         st.caption("No samples in this range.")
         return
-    fig = go.Figure()
-    fig.add_scatter(
-        x=series["hour"],
-        y=series["backlog"],
-        name="backlog (max per hour)",
-        mode="lines",
-        fill="tozeroy",
+    zone = data.config().zone
+    hours = series["hour"].dt.tz_convert(zone)
+    overrides = data.config().checks.get("backlog_spike", {})
+    training = data.load(
+        "backlog_series",
+        instance=view.instance,
+        now=view.until,
+        training_days=band_training_days(overrides),
     )
-    fig.add_scatter(x=series["hour"], y=series["throughput"], name="synced per hour", mode="lines")
+    training = training[(training["object"] == object_name) & (training["direction"] == direction)]
+    band = expected_backlog(training, overrides, object_name, series["hour"])
+    fig = go.Figure()
+    if band["spike_above"].notna().any():
+        # The band the backlog_spike check calls normal, behind the series.
+        fig.add_scatter(
+            x=hours, y=band["expected"], mode="lines", line={"width": 0}, showlegend=False,
+            hoverinfo="skip",
+        )  # fmt: skip
+        fig.add_scatter(
+            x=hours,
+            y=band["spike_above"],
+            name="expected (usual for the hour, up to the spike threshold)",
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=EXPECTED_BAND_COLOR,
+        )
+    color = object_color(object_name)
     fig.add_scatter(
-        x=series["hour"],
+        x=hours,
+        y=series["backlog"],
+        name="backlog (peak per hour)",
+        mode="lines",
+        line={"color": color, "width": 2},
+    )
+    fig.add_scatter(
+        x=hours,
+        y=series["throughput"],
+        name="synced per hour",
+        mode="lines",
+        line={"color": "#555555", "width": 1},
+    )
+    fig.add_scatter(
+        x=hours,
         y=series["inflow"],
         name="changed per hour (inflow)",
         mode="lines",
-        line={"dash": "dot"},
+        line={"dash": "dot", "color": "#555555", "width": 1},
     )
     for event in spikes.itertuples(index=False):
-        color = "#d62728" if event.transition in ("opened", "reopened", "escalated") else "#2ca02c"
-        fig.add_vline(x=event.changed_at, line_color=color, line_dash="dash")
+        mark = transition_color(event.transition)
+        at = event.changed_at.tz_convert(zone)
+        fig.add_vline(x=at, line_color=mark, line_dash="dash")
         fig.add_annotation(
-            x=event.changed_at,
+            x=at,
             y=1,
             yref="paper",
             showarrow=False,
             text=f"spike {event.transition}",
-            font={"color": color},
+            font={"color": mark},
         )
     fig.update_layout(
-        height=420, margin={"t": 20}, legend={"orientation": "h"}, yaxis_title="records"
+        height=420,
+        margin={"t": 20},
+        legend={"orientation": "h"},
+        yaxis_title="records (waiting, or per hour)",
+        xaxis_title=f"time ({data.config().timezone})",
     )
     st.plotly_chart(fig, key="backlog-chart")
     st.caption(
         f"Provenance: {', '.join(sorted(set(series['provenance'].dropna())))} · "
-        "dashed lines mark backlog-spike findings opening (red) and resolving (green)."
+        "dashed lines mark backlog-spike findings opening (red) and resolving (green); the grey "
+        "band is what the backlog-spike check calls normal for the hour (learnt from the "
+        "previous days): above it, the check counts a spike."
     )
     download(series, f"backlog-{object_name}-{direction}", key="dl-backlog-series")
 
     st.subheader("Who changed the records (why a spike happens)")
+    for event in spikes[spikes["transition"] == "opened"].itertuples(index=False):
+        cause = (json.loads(event.evidence or "{}") or {}).get("likely_cause")
+        if cause:
+            st.markdown(
+                f"**Spike at {local_time(event.changed_at, zone)}**: likely cause "
+                f"{markdown_literal(cause['modifier'])} ({cause['changes']:,} changes"
+                + (f", field {markdown_literal(cause['field'])}" if cause.get("field") else "")
+                + ")"
+            )
     modifiers = data.load("top_modifiers", **view.params(object=object_name))
     if modifiers.empty:
         st.caption("No change attribution recorded for this object in the range.")
     else:
         show_table(modifiers, f"modifiers-{object_name}")
-    for event in spikes[spikes["transition"] == "opened"].itertuples(index=False):
-        cause = (json.loads(event.evidence or "{}") or {}).get("likely_cause")
-        if cause:
-            st.markdown(
-                f"**Spike at {event.changed_at:%Y-%m-%d %H:%M} UTC** — likely cause: "
-                f"{markdown_literal(cause['modifier'])} ({cause['changes']:,} changes"
-                + (f", field {markdown_literal(cause['field'])}" if cause.get("field") else "")
-                + ")"
-            )
     _marketo_activity(view)
 
 
@@ -189,6 +247,8 @@ def _marketo_activity(view: View) -> None:
     changes = data.load("marketo_changes_by_source", **view.params(limit=20))
     if not changes.empty:
         st.caption("Field changes by source and reason (Change Data Value)")
+        if (changes["reason"] == "").all():  # Marketo logged the same text as the source
+            changes = changes.drop(columns="reason")
         show_table(changes, "marketo-changes-by-source")
 
 

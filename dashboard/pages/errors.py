@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.context import View, demo_banner, keep_in_url, run_page, show_table, url_choice
+from monitor.vocabulary.palette import CATEGORY_COLORS
 from monitor.vocabulary.taxonomy import CATEGORIES
 
 ALL = "(all)"
@@ -31,7 +32,14 @@ def render(view: View) -> None:
     if daily.empty:
         st.success("No sync errors in this range.")
         return
-    fig = px.bar(daily, x="day", y="errors", color="category", labels={"day": ""})
+    fig = px.bar(
+        daily,
+        x="day",
+        y="errors",
+        color="category",
+        labels={"day": "day (UTC)", "errors": "errors per day"},
+        color_discrete_map=CATEGORY_COLORS,
+    )
     fig.update_layout(height=320, margin={"t": 10}, legend_title_text="")
     st.plotly_chart(fig, key="errors-daily")
 

@@ -10,11 +10,11 @@ import streamlit as st
 from dashboard import data
 from dashboard.context import View, demo_banner, run_page, show_table
 from dashboard.labels import NOTHING, local_time, since_text
-from monitor.health import FRESHNESS_CHECKS, health_state
+from monitor.health import FRESHNESS_CHECKS, backlog_now, health_state
 from monitor.incidents import Incident, by_severity, finding_records, group_findings, impact_text
+from monitor.vocabulary.palette import CATEGORY_COLORS, object_colors
 from monitor.vocabulary.text import markdown_literal
 
-SEVERITY_COLORS = {"critical": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
 SEVERITY_BADGES = {
     "critical": ":red-badge[:material/error: Critical]",
     "warning": ":orange-badge[:material/warning: Warning]",
@@ -121,6 +121,7 @@ def render(view: View) -> None:
     health = health_state(counts, has_data, sorted(stale))
     backlog = data.load("backlog_by_object_hourly", **view.params())
     total_backlog = data.load("backlog_total_hourly", **view.params())["backlog"]
+    now_backlog = backlog_now(data.load("backlog_latest", **view.params()))
     errors = data.load("errors_daily", **view.params(object="", category=""))
 
     st.markdown(f"### {verdict(incidents, health.state == 'scored')}")
@@ -132,7 +133,9 @@ def render(view: View) -> None:
     cols[2].metric("Warning incidents", f"{counts.get('warning', 0):,}")
     cols[3].metric(
         "Backlog now (all objects)",
-        f"{total_backlog.iloc[-1]:,.0f}" if len(total_backlog) else NOTHING,
+        f"{now_backlog:,.0f}" if now_backlog is not None else NOTHING,
+        help="The latest sample of each object and direction, summed (as on the Backlog page "
+        "and in the report); the sparkline is the hourly peak.",
         chart_data=list(total_backlog.tail(72)) if len(total_backlog) else None,
         chart_type="area",
     )
@@ -149,9 +152,16 @@ def render(view: View) -> None:
             st.caption("No backlog data in this range.")
         else:
             shown = backlog.assign(hour=backlog["hour"].dt.tz_convert(data.config().zone))
-            labels = {"hour": f"time ({zone_name})", "backlog": "records waiting"}
+            labels = {"hour": f"time ({zone_name})", "backlog": "records waiting (hourly peak)"}
             _small_chart(
-                px.line(shown, x="hour", y="backlog", color="object", labels=labels),
+                px.line(
+                    shown,
+                    x="hour",
+                    y="backlog",
+                    color="object",
+                    labels=labels,
+                    color_discrete_map=object_colors(shown["object"].unique()),
+                ),
                 key="overview-backlog",
             )
             st.caption(f"Provenance: {', '.join(sorted(set(backlog['provenance'])))}")
@@ -160,9 +170,16 @@ def render(view: View) -> None:
         if errors.empty:
             st.caption("No sync errors in this range.")
         else:
-            labels = {"day": "day (UTC)", "errors": "errors"}
+            labels = {"day": "day (UTC)", "errors": "errors per day"}
             _small_chart(
-                px.bar(errors, x="day", y="errors", color="category", labels=labels),
+                px.bar(
+                    errors,
+                    x="day",
+                    y="errors",
+                    color="category",
+                    labels=labels,
+                    color_discrete_map=CATEGORY_COLORS,
+                ),
                 key="overview-errors",
             )
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import data
 from dashboard.context import View, demo_banner, keep_in_url, run_page, url_choice
+from dashboard.labels import file_size
 from monitor.report import (
     MIME_TYPES,
     build_report,
@@ -34,7 +36,13 @@ def render(view: View) -> None:
         "score and what changed, then sections for Marketo admins, Salesforce admins and ops. "
         "The scheduled job writes last week's report into `report_dir` on its own."
     )
-    weeks = {week.label: week for week in recent_weeks(view.until, WEEKS_SHOWN)}
+    # Only weeks the store holds data for (a week before the first fact would be empty).
+    first = data.load("data_coverage", instance=view.instance)["first"].min()
+    weeks = {
+        week.label: week
+        for week in recent_weeks(view.until, WEEKS_SHOWN)
+        if pd.isna(first) or week.end > first
+    } or {week.label: week for week in recent_weeks(view.until, 1)}
     labels = list(weeks)
     default = last_complete_week(view.now).label
     week = url_choice("week", labels, default if default in labels else labels[0])
@@ -91,7 +99,7 @@ def render(view: View) -> None:
         key="report-download",
         type="primary",
     )
-    st.caption(f"{len(built['content']) / 1e6:.1f} MB · preview:")
+    st.caption(f"{file_size(len(built['content']))} · preview:")
     st.iframe(built["html"], height=PREVIEW_HEIGHT)
 
 

@@ -91,14 +91,19 @@ def render(view: View | None) -> None:
         show_table(coverage, "store-coverage")
 
     st.subheader("Import Marketo exports and other files")
+    kinds = sorted(IMPORT_KINDS)
     kind = st.selectbox(
         "Kind",
-        sorted(IMPORT_KINDS),
+        kinds,
+        # The export people import most: Marketo's Sync Errors.
+        index=kinds.index("sync-errors") if "sync-errors" in kinds else 0,
         format_func=lambda k: f"{k} — {KIND_HELP[k]}",
         key="import-kind",
     )
     cols = st.columns(3)
-    instance = cols[0].text_input("Instance", value=config.instance, key="import-instance")
+    # The instance the sidebar shows: an import lands where the reader is looking.
+    shown_instance = view.instance if view is not None else config.instance
+    instance = cols[0].text_input("Instance", value=shown_instance, key="import-instance")
     tz = cols[1].text_input(
         "Timezone of the export",
         value=config.timezone,
@@ -143,7 +148,14 @@ def render(view: View | None) -> None:
             st.caption("Nothing rejected.")
         else:
             st.caption("Rows rejected by --skip-invalid imports, kept verbatim: fix and re-import.")
-            show_table(quarantined, "quarantine")
+            # The file's name, not where the server kept it while importing.
+            names = quarantined["origin"].map(lambda o: Path(o).name if isinstance(o, str) else o)
+            show_table(
+                quarantined.drop(columns="origin").assign(file=names)[
+                    ["received_at", "kind", "file", "line", "reason", "raw"]
+                ],
+                "quarantine",
+            )
 
 
 run_page(render, needs_data=False)

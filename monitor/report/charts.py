@@ -9,10 +9,16 @@ import plotly.graph_objects as go
 
 from monitor.report.weeks import Window
 from monitor.vocabulary import DIRECTION_LABELS
+from monitor.vocabulary.palette import (
+    CATEGORY_COLORS,
+    SEVERITY_COLORS,
+    object_color,
+    transition_color,
+)
 
 DIRECTIONS = DIRECTION_LABELS
-SPIKE_COLORS = {"opened": "#d62728", "reopened": "#d62728", "escalated": "#d62728"}
-RESOLVED_COLOR = "#2ca02c"
+# One dash per direction: the colour is the object's, as on the dashboard.
+DIRECTION_DASH = {"sfdc_to_marketo": "solid", "marketo_to_sfdc": "dot"}
 HEIGHT = 300
 
 
@@ -28,8 +34,11 @@ def _naive_utc(values: pd.Series) -> list[str]:
     return list(pd.to_datetime(values, utc=True).dt.strftime("%Y-%m-%d %H:%M"))
 
 
-def _layout(figure: go.Figure, window: Window, y_title: str, pad_hours: int = 0) -> go.Figure:
+def _layout(
+    figure: go.Figure, window: Window, y_title: str, pad_hours: int = 0, x_title: str = "time (UTC)"
+) -> go.Figure:
     figure.update_layout(
+        xaxis_title=x_title,
         template="plotly_white",
         height=HEIGHT,
         margin={"t": 10, "b": 10, "l": 10, "r": 10},
@@ -55,10 +64,14 @@ def backlog_chart(hourly: pd.DataFrame, spikes: pd.DataFrame, window: Window) ->
             y=rows["backlog"].astype(float),
             name=label(f"{object_name} · {DIRECTIONS.get(direction, direction)}"),
             mode="lines",
-            line={"width": 1.5},
+            line={
+                "width": 1.5,
+                "color": object_color(object_name),
+                "dash": DIRECTION_DASH.get(direction, "dash"),
+            },
         )
     for event in spikes.itertuples(index=False):
-        color = SPIKE_COLORS.get(event.transition, RESOLVED_COLOR)
+        color = transition_color(event.transition)
         at = pd.Timestamp(event.changed_at).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
         figure.add_vline(x=at, line_color=color, line_dash="dash", line_width=1)
         figure.add_annotation(
@@ -70,7 +83,7 @@ def backlog_chart(hourly: pd.DataFrame, spikes: pd.DataFrame, window: Window) ->
             font={"color": color, "size": 10},
             xanchor="left",
         )
-    return _layout(figure, window, "records waiting")
+    return _layout(figure, window, "records waiting (hourly peak)")
 
 
 def errors_chart(daily: pd.DataFrame, window: Window) -> go.Figure:
@@ -78,10 +91,13 @@ def errors_chart(daily: pd.DataFrame, window: Window) -> go.Figure:
     figure = go.Figure()
     for category, rows in daily.groupby("category", sort=True):
         figure.add_bar(
-            x=_naive_utc(rows["day"]), y=rows["errors"].astype(float), name=label(category)
+            x=_naive_utc(rows["day"]),
+            y=rows["errors"].astype(float),
+            name=label(category),
+            marker_color=CATEGORY_COLORS.get(category, CATEGORY_COLORS["unknown"]),
         )
     figure.update_layout(barmode="stack")
-    return _layout(figure, window, "errors per day", pad_hours=12)
+    return _layout(figure, window, "errors per day", pad_hours=12, x_title="day (UTC)")
 
 
 def api_chart(
@@ -99,8 +115,8 @@ def api_chart(
             mode="lines+markers",
         )
     for share, color, level in (
-        (warn_share, "#ff7f0e", "warning"),
-        (critical_share, "#d62728", "critical"),
+        (warn_share, SEVERITY_COLORS["warning"], "warning"),
+        (critical_share, SEVERITY_COLORS["critical"], "critical"),
     ):
         figure.add_hline(
             y=share * 100,
@@ -111,4 +127,4 @@ def api_chart(
             annotation_font={"color": color, "size": 10},
         )
     figure.update_yaxes(rangemode="tozero")
-    return _layout(figure, window, "% of daily quota (peak)", pad_hours=12)
+    return _layout(figure, window, "% of daily quota (peak)", pad_hours=12, x_title="day (UTC)")

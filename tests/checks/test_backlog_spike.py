@@ -404,3 +404,24 @@ def test_backlog_spike_through_the_runner_is_not_evaluated_on_a_young_store(tmp_
     assert [(n.subject, n.reason[:3]) for n in summary.not_evaluated] == [(SUBJECT, "2.0")]
     skipped = store.query("check_outcomes_skipped", instance=INSTANCE)
     assert skipped["subject"].tolist() == [SUBJECT]
+
+
+def test_the_expected_band_is_the_line_the_check_fires_above():
+    """The band the Backlog page draws is the check's own: a flood just above its upper edge
+    for the last samples is a spike, just below it is not."""
+    from checks.backlog_spike import expected_band
+
+    history = backlog_samples(14)
+    settings = CHECK.defaults()
+    last = history["ts"].iloc[-settings["for_cycles"] :]
+    band = expected_band(history, settings, last)
+    assert (band["expected"] > 0).all()
+    assert (band["spike_above"] > band["expected"]).all()
+
+    def flooded(margin: float) -> pd.DataFrame:
+        frame = history.copy()
+        frame.loc[last.index, "value"] = band["spike_above"].to_numpy() + margin
+        return frame
+
+    assert evaluate(facts(flooded(+1))).outcome(SUBJECT) in ("warning", "critical")
+    assert evaluate(facts(flooded(-1))).outcome(SUBJECT) == "silent"

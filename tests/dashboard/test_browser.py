@@ -47,7 +47,7 @@ SOURCE_PREFIXES = ("SALESFORCE_", "MARKETO_")
 # url path -> (the page's st.title, texts that must be on screen). Titles are the ones the
 # dashboard/*.py modules pass to st.title.
 PAGES = {
-    "overview": ("Sync health overview", ["Health score", "Open findings"]),
+    "overview": ("Sync health overview", ["Health score", "Critical incidents"]),
     "backlog": ("Backlog & throughput", ["Now", "Who changed the records"]),
     "errors": ("Sync errors", ["By code and object", "Error records"]),
     "permissions": ("Sync user permissions", ["Permission gaps", "Sync user access"]),
@@ -209,7 +209,13 @@ def _save_screenshots(page: Page, name: str) -> None:
                  .map(s => document.querySelector(s)?.scrollHeight || 0))"""
     )
     page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], height)})
-    page.wait_for_timeout(500)
+    # Content that was below the fold is drawn only now: wait for its charts too.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(chart => chart.querySelector('.main-svg'))""",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(1500)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
     page.set_viewport_size(VIEWPORT)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -64,7 +65,7 @@ def shown(markdown: str) -> str:
 
 def test_overview_says_what_to_do_with_one_card_per_incident(app):
     open_page(app, "overview")
-    texts = [shown(m.value) for m in app.markdown]
+    texts = [_plain(m.value) for m in app.markdown]  # what a reader sees
     assert "The sync needs action: 2 critical incidents" in texts[0]  # the answer comes first
     profile = [t for t in texts if "profile lost edit on 3 Lead fields and read on Campaign" in t]
     flood = [t for t in texts if "changed Contact.Contact_Score__c on 60,000 Contact" in t]
@@ -80,11 +81,11 @@ def test_an_incidents_details_show_its_cause_fix_and_findings_as_sentences(app, 
     app.run()
     app.query_params["incident"] = profile.id
     open_page(app, "findings")
-    assert shown([s.value for s in app.subheader][0]) == profile.title
-    assert f"{len(profile.findings):,} findings" in [c.value for c in app.caption]
+    assert [_plain(s.value) for s in app.subheader][0] == profile.title
+    assert f"{len(profile.findings):,} findings" in [_plain(c.value) for c in app.caption]
     assert len(app.expander) == len(profile.findings)
     assert any(
-        shown(m.value).startswith("**Cause:** A change to the sync user's access")
+        _plain(m.value).startswith("**Cause:** A change to the sync user's access")
         for m in app.markdown
     )
     assert not app.json  # evidence reads as a table of meanings, not raw JSON
@@ -107,15 +108,64 @@ def test_sync_errors_page_counts_the_errors_of_the_range(app, demo_store):
     assert shown > 0
 
 
-def test_permissions_page_lists_each_gap_with_its_grant(app):
+def _plain(markdown: str) -> str:
+    """What a reader sees of markdown_literal's text: the escapes gone."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def test_permissions_page_is_a_checklist_per_profile_with_the_whole_grant(app):
     open_page(app, "permissions")
     assert metric(app, "Permission gaps") == "4"
-    table = app.dataframe[0].value
-    lead_score = table[table["field"] == "Lead_Score__c"].iloc[0]
-    assert lead_score["failing records"] > 0
-    assert "Lead.Lead_Score__c" in lead_score["grant to make"]
-    campaign = table[table["object"] == "Campaign"].iloc[0]
-    assert campaign["access missing"] == "read"
+    assert "Profile Marketo Sync User" in [_plain(h.value) for h in app.subheader]
+    items = [_plain(c.label) for c in app.checkbox]
+    assert "**Lead.Lead_Score__c: Read and Edit**" in items
+    assert "**Campaign (object): Read, Create and Edit**" in items  # the grant's words
+    texts = [_plain(m.value) for m in app.markdown]
+    # The whole grant, wrapped text (no clipped table column).
+    assert any(
+        t.startswith("Grant Read and Edit") and t.endswith("Set Field-Level Security).")
+        for t in texts
+    )
+    captions = [_plain(c.value) for c in app.caption]
+    removed = [c for c in captions if c.startswith("Removed by j.smith@acme.example")]
+    assert len(removed) == 4 and any("Lead: Lead Score" in c for c in removed)
+
+
+def test_permissions_page_counts_the_chosen_time_range(demo_store, dashboard):
+    def shown(range_key: str, label: str) -> int:
+        app = dashboard(demo_store.path)
+        app.query_params["range"] = range_key
+        open_page(app, "permissions")
+        return int(metric(app, f"Failing records ({label})").replace(",", ""))
+
+    week, day = shown("7d", "last 7 days"), shown("24h", "last 24 hours")
+    assert week > day > 0
+    until = DEMO_NOW
+    with demo_store.read() as con:
+        in_day = con.execute(
+            "SELECT count(DISTINCT coalesce(sfdc_id, marketo_id)) FROM sync_errors "
+            "WHERE category = 'permission' AND occurred_at > ? AND occurred_at <= ? "
+            "AND list_contains(fields, 'Lead_Score__c')",
+            [until - timedelta(hours=24), until],
+        ).fetchone()[0]
+    assert in_day > 0 and day >= in_day
+
+
+def test_permissions_page_offers_the_fix_package_and_its_click_path(app):
+    import xml.etree.ElementTree as ET
+
+    open_page(app, "permissions")
+    xml = next(c.value for c in app.code if c.value.startswith("<?xml"))
+    root = ET.fromstring(xml)
+    ns = "{http://soap.sforce.com/2006/04/metadata}"
+    assert {e.findtext(f"{ns}field") for e in root.findall(f"{ns}fieldPermissions")} == {
+        "Lead.Lead_Score__c",
+        "Lead.Lead_Status_Reason__c",
+        "Lead.Rating",
+    }
+    assert any("sf project deploy start" in c.value for c in app.code)
+    steps = _plain(next(m.value for m in app.markdown if m.value.startswith("1. ")))
+    assert "Setup > Permission Sets > New" in steps and "Manage Assignments" in steps
 
 
 def test_permissions_page_shows_the_drift_of_the_profile_change(app):
@@ -212,7 +262,9 @@ def test_checks_page_lists_every_registered_check_with_every_setting(app):
 def test_backlog_page_shows_marketo_activity_and_why_fields_change(app, demo_store):
     open_page(app, "backlog")
     assert "Marketo sync activity" in [s.value for s in app.subheader]
-    changes = next(d.value for d in app.dataframe if "reason" in d.value.columns)
+    changes = next(d.value for d in app.dataframe if "source" in d.value.columns)
+    # The demo's Source and Reason are the same text: shown once, not in two equal columns.
+    assert "reason" not in changes.columns
     with demo_store.read() as con:
         top = con.execute(
             "SELECT primary_attribute, count(*) FROM marketo_activities "
@@ -249,3 +301,68 @@ def test_overview_says_stale_not_healthy_when_the_only_export_is_old(tmp_path, d
     assert metric(app, "Health score") == "Stale"
     assert not any("looks healthy" in s.value for s in app.success)
     assert any("cannot fully judge" in w.value for w in app.warning)
+
+
+def test_backlog_page_opens_on_the_open_spike_with_its_cause_above_the_modifiers(app):
+    open_page(app, "backlog")
+    # The demo's open spike is on Contact (Salesforce to Marketo), not the first object.
+    assert app.selectbox(key="object").value == "Contact"
+    assert app.radio(key="direction").value == "sfdc_to_marketo"
+    assert app.query_params["object"] == ["Contact"] or app.query_params["object"] == "Contact"
+    blocks = [e for e in app.main if e.type in ("markdown", "dataframe", "arrow_data_frame")]
+    cause = next(
+        i for i, e in enumerate(blocks) if e.type == "markdown" and "likely cause" in e.value
+    )
+    modifiers = next(
+        i for i, e in enumerate(blocks) if e.type != "markdown" and "modifier" in e.value.columns
+    )
+    assert cause < modifiers
+
+
+def test_backlog_chart_draws_the_expected_band_behind_one_line_per_series(app):
+    open_page(app, "backlog")
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    traces = figure["data"]
+    names = [t.get("name", "") for t in traces]
+    band = names.index("expected (usual for the hour, up to the spike threshold)")
+    assert band < names.index("backlog (peak per hour)")
+    backlog = traces[names.index("backlog (peak per hour)")]
+    assert "fill" not in backlog or backlog["fill"] in (None, "none")
+    assert "time (" in figure["layout"]["xaxis"]["title"]["text"]
+
+
+def test_backlog_now_is_the_same_number_on_the_overview_and_the_backlog_page(demo_store, dashboard):
+    with demo_store.read() as con:
+        expected = con.execute(
+            "SELECT sum(value) FROM (SELECT arg_max(value, ts) AS value FROM sync_stats "
+            "WHERE metric = 'backlog' AND ts <= ? AND ts > ? GROUP BY object, direction)",
+            [DEMO_NOW, DEMO_NOW - timedelta(days=1)],
+        ).fetchone()[0]
+    shown = []
+    for page in ("overview", "backlog"):
+        app = dashboard(demo_store.path)
+        open_page(app, page)
+        shown.append(metric(app, "Backlog now (all objects)"))
+    assert shown == [f"{expected:,.0f}"] * 2
+
+
+def test_sources_page_imports_into_the_shown_instance_and_names_quarantined_files(
+    demo_store, dashboard
+):
+    from monitor.store.quarantine import Rejected, quarantine
+
+    with demo_store.write() as con:
+        quarantine(
+            con,
+            "demo",
+            "sync-errors",
+            "/tmp/tmpk3j2x9/sync errors week 47.csv",  # where the server kept the upload
+            [Rejected(3, "Date/Time: expected a date", "x,y")],
+        )
+    app = dashboard(demo_store.path)
+    open_page(app, "sources")
+    assert app.selectbox(key="import-kind").value == "sync-errors"
+    assert app.text_input(key="import-instance").value == "demo"  # the sidebar's instance
+    table = next(d.value for d in app.dataframe if "raw" in d.value.columns)
+    assert list(table["file"]) == ["sync errors week 47.csv"]
+    assert "origin" not in table.columns

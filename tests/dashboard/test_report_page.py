@@ -4,6 +4,7 @@ instances and a format, build, preview and download."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -27,6 +28,8 @@ def test_reports_page_offers_recent_weeks_and_builds_nothing_until_asked(app):
     assert weeks.value in {w.split(" ")[0] for w in weeks.options}
     assert any("Demo workspace" in i.value for i in app.info)
     assert app.get("download_button") == []
+    # Only weeks with data: the demo's 30 days reach back into 2026-W43, not before.
+    assert [w.split(" ")[0] for w in weeks.options][-1] == "2026-W43"
 
 
 def test_building_the_html_report_previews_it_and_offers_the_download(app):
@@ -45,6 +48,8 @@ def test_building_the_html_report_previews_it_and_offers_the_download(app):
     (download,) = app.get("download_button")
     assert download.proto.label == "Download health-report-demo-2026-W47.html"
     assert len(app.get("iframe")) == 1  # the preview
+    size = next(c.value for c in app.caption if c.value.endswith("· preview:"))
+    assert size == f"{len(built['content']) / 1e6:.1f} MB · preview:"  # a 2 MB page with charts
 
 
 def test_all_instances_as_csv_downloads_a_zip_of_tables(app):
@@ -82,7 +87,7 @@ def test_pdf_without_chromium_is_one_clear_error_and_no_download(app, tmp_path, 
     app.radio(key="report-format").set_value("pdf").run()
     app.button(key="report-build").click().run()
     assert not app.exception, app.exception
-    assert [e.value for e in app.error] == [
+    assert [re.sub(r"\\(.)", r"\1", e.value) for e in app.error] == [  # as a reader sees it
         "PDF needs Chromium, which is not installed: install Debian's package with "
         "`apt-get install chromium` (or use --format html)"
     ]
