@@ -1,5 +1,7 @@
 """API budget: daily API use near its quota, in Salesforce (DailyApiRequests) and in Marketo
-(daily_api_calls), with a simple forecast of when the quota runs out at the current rate."""
+(daily_api_calls), with a simple forecast of when the quota runs out at the current rate, and
+an outlook from the same hours of earlier days that warns before the pool runs out
+(checks/api_outlook.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from checks.api_outlook import outlook
 from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
 from monitor.vocabulary import DAILY_API_METRICS, MARKETO_DAILY_API, SALESFORCE_DAILY_API
 
@@ -32,6 +35,14 @@ and looks no further than the end of that UTC day. For Salesforce's rolling wind
 the safe side (old calls also age out); for Marketo the real reset comes later than midnight
 UTC.
 
+The outlook looks further: today's use, plus how much the same hours grew on each of the last
+lookback_days days (the median, so one odd day does not count), plus today's pace above those
+days' pace over the last forecast_hours (an integration that is growing keeps growing). When
+that reaches the quota before the pool resets (Salesforce: 24 hours on; Marketo: the next
+00:00 US Central), the check warns even below warn_share: the sync would stop before the
+quota frees up. It needs min_days earlier days with readings at those hours; with fewer it
+says nothing more than the share.
+
 How to fix: find who uses the calls and slow them down before the quota runs out.
 Salesforce admin (salesforce DailyApiRequests): Setup > Company Information shows "API
 Requests, Last 24 Hours"; the administrative report "API Calls Made Within Last 7 Days" lists
@@ -52,6 +63,16 @@ SETTINGS = [
         "Hours of same-day samples whose average rate forecasts when the quota runs out.",
     ),
     Setting(
+        "lookback_days",
+        7,
+        "Earlier days whose same hours forecast the rest of today's use (the outlook).",
+    ),
+    Setting(
+        "min_days",
+        3,
+        "Fewest earlier days with readings at the same hours for an outlook to be made.",
+    ),
+    Setting(
         "metrics",
         [SALESFORCE_DAILY_API, MARKETO_DAILY_API],
         "Metrics judged; other stored limits (e.g. DailyBulkApiBatches) are not checked.",
@@ -62,7 +83,8 @@ ANCHOR = "api_usage"
 INPUTS = {
     "usage": Input(
         "api_budget_samples", "recent_hours", anchor="api_usage", lookback_hours="forecast_hours"
-    )
+    ),
+    "history": Input("api_budget_history", "lookback_days", "forecast_hours", anchor="api_usage"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
@@ -74,6 +96,10 @@ EVIDENCE = {
     "sampled_at": "time of the latest sample (UTC)",
     "resets": "when the quota resets (UTC)",
     "forecast": "when the quota runs out at the recent rate, with the rate (or null)",
+    "outlook": (
+        "from the same hours of earlier days: runs_out_at (UTC, or null), hours_left, "
+        "resets_at, expected_at_reset, extra_rate_per_hour, days, basis (or null)"
+    ),
 }
 OWNERS = {"salesforce": SALESFORCE_ADMIN, "marketo": MARKETO_ADMIN}
 RESETS = {
@@ -136,25 +162,51 @@ def _forecast_text(prediction: dict[str, Any] | None, share: float) -> str:
     return f"{rate} the quota runs out at about {prediction['exhausted_at'][11:16]} UTC."
 
 
+def _outlook_text(ahead: dict[str, Any] | None) -> str:
+    if ahead is None or ahead["runs_out_at"] is None or ahead["hours_left"] == 0:
+        return ""
+    extra = (
+        f", and today runs {ahead['extra_rate_per_hour']:,.0f} calls/h above them"
+        if ahead["extra_rate_per_hour"]
+        else ""
+    )
+    return (
+        f" Going by the same hours of the last {ahead['days']} days{extra}, the pool runs out "
+        f"at about {ahead['runs_out_at'][:16]} UTC, before it resets "
+        f"({ahead['resets_at'][:16]} UTC): the sync would stop until then."
+    )
+
+
 def _judge(
-    source: str, metric: str, samples: pd.DataFrame, settings: dict[str, Any]
+    source: str,
+    metric: str,
+    samples: pd.DataFrame,
+    history: pd.DataFrame,
+    settings: dict[str, Any],
 ) -> Finding | None:
     latest = samples.iloc[-1]
     share = latest["used"] / latest["quota"]
-    if share < settings["warn_share"]:
+    ahead = outlook(source, history, settings) if len(history) else None
+    runs_out = ahead is not None and ahead["runs_out_at"] is not None
+    if share < settings["warn_share"] and not runs_out:
         return None
     severity = "critical" if share >= settings["critical_share"] else "warning"
     prediction = forecast(samples, settings)
     subject = f"{source} {metric}"
+    if share >= settings["warn_share"]:
+        title = f"{subject}: {share:.0%} of the daily API quota used"
+    else:
+        title = f"{subject}: forecast to run out at {ahead['runs_out_at'][11:16]} UTC"
     return Finding(
         check=ID,
         subject=subject,
         severity=severity,
-        title=f"{subject}: {share:.0%} of the daily API quota used",
+        title=title,
         detail=(
             f"{latest['used']:,.0f} of {latest['quota']:,.0f} calls ({share:.0%}) used as of "
             f"{latest['ts']:%Y-%m-%d %H:%M} UTC; the quota resets {RESETS.get(source, '?')}. "
             + _forecast_text(prediction, share)
+            + _outlook_text(ahead)
         ),
         owner=OWNERS.get(source, OWNER),
         evidence={
@@ -166,6 +218,7 @@ def _judge(
             "sampled_at": str(latest["ts"]),
             "resets": RESETS.get(source),
             "forecast": prediction,
+            "outlook": ahead,
         },
     )
 
@@ -173,6 +226,7 @@ def _judge(
 def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datetime) -> list:
     """One finding per judged (source, metric) whose latest recent sample is near its quota."""
     usage = data["usage"]
+    history = data.get("history", usage.iloc[0:0])
     results: list[Finding | NotEvaluated] = []
     since = pd.Timestamp(now) - timedelta(hours=settings["recent_hours"])
     for metric in settings["metrics"]:
@@ -189,7 +243,10 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
                     )
                 )
                 continue
-            finding = _judge(source, metric, samples.reset_index(drop=True), settings)
+            earlier = history[(history["metric"] == metric) & (history["source"] == source)]
+            # The history must end at the judged sample (the runner reads both as of one time).
+            earlier = earlier[earlier["ts"] <= samples["ts"].iloc[-1]]
+            finding = _judge(source, metric, samples.reset_index(drop=True), earlier, settings)
             if finding is not None:
                 results.append(finding)
     return results

@@ -40,6 +40,7 @@ TABLES = frozenset(
         "field_permissions",
         "change_counts",
         "api_usage",
+        "api_consumers_daily",
         "audit_events",
         "activity_counts",
         "watermarks",

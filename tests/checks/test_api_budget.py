@@ -166,6 +166,7 @@ def test_api_budget_finding_names_usage_share_reset_and_owner_per_source():
         "sampled_at": "2026-11-20 12:30:00+00:00",
         "resets": "rolling 24 hours",
         "forecast": None,
+        "outlook": None,  # no earlier days to go by
     }
     assert "80,000 of 100,000 calls (80%)" in salesforce.detail
     assert "80%" in salesforce.title
@@ -298,3 +299,85 @@ def test_api_budget_through_the_runner_is_not_evaluated_on_an_empty_store(tmp_pa
     assert summary.failed_checks == {}
     assert summary.findings == 0
     assert sorted(n.subject for n in summary.not_evaluated) == [MARKETO, SALESFORCE]
+
+
+# The outlook: the same hours of earlier days forecast the rest of today.
+def marketo_day(day: datetime, *, pace: float = 1_000.0, until: datetime | None = None) -> list:
+    """(ts, used) hourly readings of one Marketo day (from 06:00 UTC, 00:00 US Central in
+    November): `pace` calls an hour, plus a 20,000-call batch between 20:00 and 21:00 UTC."""
+    start = day.replace(hour=6, minute=0)
+    points, used = [], 0.0
+    for h in range(24):
+        ts = start + timedelta(hours=h)
+        if until is not None and ts > until:
+            break
+        points.append((ts, used))
+        used += pace + (20_000 if ts.hour == 20 else 0)
+    return points
+
+
+def marketo_week(today_pace: float, *, now: datetime) -> dict[str, pd.DataFrame]:
+    """Seven ordinary earlier days, then today until `now` at `today_pace` calls an hour."""
+    today = now.replace(hour=0, minute=0)
+    earlier = [p for k in range(7, 0, -1) for p in marketo_day(today - timedelta(days=k))]
+    today_points = marketo_day(today, pace=today_pace, until=now)
+    frame = samples(
+        *earlier, *today_points, source="marketo", metric="daily_api_calls", quota=50_000.0
+    )
+    return {"usage": frame[frame["ts"] > now - timedelta(hours=24)], "history": frame}
+
+
+MIDDAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def test_api_budget_outlook_warns_on_the_hour_a_doubled_pace_exhausts_marketo():
+    # Today runs 2,000 calls/h since the 06:00 UTC reset (12,000 by noon, 24 %); earlier days
+    # ran 1,000. Expected: 12,000 + 8 h x (1,000 usual + 1,000 extra) by 20:00 = 28,000, then
+    # the usual 20,000 batch plus 2,000 reach the 50,000 quota at 21:00 UTC, 9 h before the
+    # reset at 06:00 UTC.
+    results = evaluate(marketo_week(2_000.0, now=MIDDAY), now=MIDDAY)
+    finding = results.finding(MARKETO)
+    assert finding.severity == "warning"
+    ahead = finding.evidence["outlook"]
+    assert ahead["runs_out_at"] == "2026-11-20 21:00:00+00:00"
+    assert ahead["hours_left"] == 9.0
+    assert ahead["resets_at"] == "2026-11-21 06:00:00+00:00"
+    assert ahead["days"] == 7
+    assert ahead["extra_rate_per_hour"] == 1_000.0
+    assert finding.title == "marketo daily_api_calls: forecast to run out at 21:00 UTC"
+    assert "runs out at about 2026-11-20 21:00 UTC, before it resets" in finding.detail
+    assert "1,000 calls/h above them" in finding.detail
+
+
+def test_api_budget_outlook_stays_silent_on_an_ordinary_day():
+    # Same pace as every earlier day: 6,000 by noon, 44,000 by the reset, under 50,000.
+    results = evaluate(marketo_week(1_000.0, now=MIDDAY), now=MIDDAY)
+    assert results.outcome(MARKETO) == "silent"
+
+
+def test_api_budget_outlook_needs_min_days_of_earlier_readings():
+    facts = marketo_week(2_000.0, now=MIDDAY)
+    assert evaluate(facts, now=MIDDAY, min_days=8).outcome(MARKETO) == "silent"
+    two_days = facts["history"][facts["history"]["ts"] > MIDDAY - timedelta(days=2, hours=8)]
+    only_two = {"usage": facts["usage"], "history": two_days}
+    assert evaluate(only_two, now=MIDDAY).outcome(MARKETO) == "silent"
+
+
+def test_api_budget_outlook_warns_on_a_growing_salesforce_integration():
+    # The org's rolling 24-hour total sat at 40,000 all week; since 09:30 an integration adds a
+    # net 3,000 calls an hour (49,000 at 12:30, 49 %). At that pace the remaining 51,000 last
+    # 17 hours: the pool runs out at 05:30 UTC tomorrow, inside the rolling 24 hours.
+    flat = [(NOW - timedelta(hours=h), 40_000.0) for h in range(24 * 8, 3, -1)]
+    growing = [(NOW - timedelta(hours=h), 49_000.0 - 3_000 * h) for h in (3, 2, 1, 0)]
+    frame = samples(*flat, *growing)
+    facts = {"usage": frame[frame["ts"] > NOW - timedelta(hours=24)], "history": frame}
+    finding = evaluate(facts).finding(SALESFORCE)
+    assert finding.severity == "warning"
+    ahead = finding.evidence["outlook"]
+    assert ahead["runs_out_at"] == "2026-11-21 05:30:00+00:00"
+    assert ahead["hours_left"] == 17.0
+    assert ahead["extra_rate_per_hour"] == 3_000.0
+    # Flat all week and today: nothing to say.
+    steady = samples(*flat, *[(NOW - timedelta(hours=h), 40_000.0) for h in (3, 2, 1, 0)])
+    calm = {"usage": steady[steady["ts"] > NOW - timedelta(hours=24)], "history": steady}
+    assert evaluate(calm).outcome(SALESFORCE) == "silent"

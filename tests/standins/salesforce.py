@@ -74,7 +74,11 @@ _LOG_OBJECTS = ("SetupAuditTrail", "LoginHistory")
 _UNDESCRIBED = ("FieldPermissions", "ObjectPermissions", *_LOG_OBJECTS)
 _ID_PREFIX = {"FieldPermissions": "01k", "ObjectPermissions": "110"}
 # The field each log object is ordered and windowed on.
-_LOG_TIME = {"SetupAuditTrail": "CreatedDate", "LoginHistory": "LoginTime"}
+_LOG_TIME = {
+    "SetupAuditTrail": "CreatedDate",
+    "LoginHistory": "LoginTime",
+    "EventLogFile": "LogDate",
+}
 
 
 def error(error_code: str, message: str) -> list[dict[str, str]]:
@@ -219,6 +223,10 @@ class SalesforceStandIn(LoopbackStandIn):
         self.audit_refused = False
         self.login_history: list[dict] = []
         self.login_history_refused = False
+        # EventLogFile records and their LogFile CSV blobs by Id; None: the object is not
+        # visible to the user (INVALID_TYPE, as without the View Event Log Files permission).
+        self.event_log_files: list[dict] | None = None
+        self.event_log_blobs: dict[str, str] = {}
         self.delay_seconds = 0.0
         self.limits: dict = load_fixture("limits_response_devorg.json", self.directory)
         self.page_size = 2000
@@ -450,6 +458,9 @@ class SalesforceStandIn(LoopbackStandIn):
             return (200, describe) if describe is not None else (404, NOT_FOUND)
         if resource == "limits":
             return 200, self.limits
+        if match := re.fullmatch(r"sobjects/EventLogFile/(\w+)/LogFile", resource):
+            blob = self.event_log_blobs.get(match.group(1))
+            return (200, blob.encode()) if blob is not None else (404, NOT_FOUND)
         if resource in ("query", "queryAll"):
             return self._query(query.get("q", ""))
         if match := re.fullmatch(r"(?:query|queryAll)/(\w+)-(\d+)", resource):
@@ -535,6 +546,7 @@ class SalesforceStandIn(LoopbackStandIn):
             *self.records,
             *_SETUP_OBJECTS,
             *_LOG_OBJECTS,
+            *(["EventLogFile"] if self.event_log_files is not None else []),
         ]
         return next((k for k in known if k.lower() == name.lower()), None)
 
@@ -630,6 +642,9 @@ class SalesforceStandIn(LoopbackStandIn):
             if self.audit_refused:
                 return INSUFFICIENT_ACCESS
             return 200, self._first_page(self._log_rows(sobject, self.audit_trail, soql))
+        if sobject == "EventLogFile":
+            rows = self._log_rows(sobject, self.event_log_files or [], soql)
+            return 200, self._first_page(rows)
         if sobject == "LoginHistory":
             if self.login_history_refused:
                 return INSUFFICIENT_ACCESS

@@ -173,6 +173,28 @@ class SalesforceClient:
         usage = self.sf.api_usage.get("api-usage")
         return (int(usage.used), int(usage.total)) if usage else None
 
+    def get_text(self, path: str) -> str:
+        """GET a path under the data URL whose answer is not JSON (a log file's CSV blob)."""
+        url = self.sf.base_url + path
+        return self._with_retries(
+            lambda: (
+                self.sf._call_salesforce(
+                    "GET", url, name=path, timeout=REQUEST_TIMEOUT_SECONDS
+                ).text
+            ),
+            f"GET {path.split('?')[0]}",
+        )
+
+    def query_all_if_visible(self, soql: str) -> list[dict[str, Any]] | None:
+        """Every record of a query, or None when the object is not visible to the user
+        (INVALID_TYPE: no such object, or no permission to see it)."""
+        try:
+            return list(self.sf.query_all(soql)["records"])
+        except SalesforceError as exc:
+            if _code(exc) in ("INVALID_TYPE", "INSUFFICIENT_ACCESS"):
+                return None
+        return self.query_all(soql)
+
     def userinfo(self) -> dict[str, Any]:
         """The connected user (`/services/oauth2/userinfo`)."""
         return self._with_retries(lambda: self.sf.oauth2("userinfo"), "userinfo")

@@ -1,0 +1,96 @@
+"""Who used the org's daily API pool: the ApiTotalUsage event log files, one CSV per day, read
+once a day and summed per consumer (the Marketo sync user, other integrations by connected app
+or client name, people).
+
+Calls: one query for the list of files, then one GET per file (a handful a day). Fields are
+Salesforce's documented ApiTotalUsage columns (tests/fixtures/real/SOURCES.md); only calls with
+COUNTS_AGAINST_API_LIMIT true count, as only they use the pool.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from monitor.collectors.salesforce.client import SalesforceClient
+
+FILES_SOQL = (
+    "SELECT Id, EventType, LogDate, Interval, LogFileLength FROM EventLogFile "
+    "WHERE EventType = 'ApiTotalUsage' AND Interval = 'Daily' AND LogDate >= {since} "
+    "ORDER BY LogDate"
+)
+COLUMNS = ["day", "consumer", "kind", "calls", "share", "collected_at"]
+UNAVAILABLE = (
+    "Salesforce API use by consumer: no ApiTotalUsage event logs (EventLogFile not visible to "
+    "the user or none published yet); the API totals still show the org's use."
+)
+
+
+@dataclass
+class ConsumerRead:
+    """What one read found: the shares per day, the calls it made, and why it had none."""
+
+    shares: pd.DataFrame
+    calls: int
+    note: str = ""
+
+
+def _counted(value: str) -> bool:
+    return value.strip().lower() in ("1", "true")
+
+
+def consumer_of(row: dict[str, str], sync_user: str) -> tuple[str, str]:
+    """(consumer, kind) of one logged call: the sync user first (it may use a connected app
+    too), then the connected app, then the client name, else the person (by user id: the
+    log names no one)."""
+    user = row.get("USER_ID", "")
+    if sync_user and user and user[:15] == sync_user[:15]:
+        return "Marketo sync user", "marketo_sync"
+    if row.get("CONNECTED_APP_NAME"):
+        return row["CONNECTED_APP_NAME"], "integration"
+    if row.get("CLIENT_NAME"):
+        return row["CLIENT_NAME"], "integration"
+    return f"user {user or 'unknown'}", "person"
+
+
+def shares_of(day: str, text: str, sync_user: str, collected_at: datetime) -> pd.DataFrame:
+    """Counted calls per consumer of one day's log file, with each one's share of the day."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        if not _counted(row.get("COUNTS_AGAINST_API_LIMIT", "")):
+            continue
+        key = consumer_of(row, sync_user)
+        counts[key] = counts.get(key, 0) + 1
+    total = sum(counts.values())
+    rows = [(day, name, kind, n, n / total, collected_at) for (name, kind), n in counts.items()]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame
+
+
+def read_consumers(
+    client: SalesforceClient, sync_user: str, now: datetime, days: int = 7
+) -> ConsumerRead:
+    """The shares of the last `days` days' log files (Salesforce keeps ApiTotalUsage files a
+    day without Event Monitoring, longer with it)."""
+    before = client.calls
+    since = (now - timedelta(days=days)).strftime("%Y-%m-%dT00:00:00Z")
+    files = client.query_all_if_visible(FILES_SOQL.format(since=since))
+    if not files:
+        return ConsumerRead(pd.DataFrame(columns=COLUMNS), client.calls - before, UNAVAILABLE)
+    frames = []
+    for record in files:
+        text = client.get_text(f"sobjects/EventLogFile/{record['Id']}/LogFile")
+        frames.append(shares_of(str(record["LogDate"])[:10], text, sync_user, now))
+    shares = pd.concat(frames, ignore_index=True)
+    # Two files of one day (Salesforce may publish a day again): the day is summed afresh.
+    if shares.duplicated(["day", "consumer"]).any():
+        summed = shares.groupby(["day", "consumer", "kind"], as_index=False)["calls"].sum()
+        summed["share"] = summed["calls"] / summed.groupby("day")["calls"].transform("sum")
+        summed["collected_at"] = now
+        shares = summed[COLUMNS]
+    return ConsumerRead(shares, client.calls - before)

@@ -1,0 +1,101 @@
+"""API use by consumer: the real simple-salesforce client over HTTPS to the loopback stand-in,
+which answers the EventLogFile query and serves the documented ApiTotalUsage CSV; the shares
+land in a real DuckDB file and are read back through the query the pages and report use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from monitor.collectors.salesforce.api_consumers import UNAVAILABLE, read_consumers
+from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
+from monitor.store import Store
+from monitor.store.api_consumers import replace_consumer_days
+from tests.conftest import REAL_FIXTURES
+from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
+
+NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+CSV = (REAL_FIXTURES / "salesforce" / "eventlogfile_apitotalusage_sample.csv").read_text(
+    encoding="utf-8"
+)
+LOG_FILE = {
+    "Id": "0AT000000000001AAA",
+    "EventType": "ApiTotalUsage",
+    "LogDate": "2026-11-19T00:00:00.000+0000",
+    "Interval": "Daily",
+    "LogFileLength": float(len(CSV)),
+}
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
+    with SalesforceStandIn() as running:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+        yield running
+
+
+def client_for(standin: SalesforceStandIn) -> SalesforceClient:
+    login = login_from(
+        {"SALESFORCE_INSTANCE_URL": standin.url, "SALESFORCE_ACCESS_TOKEN": standin.token}
+    )
+    return SalesforceClient(connect(login, "59.0"), sleep=lambda seconds: None)
+
+
+def test_reads_the_daily_log_and_attributes_counted_calls_to_consumers(
+    standin: SalesforceStandIn, tmp_path: Path
+):
+    standin.event_log_files = [LOG_FILE]
+    standin.event_log_blobs = {LOG_FILE["Id"]: CSV}
+
+    read = read_consumers(client_for(standin), SYNC_USER_ID, NOW)
+
+    assert read.note == ""
+    assert read.calls == 2  # the file list, then the one file
+    paths = [r.path for r in standin.requests]
+    assert paths[-1] == "/services/data/v59.0/sobjects/EventLogFile/0AT000000000001AAA/LogFile"
+    assert "EventType = 'ApiTotalUsage'" in standin.requests[0].query["q"]
+    # 6 of the 7 calls count against the limit: 3 by the sync user, 2 by the webinar app,
+    # 1 by Data Loader (a client name, no connected app).
+    got = sorted(
+        zip(read.shares["consumer"], read.shares["kind"], read.shares["calls"], strict=True)
+    )
+    assert got == [
+        ("DataLoaderBulk/59.0", "integration", 1),
+        ("Marketo sync user", "marketo_sync", 3),
+        ("Webinar Connector", "integration", 2),
+    ]
+    assert read.shares["share"].sum() == pytest.approx(1.0)
+
+    store = Store(tmp_path / "monitor.duckdb")
+    with store.write() as con:
+        replace_consumer_days(con, "prod", read.shares)
+        replace_consumer_days(con, "prod", read.shares)  # read again: replaced, not doubled
+    stored = store.query(
+        "api_consumer_shares", instance="prod", since="2026-11-13", until="2026-11-20"
+    )
+    assert stored["consumer"].tolist() == [
+        "Marketo sync user",
+        "Webinar Connector",
+        "DataLoaderBulk/59.0",
+    ]
+    assert [pd.Timestamp(d).date() for d in stored["day"]] == [date(2026, 11, 19)] * 3
+    assert stored["share"].iloc[0] == pytest.approx(0.5)
+
+
+def test_says_in_one_line_when_the_event_logs_are_not_visible(standin: SalesforceStandIn):
+    # event_log_files None: Salesforce answers INVALID_TYPE for EventLogFile.
+    read = read_consumers(client_for(standin), SYNC_USER_ID, NOW)
+    assert read.note == UNAVAILABLE
+    assert "\n" not in read.note
+    assert read.shares.empty
+
+
+def test_says_so_when_no_log_file_is_published(standin: SalesforceStandIn):
+    standin.event_log_files = []
+    read = read_consumers(client_for(standin), SYNC_USER_ID, NOW)
+    assert read.note == UNAVAILABLE
+    assert read.calls == 1
