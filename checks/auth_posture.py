@@ -271,7 +271,8 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
         results.append(NotEvaluated(ID, "sync user", "no reading of the sync user's auth yet"))
         return results
     reading = auth.iloc[0]
-    if reading["is_active"] is False or reading["is_active"] == 0:
+    active = reading["is_active"]
+    if not pd.isna(active) and not bool(active):  # NULL: IsActive not read, nothing to say
         fix = "Setup > Users > <sync user> > Edit > tick Active > Save"
         results.append(
             _finding(
