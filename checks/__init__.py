@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checks import (
     api_budget,
+    auth_posture,
     backlog_spike,
     custom_objects,
     duplicate_leads,
@@ -33,6 +34,7 @@ REGISTRY: list[Check] = [
         sync_job_failures,
         sync_user_drift,
         schema_drift,
+        auth_posture,
         backlog_spike,
         api_budget,
         formula_fields,

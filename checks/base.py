@@ -233,7 +233,14 @@ def subject_object(subject: str) -> str | None:
 
 # What a cause key may name: findings whose evidence holds the same `cause_key` share one cause
 # and become one incident (monitor/incidents.py groups them; DESIGN.md §5 lists the kinds).
-CAUSE_KINDS = ("access_change", "mass_update", "outage", "job_failure", "schema_change")
+CAUSE_KINDS = (
+    "access_change",
+    "mass_update",
+    "outage",
+    "job_failure",
+    "schema_change",
+    "auth",
+)
 
 
 def cause_key(kind: str, *parts: Any) -> str:

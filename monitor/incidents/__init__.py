@@ -11,6 +11,8 @@ check that knows it:
     job_failure:<...>                    one job-level failure of the sync
     schema_change:<object>|<snapshot>    every synced field one describe snapshot shows changed
                                          on one object (schema_drift)
+    auth:<username>|<first failure>      one streak of failed logins of the sync user
+                                         (auth_posture)
 
 A finding without one is an incident of its own. Grouping is a pure function of the findings
 (same key, same incident; the incident id is derived from the instance and the key), so the

@@ -118,6 +118,7 @@ def describe(kind: str, findings: list[dict[str, Any]]) -> Story:
         "mass_update": _mass_update,
         "outage": _outage,
         "schema_change": _schema_change,
+        "auth": _auth,
     }
     return tell.get(kind, _single)(findings)
 
@@ -302,3 +303,23 @@ def _schema_change(findings: list[dict[str, Any]]) -> Story:
     )
     started = changed_at.to_pydatetime() if changed_at is not None else None
     return Story(title, cause, fix, impact_of(findings), started)
+
+
+def _auth(findings: list[dict[str, Any]]) -> Story:
+    """The sync user failed to log in several times in a row (auth_posture): one streak, one
+    incident, however often the check sees it again."""
+    first = findings[0]
+    evidence = first["evidence"]
+    started = _time(evidence.get("first_failure_at"))
+    statuses = [str(s) for s in evidence.get("statuses") or []]
+    reasons = _and(sorted(set(statuses))) if statuses else "unknown reasons"
+    title = f"The sync user cannot log in to Salesforce since {when(started)}"
+    cause = (
+        f"{evidence.get('username') or 'The sync user'} failed to log in "
+        f"{evidence.get('failures') or len(statuses)} times in a row ({reasons}); Salesforce "
+        "locks a user out after a few failures and the sync stops."
+    )
+    fix = str(evidence.get("fix") or runbook_fix(first["check"]))
+    fix = fix[0].upper() + fix[1:] + "."
+    begun = started.to_pydatetime() if started is not None else None
+    return Story(title, cause, fix, impact_of(findings), begun)

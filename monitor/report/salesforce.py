@@ -219,6 +219,16 @@ def build(context: Context) -> Section:
             "open findings first.",
         ),
         Table(
+            "auth-posture",
+            "Sync user's connection: what will stop it logging in, and the change to make",
+            frames["auth_posture"]
+            .drop(columns=["last_seen"])
+            .rename(columns=lambda name: name.replace("_", " ")),
+            "Nothing put the sync user's connection at risk this week.",
+            note="From the hourly reading of the sync user's User row and system permissions "
+            "and its login history (auth_posture); open findings first.",
+        ),
+        Table(
             "formula-fields",
             "Formula fields in the sync (they go stale in Marketo)",
             formula_table(frames["fields"]),

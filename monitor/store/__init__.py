@@ -62,6 +62,7 @@ TABLES = frozenset(
         "stream_events",
         "scheduler_jobs",
         "imports",
+        "sync_user_auth",
     }
 )
 WRITE_WAIT_SECONDS = 60.0

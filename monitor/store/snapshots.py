@@ -47,6 +47,10 @@ def _record_snapshot(
     return True
 
 
+# Other snapshot writers (monitor/store/auth.py) share the change detection.
+record_snapshot = _record_snapshot
+
+
 def describe_fields(describe: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The inventory rows of one sObject describe, as the connected (sync) user sees them."""
     rows = []

@@ -111,6 +111,16 @@ def sobject_of_label(label: str | None) -> str:
 
 # Error codes that say the user lacks access (a sync error's category "permission"; a query
 # the collector's user may not run).
+# System permissions of the sync user that keep its connection working (checks/auth_posture),
+# by their label in Setup and in the PermissionSet describe. The collector finds each one's
+# field by this label in the org's describe: "Approve Uninstalled Connected Apps" has no
+# documented API name, and "Use Any API Client" exists only where API Access Control is on.
+AUTH_PERMISSIONS = {
+    "api_enabled": "API Enabled",
+    "approve_uninstalled_apps": "Approve Uninstalled Connected Apps",
+    "use_any_api_client": "Use Any API Client",
+    "password_never_expires": "Password Never Expires",
+}
 PERMISSION_CODES = frozenset(
     {
         "INSUFFICIENT_ACCESS",

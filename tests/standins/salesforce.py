@@ -69,10 +69,28 @@ MAX_SUBREQUESTS = 25
 MAX_QUERY_SUBREQUESTS = 5
 
 # Objects the stand-in answers queries on without a describe (it has none to give for them).
-_SETUP_OBJECTS = ("User", "FieldPermissions", "ObjectPermissions")
+_SETUP_OBJECTS = (
+    "User",
+    "FieldPermissions",
+    "ObjectPermissions",
+    "PermissionSet",
+    "PermissionSetAssignment",
+)
 _LOG_OBJECTS = ("SetupAuditTrail", "LoginHistory")
-_UNDESCRIBED = ("FieldPermissions", "ObjectPermissions", *_LOG_OBJECTS)
-_ID_PREFIX = {"FieldPermissions": "01k", "ObjectPermissions": "110"}
+_UNDESCRIBED = (
+    "FieldPermissions",
+    "ObjectPermissions",
+    "PermissionSet",
+    "PermissionSetAssignment",
+    *_LOG_OBJECTS,
+)
+_ID_PREFIX = {
+    "FieldPermissions": "01k",
+    "ObjectPermissions": "110",
+    "PermissionSetAssignment": "0Pa",
+}
+# The sObject a relationship field of a log or setup record points to.
+_RELATED = {"PermissionSet": "PermissionSet", "Profile": "Profile"}
 # The field each log object is ordered and windowed on.
 _LOG_TIME = {
     "SetupAuditTrail": "CreatedDate",
@@ -219,6 +237,11 @@ class SalesforceStandIn(LoopbackStandIn):
         self.me = SYNC_USER_ID
         self.field_permissions: list[dict] = []
         self.object_permissions: list[dict] = []
+        self.permission_set_assignments: list[dict] = []
+        # Answered to sobjects/PermissionSet/describe (not listed in describeGlobal).
+        self.permission_set_describe: dict = load_fixture(
+            "permissionset_describe_auth_fields.json", self.directory
+        )
         self.audit_trail: list[dict] = []
         self.audit_refused = False
         self.login_history: list[dict] = []
@@ -554,6 +577,8 @@ class SalesforceStandIn(LoopbackStandIn):
         canonical = self._canonical(name)
         if canonical in self.describes:
             return self.describes[canonical]
+        if canonical == "PermissionSet":
+            return self.permission_set_describe
         # A Contact-shaped describe of FieldPermissions would mislead: 404 unless scripted.
         if canonical is None or canonical in _UNDESCRIBED:
             return None
@@ -635,6 +660,11 @@ class SalesforceStandIn(LoopbackStandIn):
             return 200, self._first_page(
                 self._permission_rows(sobject, self.field_permissions, soql)
             )
+        if sobject == "PermissionSetAssignment":
+            # Scripted as {"Id", "AssigneeId", "PermissionSet": {"Label", "IsOwnedByProfile",
+            # "Permissions...": bool}}; only the selected PermissionSet fields come back.
+            rows = self._permission_rows(sobject, self.permission_set_assignments, soql)
+            return 200, self._first_page([self._projected(sobject, r, soql) for r in rows])
         if sobject == "ObjectPermissions":
             rows = self._permission_rows(sobject, self.object_permissions, soql)
             return 200, self._first_page(rows)
@@ -745,7 +775,14 @@ class SalesforceStandIn(LoopbackStandIn):
             if related is None:
                 record[relationship] = None
                 continue
-            nested = record.setdefault(relationship, {"attributes": self._user_attributes(related)})
+            if relationship in _RELATED:
+                attributes = {
+                    "type": _RELATED[relationship],
+                    "url": self._record_url(_RELATED[relationship], related.get("Id", "")),
+                }
+            else:
+                attributes = self._user_attributes(related)
+            nested = record.setdefault(relationship, {"attributes": attributes})
             nested[field] = related.get(field)
         return record
 
@@ -760,15 +797,8 @@ class SalesforceStandIn(LoopbackStandIn):
         for condition in soql.conditions:
             if condition.field in ("Username", "Id") and condition.operator in ("=", "IN"):
                 users = [u for u in users if u.get(condition.field) in condition.values]
-        return [
-            {
-                "attributes": {"type": "User", "url": self._record_url("User", user["Id"])},
-                "Id": user["Id"],
-                "Username": user["Username"],
-                "Name": user["Name"],
-            }
-            for user in users
-        ]
+        # Scripted users may carry IsActive, LastPasswordChangeDate, Profile {"Name": ...}.
+        return [self._projected("User", user, soql) for user in users]
 
     def _permission_rows(self, sobject: str, rows: list[dict], soql: Soql) -> list[dict]:
         """The scripted rows, filtered on string conditions over their own columns."""

@@ -10,9 +10,10 @@ import duckdb
 import pandas as pd
 
 from monitor.collectors.context import Cycle
-from monitor.collectors.salesforce import soql
+from monitor.collectors.salesforce import auth, soql
 from monitor.collectors.salesforce.client import SalesforceClient, subrequest_code
 from monitor.errors import SourceError
+from monitor.store.auth import write_auth_snapshot
 from monitor.store.facts import insert_frame
 from monitor.store.snapshots import write_describe_snapshot, write_permission_snapshot
 from monitor.store.watermarks import set_watermark
@@ -28,11 +29,17 @@ def is_due(marks: dict[str, str], now: datetime, minutes: int) -> bool:
 
 def collect_schema(cycle: Cycle, sync_user: str) -> tuple[int, list[str]]:
     """Describe every synced object (one /composite call), read the sync user's object and
-    field permissions and /limits. Returns (rows written, problems)."""
+    field permissions, its auth posture (User row and system permissions: one /composite
+    call) and /limits. Returns (rows written, problems)."""
     client, instance, now = cycle.client, cycle.instance, cycle.now
     objects = cycle.config.salesforce_objects
     problems: list[str] = []
-    answers = client.composite({name: f"sobjects/{name}/describe" for name in objects})
+    describes = {name: f"sobjects/{name}/describe" for name in objects}
+    # The PermissionSet describe rides along (no call of its own): it names the auth fields.
+    answers = client.composite({**describes, auth.DESCRIBE: "sobjects/PermissionSet/describe"})
+    posture = _auth_posture(client, answers[auth.DESCRIBE], sync_user)
+    if isinstance(posture, str):
+        problems.append(posture)
     try:
         permissions = permission_rows(client, objects, sync_user)
     except SourceError as exc:
@@ -62,8 +69,22 @@ def collect_schema(cycle: Cycle, sync_user: str) -> tuple[int, list[str]]:
         for name, grants in permissions.items():
             rows += write_permission_snapshot(con, instance, name, grants, now, "salesforce")
         rows += write_limits(con, instance, now, limits)
+        if not isinstance(posture, str):
+            rows += write_auth_snapshot(con, instance, *posture, now, "salesforce")
         set_watermark(con, instance, WATERMARK, now.isoformat(), now)
     return rows, problems
+
+
+def _auth_posture(
+    client: SalesforceClient, describe: tuple[int, Any], sync_user: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | str:
+    """The sync user's User row and system permissions (one /composite call), or the problem."""
+    status, body = describe
+    if status >= 400:
+        return f"auth posture: PermissionSet describe refused ({subrequest_code(status, body)})"
+    fields = auth.permission_fields(body)
+    answers = client.composite(auth.requests(sync_user, fields))
+    return auth.reading(answers[auth.USER], answers[auth.ASSIGNMENTS], fields)
 
 
 NOT_READ = "the sync user's permissions were not read"
