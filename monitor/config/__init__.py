@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from monitor.config.calendar import CalendarEntry, parse_calendar
 from monitor.errors import ConfigError
 from monitor.vocabulary import Setting, instance_name_problem
 
@@ -148,14 +149,20 @@ class Config:
     report_dir: str = DEFAULTS["report_dir"]
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Arrays of tables, validated by the modules that use them (monitor/config/instances.py,
-    # monitor/alerts/silences.py): [[instances]] and [[silences]] in monitor.toml.
+    # monitor/alerts/silences.py, monitor/config/calendar.py): [[instances]], [[silences]] and
+    # [[calendar]] in monitor.toml.
     instances: tuple[dict[str, Any], ...] = ()
     silences: tuple[dict[str, Any], ...] = ()
+    calendar: tuple[dict[str, Any], ...] = ()
     path: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
         return load_zone(self.timezone, "timezone")
+
+    def calendar_entries(self) -> list[CalendarEntry]:
+        """The [[calendar]] entries, validated (times read in the configured timezone)."""
+        return parse_calendar(self.calendar, self.path or DEFAULT_CONFIG, self.timezone)
 
 
 def load_zone(name: str, where: str) -> ZoneInfo:
@@ -218,7 +225,7 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     return str(value)
 
 
-TABLE_ARRAYS = ("instances", "silences")
+TABLE_ARRAYS = ("instances", "silences", "calendar")
 
 
 def _table_array(data: dict[str, Any], name: str, path: Path) -> tuple[dict[str, Any], ...]:
@@ -265,6 +272,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(
             f"memory_limit: {config.memory_limit!r} is not a size such as 512MB or 2GB"
         )
+    config.calendar_entries()  # a bad planned window fails at start, with its entry named
     problem = instance_name_problem(config.instance)
     if problem:
         where = "MONITOR_INSTANCE" if "MONITOR_INSTANCE" in env else f"{path}: instance"
