@@ -4,8 +4,12 @@
         -> list[Finding | NotEvaluated]
 
 `data` holds the frames named in the check's INPUTS, loaded by the runner; a check never reads
-or writes anything itself. EVIDENCE documents every key a finding's evidence may hold: the
-answer readers show (a grant to make, a likely cause) is computed once, by the check.
+or writes anything itself. With a business calendar (monitor/calendar.py) the runner also gives
+every check `data["calendar"]`: the planned windows of the instance (name, instance, object,
+start, end), during which load is expected; a check may use it or not (backlog_spike does).
+
+EVIDENCE documents every key a finding's evidence may hold: the answer readers show (a grant to
+make, a likely cause) is computed once, by the check.
 
 Judging time is the data's time: an input that names an `anchor` (a family of facts, see
 queries/coverage_ends.sql) is read as of the newest fact of that family, not at the wall clock,

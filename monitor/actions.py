@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from monitor.collectors.demo.workspace import DemoSummary
 from monitor.errors import MonitorError
 from monitor.store import Store
+
+if TYPE_CHECKING:
+    from monitor.calendar import BusinessCalendar
 
 
 def build_demo(
@@ -42,6 +45,7 @@ def import_and_check(
     zone: ZoneInfo,
     skip_invalid: bool = False,
     overrides: dict[str, dict[str, Any]] | None = None,
+    calendar: BusinessCalendar | None = None,
     now: datetime | None = None,
 ) -> list[FileImport]:
     """Import each file (a refused file does not stop the others), then judge the instance
@@ -59,5 +63,5 @@ def import_and_check(
             results.append(FileImport(path.name, error=str(exc)))
             continue
         results.append(FileImport(path.name, summary=result.summary()))
-    run_checks(store, instance, now or datetime.now(UTC), overrides=overrides)
+    run_checks(store, instance, now or datetime.now(UTC), overrides=overrides, calendar=calendar)
     return results

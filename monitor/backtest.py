@@ -24,6 +24,7 @@ import pandas as pd
 
 from checks import REGISTRY, get_check
 from checks.base import SEVERITIES, Check, Finding, NotEvaluated, subject_object
+from monitor.calendar import LOOKBACK, BusinessCalendar
 from monitor.runner import (
     coverage_ends,
     evaluate_check,
@@ -103,13 +104,14 @@ def naive_timeline(
     object_settings: dict[str, dict[str, Any]],
     instance: str,
     moments: list[datetime],
+    calendar: pd.DataFrame | None = None,
 ) -> Timeline:
     """Evaluate the check at every cycle, reading its inputs as the runner would then."""
     timeline: Timeline = {}
     for index, moment in enumerate(moments):
         coverage = coverage_ends(con, instance, moment)
         for outcome in evaluate_check(
-            con, check, settings, object_settings, instance, moment, coverage
+            con, check, settings, object_settings, instance, moment, coverage, calendar
         ):
             timeline.setdefault(outcome.subject, {})[index] = outcome
     return timeline
@@ -135,7 +137,7 @@ def fast_timeline(
     object_settings: dict[str, dict[str, Any]],
     instance: str,
     moments: list[datetime],
-    extra: dict[str, pd.DataFrame] | None = None,
+    calendar: pd.DataFrame | None = None,
 ) -> Timeline:
     """The check's own replay over inputs read once for the whole span."""
     assert check.replay is not None
@@ -153,7 +155,8 @@ def fast_timeline(
             )
             for name, spec in check.inputs.items()
         }
-        data.update(extra or {})
+        if calendar is not None:
+            data["calendar"] = calendar.copy()
         return check.replay(data, values, moments)
 
     timeline = {
@@ -176,18 +179,23 @@ def backtest(
     overrides: dict[str, dict[str, Any]] | None = None,
     every: timedelta = timedelta(minutes=5),
     naive: bool = False,
+    calendar: BusinessCalendar | None = None,
 ) -> list[Episode]:
-    """Every episode the checks would have opened between `start` and `until`."""
+    """Every episode the checks would have opened between `start` and `until`; with a business
+    calendar, planned windows are muted and left out of the baselines as the runner does."""
     checks = [get_check(c) for c in check_ids] if check_ids else list(REGISTRY)
     overrides = overrides or {}
     moments = cycles(start, until, every)
+    windows = None
+    if calendar is not None:
+        windows = calendar.windows(instance, start - LOOKBACK, until + timedelta(days=1))
     episodes: list[Episode] = []
     with store.read() as con:
         for check in checks:
             settings = resolve_settings(check, overrides)
             object_settings = resolve_object_settings(check, overrides)
             replay = naive_timeline if naive or check.replay is None else fast_timeline
-            timeline = replay(con, check, settings, object_settings, instance, moments)
+            timeline = replay(con, check, settings, object_settings, instance, moments, windows)
             episodes += episodes_from(check.id, timeline, moments)
     return sorted(episodes, key=lambda e: (e.opened_at, e.check, e.subject))
 

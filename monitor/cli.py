@@ -108,22 +108,26 @@ def parse_positive(text: str) -> int:
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    from monitor.calendar import load_calendar
     from monitor.runner import evaluate_checks, findings_judged, open_findings, run_checks
 
     store = _store(config)
+    calendar = load_calendar(store, config)
     failed: dict[str, str] = {}
     instances = _instances(store, args.instance, config)
     if args.at:
         # Judging a past moment stores nothing: the findings' lifecycle stays the live one.
         findings = []
         for instance in instances:
-            evaluation = evaluate_checks(store, instance, args.at, overrides=config.checks)
+            evaluation = evaluate_checks(
+                store, instance, args.at, overrides=config.checks, calendar=calendar
+            )
             failed.update(evaluation.failed_checks)
             findings += findings_judged(evaluation)
     else:
         now = datetime.now(UTC)
         for instance in instances:
-            summary = run_checks(store, instance, now, overrides=config.checks)
+            summary = run_checks(store, instance, now, overrides=config.checks, calendar=calendar)
             failed.update(summary.failed_checks)
         findings = open_findings(store, args.instance)
     if args.json:
@@ -481,6 +485,7 @@ def _replay_overrides(
 def cmd_backtest(args: argparse.Namespace, config: Config) -> int:
     from checks import REGISTRY
     from monitor.backtest import backtest, data_span
+    from monitor.calendar import load_calendar
 
     known = [c.id for c in REGISTRY]
     for check in args.check or []:
@@ -508,6 +513,7 @@ def cmd_backtest(args: argparse.Namespace, config: Config) -> int:
             overrides=overrides,
             every=every,
             naive=args.naive,
+            calendar=load_calendar(store, config),
         )
         episodes += [(instance, e) for e in found]
     if args.json:

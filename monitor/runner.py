@@ -25,6 +25,7 @@ import pandas as pd
 
 from checks import REGISTRY
 from checks.base import SEVERITIES, Check, Finding, NotEvaluated, subject_object
+from monitor.calendar import BusinessCalendar
 from monitor.incidents import with_incidents
 from monitor.store import Store, integrity
 from monitor.store import findings as stored_findings
@@ -140,8 +141,10 @@ def evaluate_check(
     instance: str,
     now: datetime,
     coverage: dict[str, datetime] | None = None,
+    calendar: pd.DataFrame | None = None,
 ) -> list[Finding | NotEvaluated]:
-    """The check's outcomes, each subject judged with the settings in force for its object."""
+    """The check's outcomes, each subject judged with the settings in force for its object;
+    `calendar`: the planned windows of the instance, given to the check as data["calendar"]."""
     loaded: dict[str, dict[str, pd.DataFrame]] = {}
     check_now = as_of(check.anchor, coverage or {}, now)
 
@@ -160,6 +163,8 @@ def evaluate_check(
             data = loaded[key] = load_inputs(con, check, values, instance, now, coverage)
             if object_settings:  # kept for the other evaluations: hand this one copies
                 data = {name: frame.copy() for name, frame in data.items()}
+        if calendar is not None:
+            data["calendar"] = calendar.copy()
         return check.evaluate(data, values, check_now)
 
     outcomes = [
@@ -191,8 +196,10 @@ def evaluate_checks(
     *,
     overrides: dict[str, dict[str, Any]] | None = None,
     checks: list[Check] | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> Evaluation:
-    """Evaluate every check for one instance as of `now`, storing nothing."""
+    """Evaluate every check for one instance as of `now`, storing nothing; `calendar`: the
+    business calendar whose planned windows the checks receive (monitor/calendar.py)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     checks = REGISTRY if checks is None else checks
@@ -200,12 +207,20 @@ def evaluate_checks(
     with store.read() as con:
         moment = judging_moment(con, instance, now)
         evaluation = Evaluation(instance, moment, coverage_ends(con, instance, moment))
+        windows = None if calendar is None else calendar.windows_around(instance, moment)
         for check in checks:
             settings = resolve_settings(check, overrides)
             object_settings = resolve_object_settings(check, overrides)
             try:
                 outcomes = evaluate_check(
-                    con, check, settings, object_settings, instance, moment, evaluation.coverage
+                    con,
+                    check,
+                    settings,
+                    object_settings,
+                    instance,
+                    moment,
+                    evaluation.coverage,
+                    windows,
                 )
                 validate_outcomes(check.id, outcomes)
                 evaluation.outcomes[check.id] = outcomes
@@ -223,9 +238,12 @@ def run_checks(
     *,
     overrides: dict[str, dict[str, Any]] | None = None,
     checks: list[Check] | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> RunSummary:
     """Evaluate every check for one instance at `now` and apply the lifecycle."""
-    evaluation = evaluate_checks(store, instance, now, overrides=overrides, checks=checks)
+    evaluation = evaluate_checks(
+        store, instance, now, overrides=overrides, checks=checks, calendar=calendar
+    )
     summary = RunSummary(instance, evaluation.now, failed_checks=dict(evaluation.failed_checks))
     with store.write() as con:
         _apply(con, evaluation, summary)

@@ -1,5 +1,6 @@
 """Alerts: the channels (labels only), the outbox, what alerting did with recent transitions,
-and the silences, with a form to add one and a button to end one."""
+the silences, with a form to add one and a button to end one, and the business calendar's
+planned windows, with a form to add one and a button to remove one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from dashboard import data
 from dashboard.context import View, demo_banner, run_page, show_table
 from monitor.alerts.dispatch import load_channels
 from monitor.alerts.silences import DASHBOARD_ORIGIN, active_silences, add_silence, expire_silence
+from monitor.calendar import add_calendar_entry, load_calendar, remove_calendar_entry
+from monitor.config.calendar import RECURRENCES
 from monitor.config.secrets import load_secrets
 from monitor.errors import MonitorError
 from monitor.vocabulary.text import markdown_literal
@@ -129,6 +132,83 @@ def _silences(view: View | None, now: datetime) -> None:
     _silence_form(view, now)
 
 
+ONE_OFF = "one-off window"
+
+
+def _calendar_form(view: View | None, now: datetime) -> None:
+    zone = data.config().timezone
+    with st.form("calendar-form", clear_on_submit=True):
+        st.markdown("**Add a planned window**")
+        cols = st.columns(3)
+        name = cols[0].text_input("Name", key="calendar-name", help="e.g. Lead score rebuild")
+        object_name = cols[1].text_input(
+            "Object", key="calendar-object", help="Salesforce object; empty: every object"
+        )
+        kind = cols[2].selectbox("When", [ONE_OFF, *RECURRENCES], key="calendar-kind")
+        cols = st.columns(4)
+        start_day = cols[0].date_input(f"Start ({zone})", value=now.date(), key="calendar-start")
+        start_time = cols[1].time_input("Start time", value=time(0, 0), key="calendar-start-time")
+        end_day = cols[2].date_input(f"End ({zone})", value=now.date(), key="calendar-end")
+        end_time = cols[3].time_input("End time", value=time(23, 59), key="calendar-end-time")
+        cols = st.columns(3)
+        days = cols[0].number_input("Last days of the period", 1, 27, 1, key="calendar-days")
+        hours = cols[1].number_input("Hours after it ends", 0, 72, 0, key="calendar-hours")
+        scope = ["this instance", "every instance"] if view else ["every instance"]
+        where = cols[2].radio("Where", scope, key="calendar-scope")
+        if st.form_submit_button("Add to the calendar"):
+            window = {}
+            if kind == ONE_OFF:  # times without a zone: read in the configured timezone
+                window = {
+                    "start": datetime.combine(start_day, start_time).isoformat(),
+                    "end": datetime.combine(end_day, end_time).isoformat(),
+                }
+            try:
+                add_calendar_entry(
+                    data.store(),
+                    data.config(),
+                    name=name,
+                    every="" if kind == ONE_OFF else kind,
+                    days=int(days),
+                    hours=int(hours),
+                    object_name=object_name,
+                    instance=view.instance if view and where == "this instance" else "",
+                    now=now,
+                    **window,
+                )
+            except MonitorError as exc:
+                st.error(markdown_literal(exc))
+                return
+            data.clear()
+            st.rerun()
+
+
+def _calendar(view: View | None, now: datetime) -> None:
+    st.subheader("Business calendar")
+    st.caption(
+        "Planned windows (holidays, month-end and quarter-end closes, launches, planned mass "
+        "updates): findings about their object may open and show as expected, but are not "
+        "alerted, and their samples stay out of the baselines learnt afterwards. Entries of "
+        "monitor.toml change with the file."
+    )
+    try:
+        entries = load_calendar(data.store(), data.config()).entries
+    except MonitorError as exc:
+        st.error(markdown_literal(exc))
+        return
+    if not entries:
+        st.caption("No planned window.")
+    for number, entry in enumerate(entries):
+        cols = st.columns([5, 1])
+        cols[0].markdown(f"{markdown_literal(entry.describe())} · {entry.origin}")
+        if entry.origin == DASHBOARD_ORIGIN and cols[1].button(
+            "Remove", key=f"calendar-remove-{entry.entry_id or number}"
+        ):
+            remove_calendar_entry(data.store(), entry.entry_id, datetime.now(UTC))
+            data.clear()
+            st.rerun()
+    _calendar_form(view, now)
+
+
 def render(view: View | None) -> None:
     st.title("Alerts")
     if view is not None:
@@ -149,6 +229,7 @@ def render(view: View | None) -> None:
             )
             show_table(recent, "alert-transitions")
     _silences(view, now)
+    _calendar(view, now)
 
 
 run_page(render, needs_data=False)

@@ -12,7 +12,7 @@ from checks import get_check
 from dashboard import data
 from dashboard.context import View, demo_banner, keep_in_url, run_page, show_table, url_choice
 from dashboard.labels import evidence_tables, since_text
-from monitor.alerts.silences import active_silences, silenced_until
+from monitor.alerts.silences import active_silences, expected_in, silenced_until
 from monitor.incidents import finding_records, group_findings, impact_text
 from monitor.runner import acknowledge_finding
 from monitor.vocabulary.text import markdown_literal
@@ -86,6 +86,11 @@ def render(view: View) -> None:
         "silenced_until",
         silenced_until(silences, findings.assign(instance=view.instance), now),
     )
+    findings.insert(
+        findings.columns.get_loc("silenced_until") + 1,
+        "expected_during",
+        expected_in(silences, findings.assign(instance=view.instance), now),
+    )
     table = findings.drop(columns=["fingerprint", "evidence"])
     show_table(table, f"findings-{status}")
 
@@ -95,7 +100,10 @@ def render(view: View) -> None:
         label = (
             f"{finding.severity.upper()} · {finding.check_id} · {markdown_literal(finding.subject)}"
         )
-        label += "" if pd.isna(finding.silenced_until) else " · silenced"
+        if isinstance(finding.expected_during, str):
+            label += f" · expected ({markdown_literal(finding.expected_during)})"
+        elif not pd.isna(finding.silenced_until):
+            label += " · silenced"
         with st.expander(label):
             st.markdown(f"**{markdown_literal(finding.title)}**")
             st.markdown(markdown_literal(finding.detail))
@@ -116,7 +124,13 @@ def render(view: View) -> None:
                     st.rerun()
             elif finding.status == "open":
                 st.caption(f"Acknowledged {finding.acknowledged_at:%Y-%m-%d %H:%M} UTC")
-            if not pd.isna(finding.silenced_until):
+            if isinstance(finding.expected_during, str):
+                st.caption(
+                    f"Expected: planned window '{markdown_literal(finding.expected_during)}' of "
+                    f"the business calendar, until {finding.silenced_until:%Y-%m-%d %H:%M} UTC; "
+                    "not alerted (Alerts)"
+                )
+            elif not pd.isna(finding.silenced_until):
                 st.caption(f"Silenced until {finding.silenced_until:%Y-%m-%d %H:%M} UTC (Alerts)")
 
     skipped = data.load("check_outcomes_skipped", instance=view.instance)

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.context import View, demo_banner, run_page, show_table
 from monitor.actions import import_and_check
+from monitor.calendar import load_calendar
 from monitor.config import load_zone
 from monitor.errors import MonitorError
 from monitor.vocabulary import IMPORT_KINDS
@@ -41,6 +42,7 @@ def _import(uploads, kind: str, instance: str, tz: str, skip_invalid: bool) -> N
             zone=zone,
             skip_invalid=skip_invalid,
             overrides=data.config().checks,
+            calendar=load_calendar(data.store(), data.config()),
         )
         for result in results:
             if result.error:

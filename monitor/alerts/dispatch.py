@@ -47,7 +47,13 @@ from monitor.alerts.messages import (
     report_message,
 )
 from monitor.alerts.outbox import deliver_due, message_id, queue_message
-from monitor.alerts.silences import Silence, active_silences, covering_silence
+from monitor.alerts.silences import (
+    Silence,
+    active_silences,
+    covering_silence,
+    planned_silences,
+)
+from monitor.calendar import load_calendar
 from monitor.config import Config
 from monitor.config.secrets import load_secrets
 from monitor.incidents import Incident, finding_records, group_findings, impact_text
@@ -58,6 +64,7 @@ from queries import run_query
 log = logging.getLogger(__name__)
 # Every silence that could cover a pending transition: they are few, so load them all.
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+PLANNED_REACH = timedelta(days=35)
 NOT_ANNOUNCED = "its opening was not alerted (silenced, or before alerting started)"
 
 
@@ -292,7 +299,9 @@ def process_alerts(
         raise ValueError("now must be timezone-aware")
     channels, problems = _channels(config, secrets)
     summary = AlertSummary(problems=list(problems))
-    silences = active_silences(store, config, BEGINNING)
+    # Planned windows of the business calendar as far back as a pending transition may be.
+    planned = planned_silences(load_calendar(store, config), now - PLANNED_REACH, now)
+    silences = active_silences(store, config, BEGINNING) + planned
     with store.write() as con:
         _consume(con, config, now)
         pending = run_query(con, "alert_transitions_pending")

@@ -4,6 +4,10 @@ Two origins, one shape: [[silences]] tables in monitor.toml (edit the file to ch
 silences created on the dashboard's Alerts page (a table; they can be ended early). A finding
 transition that happens while a silence covers it is recorded as suppressed and never sent
 later; only the repeat of a still-open critical speaks again once the silence is over.
+
+The business calendar's planned windows (monitor/calendar.py) silence the same way, from their
+start to their end, for the findings about their object (every object when it names none): the
+findings still open and show, marked as expected, but nothing is sent about them.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ import fnmatch
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
+from checks.base import subject_object
+from monitor.calendar import BusinessCalendar, load_calendar
 from monitor.config import Config
 from monitor.errors import ConfigError, InputError
 from monitor.store import Store
@@ -24,6 +30,7 @@ from monitor.store import alerts as alert_store
 
 TOML_ORIGIN = "monitor.toml"
 DASHBOARD_ORIGIN = "dashboard"
+CALENDAR_ORIGIN = "business calendar"
 KEYS = ("check", "subject", "instance", "until", "reason")
 
 
@@ -36,8 +43,14 @@ class Silence:
     instance: str
     until: datetime
     reason: str
-    origin: str  # monitor.toml | dashboard
+    origin: str  # monitor.toml | dashboard | business calendar
     silence_id: str = ""
+    starts: datetime | None = None  # planned windows start; other silences run until `until`
+    object: str = ""  # planned windows: the Salesforce object (empty = every object)
+
+    @property
+    def is_planned(self) -> bool:
+        return self.origin == CALENDAR_ORIGIN
 
     def matches(self, instance: str, check: str, subject: str) -> bool:
         """Whether this silence covers that finding (ignoring time)."""
@@ -45,13 +58,21 @@ class Silence:
             (not self.instance or self.instance == instance)
             and (not self.check or self.check == check)
             and (not self.subject or fnmatch.fnmatchcase(subject, self.subject))
+            and (not self.object or subject_object(subject) == self.object)
         )
 
     def is_active(self, now: datetime) -> bool:
-        return self.until > now
+        return self.until > now and (self.starts is None or self.starts <= now)
 
     def describe(self) -> str:
         """One line for messages and the dashboard, e.g. 'permission_failures Lead.* until …'."""
+        if self.is_planned:
+            scope = f" ({self.object})" if self.object else ""
+            where = f" on {self.instance}" if self.instance else ""
+            return (
+                f"planned: {self.reason}{scope}{where}, {self.starts:%Y-%m-%d %H:%M} to "
+                f"{self.until:%Y-%m-%d %H:%M} UTC, business calendar"
+            )
         who = " ".join(part for part in (self.check, self.subject) if part) or "everything"
         where = f" on {self.instance}" if self.instance else ""
         why = f" ({self.reason})" if self.reason else ""
@@ -142,11 +163,32 @@ def _from_frame(frame: pd.DataFrame) -> list[Silence]:
     ]
 
 
+def planned_silences(calendar: BusinessCalendar, start: datetime, end: datetime) -> list[Silence]:
+    """The business calendar's windows overlapping [start, end), as silences."""
+    return [
+        Silence(
+            check="",
+            subject="",
+            instance=entry.instance,
+            until=finish,
+            reason=entry.name,
+            origin=CALENDAR_ORIGIN,
+            silence_id=entry.entry_id or f"calendar-{number}",
+            starts=begin,
+            object=entry.object,
+        )
+        for number, entry in enumerate(calendar.entries, start=1)
+        for begin, finish in entry.occurrences(start, end)
+    ]
+
+
 def active_silences(store: Store, config: Config, now: datetime) -> list[Silence]:
-    """The silences in force at `now` (those of monitor.toml first); a `now` far in the past
-    gives every silence that ends after it."""
+    """The silences in force at `now` (those of monitor.toml first, the business calendar's
+    planned windows running at `now` last); a `now` far in the past gives every silence that
+    ends after it (and no planned window: see `planned_silences`)."""
     dashboard = _from_frame(store.query("silences_active", now=now))
-    return [s for s in parse_silences(config) if s.is_active(now)] + dashboard
+    planned = planned_silences(load_calendar(store, config), now, now + timedelta(seconds=1))
+    return [s for s in parse_silences(config) if s.is_active(now)] + dashboard + planned
 
 
 def covering_silence(
@@ -167,6 +209,17 @@ def silenced_until(silences: list[Silence], findings: pd.DataFrame, now: datetim
         silence = covering_silence(silences, row.instance, row.check_id, row.subject, now)
         ends.append(silence.until if silence else None)
     return ends
+
+
+def expected_in(silences: list[Silence], findings: pd.DataFrame, now: datetime) -> list:
+    """For each row of a findings frame (instance, check_id, subject): the name of the planned
+    window of the business calendar it falls in at `now` (expected load), or None."""
+    planned = [s for s in silences if s.is_planned]
+    names = []
+    for row in findings.itertuples(index=False):
+        window = covering_silence(planned, row.instance, row.check_id, row.subject, now)
+        names.append(window.reason if window else None)
+    return names
 
 
 def add_silence(

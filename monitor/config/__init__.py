@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from monitor.config.calendar import CalendarEntry, parse_calendar
 from monitor.errors import ConfigError
 from monitor.vocabulary import Setting, instance_name_problem
 
@@ -155,14 +156,20 @@ class Config:
     sync_object_order: tuple[str, ...] = tuple(DEFAULTS["sync_object_order"])
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Arrays of tables, validated by the modules that use them (monitor/config/instances.py,
-    # monitor/alerts/silences.py): [[instances]] and [[silences]] in monitor.toml.
+    # monitor/alerts/silences.py, monitor/config/calendar.py): [[instances]], [[silences]] and
+    # [[calendar]] in monitor.toml.
     instances: tuple[dict[str, Any], ...] = ()
     silences: tuple[dict[str, Any], ...] = ()
+    calendar: tuple[dict[str, Any], ...] = ()
     path: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
         return load_zone(self.timezone, "timezone")
+
+    def calendar_entries(self) -> list[CalendarEntry]:
+        """The [[calendar]] entries, validated (times read in the configured timezone)."""
+        return parse_calendar(self.calendar, self.path or DEFAULT_CONFIG, self.timezone)
 
 
 # The longest IANA name is about 30 characters; 255 is what a file name may hold.
@@ -230,7 +237,7 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     return str(value)
 
 
-TABLE_ARRAYS = ("instances", "silences")
+TABLE_ARRAYS = ("instances", "silences", "calendar")
 
 
 def _table_array(data: dict[str, Any], name: str, path: Path) -> tuple[dict[str, Any], ...]:
@@ -277,6 +284,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(
             f"memory_limit: {config.memory_limit!r} is not a size such as 512MB or 2GB"
         )
+    config.calendar_entries()  # a bad planned window fails at start, with its entry named
     problem = instance_name_problem(config.instance)
     if problem:
         where = "MONITOR_INSTANCE" if "MONITOR_INSTANCE" in env else f"{path}: instance"

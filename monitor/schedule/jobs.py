@@ -121,10 +121,13 @@ def marketo_run(
 
 def checks_run(store: Store, config: Config, instance: str) -> Callable[[datetime], JobOutcome]:
     """Every registered check for one instance."""
+    from monitor.calendar import load_calendar
     from monitor.runner import run_checks
 
     def run(now: datetime) -> JobOutcome:
-        summary = run_checks(store, instance, now, overrides=config.checks)
+        # Read at every run: an entry added on the dashboard counts from the next run.
+        calendar = load_calendar(store, config)
+        summary = run_checks(store, instance, now, overrides=config.checks, calendar=calendar)
         failed = "; ".join(f"{k}: {v}" for k, v in summary.failed_checks.items())
         moves = ", ".join(f"{t.transition} {t.check} {t.subject}" for t in summary.transitions)
         return JobOutcome(

@@ -679,3 +679,51 @@ def test_marketo_alert_settings_accept_zero_for_off_and_ids_from_the_environment
         load_config({"MONITOR_ALERT_MARKETO_LEAD_IDS": "7, admin"})
     with pytest.raises(ConfigError, match="alert_marketo_campaign_id: expected a number above"):
         load_config({"MONITOR_ALERT_MARKETO_CAMPAIGN_ID": "-1"})
+
+
+def planned(config: Config, **entry) -> Config:
+    """`config` with one [[calendar]] entry, as monitor.toml would hold it."""
+    return Config(**{**config.__dict__, "calendar": (entry,)})
+
+
+def test_a_planned_window_of_the_business_calendar_silences_its_object_while_it_runs(
+    store, receiver, config
+):
+    window = {"start": (T0 - timedelta(hours=1)).isoformat(), "end": T0 + timedelta(hours=1)}
+    rebuild = planned(config, name="Lead score rebuild", object="Lead", **window)
+    fail_updates(store, "Rating", 12, T0)
+    check(store, T0)
+
+    summary = process_alerts(store, rebuild, T0 + WAIT, secrets={})
+
+    assert summary.suppressed == 1 and receiver.payloads == []
+    status, reason = ledger(store)[(fp("Rating"), "opened")]
+    assert status == "suppressed"
+    assert reason == (
+        "silenced: planned: Lead score rebuild (Lead), 2026-11-20 07:00 to 2026-11-20 09:00 UTC, "
+        "business calendar"
+    )
+    # The finding itself is open and shown: the window only keeps it from being sent.
+    assert store.query("findings_open", instance=INSTANCE)["subject"].tolist() == ["Lead.Rating"]
+    # After the window, a new opening is news again.
+    later = T0 + timedelta(hours=2)
+    fail_updates(store, "Lead_Score__c", 12, later)
+    check(store, later)
+    process_alerts(store, rebuild, later + WAIT, secrets={})
+    [payload] = receiver.payloads
+    assert "Lead.Lead_Score__c" in payload["message"] and "Lead.Rating" not in payload["message"]
+
+
+def test_a_planned_window_for_another_object_does_not_silence_lead(store, receiver, config):
+    contacts = planned(
+        config,
+        name="Contact import",
+        object="Contact",
+        start=T0 - timedelta(hours=1),
+        end=T0 + timedelta(hours=1),
+    )
+    fail_updates(store, "Rating", 12, T0)
+    check(store, T0)
+
+    assert process_alerts(store, contacts, T0 + WAIT, secrets={}).suppressed == 0
+    assert len(receiver.payloads) == 1

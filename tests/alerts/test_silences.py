@@ -179,3 +179,39 @@ def test_each_finding_row_gets_the_end_of_the_silence_covering_it():
     )
 
     assert silenced_until(silences, findings, T0) == [T0 + timedelta(hours=2), None]
+
+
+def test_a_calendar_entry_added_on_the_dashboard_silences_its_window_only(store):
+    from monitor.calendar import add_calendar_entry, load_calendar, remove_calendar_entry
+
+    config = Config(timezone="America/Chicago")
+    entry = add_calendar_entry(
+        store,
+        config,
+        name="Quarter-end close",
+        every="quarter-end",
+        days=2,
+        object_name="Opportunity",
+        now=T0,
+    )
+    # December 30, 00:00 in Chicago is 06:00 UTC; the window ends with the year there.
+    inside = datetime(2026, 12, 30, 12, tzinfo=UTC)
+    [planned] = active_silences(store, config, inside)
+    assert planned.is_planned and planned.starts == datetime(2026, 12, 30, 6, tzinfo=UTC)
+    assert planned.until == datetime(2027, 1, 1, 6, tzinfo=UTC)
+    assert planned.matches("prod", "backlog_spike", "Opportunity/sfdc_to_marketo")
+    assert not planned.matches("prod", "backlog_spike", "Lead/sfdc_to_marketo")
+    assert active_silences(store, config, datetime(2026, 11, 30, 12, tzinfo=UTC)) == []
+    assert [e.name for e in load_calendar(store, config).entries] == ["Quarter-end close"]
+
+    assert remove_calendar_entry(store, entry.entry_id, T0)
+    assert active_silences(store, config, inside) == []
+
+
+def test_a_bad_calendar_entry_from_the_dashboard_is_one_line(store):
+    from monitor.calendar import add_calendar_entry
+
+    with pytest.raises(InputError, match="calendar entry: end: .* is not after start"):
+        add_calendar_entry(
+            store, Config(), name="Launch", start=T0, end=T0 - timedelta(hours=1), now=T0
+        )

@@ -6,7 +6,7 @@ evaluate at every cycle, reading the store as of that cycle) on the same small s
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -125,3 +125,36 @@ def test_a_quiet_series_has_no_episode(tmp_path: Path):
         )
         == []
     )
+
+
+def test_backtest_with_a_month_end_entry_keeps_the_month_end_loads_quiet(tmp_path: Path):
+    from monitor.calendar import BusinessCalendar
+    from monitor.config.calendar import parse_calendar
+    from tests.checks.test_backlog_spike_calendar import MONTH_END, month_end_series
+
+    store = Store(tmp_path / "monitor.duckdb")
+    with store.write() as con:
+        insert_frame(con, "sync_stats", stats_rows(month_end_series(80), "reported"))
+    calendar = BusinessCalendar(tuple(parse_calendar(MONTH_END, "monitor.toml", "UTC")))
+
+    def replayed(start=NOW - timedelta(days=55), until=NOW, every=30, **options):
+        return backtest(
+            store,
+            INSTANCE,
+            start,
+            until,
+            check_ids=["backlog_spike"],
+            every=timedelta(minutes=every),
+            **options,
+        )
+
+    # Without the entry: the September and October closes (28 days in).
+    opened = [e.opened_at for e in replayed()]
+    assert [(t.month, t.day) for t in opened] == [(9, 29), (10, 30)]
+    assert replayed(calendar=calendar) == []
+    # The naive replay (evaluate at every cycle) sees the calendar the same way (a few cycles
+    # over October's close: it reads the store at every one).
+    close = {"start": datetime(2026, 10, 30, 1, tzinfo=UTC), "every": 600}
+    close["until"] = close["start"] + timedelta(hours=30)
+    assert len(replayed(**close, naive=True)) == 1
+    assert replayed(**close, calendar=calendar, naive=True) == []

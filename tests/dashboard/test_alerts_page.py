@@ -128,3 +128,33 @@ def test_the_findings_page_marks_the_findings_a_silence_covers(app, demo_store):
         f"{row.severity.upper()} · permission_failures · {markdown_literal(row.subject)} · silenced"
         for row in silenced.itertuples()
     ]
+
+
+def test_a_planned_window_added_on_the_alerts_page_marks_findings_expected_and_can_be_removed(
+    app, demo_store
+):
+    from monitor.calendar import load_calendar
+
+    open_page(app, "alerts")
+    today = datetime.now(UTC).date()
+    app.text_input(key="calendar-name").set_value("Lead score rebuild")
+    app.text_input(key="calendar-object").set_value("Lead")
+    app.date_input(key="calendar-start").set_value(today - timedelta(days=1))
+    app.date_input(key="calendar-end").set_value(today + timedelta(days=1))
+    next(b for b in app.button if b.label == "Add to the calendar").click().run()
+    assert not app.exception
+
+    [entry] = load_calendar(demo_store, load_config()).entries
+    assert (entry.name, entry.object, entry.instance) == ("Lead score rebuild", "Lead", "demo")
+    assert any("Lead score rebuild" in m.value for m in app.markdown)
+
+    open_page(app, "findings")
+    table = app.dataframe[0].value
+    expected = table[table["expected_during"].notna()]
+    assert len(expected) > 0 and all(s.startswith("Lead") for s in expected["subject"])
+    assert any(e.label.endswith(" · expected (Lead score rebuild)") for e in app.expander)
+
+    open_page(app, "alerts")
+    app.button(key=f"calendar-remove-{entry.entry_id}").click().run()
+    assert not app.exception
+    assert load_calendar(demo_store, load_config()).entries == ()

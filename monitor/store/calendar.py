@@ -1,0 +1,49 @@
+"""Writes of the business calendar entries added on the dashboard (monitor/calendar.py decides)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+
+def add_entry(
+    con: duckdb.DuckDBPyConnection,
+    entry_id: str,
+    *,
+    instance: str,
+    name: str,
+    object_name: str,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    every: str,
+    days: int,
+    hours: int,
+    now: datetime,
+) -> None:
+    con.execute(
+        "INSERT INTO calendar_entries VALUES ($id, $instance, $name, $object, $starts_at, "
+        "$ends_at, $every, $days, $hours, $now, NULL)",
+        {
+            "id": entry_id,
+            "instance": instance,
+            "name": name,
+            "object": object_name,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "every": every,
+            "days": days,
+            "hours": hours,
+            "now": now,
+        },
+    )
+
+
+def remove_entry(con: duckdb.DuckDBPyConnection, entry_id: str, now: datetime) -> bool:
+    """Remove an entry (kept as history); False when there was none to remove."""
+    row = con.execute(
+        "UPDATE calendar_entries SET removed_at = $now "
+        "WHERE entry_id = $id AND removed_at IS NULL RETURNING entry_id",
+        {"id": entry_id, "now": now},
+    ).fetchone()
+    return row is not None
