@@ -1,6 +1,7 @@
 """The Salesforce collector: per collection window, what the sync must pull, what it pushed
 and who changed the records; hourly, what the sync user can see and edit (salesforce_schema);
-daily, how full the fields are and which leads share an email (salesforce_hygiene).
+daily, how full the fields are and which leads share an email (salesforce_hygiene) and who
+used the API pool (api_consumers_daily).
 
 A cycle costs one API call per five synced objects: one aggregate query per object gives the
 inflow (changes by others), the sync user's own writes and the modifiers, and Salesforce takes
@@ -22,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from monitor.collectors.context import Cycle
-from monitor.collectors.salesforce import audit, hygiene, schema, soql
+from monitor.collectors.salesforce import api_consumers, audit, hygiene, schema, soql
 from monitor.collectors.salesforce.client import (
     SalesforceClient,
     query_path,
@@ -231,6 +232,11 @@ def collect_cycle(
                 # The figures of this window are stored: the run says where it stopped.
                 report.errors.append(f"schema pass stopped: {exc}")
                 raise
+        if window.live and api_consumers.is_due(marks, cycle.now):
+            # Once a day: who used the API pool (about 2 calls, counted in this run's calls).
+            rows, problems = api_consumers.collect_consumers(cycle, sync_user)
+            report.rows_written += rows
+            report.errors += problems
     return report
 
 

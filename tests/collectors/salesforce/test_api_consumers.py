@@ -5,7 +5,7 @@ land in a real DuckDB file and are read back through the query the pages and rep
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +15,7 @@ from monitor.collectors.salesforce.api_consumers import UNAVAILABLE, read_consum
 from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
 from monitor.store import Store
 from monitor.store.api_consumers import replace_consumer_days
+from tests.collectors.salesforce import collecting
 from tests.conftest import REAL_FIXTURES
 from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
 
@@ -22,6 +23,7 @@ NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 CSV = (REAL_FIXTURES / "salesforce" / "eventlogfile_apitotalusage_sample.csv").read_text(
     encoding="utf-8"
 )
+LOG_PATH = "/services/data/v59.0/sobjects/EventLogFile"
 LOG_FILE = {
     "Id": "0AT000000000001AAA",
     "EventType": "ApiTotalUsage",
@@ -99,3 +101,67 @@ def test_says_so_when_no_log_file_is_published(standin: SalesforceStandIn):
     read = read_consumers(client_for(standin), SYNC_USER_ID, NOW)
     assert read.note == UNAVAILABLE
     assert read.calls == 1
+
+
+def event_log_requests(standin: SalesforceStandIn) -> list[str]:
+    """The requests of the consumer read: the file list query and the LogFile GETs."""
+    return [
+        r.path if "LogFile" in r.path else "list"
+        for r in standin.requests
+        if "LogFile" in r.path or "FROM EventLogFile" in r.query.get("q", "")
+    ]
+
+
+def test_a_collection_stores_the_shares_once_a_day_and_not_every_cycle(
+    standin: SalesforceStandIn, tmp_path: Path
+):
+    standin.event_log_files = [LOG_FILE]
+    standin.event_log_blobs = {LOG_FILE["Id"]: CSV}
+    store = Store(tmp_path / "monitor.duckdb")
+    client = collecting.client_for(standin)
+    first = collecting.NOW  # 2026-11-20 15:00 UTC: the file of the 19th is published
+
+    report = collecting.cycle(store, client, first)
+    assert [e for e in report.errors if "consumer" in e] == []
+    assert event_log_requests(standin) == ["list", f"{LOG_PATH}/0AT000000000001AAA/LogFile"]
+
+    def stored() -> list[tuple[date, str, int]]:
+        frame = store.query(
+            "api_consumer_shares", instance="prod", since="2026-11-01", until="2026-11-30"
+        )
+        days = [pd.Timestamp(d).date() for d in frame["day"]]
+        return list(zip(days, frame["consumer"], frame["calls"], strict=True))
+
+    assert stored()[0] == (date(2026, 11, 19), "Marketo sync user", 3)
+    assert len(stored()) == 3
+
+    # The next cycles of the day read nothing more.
+    collecting.cycle(store, client, first + timedelta(minutes=15))
+    collecting.cycle(store, client, first + timedelta(hours=2))
+    assert len(event_log_requests(standin)) == 2
+
+    # A day later the 20th's file is published: the list asks only for days after the 19th,
+    # and the one new file is read (2 calls a day); the 19th is not read again.
+    second = dict(LOG_FILE, Id="0AT000000000002AAA", LogDate="2026-11-20T00:00:00.000+0000")
+    standin.event_log_files = [LOG_FILE, second]
+    standin.event_log_blobs[second["Id"]] = CSV
+    collecting.cycle(store, client, first + timedelta(days=1))
+    requests = event_log_requests(standin)
+    assert requests[2:] == ["list", f"{LOG_PATH}/0AT000000000002AAA/LogFile"]
+    lists = [r.query["q"] for r in standin.requests if "FROM EventLogFile" in r.query.get("q", "")]
+    assert "LogDate >= 2026-11-20T00:00:00Z" in lists[-1]
+    assert [row[0] for row in stored()] == [date(2026, 11, 19)] * 3 + [date(2026, 11, 20)] * 3
+
+
+def test_a_collection_without_event_logs_asks_once_a_day_and_stores_nothing(
+    standin: SalesforceStandIn, tmp_path: Path
+):
+    store = Store(tmp_path / "monitor.duckdb")
+    client = collecting.client_for(standin)
+    report = collecting.cycle(store, client)
+    collecting.cycle(store, client, collecting.NOW + timedelta(hours=1))
+    # Not a problem of the run: the pages and the report say the logs are unavailable.
+    assert [e for e in report.errors if "consumer" in e] == []
+    assert event_log_requests(standin) == ["list"]
+    last = store.query("api_consumer_last_day", instance="prod")
+    assert last["day"].isna().all()

@@ -97,9 +97,10 @@ def test_hygiene_pass_costs_two_calls_for_the_default_objects(standin, store):
         "values_Lead_Do_Not_Sync__c",
     ]
     assert all(len(refs) <= 5 for refs in calls)
-    # The first cycle: sync user lookup, 2 inflow + audit composites, 1 describe composite, 2
-    # permission queries and /limits make 7; the hygiene pass adds its 2.
-    assert report.api_calls == standin.calls() == 9
+    # The first cycle: sync user lookup, 2 inflow + audit composites, 1 describe composite, 1
+    # auth posture composite, 2 permission queries and /limits make 8; the hygiene pass adds
+    # its 2, the API use by consumer read its 1 (no event logs visible: the list only).
+    assert report.api_calls == standin.calls() == 11
 
 
 def test_hygiene_pass_stores_fill_counts_per_countable_field(standin, store):
