@@ -1,4 +1,5 @@
-"""Sources: what the store holds, the import widget, and quarantined input."""
+"""Sources: what the store holds, the import widget, the collections and the API use by
+consumer they found, and quarantined input."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import data
+from dashboard.api_consumers_panel import render_api_consumers
 from dashboard.context import View, demo_banner, run_page, show_table
 from monitor.actions import import_and_check
 from monitor.calendar import load_calendar
@@ -144,6 +146,7 @@ def render(view: View | None) -> None:
             )
             (st.info if latest["status"] == "ok" else st.warning)(message)
             show_table(runs, "collection-runs")
+        render_api_consumers(view)
         quarantined = data.load("quarantine_rows", instance=view.instance, limit=500)
         st.subheader(f"Quarantined rows ({len(quarantined)})")
         if quarantined.empty:

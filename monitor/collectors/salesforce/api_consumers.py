@@ -23,6 +23,7 @@ from monitor.collectors.salesforce.client import SalesforceClient
 from monitor.errors import LimitExceeded, SourceError
 from monitor.store.api_consumers import replace_consumer_days
 from monitor.store.watermarks import set_watermark
+from monitor.vocabulary.api_consumers import API_CONSUMERS_UNAVAILABLE
 
 FILES_SOQL = (
     "SELECT Id, EventType, LogDate, Interval, LogFileLength FROM EventLogFile "
@@ -32,10 +33,7 @@ FILES_SOQL = (
 WATERMARK = "salesforce.api_consumers"
 INTERVAL = timedelta(days=1)
 COLUMNS = ["day", "consumer", "kind", "calls", "share", "collected_at"]
-UNAVAILABLE = (
-    "Salesforce API use by consumer: no ApiTotalUsage event logs (EventLogFile not visible to "
-    "the user or none published yet); the API totals still show the org's use."
-)
+UNAVAILABLE = API_CONSUMERS_UNAVAILABLE
 
 
 @dataclass
