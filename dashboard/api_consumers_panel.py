@@ -10,25 +10,12 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.context import View, show_table
+from monitor.consumers import consumer_table
 from monitor.vocabulary.api_consumers import (
     API_CONSUMERS_UNAVAILABLE,
     CONSUMER_KIND_COLORS,
     CONSUMER_KIND_LABELS,
 )
-
-
-def consumer_table(shares: pd.DataFrame) -> pd.DataFrame:
-    """Per consumer: its kind in words, its calls in the range and its share of them, and its
-    share of the last day, biggest first."""
-    last_day = shares["day"].max()
-    total = shares["calls"].sum()
-    table = shares.groupby(["consumer", "kind"], as_index=False)["calls"].sum()
-    last = shares[shares["day"] == last_day].set_index("consumer")["share"]
-    table["share of the range (%)"] = (100 * table["calls"] / total).round(1)
-    table["share of the last day (%)"] = (100 * table["consumer"].map(last).fillna(0)).round(1)
-    table["kind"] = table["kind"].map(CONSUMER_KIND_LABELS).fillna(table["kind"])
-    table = table.sort_values(["calls", "consumer"], ascending=[False, True])
-    return table.rename(columns={"calls": "API calls"})
 
 
 def consumer_chart(shares: pd.DataFrame) -> go.Figure:

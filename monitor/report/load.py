@@ -34,6 +34,7 @@ WEEK_QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
     "validation_rules": ("validation_rule_failures_by_rule", {}),
     "picklist_values": ("picklist_data_errors_by_value", {}),
     "api_daily": ("api_usage_daily", {}),
+    "api_consumers": ("api_consumer_shares", {}),
     "runs": ("collection_runs_by_job", {}),
     "events": ("finding_events", {"check": ""}),
     "open_at_end": ("findings_open_at", {}),

@@ -1,16 +1,18 @@
-"""The ops section: API budget use (Salesforce and Marketo), source health, findings opened and
-resolved, and the week-over-week figures."""
+"""The ops section: API budget use (Salesforce and Marketo) and by consumer, source health,
+findings opened and resolved, and the week-over-week figures."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from checks import get_check
+from monitor.consumers import consumer_table
 from monitor.report import charts
 from monitor.report.context import DATA_NAMES, Context, notes
 from monitor.report.figures import deltas_table
 from monitor.report.model import Chart, Section, Table
 from monitor.runner import resolve_settings
+from monitor.vocabulary.api_consumers import API_CONSUMERS_UNAVAILABLE
 
 API_SOURCES = {"salesforce": "Salesforce", "marketo": "Marketo"}
 API_HOW = {
@@ -137,6 +139,16 @@ def build(
             "API budget use (Salesforce and Marketo)",
             api_table(daily),
             "No API usage recorded this week.",
+        ),
+        Table(
+            "api-consumers",
+            "Salesforce API use by consumer",
+            consumer_table(frames["api_consumers"])
+            if not frames["api_consumers"].empty
+            else pd.DataFrame(),
+            API_CONSUMERS_UNAVAILABLE,
+            note="Calls counted against the daily limit, from Salesforce's ApiTotalUsage event "
+            "logs (one file per UTC day); shares of the week's and of its last day's calls.",
         ),
         Table(
             "source-health",

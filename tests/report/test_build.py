@@ -107,6 +107,7 @@ def test_report_has_every_section_for_every_audience(report):
             "permission-drift",
             "audit-events",
             "schema-drift",
+            "auth-posture",
             "formula-fields",
             "validation-rules",
             "picklist-values",
@@ -114,6 +115,7 @@ def test_report_has_every_section_for_every_audience(report):
         },
         "ops": {
             "api-budget",
+            "api-consumers",
             "source-health",
             "collection-runs",
             "findings-opened-resolved",
