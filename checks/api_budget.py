@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from checks.api_growth import growing_consumers, growth_text
 from checks.api_outlook import outlook
 from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
 from monitor.vocabulary import DAILY_API_METRICS, MARKETO_DAILY_API, SALESFORCE_DAILY_API
@@ -42,6 +43,10 @@ that reaches the quota before the pool resets (Salesforce: 24 hours on; Marketo:
 00:00 US Central), the check warns even below warn_share: the sync would stop before the
 quota frees up. It needs min_days earlier days with readings at those hours; with fewer it
 says nothing more than the share.
+
+With the ApiTotalUsage event logs (read once a day by the Salesforce collector), a Salesforce
+finding names the consumers growing fastest: the latest logged day's share of the calls
+against each consumer's average share of the days before.
 
 How to fix: find who uses the calls and slow them down before the quota runs out.
 Salesforce admin (salesforce DailyApiRequests): Setup > Company Information shows "API
@@ -85,6 +90,8 @@ INPUTS = {
         "api_budget_samples", "recent_hours", anchor="api_usage", lookback_hours="forecast_hours"
     ),
     "history": Input("api_budget_history", "lookback_days", "forecast_hours", anchor="api_usage"),
+    # Who used the Salesforce pool per day (ApiTotalUsage event logs, read once a day).
+    "consumers": Input("api_consumer_recent", "lookback_days", anchor="api_usage"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
@@ -99,6 +106,12 @@ EVIDENCE = {
     "outlook": (
         "from the same hours of earlier days: runs_out_at (UTC, or null), hours_left, "
         "resets_at, expected_at_reset, extra_rate_per_hour, days, basis (or null)"
+    ),
+    "growing_consumers": (
+        "Salesforce only, from the ApiTotalUsage event logs: the consumers whose share of the "
+        "latest logged day's calls rose most over their average of the earlier days, each "
+        "{consumer, kind, day, calls, share, usual_share, earlier_days}; [] when none rose, "
+        "null without consumer data of two days"
     ),
 }
 OWNERS = {"salesforce": SALESFORCE_ADMIN, "marketo": MARKETO_ADMIN}
@@ -183,6 +196,7 @@ def _judge(
     samples: pd.DataFrame,
     history: pd.DataFrame,
     settings: dict[str, Any],
+    consumers: pd.DataFrame,
 ) -> Finding | None:
     latest = samples.iloc[-1]
     share = latest["used"] / latest["quota"]
@@ -192,6 +206,7 @@ def _judge(
         return None
     severity = "critical" if share >= settings["critical_share"] else "warning"
     prediction = forecast(samples, settings)
+    grown = growing_consumers(consumers) if source == "salesforce" else None
     subject = f"{source} {metric}"
     if share >= settings["warn_share"]:
         title = f"{subject}: {share:.0%} of the daily API quota used"
@@ -207,6 +222,7 @@ def _judge(
             f"{latest['ts']:%Y-%m-%d %H:%M} UTC; the quota resets {RESETS.get(source, '?')}. "
             + _forecast_text(prediction, share)
             + _outlook_text(ahead)
+            + growth_text(grown)
         ),
         owner=OWNERS.get(source, OWNER),
         evidence={
@@ -219,6 +235,7 @@ def _judge(
             "resets": RESETS.get(source),
             "forecast": prediction,
             "outlook": ahead,
+            "growing_consumers": grown,
         },
     )
 
@@ -227,6 +244,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
     """One finding per judged (source, metric) whose latest recent sample is near its quota."""
     usage = data["usage"]
     history = data.get("history", usage.iloc[0:0])
+    consumers = data.get("consumers", pd.DataFrame(columns=["day", "consumer", "kind", "calls"]))
     results: list[Finding | NotEvaluated] = []
     since = pd.Timestamp(now) - timedelta(hours=settings["recent_hours"])
     for metric in settings["metrics"]:
@@ -246,7 +264,9 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
             earlier = history[(history["metric"] == metric) & (history["source"] == source)]
             # The history must end at the judged sample (the runner reads both as of one time).
             earlier = earlier[earlier["ts"] <= samples["ts"].iloc[-1]]
-            finding = _judge(source, metric, samples.reset_index(drop=True), earlier, settings)
+            finding = _judge(
+                source, metric, samples.reset_index(drop=True), earlier, settings, consumers
+            )
             if finding is not None:
                 results.append(finding)
     return results

@@ -18,6 +18,7 @@ from checks.base import NotEvaluated, check_from_module
 from monitor.collectors.salesforce.schema import write_limits
 from monitor.runner import run_checks
 from monitor.store import Store
+from monitor.store.api_consumers import replace_consumer_days
 from monitor.store.facts import insert_frame
 from tests.checks.harness import judge
 from tests.conftest import REAL_FIXTURES
@@ -167,6 +168,7 @@ def test_api_budget_finding_names_usage_share_reset_and_owner_per_source():
         "resets": "rolling 24 hours",
         "forecast": None,
         "outlook": None,  # no earlier days to go by
+        "growing_consumers": None,  # no consumer data
     }
     assert "80,000 of 100,000 calls (80%)" in salesforce.detail
     assert "80%" in salesforce.title
@@ -381,3 +383,80 @@ def test_api_budget_outlook_warns_on_a_growing_salesforce_integration():
     steady = samples(*flat, *[(NOW - timedelta(hours=h), 40_000.0) for h in (3, 2, 1, 0)])
     calm = {"usage": steady[steady["ts"] > NOW - timedelta(hours=24)], "history": steady}
     assert evaluate(calm).outcome(SALESFORCE) == "silent"
+
+
+# Who grows fastest: the ApiTotalUsage event logs' shares per consumer and day.
+def consumer_days(days: dict[str, dict[tuple[str, str], int]]) -> pd.DataFrame:
+    """An api_consumer_recent frame: {day: {(consumer, kind): calls}}."""
+    rows = []
+    for day, calls in days.items():
+        total = sum(calls.values())
+        rows += [(day, name, kind, n, n / total) for (name, kind), n in calls.items()]
+    frame = pd.DataFrame(rows, columns=["day", "consumer", "kind", "calls", "share"])
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame
+
+
+SYNC = ("Marketo sync user", "marketo_sync")
+WEBINAR = ("Webinar Connector", "integration")
+LOADER = ("DataLoaderBulk/59.0", "integration")
+GROWING = {
+    # The webinar connector went from a tenth of the calls to half; Data Loader appeared.
+    "2026-11-17": {SYNC: 9_000, WEBINAR: 1_000},
+    "2026-11-18": {SYNC: 9_000, WEBINAR: 1_000},
+    "2026-11-19": {SYNC: 8_000, WEBINAR: 10_000, LOADER: 2_000},
+}
+
+
+def test_api_budget_names_the_consumers_growing_fastest():
+    facts = usage(hourly([60_000, 80_000])) | {"consumers": consumer_days(GROWING)}
+    finding = evaluate(facts).finding(SALESFORCE)
+    grown = finding.evidence["growing_consumers"]
+    assert [(g["consumer"], g["kind"]) for g in grown] == [WEBINAR, LOADER]
+    assert grown[0] == {
+        "consumer": "Webinar Connector",
+        "kind": "integration",
+        "day": "2026-11-19",
+        "calls": 10_000,
+        "share": 0.5,
+        "usual_share": 0.1,
+        "earlier_days": 2,
+    }
+    assert grown[1]["usual_share"] == 0.0  # no call on the earlier days
+    assert (
+        "Growing fastest on 2026-11-19 (UTC, from the event logs; against the 2 days before): "
+        "Webinar Connector 50% of the day's calls (10,000; usually 10%), DataLoaderBulk/59.0 10%"
+    ) in finding.detail
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ({}, None),  # no event logs
+        ({"2026-11-19": GROWING["2026-11-19"]}, None),  # one day: nothing to compare
+        ({"2026-11-18": {SYNC: 5, WEBINAR: 5}, "2026-11-19": {SYNC: 5, WEBINAR: 5}}, []),
+    ],
+)
+def test_api_budget_names_no_consumer_without_growth_to_show(days, expected):
+    facts = usage(hourly([60_000, 80_000]), marketo([20_000, 40_000]))
+    facts["consumers"] = consumer_days(days)
+    results = evaluate(facts)
+    finding = results.finding(SALESFORCE)
+    assert finding.evidence["growing_consumers"] == expected
+    assert "Growing fastest" not in finding.detail
+    # Consumer data is Salesforce's: a Marketo finding never names one.
+    assert results.finding(MARKETO).evidence["growing_consumers"] is None
+
+
+def test_api_budget_reads_the_stored_consumer_shares_through_its_query(tmp_path: Path):
+    store = Store(tmp_path / "monitor.duckdb")
+    with store.write() as con:
+        for hours_ago, used in ((1, 10_500), (0, 12_000)):
+            write_limits(con, INSTANCE, NOW - timedelta(hours=hours_ago), limits_payload(used))
+        older = {"2026-11-01": {SYNC: 1, WEBINAR: 99}}  # past lookback_days: not read
+        shares = consumer_days(older | GROWING).assign(collected_at=NOW)
+        replace_consumer_days(con, INSTANCE, shares)
+    finding = judge(CHECK, store, now=NOW, instance=INSTANCE).finding(SALESFORCE)
+    grown = finding.evidence["growing_consumers"]
+    assert [g["consumer"] for g in grown] == ["Webinar Connector", "DataLoaderBulk/59.0"]
+    assert grown[0]["earlier_days"] == 2
