@@ -6,15 +6,18 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from monitor.health import health_score
 from monitor.incidents import open_incidents
+from monitor.runner import run_checks
 from monitor.store import Store
 from tests.conftest import DEMO_NOW
 from tests.dashboard.pages import PAGE_TITLES, open_page
+from tests.sync_errors import export_line, import_export
 
 # The reports and alerts pages have test modules of their own.
 PAGES = [name for name in PAGE_TITLES if name not in ("reports", "alerts")]
@@ -366,3 +369,36 @@ def test_sources_page_imports_into_the_shown_instance_and_names_quarantined_file
     table = next(d.value for d in app.dataframe if "raw" in d.value.columns)
     assert list(table["file"]) == ["sync errors week 47.csv"]
     assert "origin" not in table.columns
+
+
+def test_all_instances_lists_each_instance_worst_first_with_a_link_into_it(
+    demo_store, dashboard, tmp_path
+):
+    # A second, real instance next to the demo: one permission failure export, checked.
+    at = DEMO_NOW - timedelta(hours=2)
+    import_export(
+        demo_store,
+        tmp_path / "errors.csv",
+        [export_line(at, '"INSUFFICIENT_ACCESS_OR_READONLY: no"', 1, "00Q5e0000000001")],
+        instance="prod",
+    )
+    run_checks(demo_store, "prod", DEMO_NOW)
+    app = dashboard(demo_store.path)
+    open_page(app, "fleet")
+    table = app.dataframe[0].value
+    assert list(table["instance"]) == ["demo (demo)", "prod"]  # the demo has 2 criticals
+    by_name = table.set_index("instance")
+    for name, instance in (("demo (demo)", "demo"), ("prod", "prod")):
+        incidents = open_incidents(demo_store, instance)
+        critical = sum(1 for i in incidents if i.severity == "critical")
+        assert by_name.at[name, "open incidents"] == len(incidents)
+        assert by_name.at[name, "critical incidents"] == critical
+        overview = dashboard(demo_store.path)
+        overview.query_params["instance"] = instance
+        open_page(overview, "overview")
+        assert by_name.at[name, "health"] == metric(overview, "Health score")  # as judged there
+    links = [link.proto for link in app.get("page_link")]
+    assert [dict(parse_qsl(link.query_string)) for link in links][:2] == [
+        {"instance": "demo"},
+        {"instance": "prod"},
+    ]
