@@ -43,6 +43,7 @@ def fuzz(default_examples: int) -> settings:
 
 FUZZ = fuzz(60)
 FUZZ_STATUS = fuzz(40)
+FUZZ_ERRORS = fuzz(40)
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 DIRECTIONS = ("sfdc_to_marketo", "marketo_to_sfdc")
@@ -411,6 +412,136 @@ def _status_rows(store: Store, instance: str) -> list[tuple]:
             "SELECT epoch_us(started_at), epoch_us(ended_at), object, operation, direction, "
             "status, new_count, updated_count, deleted_count, failed_count, skipped_count "
             "FROM sync_cycles WHERE instance = $i",
+            {"i": instance},
+        ).fetchall()
+
+
+# -- sync-errors ---------------------------------------------------------------------------
+ERRORS_COLUMNS = {
+    "Failed On": ["Failed On", "failed_on"],
+    "Date/Time": ["Date/Time", "Time", "Failed At", "Date", "Timestamp"],
+    "Error Type": ["Error Type", "Type"],
+    "Error Details": ["Error Details", "Details", "SFDC Return Message", "Error Message"],
+    "Object": ["Object", "Object Type"],
+    "Marketo ID": ["Marketo ID", "Lead ID"],
+    "Salesforce ID": ["Salesforce ID", "SFDC ID", "CRM ID"],
+}
+OPTIONAL_ERRORS_COLUMNS = ("Object", "Marketo ID", "Salesforce ID")
+FAILED_ON = [
+    ("Record Level", "record"),
+    ("record-level", "record"),
+    ("JOB LEVEL", "job"),
+    ("Job", "job"),
+    ("", None),
+    ("Field Level", BAD),
+    (f"x{SENTINEL}", BAD),
+]
+ERROR_TYPES = ["Failed", "UNABLE_TO_LOCK_ROW", "", f"Type {SENTINEL}"]
+ERROR_DETAILS = [
+    "",
+    "Failed to update SFDC lead: busy",
+    f'two\nlines, "quoted" {SENTINEL}',
+    "UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record",
+]
+ERROR_OBJECTS = [
+    ("Person (Lead)", "Lead"),
+    ("Contacts", "Contact"),
+    ("Lead", "Lead"),
+    ("My_Object__c", "My_Object__c"),
+    ("", None),
+]
+# An id's key prefix names the object when the Object cell is empty (Salesforce's documented
+# prefixes: 00Q Lead, 003 Contact); a custom object's prefix names nothing.
+SFDC_IDS = [
+    ("", None),
+    ("00Q5e00000AbCdE", "Lead"),
+    ("0035e00000AbCdE", "Contact"),
+    ("a0B5e00000AbCdE", None),
+]
+
+
+@st.composite
+def sync_errors_file(draw, date_order: str):
+    order = [
+        c
+        for c in draw(st.permutations(list(ERRORS_COLUMNS)))
+        if c not in OPTIONAL_ERRORS_COLUMNS or draw(st.booleans())
+    ]
+    header = {c: draw(st.sampled_from(ERRORS_COLUMNS[c])) for c in order}
+    row = st.fixed_dictionaries(
+        {
+            "Failed On": st.sampled_from(FAILED_ON),
+            "Date/Time": time_cell(date_order),
+            "Error Type": st.sampled_from(ERROR_TYPES),
+            "Error Details": st.sampled_from(ERROR_DETAILS),
+            "Object": st.sampled_from(ERROR_OBJECTS),
+            "Marketo ID": st.sampled_from(["", "12345"]),
+            "Salesforce ID": st.sampled_from(SFDC_IDS),
+        }
+    )
+    return order, header, draw(st.lists(st.tuples(row, SHAPES), min_size=1, max_size=6))
+
+
+def cell_text(value) -> str:
+    return value[0] if isinstance(value, tuple) else value
+
+
+@FUZZ_ERRORS
+@given(date_order=st.sampled_from(["mdy", "dmy"]), data=st.data())
+def test_sync_errors_imports_what_the_reference_reads_or_refuses_the_first_bad_line(
+    store, tmp_path_factory, date_order, data
+):
+    order, header, rows = data.draw(sync_errors_file(date_order))
+    instance = f"fuzz{next(_instances)}"
+    text = CsvText([header[c] for c in order])
+    expected: list[tuple] = []
+    first_bad = None
+    for row, shape in rows:
+        cells = with_shape([cell_text(row[c]) for c in order], shape)
+        if all(cell == "" for cell in cells):
+            continue
+        line = text.add(cells)
+        # Several faults of one row may be named in any order: each names the row's line.
+        problems = [c for c in ("Date/Time", "Failed On") if row[c][1] in ("parse", "range", BAD)]
+        if row["Error Type"] == "" and row["Error Details"] == "":
+            problems.append("Error Details")
+        if shape != "ok":
+            problems = ["row"]
+        if problems and first_bad is None:
+            first_bad = (line, problems)
+        if problems:
+            continue
+        obj = row["Object"][1] if "Object" in order else None
+        sfdc_id = row["Salesforce ID"] if "Salesforce ID" in order else ("", None)
+        expected.append(
+            (
+                micros(row["Date/Time"][1]),
+                obj or sfdc_id[1],
+                row["Failed On"][1],
+                (row["Marketo ID"] if "Marketo ID" in order else "") or None,
+                sfdc_id[0] or None,
+                row["Error Type"] or None,
+                row["Error Details"] or row["Error Type"],
+            )
+        )
+    path = text.save(tmp_path_factory.mktemp("f") / "errors.csv")
+    import_or_refusal(
+        store,
+        "sync-errors",
+        path,
+        instance,
+        _errors_rows,
+        expected,
+        first_bad,
+        date_order=date_order,
+    )
+
+
+def _errors_rows(store: Store, instance: str) -> list[tuple]:
+    with store.read() as con:
+        return con.execute(
+            "SELECT epoch_us(occurred_at), object, failed_on, marketo_id, sfdc_id, error_type, "
+            "error_message FROM sync_errors WHERE instance = $i",
             {"i": instance},
         ).fetchall()
 
