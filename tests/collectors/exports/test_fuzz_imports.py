@@ -44,6 +44,7 @@ def fuzz(default_examples: int) -> settings:
 FUZZ = fuzz(60)
 FUZZ_STATUS = fuzz(40)
 FUZZ_ERRORS = fuzz(40)
+FUZZ_PERMISSIONS = fuzz(40)
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 DIRECTIONS = ("sfdc_to_marketo", "marketo_to_sfdc")
@@ -542,6 +543,99 @@ def _errors_rows(store: Store, instance: str) -> list[tuple]:
         return con.execute(
             "SELECT epoch_us(occurred_at), object, failed_on, marketo_id, sfdc_id, error_type, "
             "error_message FROM sync_errors WHERE instance = $i",
+            {"i": instance},
+        ).fetchall()
+
+
+# -- permissions ---------------------------------------------------------------------------
+PERMISSION_COLUMNS = {
+    "object": ["object", "SobjectType", "sObject"],
+    "field": ["field", "Field Name"],
+    "readable": ["readable", "PermissionsRead", "Read"],
+    "editable": ["editable", "PermissionsEdit", "Edit"],
+}
+PERMISSION_OBJECTS = [("Lead", "Lead"), ("My_Object__c", "My_Object__c"), ("1Lead", BAD), ("", BAD)]
+# (text, stored field given the object Lead or another); FieldPermissions writes Object.Field.
+PERMISSION_FIELDS = ["Email", "", "Lead.Email", "Contact.Email", f"Em ail {SENTINEL}"]
+FLAGS = [
+    *(("true", True), ("T", True), ("Yes", True), ("y", True), ("1", True)),
+    *(("FALSE", False), ("f", False), ("no", False), ("N", False), ("0", False)),
+    ("maybe", BAD),
+    ("", BAD),
+]
+
+
+def permission_field(obj: str, text: str) -> str:
+    """The reference reading of a field cell: the object's own prefix dropped; BAD if the rest
+    is not an API name (empty is the object level)."""
+    name = text[len(obj) + 1 :] if obj and text.startswith(obj + ".") else text
+    return name if name == "" or re.match(NAME, name) else BAD
+
+
+@FUZZ_PERMISSIONS
+@given(
+    order=st.permutations(list(PERMISSION_COLUMNS)),
+    data=st.data(),
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(PERMISSION_OBJECTS),
+            st.sampled_from(PERMISSION_FIELDS),
+            st.sampled_from(FLAGS),
+            st.sampled_from(FLAGS),
+            SHAPES,
+        ),
+        max_size=6,
+    ),
+)
+def test_permissions_import_what_the_reference_reads_or_refuse_the_first_bad_line(
+    store, tmp_path_factory, order, data, rows
+):
+    header = [data.draw(st.sampled_from(PERMISSION_COLUMNS[c])) for c in order]
+    instance = f"fuzz{next(_instances)}"
+    text = CsvText(header)
+    expected: set[tuple] = set()
+    rights: dict[tuple[str, str], tuple] = {}
+    first_bad = None
+    for (obj, obj_name), field_text, readable, editable, shape in rows:
+        by_column = {"object": obj, "field": field_text, "readable": readable[0]}
+        cells = with_shape([{**by_column, "editable": editable[0]}[c] for c in order], shape)
+        if all(cell == "" for cell in cells):
+            continue
+        line = text.add(cells)
+        field_name = permission_field(obj, field_text)
+        problems = [
+            column
+            for column, meaning in (
+                ("object", obj_name),
+                ("field", field_name),
+                ("readable", readable[1]),
+                ("editable", editable[1]),
+            )
+            if meaning == BAD
+        ]
+        if editable[1] is True and readable[1] is not True:
+            problems.append("editable")  # editable but not readable
+        if shape != "ok":
+            problems = ["row"]
+        pair = (readable[1], editable[1])
+        if not problems and rights.setdefault((obj_name, field_name), pair) != pair:
+            problems = ["field"]  # the same field again, with other rights
+        if problems and first_bad is None:
+            first_bad = (line, problems[:1])
+        if not problems:
+            expected.add((obj_name, field_name, *pair))
+    if first_bad is None and not expected:
+        first_bad = (2, ["row"])  # no permission rows at all: no snapshot of the sync user
+    path = text.save(tmp_path_factory.mktemp("f") / "permissions.csv")
+    import_or_refusal(
+        store, "permissions", path, instance, _permission_rows, list(expected), first_bad
+    )
+
+
+def _permission_rows(store: Store, instance: str) -> list[tuple]:
+    with store.read() as con:
+        return con.execute(
+            "SELECT object, field, readable, editable FROM field_permissions WHERE instance = $i",
             {"i": instance},
         ).fetchall()
 
