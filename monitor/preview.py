@@ -9,6 +9,7 @@ stored: both replays only read.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,9 @@ from monitor.config import Config
 from monitor.store import Store
 from queries import run_query
 
+# A check without a fast replay is evaluated from the store at every cycle (a fraction of a second
+# each): its preview replays at most this many cycles, spread over the range.
+SLOW_CYCLES = 48
 SERIES_COLUMNS = ["subject", "ts", "value"]
 BAND_COLUMNS = ["subject", "ts", "expected", "spike_above"]
 
@@ -36,6 +40,7 @@ class Preview:
     check: str
     since: datetime
     until: datetime
+    every: timedelta  # between replayed cycles
     episodes: list[Episode]
     saved_episodes: list[Episode]
     series: pd.DataFrame  # subject, ts, value; empty for a check without a series
@@ -50,6 +55,15 @@ def edited_overrides(
     overrides = {check: dict(table) for check, table in saved.items()}
     overrides.setdefault(check_id, {}).update(edited)
     return overrides
+
+
+def cadence(check_id: str, since: datetime, until: datetime, interval: timedelta) -> timedelta:
+    """The collection interval for a check with a fast replay; for the others, coarser when the
+    range holds more than SLOW_CYCLES intervals (whole minutes)."""
+    if get_check(check_id).replay is not None:
+        return interval
+    minutes = math.ceil((until - since) / SLOW_CYCLES / timedelta(minutes=1))
+    return max(interval, timedelta(minutes=minutes))
 
 
 def _matches(subject: str, object_name: str | None, direction: str | None) -> bool:
@@ -109,14 +123,15 @@ def preview(
     every: timedelta | None = None,
 ) -> Preview:
     """Backtest `check_id` over [since, until] with `edited` settings on top of the saved ones
-    (config.checks), and with the saved ones alone, at the collection interval and with the
-    business calendar, as `python -m monitor backtest --check <id> --set ...` replays it;
+    (config.checks), and with the saved ones alone, every `every` (default: `cadence`) and with
+    the business calendar, as `python -m monitor backtest --check <id> --set ...` replays it;
     episodes (and series) only for `object_name` and `direction` when given. Stores nothing;
     an unknown setting is a ConfigError naming it."""
     check = get_check(check_id)
     overrides = edited_overrides(config.checks, check_id, edited)
     check.resolve_settings(overrides.get(check_id))  # a bad setting fails before any replay
-    every = every or timedelta(minutes=config.salesforce_interval_minutes)
+    interval = timedelta(minutes=config.salesforce_interval_minutes)
+    every = every or cadence(check_id, since, until, interval)
     calendar = load_calendar(store, config)
 
     def replayed(values: dict[str, dict[str, Any]]) -> list[Episode]:
@@ -140,4 +155,4 @@ def preview(
         series, band = _backlog_series(
             store, instance, overrides, since, until, object_name, direction
         )
-    return Preview(check_id, since, until, episodes, saved, series, band)
+    return Preview(check_id, since, until, every, episodes, saved, series, band)

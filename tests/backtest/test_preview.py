@@ -92,3 +92,13 @@ def test_preview_names_an_unknown_setting(replay_store: Store):
     config = Config(db=str(replay_store.path))
     with pytest.raises(ConfigError, match="unknown setting 'nope'"):
         preview(replay_store, config, INSTANCE, "backlog_spike", {"nope": 1}, SINCE, NOW)
+
+
+def test_a_check_without_a_fast_replay_is_previewed_on_fewer_cycles():
+    from monitor.preview import SLOW_CYCLES, cadence
+
+    interval = timedelta(minutes=5)
+    assert cadence("backlog_spike", NOW - timedelta(days=7), NOW, interval) == interval
+    week = cadence("stale_data", NOW - timedelta(days=7), NOW, interval)
+    assert week == timedelta(days=7) / SLOW_CYCLES
+    assert cadence("stale_data", NOW - timedelta(hours=2), NOW, interval) == interval
