@@ -368,3 +368,29 @@ def test_sources_page_imports_into_the_shown_instance_and_names_quarantined_file
     table = next(d.value for d in app.dataframe if "raw" in d.value.columns)
     assert list(table["file"]) == ["sync errors week 47.csv"]
     assert "origin" not in table.columns
+
+
+def test_backlog_table_says_nothing_waited_recently_with_a_dash_not_none(demo_store, dashboard):
+    # An object whose records never waited in the last hours: it has no recent pace.
+    import pandas as pd
+
+    from monitor.store.facts import insert_frame
+
+    hours = pd.date_range(DEMO_NOW - timedelta(hours=6), DEMO_NOW, freq="h")
+    samples = [
+        {"instance": "demo", "ts": ts, "object": "Quiet__c", "direction": "sfdc_to_marketo",
+         "metric": metric, "value": 0.0, "provenance": "reported"}
+        for ts in hours
+        for metric in ("backlog", "throughput")
+    ]  # fmt: skip
+    with demo_store.write() as con:
+        insert_frame(con, "sync_stats", pd.DataFrame(samples))
+    app = dashboard(demo_store.path)
+    open_page(app, "backlog")
+
+    table = app.dataframe[0].value.set_index("object")
+    recent = table["recent_throughput_per_hour"]
+    assert recent["Quiet__c"] == "—"
+    assert all(re.fullmatch(r"—|\d{1,3}(,\d{3})*", value) for value in recent), list(recent)
+    assert (recent != "—").sum() > 0  # the demo's busy objects do have a pace
+    assert not table.isna().any().any()
