@@ -6,6 +6,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from monitor.health import health_score
 from monitor.incidents import open_incidents
 from monitor.store import Store
+from monitor.vocabulary import DIRECTION_LABELS
 from tests.conftest import DEMO_NOW
 from tests.dashboard.pages import PAGE_TITLES, open_page
 
@@ -74,6 +76,34 @@ def test_overview_says_what_to_do_with_one_card_per_incident(app):
     assert any(t.startswith("**Fix:** Restore edit on Lead.Lead_Score__c") for t in texts)
     assert any("Owner: **Marketo admin** · Impact: 30,902 records waiting" in t for t in texts)
     assert not any("None" in t or "sfdc_to_marketo" in t for t in texts)
+
+
+def test_overview_cards_link_to_the_page_that_shows_the_problem_and_to_their_findings(
+    app, demo_store
+):
+    open_page(app, "overview")
+    links = [
+        (link.value, link.proto.page, parse_qs(link.proto.query_string)) for link in app.page_link
+    ]
+    incidents = {i.kind: i for i in open_incidents(demo_store, "demo")}
+    flood, profile = incidents["mass_update"], incidents["access_change"]
+    [spike] = [f for f in flood.findings if f["check"] == "backlog_spike"][:1]
+    to_backlog = [(label, query) for label, page, query in links if page == "backlog"]
+    assert to_backlog == [
+        (
+            "See the backlog: Contact, " + DIRECTION_LABELS[spike["evidence"]["direction"]],
+            {
+                "instance": ["demo"],
+                "object": ["Contact"],
+                "direction": [spike["evidence"]["direction"]],
+            },
+        )
+    ]
+    assert [q for _, page, q in links if page == "permissions"] == [{"instance": ["demo"]}]
+    # Every card keeps its findings one click away, this incident's only.
+    to_findings = {q["incident"][0] for _, page, q in links if page == "findings"}
+    assert {flood.id, profile.id} <= to_findings
+    assert to_findings == {i.id for i in open_incidents(demo_store, "demo")}
 
 
 def test_an_incidents_details_show_its_cause_fix_and_findings_as_sentences(app, demo_store):
