@@ -225,6 +225,33 @@ def test_fields_page_counts_the_formula_fields(app):
     assert any("Lead.Lead_Age_Days__c" in w.value for w in app.warning)
 
 
+def test_findings_table_reads_in_words_times_with_the_zone_and_dashes(app, demo_store):
+    from checks import get_check
+
+    app.query_params["status"] = "all"
+    open_page(app, "findings")
+    table = app.dataframe[0].value
+    with demo_store.read() as con:
+        check_ids, subjects = zip(
+            *con.execute(
+                "SELECT check_id, subject FROM findings WHERE instance = 'demo'"
+            ).fetchall(),
+            strict=True,
+        )
+    assert len(table) == len(check_ids)
+    assert set(table["check"]) == {get_check(c).title for c in set(check_ids)}
+    assert not set(table["check"]) & set(check_ids)  # titles, not ids
+    spikes = [s for s in subjects if "/sfdc_to_marketo" in s or "/marketo_to_sfdc" in s]
+    assert spikes  # the demo's backlog spike is per object and direction
+    assert not table["subject"].str.contains("sfdc_to_marketo|marketo_to_sfdc").any()
+    assert table["subject"].str.contains("Salesforce → Marketo|Marketo → Salesforce").any()
+    zone = r" [A-Z]{2,5}$"  # the configured zone's abbreviation, e.g. EST or UTC
+    assert table["first seen"].str.contains(zone).all()
+    assert (table["acknowledged"] == "—").any()
+    shown = table.astype(str).to_numpy().ravel()
+    assert not {"None", "nan", "NaT", "<NA>"} & set(shown)
+
+
 def test_time_range_and_filters_come_from_the_url(app):
     app.query_params["range"] = "30d"
     app.query_params["status"] = "resolved"
