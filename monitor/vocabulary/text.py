@@ -10,7 +10,8 @@ Escapes do not stop GFM's autolink literals, though: Streamlit (remark-gfm) find
 addresses and `www.`/`http(s)://` URLs in the text *after* escapes are resolved, so an escaped
 `j.smith@acme.example` still becomes a `mailto:` link. Those runs go in a code span instead: a
 code span is never autolinked, and it holds the characters as they are (a copy gives exactly
-the address).
+the address). Seen in Streamlit 1.67's bundled mdast-util-gfm-autolink-literal (a find-and-
+replace over text nodes) and reported upstream: https://github.com/remarkjs/remark-gfm/issues/33.
 
 Alerts pass through apprise to Slack, Teams and others, where a stray backslash can show: they
 use `alert_literal`, which escapes only what can form markup there.
