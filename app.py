@@ -14,6 +14,7 @@ remember(sidebar())
 
 PAGES = [
     ("overview", "Overview", ":material/monitoring:"),
+    ("fleet", "All instances", ":material/apps:"),
     ("backlog", "Backlog & throughput", ":material/trending_up:"),
     ("errors", "Sync errors", ":material/error:"),
     ("permissions", "Permissions", ":material/lock:"),

@@ -85,3 +85,22 @@ def round_down(moment: datetime, minutes: int = 1) -> datetime:
     """Cache-friendly timestamps: one value per minute."""
     moment = moment.astimezone(UTC).replace(second=0, microsecond=0)
     return moment - timedelta(minutes=moment.minute % minutes)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Replaying the check…")
+def _preview(db_path: str, instance: str, check_id: str, edited: tuple, options: tuple):
+    from monitor.preview import preview
+
+    return preview(Store(db_path), config(), instance, check_id, dict(edited), **dict(options))
+
+
+def preview(instance: str, check_id: str, edited: dict[str, Any], **options: Any):
+    """monitor/preview.py `preview` of one check with edited settings (cached for
+    CACHE_SECONDS: a rerun of the page does not replay again). Stores nothing."""
+    return _preview(
+        config().db,
+        instance,
+        check_id,
+        tuple(sorted(edited.items())),
+        tuple(sorted(options.items())),
+    )

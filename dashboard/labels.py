@@ -52,6 +52,23 @@ def direction(value: Any) -> str:
     return DIRECTION_LABELS.get(str(value), NOTHING if is_nothing(value) else str(value))
 
 
+def subject_text(subject: Any) -> str:
+    """A finding's subject for people: "Contact/sfdc_to_marketo" as "Contact (Salesforce →
+    Marketo)"; other subjects as they are, "—" for none."""
+    if is_nothing(subject) or subject == "":
+        return NOTHING
+    text = str(subject)
+    for key, label in DIRECTION_LABELS.items():
+        if f"/{key}" in text:
+            head, _, tail = text.partition(f"/{key}")
+            return f"{head} ({label}){tail}"
+    return text
+
+
+def text_or_nothing(value: Any) -> str:
+    return NOTHING if is_nothing(value) or value == "" else str(value)
+
+
 def check_title(check_id: str) -> str:
     """A check's title for people ("Sync user lacks access it needs"), its id if unknown."""
     from checks import get_check

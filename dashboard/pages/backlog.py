@@ -18,7 +18,7 @@ from dashboard.context import (
     show_table,
     url_choice,
 )
-from dashboard.labels import local_time
+from dashboard.labels import NOTHING, local_time, number
 from dashboard.plan_panel import render_plan_panel
 from monitor.health import (
     backlog_now,
@@ -56,6 +56,9 @@ def render(view: View) -> None:
         return
     table = latest.assign(
         direction=latest["direction"].map(DIRECTIONS).fillna(latest["direction"]),
+        # As text: a missing rate reads "—", never "None".
+        recent_throughput_per_hour=latest["recent_throughput_per_hour"].map(number),
+        throughput_per_hour=latest["throughput_per_hour"].map(number),
         drain=[
             _drain_text(h)
             + (f" at the {basis} pace" if h and h == h and h != math.inf else "")
@@ -92,11 +95,16 @@ def render(view: View) -> None:
         shown,
         "backlog-now",
         column_config={
-            "recent_throughput_per_hour": st.column_config.NumberColumn(
-                "records/hour (last 2 h, while waiting)", format="%.0f"
+            "recent_throughput_per_hour": st.column_config.TextColumn(
+                "records/hour (last 2 h, while waiting)",
+                help="The sync's current pace: records synced per hour in the last two hours, "
+                f"counting only while records waited. {NOTHING} when no records waited in the "
+                "last two hours (or no throughput was measured): there is no recent pace.",
             ),
-            "throughput_per_hour": st.column_config.NumberColumn(
-                "records/hour (24 h avg)", format="%.0f"
+            "throughput_per_hour": st.column_config.TextColumn(
+                "records/hour (24 h avg)",
+                help=f"Records synced per hour over the last 24 hours; {NOTHING} if none "
+                "was measured.",
             ),
             "drain": st.column_config.TextColumn("time to drain", width="large"),
             "ts": "as of",

@@ -11,7 +11,14 @@ import streamlit as st
 from checks import get_check
 from dashboard import data
 from dashboard.context import View, demo_banner, keep_in_url, run_page, show_table, url_choice
-from dashboard.labels import evidence_tables, since_text
+from dashboard.labels import (
+    check_title,
+    evidence_tables,
+    local_time,
+    since_text,
+    subject_text,
+    text_or_nothing,
+)
 from monitor.alerts.silences import active_silences, expected_in, silenced_until
 from monitor.incidents import finding_records, group_findings, impact_text
 from monitor.runner import acknowledge_finding
@@ -64,6 +71,33 @@ def _evidence(check_id: str, evidence: dict) -> None:
         st.dataframe(frame, hide_index=True)
 
 
+def findings_table(findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings as people read them: check titles, directions in words, local times with
+    the zone named, "—" for nothing (the ids stay in the evidence and the CSV of the CLI)."""
+    zone = data.config().zone
+
+    def times(column: str) -> list[str]:
+        return [local_time(value, zone) for value in findings[column]]
+
+    return pd.DataFrame(
+        {
+            "check": findings["check_id"].map(check_title),
+            "subject": findings["subject"].map(subject_text),
+            "severity": findings["severity"],
+            "status": findings["status"],
+            "silenced until": times("silenced_until"),
+            "expected during": findings["expected_during"].map(text_or_nothing),
+            "title": findings["title"].map(text_or_nothing),
+            "detail": findings["detail"].map(text_or_nothing),
+            "owner": findings["owner"].map(text_or_nothing),
+            "first seen": times("first_seen"),
+            "last seen": times("last_seen"),
+            "resolved": times("resolved_at"),
+            "acknowledged": times("acknowledged_at"),
+        }
+    )
+
+
 def render(view: View) -> None:
     st.title("Findings")
     demo_banner(view)
@@ -91,14 +125,15 @@ def render(view: View) -> None:
         "expected_during",
         expected_in(silences, findings.assign(instance=view.instance), now),
     )
-    table = findings.drop(columns=["fingerprint", "evidence"])
-    show_table(table, f"findings-{status}")
+    show_table(findings_table(findings), f"findings-{status}")
+    zone = data.config().zone
 
     for finding in findings.itertuples(index=False):
         # Subjects, titles and details carry sync error messages and record values: shown as
         # the words they are, never as Markdown (a link in an error message stays text).
         label = (
-            f"{finding.severity.upper()} · {finding.check_id} · {markdown_literal(finding.subject)}"
+            f"{finding.severity.upper()} · {markdown_literal(check_title(finding.check_id))} · "
+            f"{markdown_literal(subject_text(finding.subject))}"
         )
         if isinstance(finding.expected_during, str):
             label += f" · expected ({markdown_literal(finding.expected_during)})"
@@ -109,8 +144,8 @@ def render(view: View) -> None:
             st.markdown(markdown_literal(finding.detail))
             st.caption(
                 f"Owner: {markdown_literal(finding.owner)} · "
-                f"first seen {finding.first_seen:%Y-%m-%d %H:%M} "
-                f"· last seen {finding.last_seen:%Y-%m-%d %H:%M} UTC · {finding.status}"
+                f"first seen {local_time(finding.first_seen, zone)} "
+                f"· last seen {local_time(finding.last_seen, zone)} · {finding.status}"
             )
             _evidence(finding.check_id, json.loads(finding.evidence or "{}"))
             try:
@@ -123,15 +158,15 @@ def render(view: View) -> None:
                     data.clear()
                     st.rerun()
             elif finding.status == "open":
-                st.caption(f"Acknowledged {finding.acknowledged_at:%Y-%m-%d %H:%M} UTC")
+                st.caption(f"Acknowledged {local_time(finding.acknowledged_at, zone)}")
             if isinstance(finding.expected_during, str):
                 st.caption(
                     f"Expected: planned window '{markdown_literal(finding.expected_during)}' of "
-                    f"the business calendar, until {finding.silenced_until:%Y-%m-%d %H:%M} UTC; "
+                    f"the business calendar, until {local_time(finding.silenced_until, zone)}; "
                     "not alerted (Alerts)"
                 )
             elif not pd.isna(finding.silenced_until):
-                st.caption(f"Silenced until {finding.silenced_until:%Y-%m-%d %H:%M} UTC (Alerts)")
+                st.caption(f"Silenced until {local_time(finding.silenced_until, zone)} (Alerts)")
 
     skipped = data.load("check_outcomes_skipped", instance=view.instance)
     if len(skipped):
@@ -140,7 +175,18 @@ def render(view: View) -> None:
             "Subjects a check could not judge yet (for example, too little history). "
             "They are shown here and never alerted."
         )
-        show_table(skipped, "not-evaluated")
+        zone = data.config().zone
+        show_table(
+            pd.DataFrame(
+                {
+                    "check": skipped["check_id"].map(check_title),
+                    "subject": skipped["subject"].map(subject_text),
+                    "reason": skipped["reason"].map(text_or_nothing),
+                    "evaluated": [local_time(t, zone) for t in skipped["evaluated_at"]],
+                }
+            ),
+            "not-evaluated",
+        )
 
 
 run_page(render)

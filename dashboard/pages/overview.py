@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.context import View, demo_banner, run_page, show_table
+from dashboard.incident_links import findings_link, problem_link
 from dashboard.labels import NOTHING, local_time, since_text
 from monitor.health import FRESHNESS_CHECKS, backlog_now, health_state
 from monitor.incidents import Incident, by_severity, finding_records, group_findings, impact_text
@@ -62,12 +63,24 @@ def _card(incident: Incident, view: View) -> None:
             f"Impact: {markdown_literal(impact_text(incident.impact))}"
         )
         st.markdown(f"**Fix:** {markdown_literal(incident.fix)}")
-        st.page_link(
-            "dashboard/pages/findings.py",
-            label=f"Details: cause, {len(incident.findings):,} findings, evidence",
-            icon=":material/arrow_forward:",
-            query_params={"instance": view.instance, "incident": incident.id},
+        # The page that shows the problem first; the incident's findings always one click away.
+        problem, findings = (
+            problem_link(incident, view.instance),
+            findings_link(incident, view.instance),
         )
+        st.page_link(
+            problem.page,
+            label=problem.label,
+            icon=":material/arrow_forward:",
+            query_params=problem.query_params,
+        )
+        if problem != findings:
+            st.page_link(
+                findings.page,
+                label=findings.label,
+                icon=":material/flag:",
+                query_params=findings.query_params,
+            )
 
 
 def _incidents(incidents: list[Incident], view: View) -> None:

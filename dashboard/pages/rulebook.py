@@ -1,5 +1,6 @@
 """Checks: every registered check with its settings (default and configured value) and runbook,
-generated from the registry so it cannot fall behind the code."""
+generated from the registry so it cannot fall behind the code, and a preview of one check's
+edited settings replayed over stored data (dashboard/preview_panel.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import streamlit as st
 from checks import REGISTRY
 from dashboard import data
 from dashboard.context import View, run_page, show_table
+from dashboard.preview_panel import render_preview_panel
 
 
 def render(view: View | None) -> None:
@@ -23,6 +25,8 @@ def render(view: View | None) -> None:
         [{"id": c.id, "title": c.title, "severity": c.severity, "owner": c.owner} for c in REGISTRY]
     )
     show_table(summary, "checks")
+    if view is not None:  # the preview replays stored data: only with an instance
+        render_preview_panel(view)
     for check in REGISTRY:
         configured = check.resolve_settings(overrides.get(check.id))
         with st.expander(f"{check.id} — {check.title}"):

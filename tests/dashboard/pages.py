@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 PAGE_TITLES = {  # page file stem -> its st.title
     "overview": "Sync health overview",
+    "fleet": "All instances",
     "backlog": "Backlog & throughput",
     "errors": "Sync errors",
     "permissions": "Sync user permissions",

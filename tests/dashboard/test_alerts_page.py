@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from checks import get_check
 from monitor.alerts.channels import channel_label
 from monitor.alerts.dispatch import process_alerts
 from monitor.alerts.silences import active_silences, add_silence
@@ -118,14 +119,16 @@ def test_the_findings_page_marks_the_findings_a_silence_covers(app, demo_store):
     open_page(app, "findings")
 
     table = app.dataframe[0].value
-    silenced = table[table["silenced_until"].notna()]
+    silenced = table[table["silenced until"] != "—"]
     assert len(silenced) > 0
-    assert set(silenced["check_id"]) == {"permission_failures"}
+    title = get_check("permission_failures").title
+    assert set(silenced["check"]) == {title}
     assert all(subject.startswith("Lead.") for subject in silenced["subject"])
     assert any(c.value.startswith("Silenced until") for c in app.caption)
     marked = [e.label for e in app.expander if e.label.endswith(" · silenced")]
     assert marked == [  # the subject is escaped Markdown: it renders as the words it is
-        f"{row.severity.upper()} · permission_failures · {markdown_literal(row.subject)} · silenced"
+        f"{row.severity.upper()} · {markdown_literal(title)} · {markdown_literal(row.subject)}"
+        " · silenced"
         for row in silenced.itertuples()
     ]
 
@@ -150,7 +153,7 @@ def test_a_planned_window_added_on_the_alerts_page_marks_findings_expected_and_c
 
     open_page(app, "findings")
     table = app.dataframe[0].value
-    expected = table[table["expected_during"].notna()]
+    expected = table[table["expected during"] != "—"]
     assert len(expected) > 0 and all(s.startswith("Lead") for s in expected["subject"])
     assert any(e.label.endswith(" · expected (Lead score rebuild)") for e in app.expander)
 

@@ -52,7 +52,7 @@ PAGES = {
     "errors": ("Sync errors", ["By code and object", "Error records"]),
     "permissions": ("Sync user permissions", ["Permission gaps", "Sync user access"]),
     "fields": ("Synced fields", ["Formula fields", "Lead.Lead_Age_Days__c"]),
-    "findings": ("Findings", ["permission_failures · Lead.Lead_Score__c"]),
+    "findings": ("Findings", ["Sync user lacks access it needs · Lead.Lead_Score__c"]),
     "sources": ("Sources & imports", ["What the store holds for 'demo'", "Import Marketo"]),
     "rulebook": ("Checks", ["permission_failures — Sync user lacks access it needs"]),
 }

@@ -6,15 +6,19 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, parse_qsl
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from monitor.health import health_score
 from monitor.incidents import open_incidents
+from monitor.runner import run_checks
 from monitor.store import Store
+from monitor.vocabulary import DIRECTION_LABELS
 from tests.conftest import DEMO_NOW
 from tests.dashboard.pages import PAGE_TITLES, open_page
+from tests.sync_errors import export_line, import_export
 
 # The reports and alerts pages have test modules of their own.
 PAGES = [name for name in PAGE_TITLES if name not in ("reports", "alerts")]
@@ -76,6 +80,34 @@ def test_overview_says_what_to_do_with_one_card_per_incident(app):
     assert not any("None" in t or "sfdc_to_marketo" in t for t in texts)
 
 
+def test_overview_cards_link_to_the_page_that_shows_the_problem_and_to_their_findings(
+    app, demo_store
+):
+    open_page(app, "overview")
+    links = [
+        (link.value, link.proto.page, parse_qs(link.proto.query_string)) for link in app.page_link
+    ]
+    incidents = {i.kind: i for i in open_incidents(demo_store, "demo")}
+    flood, profile = incidents["mass_update"], incidents["access_change"]
+    [spike] = [f for f in flood.findings if f["check"] == "backlog_spike"][:1]
+    to_backlog = [(label, query) for label, page, query in links if page == "backlog"]
+    assert to_backlog == [
+        (
+            "See the backlog: Contact, " + DIRECTION_LABELS[spike["evidence"]["direction"]],
+            {
+                "instance": ["demo"],
+                "object": ["Contact"],
+                "direction": [spike["evidence"]["direction"]],
+            },
+        )
+    ]
+    assert [q for _, page, q in links if page == "permissions"] == [{"instance": ["demo"]}]
+    # Every card keeps its findings one click away, this incident's only.
+    to_findings = {q["incident"][0] for _, page, q in links if page == "findings"}
+    assert {flood.id, profile.id} <= to_findings
+    assert to_findings == {i.id for i in open_incidents(demo_store, "demo")}
+
+
 def test_an_incidents_details_show_its_cause_fix_and_findings_as_sentences(app, demo_store):
     [profile] = [i for i in open_incidents(demo_store, "demo") if i.kind == "access_change"]
     app.run()
@@ -109,8 +141,10 @@ def test_sync_errors_page_counts_the_errors_of_the_range(app, demo_store):
 
 
 def _plain(markdown: str) -> str:
-    """What a reader sees of markdown_literal's text: the escapes gone."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a reader sees of markdown_literal's text: the escapes gone, code spans as they are
+    (addresses and URLs are in code spans, where a backslash is a backslash)."""
+    parts = re.split(r"`([^`]*)`", markdown)  # odd items: code span contents
+    return "".join(p if i % 2 else re.sub(r"\\(.)", r"\1", p) for i, p in enumerate(parts))
 
 
 def test_permissions_page_is_a_checklist_per_profile_with_the_whole_grant(app):
@@ -191,6 +225,33 @@ def test_fields_page_counts_the_formula_fields(app):
     open_page(app, "fields")
     assert metric(app, "Formula fields") == "5"
     assert any("Lead.Lead_Age_Days__c" in w.value for w in app.warning)
+
+
+def test_findings_table_reads_in_words_times_with_the_zone_and_dashes(app, demo_store):
+    from checks import get_check
+
+    app.query_params["status"] = "all"
+    open_page(app, "findings")
+    table = app.dataframe[0].value
+    with demo_store.read() as con:
+        check_ids, subjects = zip(
+            *con.execute(
+                "SELECT check_id, subject FROM findings WHERE instance = 'demo'"
+            ).fetchall(),
+            strict=True,
+        )
+    assert len(table) == len(check_ids)
+    assert set(table["check"]) == {get_check(c).title for c in set(check_ids)}
+    assert not set(table["check"]) & set(check_ids)  # titles, not ids
+    spikes = [s for s in subjects if "/sfdc_to_marketo" in s or "/marketo_to_sfdc" in s]
+    assert spikes  # the demo's backlog spike is per object and direction
+    assert not table["subject"].str.contains("sfdc_to_marketo|marketo_to_sfdc").any()
+    assert table["subject"].str.contains("Salesforce → Marketo|Marketo → Salesforce").any()
+    zone = r" [A-Z]{2,5}$"  # the configured zone's abbreviation, e.g. EST or UTC
+    assert table["first seen"].str.contains(zone).all()
+    assert (table["acknowledged"] == "—").any()
+    shown = table.astype(str).to_numpy().ravel()
+    assert not {"None", "nan", "NaT", "<NA>"} & set(shown)
 
 
 def test_time_range_and_filters_come_from_the_url(app):
@@ -366,3 +427,62 @@ def test_sources_page_imports_into_the_shown_instance_and_names_quarantined_file
     table = next(d.value for d in app.dataframe if "raw" in d.value.columns)
     assert list(table["file"]) == ["sync errors week 47.csv"]
     assert "origin" not in table.columns
+
+
+def test_all_instances_lists_each_instance_worst_first_with_a_link_into_it(
+    demo_store, dashboard, tmp_path
+):
+    # A second, real instance next to the demo: one permission failure export, checked.
+    at = DEMO_NOW - timedelta(hours=2)
+    import_export(
+        demo_store,
+        tmp_path / "errors.csv",
+        [export_line(at, '"INSUFFICIENT_ACCESS_OR_READONLY: no"', 1, "00Q5e0000000001")],
+        instance="prod",
+    )
+    run_checks(demo_store, "prod", DEMO_NOW)
+    app = dashboard(demo_store.path)
+    open_page(app, "fleet")
+    table = app.dataframe[0].value
+    assert list(table["instance"]) == ["demo (demo)", "prod"]  # the demo has 2 criticals
+    by_name = table.set_index("instance")
+    for name, instance in (("demo (demo)", "demo"), ("prod", "prod")):
+        incidents = open_incidents(demo_store, instance)
+        critical = sum(1 for i in incidents if i.severity == "critical")
+        assert by_name.at[name, "open incidents"] == len(incidents)
+        assert by_name.at[name, "critical incidents"] == critical
+        overview = dashboard(demo_store.path)
+        overview.query_params["instance"] = instance
+        open_page(overview, "overview")
+        assert by_name.at[name, "health"] == metric(overview, "Health score")  # as judged there
+    links = [link.proto for link in app.get("page_link")]
+    assert [dict(parse_qsl(link.query_string)) for link in links][:2] == [
+        {"instance": "demo"},
+        {"instance": "prod"},
+    ]
+
+
+def test_backlog_table_says_nothing_waited_recently_with_a_dash_not_none(demo_store, dashboard):
+    # An object whose records never waited in the last hours: it has no recent pace.
+    import pandas as pd
+
+    from monitor.store.facts import insert_frame
+
+    hours = pd.date_range(DEMO_NOW - timedelta(hours=6), DEMO_NOW, freq="h")
+    samples = [
+        {"instance": "demo", "ts": ts, "object": "Quiet__c", "direction": "sfdc_to_marketo",
+         "metric": metric, "value": 0.0, "provenance": "reported"}
+        for ts in hours
+        for metric in ("backlog", "throughput")
+    ]  # fmt: skip
+    with demo_store.write() as con:
+        insert_frame(con, "sync_stats", pd.DataFrame(samples))
+    app = dashboard(demo_store.path)
+    open_page(app, "backlog")
+
+    table = app.dataframe[0].value.set_index("object")
+    recent = table["recent_throughput_per_hour"]
+    assert recent["Quiet__c"] == "—"
+    assert all(re.fullmatch(r"—|\d{1,3}(,\d{3})*", value) for value in recent), list(recent)
+    assert (recent != "—").sum() > 0  # the demo's busy objects do have a pace
+    assert not table.isna().any().any()

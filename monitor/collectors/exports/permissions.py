@@ -84,6 +84,24 @@ def import_permissions(
         problems.append(
             Problem(int(row), "editable", "a field cannot be editable but not readable")
         )
+    # The store keeps one pair of rights per field: a second row with other rights would
+    # silently overwrite or lose the first, so it is refused as the user's mistake.
+    faulty = {problem.row for problem in problems}
+    rights: dict[tuple[str, str], tuple[bool, bool]] = {}
+    for row, key, pair in zip(
+        frame.index,
+        zip(frame["object"], frame["field"], strict=True),
+        zip(frame["readable"], frame["editable"], strict=True),
+        strict=True,
+    ):
+        if int(row) not in faulty and rights.setdefault(key, pair) != pair:
+            problems.append(
+                Problem(
+                    int(row),
+                    "field",
+                    "listed again with other rights; expected one readable,editable pair per field",
+                )
+            )
     good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
     kept = frame[good]
     captured_at = now or datetime.now(UTC)

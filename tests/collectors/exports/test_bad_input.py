@@ -292,3 +292,18 @@ def test_permissions_without_a_row_are_one_line(store, tmp_path):
         f"{path}:2: row: no permission rows; expected at least one "
         "object,field,readable,editable row after the header"
     )
+
+
+def test_a_field_listed_twice_with_other_rights_is_refused_not_collapsed(store, tmp_path):
+    """Found by the fuzz: the second row silently replaced or lost the first."""
+    path = write(
+        tmp_path / "permissions.csv",
+        "object,field,readable,editable",
+        "Lead,Email,true,true",
+        "Lead,Lead.Email,false,false",
+    )
+    with pytest.raises(InputError) as caught:
+        import_file(store, "permissions", path, instance=INSTANCE, zone=UTC, now=NOW)
+    assert str(caught.value).startswith(f"{path}:3: field: listed again with other rights")
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM field_permissions").fetchone()[0] == 0

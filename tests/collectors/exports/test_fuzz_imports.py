@@ -2,6 +2,11 @@
 exactly what a simple reference parser written here reads, or is refused with exactly one line
 `FILE:LINE: column: reason` naming the first bad line, and the store is unchanged.
 
+Kinds in the order of issue 18: sync-stats, sync-status, sync-errors, permissions, describe.
+The generators know what each good cell means (a time rendered in one of the accepted forms,
+a count with or without thousands separators, a label and the API name it maps to), so the
+reference readers here are tables, not a second copy of the importers.
+
 IMPORTS_FUZZ_EXAMPLES=1000 runs a deeper pass (default: a few dozen per kind, for CI).
 """
 
@@ -13,7 +18,7 @@ import itertools
 import math
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,12 +30,21 @@ from monitor.collectors.exports import import_file
 from monitor.errors import InputError
 from monitor.store import Store
 
-FUZZ = settings(
-    max_examples=int(os.environ.get("IMPORTS_FUZZ_EXAMPLES", "60")),
-    deadline=None,
-    database=None,  # leave no .hypothesis folder in the checkout
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+
+def fuzz(default_examples: int) -> settings:
+    """Hypothesis settings of one import kind: IMPORTS_FUZZ_EXAMPLES overrides the default."""
+    return settings(
+        max_examples=int(os.environ.get("IMPORTS_FUZZ_EXAMPLES", str(default_examples))),
+        deadline=None,
+        database=None,  # leave no .hypothesis folder in the checkout
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+FUZZ = fuzz(60)
+FUZZ_STATUS = fuzz(40)
+FUZZ_ERRORS = fuzz(40)
+FUZZ_PERMISSIONS = fuzz(40)
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 DIRECTIONS = ("sfdc_to_marketo", "marketo_to_sfdc")
@@ -140,6 +154,490 @@ def _rows(store: Store, instance: str) -> list[tuple]:
     return [
         (datetime.strptime(ts, "%Y-%m-%d %H:%M").replace(tzinfo=UTC), *rest) for ts, *rest in found
     ]
+
+
+# -- shared by the Marketo exports ----------------------------------------------------------
+ZONE = ZoneInfo("Europe/Berlin")  # naive times are local: a zone with DST exercises the reading
+SENTINEL = "zq7"  # in generated text cells: a refusal must never repeat the file's contents
+BAD = "bad"  # a generated cell the importer must refuse
+EARLIEST_LOCAL = datetime(2000, 1, 2)
+LATEST_LOCAL = datetime(2026, 12, 6, 23, 59)
+# Unreadable whatever the date order (11/31 and 31/11 are no dates), or relative words.
+TIMES_UNREADABLE = ["now", "today", "yesterday 10:00", "2026-13-01 00:00", "11/31/2026 10:00"]
+TIMES_IMPLAUSIBLE = ["1999-12-31 23:59", "2026-12-09 00:00", "9999-01-01 00:00"]
+
+
+def utc_of_local(naive: datetime, zone: ZoneInfo) -> datetime:
+    """Reference reading of a local time: the first (summer) reading in the autumn overlap
+    (fold=0), a time inside the spring gap moved forward to the hour the clock jumped to."""
+    while naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        naive = naive.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def local_forms(date_order: str) -> list[str]:
+    day_month = "%m/%d" if date_order == "mdy" else "%d/%m"
+    forms = [
+        f"{day_month}/%Y %I:%M %p",
+        f"{day_month}/%Y %H:%M:%S",
+        f"{day_month}/%y %H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S.%f",
+    ]
+    if date_order == "mdy":
+        forms.append("%-m/%-d/%Y %-I:%M:%S %p")  # no leading zeros, as Marketo's UI writes
+    else:
+        forms.append("%d.%m.%Y %H:%M")
+    return forms
+
+
+@st.composite
+def good_time(draw, date_order: str) -> tuple[str, datetime]:
+    """(text, the UTC time it means) in one of the accepted forms."""
+    naive = draw(st.datetimes(min_value=EARLIEST_LOCAL, max_value=LATEST_LOCAL))
+    form = draw(st.sampled_from([*local_forms(date_order), "offset"]))
+    if form == "offset":
+        offset = draw(st.sampled_from(["Z", "+05:30", "-0800"]))
+        naive = naive.replace(microsecond=0)
+        text = f"{naive:%Y-%m-%dT%H:%M:%S}{offset}"
+        return text, datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    if "%S" not in form:
+        naive = naive.replace(second=0)
+    if "%f" not in form:
+        naive = naive.replace(microsecond=0)
+    text = naive.strftime(form)
+    if "%p" in form and draw(st.booleans()):
+        text = text.lower()  # AM/PM in any case
+    return text, utc_of_local(naive, ZONE)
+
+
+def time_cell(date_order: str, *, empty_ok: bool = False) -> st.SearchStrategy:
+    """(text, UTC time | None for an empty cell) or (text, 'parse' | 'range')."""
+    options = [
+        good_time(date_order),
+        st.sampled_from(TIMES_UNREADABLE).map(lambda t: (t, "parse")),
+        st.sampled_from(TIMES_IMPLAUSIBLE).map(lambda t: (t, "range")),
+    ]
+    if empty_ok:
+        options.append(st.sampled_from([("", None), ("  ", None)]))
+    else:
+        options.append(st.just(("", "parse")))
+    return st.one_of(*options)
+
+
+def micros(when: datetime | None) -> int | None:
+    return (
+        None
+        if when is None
+        else (when - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    )
+
+
+class CsvText:
+    """A CSV file written record by record, knowing the line each record starts on."""
+
+    def __init__(self, header: list[str]):
+        self.out = io.StringIO()
+        self.writer = csv.writer(self.out, lineterminator="\n")
+        self.writer.writerow(header)
+
+    def add(self, cells: list[str]) -> int:
+        line = self.out.getvalue().count("\n") + 1
+        self.writer.writerow(cells)
+        return line
+
+    def save(self, path: Path) -> Path:
+        path.write_text(self.out.getvalue(), encoding="utf-8")
+        return path
+
+
+def with_shape(cells: list[str], shape: str) -> list[str]:
+    if shape == "extra cell":
+        return [*cells, "x"]
+    if shape == "missing cell":
+        return cells[:-1]
+    return cells
+
+
+SHAPES = st.sampled_from(["ok", "ok", "ok", "ok", "extra cell", "missing cell"])
+
+
+def import_or_refusal(store, kind, path, instance, rows_of, expected, first_bad, **options):
+    """The contract of every kind: a clean import storing `expected`, or, when `first_bad`
+    is (line, columns at fault), one line naming the file, the line and a column at fault,
+    with nothing stored."""
+    before = rows_of(store, instance)
+    if first_bad is None:
+        import_file(store, kind, path, instance=instance, zone=ZONE, now=NOW, **options)
+        assert sorted(rows_of(store, instance), key=repr) == sorted(expected, key=repr)
+        return
+    with pytest.raises(InputError) as caught:
+        import_file(store, kind, path, instance=instance, zone=ZONE, now=NOW, **options)
+    message = str(caught.value)
+    line, columns = first_bad
+    prefix = f"{path}:{line}: " if line else f"{path}: "
+    assert message.startswith(prefix), (message, first_bad)
+    column = message[len(prefix) :].split(":")[0]
+    assert column in columns, (message, first_bad)
+    assert "\n" not in message and SENTINEL not in message, message
+    assert rows_of(store, instance) == before
+
+
+# -- sync-status ---------------------------------------------------------------------------
+STATUS_COLUMNS = {  # canonical -> header spellings Marketo and spreadsheets write
+    "Started At": ["Started At", "Started", "Start Time", "STARTED_AT"],
+    "Ended At": ["Ended At", "Ended", "End Time"],
+    "Object": ["Object", " object "],
+    "Operation": ["Operation"],
+    "Status": ["Status"],
+    "New": ["New"],
+    "Updated": ["Updated"],
+    "Deleted": ["Deleted"],
+    "Failed Item": ["Failed Item", "Failed Items", "Failed"],
+    "Skipped": ["Skipped"],
+}
+STATUS_OBJECTS = [
+    ("Person (Lead)", "Lead"),
+    (" Contacts ", "Contact"),
+    ("Campaign Members", "CampaignMember"),
+    ("Opportunity Contact Role", "OpportunityContactRole"),
+    ("My_Object__c", "My_Object__c"),
+    (f'Custom, "quoted" {SENTINEL}', f'Custom, "quoted" {SENTINEL}'),
+    ("", BAD),
+]
+OPERATIONS = [
+    ("Pull updates", "sfdc_to_marketo"),
+    ("Push updates", "marketo_to_sfdc"),
+    ("Update FKS", None),
+    ("", BAD),
+]
+STATUSES = [("Success", "Success"), (f"Failed {SENTINEL}", f"Failed {SENTINEL}"), ("", BAD)]
+MAX_COUNT = 2**63 - 1
+count_cell = st.one_of(
+    st.integers(0, MAX_COUNT).map(lambda n: (str(n), n)),
+    st.integers(0, 10**9).map(lambda n: (f"{n:,}", n)),
+    st.integers(0, 10**6).map(lambda n: (f"{n}.0", n)),
+    st.sampled_from(["", "N/A", "n/a", "-", "\u2014", " NA "]).map(lambda t: (t, None)),
+    st.sampled_from(["12.5", "-1", "lots", "1e3", str(MAX_COUNT + 1), f"x{SENTINEL}"]).map(
+        lambda t: (t, BAD)
+    ),
+)
+
+
+@st.composite
+def sync_status_file(draw, date_order: str):
+    """(header, rows): each row a dict canonical -> (text, meaning), plus its shape."""
+    order = draw(st.permutations(list(STATUS_COLUMNS)))
+    header = {c: draw(st.sampled_from(STATUS_COLUMNS[c])) for c in order}
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.fixed_dictionaries(
+                    {
+                        "Started At": time_cell(date_order),
+                        "Ended At": time_cell(date_order, empty_ok=True),
+                        "Object": st.sampled_from(STATUS_OBJECTS),
+                        "Operation": st.sampled_from(OPERATIONS),
+                        "Status": st.sampled_from(STATUSES),
+                        **{c: count_cell for c in ("New", "Updated", "Deleted")},
+                        **{c: count_cell for c in ("Failed Item", "Skipped")},
+                    }
+                ),
+                SHAPES,
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    return order, header, rows
+
+
+def status_problems(row: dict) -> list[str]:
+    """The columns at fault in a row, in the order the importer checks them: unreadable
+    times, implausible times, the texts, the counts."""
+    found = [c for c in ("Started At", "Ended At") if row[c][1] == "parse"]
+    found += [c for c in ("Started At", "Ended At") if row[c][1] == "range"]
+    found += [c for c in STATUS_COLUMNS if c not in ("Started At", "Ended At") and row[c][1] == BAD]
+    return found
+
+
+@FUZZ_STATUS
+@given(date_order=st.sampled_from(["mdy", "dmy"]), data=st.data())
+def test_sync_status_imports_what_the_reference_reads_or_refuses_the_first_bad_line(
+    store, tmp_path_factory, date_order, data
+):
+    order, header, rows = data.draw(sync_status_file(date_order))
+    instance = f"fuzz{next(_instances)}"
+    text = CsvText([header[c] for c in order])
+    expected: dict[tuple, tuple] = {}
+    first_bad = None
+    for row, shape in rows:
+        cells = with_shape([row[c][0] for c in order], shape)
+        if all(cell == "" for cell in cells):
+            continue  # a blank record is no row
+        line = text.add(cells)
+        problems = ["row"] if shape != "ok" else status_problems(row)
+        if problems and first_bad is None:
+            first_bad = (line, problems[:1])
+        if problems:
+            continue
+        started, ended = row["Started At"][1], row["Ended At"][1]
+        obj, operation = row["Object"][1], row["Operation"][0].strip()
+        stored = (
+            micros(started),
+            micros(ended),
+            obj,
+            operation,
+            row["Operation"][1],
+            row["Status"][1],
+            *(row[c][1] for c in ("New", "Updated", "Deleted", "Failed Item", "Skipped")),
+        )
+        expected.setdefault((stored[0], obj, operation), stored)  # the key's first row
+    path = text.save(tmp_path_factory.mktemp("f") / "status.csv")
+    import_or_refusal(
+        store,
+        "sync-status",
+        path,
+        instance,
+        _status_rows,
+        list(expected.values()),
+        first_bad,
+        date_order=date_order,
+    )
+
+
+def _status_rows(store: Store, instance: str) -> list[tuple]:
+    with store.read() as con:
+        return con.execute(
+            "SELECT epoch_us(started_at), epoch_us(ended_at), object, operation, direction, "
+            "status, new_count, updated_count, deleted_count, failed_count, skipped_count "
+            "FROM sync_cycles WHERE instance = $i",
+            {"i": instance},
+        ).fetchall()
+
+
+# -- sync-errors ---------------------------------------------------------------------------
+ERRORS_COLUMNS = {
+    "Failed On": ["Failed On", "failed_on"],
+    "Date/Time": ["Date/Time", "Time", "Failed At", "Date", "Timestamp"],
+    "Error Type": ["Error Type", "Type"],
+    "Error Details": ["Error Details", "Details", "SFDC Return Message", "Error Message"],
+    "Object": ["Object", "Object Type"],
+    "Marketo ID": ["Marketo ID", "Lead ID"],
+    "Salesforce ID": ["Salesforce ID", "SFDC ID", "CRM ID"],
+}
+OPTIONAL_ERRORS_COLUMNS = ("Object", "Marketo ID", "Salesforce ID")
+FAILED_ON = [
+    ("Record Level", "record"),
+    ("record-level", "record"),
+    ("JOB LEVEL", "job"),
+    ("Job", "job"),
+    ("", None),
+    ("Field Level", BAD),
+    (f"x{SENTINEL}", BAD),
+]
+ERROR_TYPES = ["Failed", "UNABLE_TO_LOCK_ROW", "", f"Type {SENTINEL}"]
+ERROR_DETAILS = [
+    "",
+    "Failed to update SFDC lead: busy",
+    f'two\nlines, "quoted" {SENTINEL}',
+    "UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record",
+]
+ERROR_OBJECTS = [
+    ("Person (Lead)", "Lead"),
+    ("Contacts", "Contact"),
+    ("Lead", "Lead"),
+    ("My_Object__c", "My_Object__c"),
+    ("", None),
+]
+# An id's key prefix names the object when the Object cell is empty (Salesforce's documented
+# prefixes: 00Q Lead, 003 Contact); a custom object's prefix names nothing.
+SFDC_IDS = [
+    ("", None),
+    ("00Q5e00000AbCdE", "Lead"),
+    ("0035e00000AbCdE", "Contact"),
+    ("a0B5e00000AbCdE", None),
+]
+
+
+@st.composite
+def sync_errors_file(draw, date_order: str):
+    order = [
+        c
+        for c in draw(st.permutations(list(ERRORS_COLUMNS)))
+        if c not in OPTIONAL_ERRORS_COLUMNS or draw(st.booleans())
+    ]
+    header = {c: draw(st.sampled_from(ERRORS_COLUMNS[c])) for c in order}
+    row = st.fixed_dictionaries(
+        {
+            "Failed On": st.sampled_from(FAILED_ON),
+            "Date/Time": time_cell(date_order),
+            "Error Type": st.sampled_from(ERROR_TYPES),
+            "Error Details": st.sampled_from(ERROR_DETAILS),
+            "Object": st.sampled_from(ERROR_OBJECTS),
+            "Marketo ID": st.sampled_from(["", "12345"]),
+            "Salesforce ID": st.sampled_from(SFDC_IDS),
+        }
+    )
+    return order, header, draw(st.lists(st.tuples(row, SHAPES), min_size=1, max_size=6))
+
+
+def cell_text(value) -> str:
+    return value[0] if isinstance(value, tuple) else value
+
+
+@FUZZ_ERRORS
+@given(date_order=st.sampled_from(["mdy", "dmy"]), data=st.data())
+def test_sync_errors_imports_what_the_reference_reads_or_refuses_the_first_bad_line(
+    store, tmp_path_factory, date_order, data
+):
+    order, header, rows = data.draw(sync_errors_file(date_order))
+    instance = f"fuzz{next(_instances)}"
+    text = CsvText([header[c] for c in order])
+    expected: list[tuple] = []
+    first_bad = None
+    for row, shape in rows:
+        cells = with_shape([cell_text(row[c]) for c in order], shape)
+        if all(cell == "" for cell in cells):
+            continue
+        line = text.add(cells)
+        # Several faults of one row may be named in any order: each names the row's line.
+        problems = [c for c in ("Date/Time", "Failed On") if row[c][1] in ("parse", "range", BAD)]
+        if row["Error Type"] == "" and row["Error Details"] == "":
+            problems.append("Error Details")
+        if shape != "ok":
+            problems = ["row"]
+        if problems and first_bad is None:
+            first_bad = (line, problems)
+        if problems:
+            continue
+        obj = row["Object"][1] if "Object" in order else None
+        sfdc_id = row["Salesforce ID"] if "Salesforce ID" in order else ("", None)
+        expected.append(
+            (
+                micros(row["Date/Time"][1]),
+                obj or sfdc_id[1],
+                row["Failed On"][1],
+                (row["Marketo ID"] if "Marketo ID" in order else "") or None,
+                sfdc_id[0] or None,
+                row["Error Type"] or None,
+                row["Error Details"] or row["Error Type"],
+            )
+        )
+    path = text.save(tmp_path_factory.mktemp("f") / "errors.csv")
+    import_or_refusal(
+        store,
+        "sync-errors",
+        path,
+        instance,
+        _errors_rows,
+        expected,
+        first_bad,
+        date_order=date_order,
+    )
+
+
+def _errors_rows(store: Store, instance: str) -> list[tuple]:
+    with store.read() as con:
+        return con.execute(
+            "SELECT epoch_us(occurred_at), object, failed_on, marketo_id, sfdc_id, error_type, "
+            "error_message FROM sync_errors WHERE instance = $i",
+            {"i": instance},
+        ).fetchall()
+
+
+# -- permissions ---------------------------------------------------------------------------
+PERMISSION_COLUMNS = {
+    "object": ["object", "SobjectType", "sObject"],
+    "field": ["field", "Field Name"],
+    "readable": ["readable", "PermissionsRead", "Read"],
+    "editable": ["editable", "PermissionsEdit", "Edit"],
+}
+PERMISSION_OBJECTS = [("Lead", "Lead"), ("My_Object__c", "My_Object__c"), ("1Lead", BAD), ("", BAD)]
+# (text, stored field given the object Lead or another); FieldPermissions writes Object.Field.
+PERMISSION_FIELDS = ["Email", "", "Lead.Email", "Contact.Email", f"Em ail {SENTINEL}"]
+FLAGS = [
+    *(("true", True), ("T", True), ("Yes", True), ("y", True), ("1", True)),
+    *(("FALSE", False), ("f", False), ("no", False), ("N", False), ("0", False)),
+    ("maybe", BAD),
+    ("", BAD),
+]
+
+
+def permission_field(obj: str, text: str) -> str:
+    """The reference reading of a field cell: the object's own prefix dropped; BAD if the rest
+    is not an API name (empty is the object level)."""
+    name = text[len(obj) + 1 :] if obj and text.startswith(obj + ".") else text
+    return name if name == "" or re.match(NAME, name) else BAD
+
+
+@FUZZ_PERMISSIONS
+@given(
+    order=st.permutations(list(PERMISSION_COLUMNS)),
+    data=st.data(),
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(PERMISSION_OBJECTS),
+            st.sampled_from(PERMISSION_FIELDS),
+            st.sampled_from(FLAGS),
+            st.sampled_from(FLAGS),
+            SHAPES,
+        ),
+        max_size=6,
+    ),
+)
+def test_permissions_import_what_the_reference_reads_or_refuse_the_first_bad_line(
+    store, tmp_path_factory, order, data, rows
+):
+    header = [data.draw(st.sampled_from(PERMISSION_COLUMNS[c])) for c in order]
+    instance = f"fuzz{next(_instances)}"
+    text = CsvText(header)
+    expected: set[tuple] = set()
+    rights: dict[tuple[str, str], tuple] = {}
+    first_bad = None
+    for (obj, obj_name), field_text, readable, editable, shape in rows:
+        by_column = {"object": obj, "field": field_text, "readable": readable[0]}
+        cells = with_shape([{**by_column, "editable": editable[0]}[c] for c in order], shape)
+        if all(cell == "" for cell in cells):
+            continue
+        line = text.add(cells)
+        field_name = permission_field(obj, field_text)
+        problems = [
+            column
+            for column, meaning in (
+                ("object", obj_name),
+                ("field", field_name),
+                ("readable", readable[1]),
+                ("editable", editable[1]),
+            )
+            if meaning == BAD
+        ]
+        if editable[1] is True and readable[1] is not True:
+            problems.append("editable")  # editable but not readable
+        if shape != "ok":
+            problems = ["row"]
+        pair = (readable[1], editable[1])
+        if not problems and rights.setdefault((obj_name, field_name), pair) != pair:
+            problems = ["field"]  # the same field again, with other rights
+        if problems and first_bad is None:
+            first_bad = (line, problems[:1])
+        if not problems:
+            expected.add((obj_name, field_name, *pair))
+    if first_bad is None and not expected:
+        first_bad = (2, ["row"])  # no permission rows at all: no snapshot of the sync user
+    path = text.save(tmp_path_factory.mktemp("f") / "permissions.csv")
+    import_or_refusal(
+        store, "permissions", path, instance, _permission_rows, list(expected), first_bad
+    )
+
+
+def _permission_rows(store: Store, instance: str) -> list[tuple]:
+    with store.read() as con:
+        return con.execute(
+            "SELECT object, field, readable, editable FROM field_permissions WHERE instance = $i",
+            {"i": instance},
+        ).fetchall()
 
 
 def test_the_cli_refuses_a_fuzzed_file_in_one_line(tmp_path):
