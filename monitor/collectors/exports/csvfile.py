@@ -79,13 +79,9 @@ def require_regular_file(path: Path) -> None:
         )
 
 
-class _LineTooLong(Exception):
-    def __init__(self, line: int):
-        self.line = line
-
-
-def _bounded_lines(handle) -> Iterator[str]:
-    """The file's lines, never holding more than MAX_LINE_BYTES characters of one in memory."""
+def _bounded_lines(handle, path: Path) -> Iterator[str]:
+    """The file's lines, never holding more than MAX_LINE_BYTES characters of one in memory; a
+    longer line is refused in one line naming it."""
     number = 0
     while True:
         line = handle.readline(MAX_LINE_BYTES + 1)
@@ -93,7 +89,7 @@ def _bounded_lines(handle) -> Iterator[str]:
             return
         number += 1
         if len(line) > MAX_LINE_BYTES:
-            raise _LineTooLong(number)
+            raise _too_long(path, number)
         yield line
 
 
@@ -145,7 +141,7 @@ def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
     # The module's own limit (131,072 characters a cell) is below the line bound.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(_bounded_lines(handle))
+        reader = csv.reader(_bounded_lines(handle, path))
         start = 1
         index = 0
         while True:
@@ -153,8 +149,6 @@ def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
                 record = next(reader)
             except StopIteration:
                 return
-            except _LineTooLong as exc:
-                raise _too_long(path, exc.line) from None
             except csv.Error:
                 raise InputError(
                     f"{path}:{start}: row: not a CSV record (an unbalanced quote?)",
@@ -343,13 +337,11 @@ def _read_header(path: Path) -> list[str] | None:
     csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return next(csv.reader(_bounded_lines(handle)), None)
+            return next(csv.reader(_bounded_lines(handle, path)), None)
     except OSError as exc:
         raise _cannot_read(path, exc) from None
     except UnicodeDecodeError:
         raise _not_utf8(path) from None
-    except _LineTooLong as exc:
-        raise _too_long(path, exc.line) from None
     except csv.Error:
         raise InputError(
             f"{path}:1: header: not a CSV record (an unbalanced quote?); expected the "
