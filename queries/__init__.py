@@ -40,11 +40,15 @@ def query_names() -> list[str]:
     return sorted(p.stem for p in QUERY_DIR.glob("*.sql"))
 
 
+def query_parameters(name: str) -> set[str]:
+    """The `$name` parameters the query's SQL uses (a name in a `--` comment is not one)."""
+    return set(re.findall(r"\$(\w+)", re.sub(r"--[^\n]*", "", load_query(name))))
+
+
 def run_query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
     """Run a named query with its `$name` parameters and return a DataFrame."""
     sql = load_query(name)
-    named = set(re.findall(r"\$(\w+)", sql))
-    used = {key: value for key, value in params.items() if key in named}
+    used = {key: value for key, value in params.items() if key in query_parameters(name)}
     return con.execute(sql, used).df()
 
 

@@ -1,6 +1,6 @@
 -- API usage samples that report a quota over the last $lookback_days days (plus the hours the
 -- outlook's pace needs): the same hours of earlier days forecast the rest of today's use
--- (checks/api_outlook.py). Only the newest sample of the last $recent_hours counts as today.
+-- (checks/api_outlook.py). The check takes only the newest sample of its $recent_hours as today.
 SELECT source, metric, ts, used, quota
 FROM api_usage
 WHERE instance = $instance

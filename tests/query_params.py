@@ -32,6 +32,7 @@ def query_params(
         "training_days": 14,
         "history_days": 28,
         "recent_hours": 24,
+        "forecast_hours": 6,
         "limit": 10,
         "sources": ["salesforce", "marketo"],
         "activity_types": ["Sync Lead to SFDC"],

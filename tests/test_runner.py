@@ -15,7 +15,7 @@ from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, SEVERITIES, Check, Find
 from monitor.errors import ConfigError
 from monitor.runner import fingerprint, open_findings, run_checks
 from monitor.store import Store
-from queries import load_query, query_names, run_query
+from queries import load_query, query_names, query_parameters, run_query
 from tests.conftest import FINDING_CONTRACT_KEYS, one_row
 from tests.query_params import query_params
 
@@ -396,8 +396,7 @@ def test_every_check_input_names_a_real_query_and_real_settings(check: Check):
 @pytest.mark.parametrize("check", CHECK_IDS)
 def test_every_check_input_query_gets_every_parameter_it_uses(check: Check):
     for spec in check.inputs.values():
-        sql = load_query(spec.query)
-        used = set(re.findall(r"\$([a-z_]+)", sql))
+        used = query_parameters(spec.query)
         assert used <= RUNNER_PARAMS | set(spec.params_from_settings), spec.query
 
 
@@ -418,8 +417,13 @@ def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 @pytest.mark.parametrize("name", query_names())
 def test_every_query_runs_on_an_empty_migrated_store(empty_store: Store, name: str):
-    sql = load_query(name)
-    assert set(re.findall(r"\$([a-z_]+)", sql)) <= set(EMPTY_STORE_PARAMS)
+    assert query_parameters(name) <= set(EMPTY_STORE_PARAMS)
     with empty_store.read() as con:
         frame = run_query(con, name, **EMPTY_STORE_PARAMS)
     assert len(frame.columns) > 0
+
+
+def test_a_parameter_named_in_a_comment_is_not_one_the_query_takes():
+    """A `$name` in a `--` comment is prose: passing it would make DuckDB refuse the query."""
+    assert "recent_hours" in load_query("api_budget_history")  # named in its comment
+    assert "recent_hours" not in query_parameters("api_budget_history")

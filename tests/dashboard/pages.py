@@ -11,6 +11,7 @@ PAGE_TITLES = {  # page file stem -> its st.title
     "backlog": "Backlog & throughput",
     "errors": "Sync errors",
     "permissions": "Sync user permissions",
+    "schema": "Schema guard",
     "fields": "Synced fields",
     "findings": "Findings",
     "sources": "Sources & imports",

@@ -50,7 +50,10 @@ PAGES = {
     "overview": ("Sync health overview", ["Health score", "Critical incidents"]),
     "backlog": ("Backlog & throughput", ["Now", "Who changed the records"]),
     "errors": ("Sync errors", ["By code and object", "Error records"]),
-    "permissions": ("Sync user permissions", ["Permission gaps", "Sync user access"]),
+    "permissions": (
+        "Sync user permissions",
+        ["Permission gaps", "Sync user access (latest snapshot)"],
+    ),
     "fields": ("Synced fields", ["Formula fields", "Lead.Lead_Age_Days__c"]),
     "findings": ("Findings", ["Sync user lacks access it needs · Lead.Lead_Score__c"]),
     "sources": ("Sources & imports", ["What the store holds for 'demo'", "Import Marketo"]),

@@ -135,7 +135,7 @@ def test_pages_may_be_short_or_empty_while_more_results_wait(standin, http):
         standin.add_activity(name, T0 + timedelta(minutes=minute))
     standin.scan_size = 3
     page_token = rest(
-        standin, http, "v1/activities/pagingtoken.json", token, sinceDatetime="2026-11-20T13:00Z"
+        standin, http, "v1/activities/pagingtoken.json", token, sinceDatetime="2026-11-20T13:00:00Z"
     )["nextPageToken"]
     pages = []
     while True:
@@ -163,7 +163,7 @@ def test_pages_may_be_short_or_empty_while_more_results_wait(standin, http):
 def test_more_than_ten_activity_type_ids_are_refused(standin, http):
     token = token_for(standin, http)
     page_token = rest(
-        standin, http, "v1/activities/pagingtoken.json", token, sinceDatetime="2026-11-20T13:00Z"
+        standin, http, "v1/activities/pagingtoken.json", token, sinceDatetime="2026-11-20T13:00:00Z"
     )["nextPageToken"]
     answer = rest(
         standin,
