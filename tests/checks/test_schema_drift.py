@@ -78,19 +78,10 @@ evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 EVENT_AT = CHANGED_AT - timedelta(minutes=20)
 
 
-def test_a_clean_day_with_unchanged_describes_stays_silent(store, tmp_path):
-    describe(store, tmp_path, LEAD, BEFORE_AT)
-    describe(store, tmp_path, LEAD, CHANGED_AT)  # same content: no new snapshot
-    describe(store, tmp_path, CONTACT, CHANGED_AT)
-    outcomes = evaluate(store)
-    assert outcomes.findings == {}, outcomes
+def type_change(store: Store, tmp_path: Path) -> None:
+    """An admin turns Lead.NumberofLocations__c from Number into Text (audit event between the
+    two describes)."""
 
-
-def test_without_a_describe_the_check_says_it_cannot_judge(store):
-    assert evaluate(store).outcome("describe") == NOT_EVALUATED
-
-
-def test_a_type_change_is_critical_and_names_who_changed_it(store, tmp_path):
     def to_text(fields):
         fields["NumberofLocations__c"].update(type="string", length=255)
 
@@ -105,19 +96,12 @@ def test_a_type_change_is_critical_and_names_who_changed_it(store, tmp_path):
         ),
     )
     describe(store, tmp_path, changed(LEAD, to_text), CHANGED_AT)
-    finding = evaluate(store).finding("Lead.NumberofLocations__c")
-    assert finding.severity == "critical" and finding.owner == "Salesforce admin"
-    assert finding.evidence["kind"] == "type_changed"
-    assert finding.evidence["before"]["type"] == "double"
-    assert finding.evidence["after"]["type"] == "string"
-    assert finding.evidence["audit_event"]["actor"] == ADMIN
-    assert finding.evidence["audit_event"]["action"] == "changedCFType"
-    assert "deletes every value" in finding.evidence["consequence"]
-    assert "export the field's values from Marketo" in finding.evidence["fix"]
-    assert ADMIN in finding.detail and "from double to string" in finding.detail
 
 
-def test_a_renamed_api_name_is_one_finding_naming_the_new_field(store, tmp_path):
+def api_rename(store: Store, tmp_path: Path) -> None:
+    """An admin renames the API name SICCode__c to SIC_Code__c (audit event between the two
+    describes)."""
+
     def rename(fields):
         old = fields.pop("SICCode__c")
         fields["SIC_Code__c"] = {**old, "name": "SIC_Code__c"}
@@ -133,6 +117,36 @@ def test_a_renamed_api_name_is_one_finding_naming_the_new_field(store, tmp_path)
         ),
     )
     describe(store, tmp_path, changed(LEAD, rename), CHANGED_AT)
+
+
+def test_a_clean_day_with_unchanged_describes_stays_silent(store, tmp_path):
+    describe(store, tmp_path, LEAD, BEFORE_AT)
+    describe(store, tmp_path, LEAD, CHANGED_AT)  # same content: no new snapshot
+    describe(store, tmp_path, CONTACT, CHANGED_AT)
+    outcomes = evaluate(store)
+    assert outcomes.findings == {}, outcomes
+
+
+def test_without_a_describe_the_check_says_it_cannot_judge(store):
+    assert evaluate(store).outcome("describe") == NOT_EVALUATED
+
+
+def test_a_type_change_is_critical_and_names_who_changed_it(store, tmp_path):
+    type_change(store, tmp_path)
+    finding = evaluate(store).finding("Lead.NumberofLocations__c")
+    assert finding.severity == "critical" and finding.owner == "Salesforce admin"
+    assert finding.evidence["kind"] == "type_changed"
+    assert finding.evidence["before"]["type"] == "double"
+    assert finding.evidence["after"]["type"] == "string"
+    assert finding.evidence["audit_event"]["actor"] == ADMIN
+    assert finding.evidence["audit_event"]["action"] == "changedCFType"
+    assert "deletes every value" in finding.evidence["consequence"]
+    assert "export the field's values from Marketo" in finding.evidence["fix"]
+    assert ADMIN in finding.detail and "from double to string" in finding.detail
+
+
+def test_a_renamed_api_name_is_one_finding_naming_the_new_field(store, tmp_path):
+    api_rename(store, tmp_path)
     outcomes = evaluate(store)
     finding = outcomes.finding("Lead.SICCode__c")
     assert finding.evidence["kind"] == "renamed"

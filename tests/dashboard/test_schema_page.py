@@ -9,15 +9,12 @@ from monitor.runner import run_checks
 from monitor.store import Store
 from tests.checks.test_schema_drift import (
     BEFORE_AT,
-    CHANGED_AT,
     CHECK,
-    EVENT_AT,
     INSTANCE,
     LEAD,
     NOW,
-    audit,
-    changed,
     describe,
+    type_change,
 )
 
 
@@ -33,20 +30,7 @@ def open_schema_page(dashboard, path: Path):
 def test_schema_guard_lists_a_type_change_with_its_author_and_fix(tmp_path, dashboard):
     store = Store(tmp_path / "monitor.duckdb")
 
-    def to_text(fields):
-        fields["NumberofLocations__c"].update(type="string", length=255)
-
-    describe(store, tmp_path, LEAD, BEFORE_AT)
-    audit(
-        store,
-        (
-            "changedCFType",
-            "Customize Leads",
-            "Changed field type of Number of Locations custom field from Number to Text",
-            EVENT_AT,
-        ),
-    )
-    describe(store, tmp_path, changed(LEAD, to_text), CHANGED_AT)
+    type_change(store, tmp_path)
     run_checks(store, INSTANCE, NOW, checks=[CHECK])
     app = open_schema_page(dashboard, store.path)
     assert "Schema guard" in [t.value for t in app.title]

@@ -8,38 +8,13 @@ from datetime import timedelta
 from monitor.report.build import build_report
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.test_schema_drift import (
-    BEFORE_AT,
-    CHANGED_AT,
-    CHECK,
-    EVENT_AT,
-    INSTANCE,
-    LEAD,
-    NOW,
-    audit,
-    changed,
-    describe,
-)
+from tests.checks.test_schema_drift import CHECK, INSTANCE, NOW, api_rename
 
 
 def test_the_salesforce_section_lists_the_weeks_schema_changes(tmp_path):
     store = Store(tmp_path / "monitor.duckdb")
 
-    def rename(fields):
-        old = fields.pop("SICCode__c")
-        fields["SIC_Code__c"] = {**old, "name": "SIC_Code__c"}
-
-    describe(store, tmp_path, LEAD, BEFORE_AT)
-    audit(
-        store,
-        (
-            "changedCFDevName",
-            "Customize Leads",
-            "Changed field name of SIC Code custom field from SICCode to SIC_Code",
-            EVENT_AT,
-        ),
-    )
-    describe(store, tmp_path, changed(LEAD, rename), CHANGED_AT)
+    api_rename(store, tmp_path)
     run_checks(store, INSTANCE, NOW, checks=[CHECK])
     report = build_report(store, week="2026-W47", instance=INSTANCE, now=NOW + timedelta(days=5))
     table = report.instances[0].section("salesforce").table("schema-drift").frame
