@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pandas as pd
 
 from monitor.collectors.exports.common import ImportResult, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
@@ -65,10 +66,16 @@ def import_permissions(
     for row in frame.index[~frame["object"].str.match(_NAME)]:
         problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
     # FieldPermissions writes fields as Object.Field: accept that form too.
-    frame["field"] = [
-        field[len(obj) + 1 :] if obj and field.startswith(obj + ".") else field
-        for obj, field in zip(frame["object"], frame["field"], strict=True)
-    ]
+    # A Series of text even with no row left (every row of the wrong width): a plain empty list
+    # would become a float column that the checks below cannot read as text.
+    frame["field"] = pd.Series(
+        [
+            field[len(obj) + 1 :] if obj and field.startswith(obj + ".") else field
+            for obj, field in zip(frame["object"], frame["field"], strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
     bad_field = (frame["field"] != "") & ~frame["field"].str.match(_NAME)
     for row in frame.index[bad_field]:
         problems.append(

@@ -307,3 +307,21 @@ def test_a_field_listed_twice_with_other_rights_is_refused_not_collapsed(store, 
     assert str(caught.value).startswith(f"{path}:3: field: listed again with other rights")
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM field_permissions").fetchone()[0] == 0
+
+
+def test_a_permissions_file_whose_only_row_is_too_wide_is_one_line_not_a_traceback(
+    store, tmp_path
+):
+    """Found by the fuzz: with every row of the wrong width no row was left, and the empty
+    field column stopped being text (AttributeError)."""
+    path = write(
+        tmp_path / "permissions.csv",
+        "object,field,readable,editable",
+        "Lead,Email,true,true,extra cell",
+    )
+    assert refusal(store, "permissions", path) == f"{path}:2: row: expected 4 columns, found 5"
+    result = import_file(
+        store, "permissions", path, instance=INSTANCE, zone=UTC, skip_invalid=True, now=NOW
+    )
+    assert (result.rows_added, result.rows_quarantined) == (0, 1)
+    assert rows_of(store, "SELECT count(*) FROM field_permissions") == [(0,)]
