@@ -309,9 +309,7 @@ def test_a_field_listed_twice_with_other_rights_is_refused_not_collapsed(store, 
         assert con.execute("SELECT count(*) FROM field_permissions").fetchone()[0] == 0
 
 
-def test_a_permissions_file_whose_only_row_is_too_wide_is_one_line_not_a_traceback(
-    store, tmp_path
-):
+def test_a_permissions_file_whose_only_row_is_too_wide_is_one_line_not_a_traceback(store, tmp_path):
     """Found by the fuzz: with every row of the wrong width no row was left, and the empty
     field column stopped being text (AttributeError)."""
     path = write(
