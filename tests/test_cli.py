@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -221,3 +222,23 @@ def test_checks_shows_the_settings_configured_for_one_object(tmp_path):
     assert all(c["per_object"] == {} for c in listing if c["id"] != "backlog_spike")
     text = monitor("checks", db=tmp_path / "m.duckdb", env=env).stdout
     assert "    for Task: spike_min_records = 20000" in text
+
+
+def test_help_imports_neither_pandas_nor_duckdb_nor_a_check():
+    """`--help` answers at once (BENCHMARKS.md, "CLI start"): the verbs import what they use
+    when they run. A module-level `import pandas` anywhere on the way (the config's calendar
+    once had one) made every `--help` 0.5 s slower."""
+    probe = (
+        "import sys, runpy; sys.argv = ['monitor', '--help']\n"
+        "try:\n    runpy.run_module('monitor', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pandas', 'duckdb', 'checks', 'plotly') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"

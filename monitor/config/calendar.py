@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:  # pandas comes with the first window frame, not with the configuration
+    import pandas as pd
 
 KEYS = ("name", "start", "end", "every", "days", "hours", "object", "instance")
 # Recurrences: the months whose end starts a window.
@@ -184,6 +185,8 @@ def windows(
 ) -> pd.DataFrame:
     """The planned windows of `instance` that overlap [start, end): name, instance, object,
     start, end (aware UTC), sorted by start."""
+    import pandas as pd
+
     rows = [
         (entry.name, entry.instance, entry.object, begin, finish)
         for entry in entries
