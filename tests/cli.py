@@ -17,6 +17,14 @@ def environment_without(*prefixes: str) -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
 
 
+def python_path() -> str:
+    """PYTHONPATH for a child that imports the repository's code: the repository first, then
+    whatever this process inherited (.ci/clock-ahead puts its clock-moving sitecustomize there,
+    and a child that lost it would run on the real clock)."""
+    inherited = os.environ.get("PYTHONPATH")
+    return os.pathsep.join([str(REPO), inherited] if inherited else [str(REPO)])
+
+
 def run_monitor(
     *args: str, env: dict[str, str], cwd: Path = REPO, timeout: float = 300
 ) -> subprocess.CompletedProcess:

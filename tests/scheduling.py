@@ -17,7 +17,7 @@ import pandas as pd
 from monitor.schedule.scheduler import JobOutcome
 from monitor.store import Store
 from monitor.store.facts import ensure_instance, insert_frame
-from tests.conftest import REPO
+from tests.cli import python_path
 
 DEADLINE_SECONDS = 60.0
 
@@ -108,7 +108,7 @@ def child_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
         if not key.startswith(("MONITOR_", "SALESFORCE_", "MARKETO_"))
     }
     env.update(
-        PYTHONPATH=str(REPO),
+        PYTHONPATH=python_path(),
         MONITOR_DB=str(tmp_path / "monitor.duckdb"),
         MONITOR_INBOX_DIR=str(tmp_path / "inbox"),
         MONITOR_REPORT_DIR=str(tmp_path / "reports"),

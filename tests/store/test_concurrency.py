@@ -26,6 +26,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from monitor.store import Store
+from tests.cli import python_path
 from tests.conftest import DEMO_NOW, REPO
 from tests.dashboard.pages import PAGE_TITLES
 
@@ -203,7 +204,7 @@ def test_dashboard_reads_and_renders_while_another_process_writes(
             str(WRITER_PAUSE_SECONDS),
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": python_path()},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -28,8 +28,8 @@ import requests
 from monitor.collectors.streams.receiver import Receiver, ReceiverSettings
 from monitor.errors import ConfigError
 from monitor.store import Store
-from tests.cli import environment_without, run_monitor
-from tests.conftest import REAL_FIXTURES, REPO
+from tests.cli import environment_without, python_path, run_monitor
+from tests.conftest import REAL_FIXTURES
 
 TOKEN = "test-streams-token-" + uuid.uuid4().hex
 MAX_BODY = 64 * 1024
@@ -483,7 +483,7 @@ def test_the_token_never_reaches_the_store(receiver, store):
 
 def serve_streams(tmp_path: Path, *extra: str, token: str | None = TOKEN) -> subprocess.Popen:
     env = environment_without("MONITOR_")
-    env.update({"MONITOR_DB": str(tmp_path / "monitor.duckdb"), "PYTHONPATH": str(REPO)})
+    env.update({"MONITOR_DB": str(tmp_path / "monitor.duckdb"), "PYTHONPATH": python_path()})
     if token:
         env["MONITOR_STREAMS_TOKEN"] = token
     return subprocess.Popen(
@@ -605,7 +605,7 @@ def test_serve_streams_names_a_streams_port_beyond_65535_from_the_environment(tm
         MONITOR_DB=str(tmp_path / "monitor.duckdb"),
         MONITOR_STREAMS_PORT="70000",
         MONITOR_STREAMS_TOKEN=TOKEN,
-        PYTHONPATH=str(REPO),
+        PYTHONPATH=python_path(),
     )
     done = run_monitor("serve-streams", env=env, cwd=tmp_path, timeout=60)
     assert done.returncode == 1
