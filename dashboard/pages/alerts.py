@@ -75,6 +75,17 @@ def _outbox() -> None:
         show_table(outbox, "alert-outbox")
 
 
+def _saved(write) -> None:
+    """Run a form's write: its one-line refusal on the page, or the page read again with it."""
+    try:
+        write()
+    except MonitorError as exc:
+        st.error(markdown_literal(exc))  # it may quote what the person typed
+        return
+    data.clear()
+    st.rerun()
+
+
 def _silence_form(view: View | None, now: datetime) -> None:
     with st.form("silence-form", clear_on_submit=True):
         st.markdown("**Add a silence**")
@@ -93,8 +104,8 @@ def _silence_form(view: View | None, now: datetime) -> None:
         where = cols[2].radio("Where", scope, key="silence-scope")
         reason = st.text_input("Reason", key="silence-reason")
         if st.form_submit_button("Silence"):
-            try:
-                add_silence(
+            _saved(
+                lambda: add_silence(
                     data.store(),
                     check="" if check == ANY_CHECK else check,
                     subject=subject,
@@ -103,11 +114,7 @@ def _silence_form(view: View | None, now: datetime) -> None:
                     reason=reason,
                     now=now,
                 )
-            except MonitorError as exc:
-                st.error(markdown_literal(exc))
-                return
-            data.clear()
-            st.rerun()
+            )
 
 
 def _silences(view: View | None, now: datetime) -> None:
@@ -162,8 +169,8 @@ def _calendar_form(view: View | None, now: datetime) -> None:
                     "start": datetime.combine(start_day, start_time).isoformat(),
                     "end": datetime.combine(end_day, end_time).isoformat(),
                 }
-            try:
-                add_calendar_entry(
+            _saved(
+                lambda: add_calendar_entry(
                     data.store(),
                     data.config(),
                     name=name,
@@ -175,11 +182,7 @@ def _calendar_form(view: View | None, now: datetime) -> None:
                     now=now,
                     **window,
                 )
-            except MonitorError as exc:
-                st.error(markdown_literal(exc))
-                return
-            data.clear()
-            st.rerun()
+            )
 
 
 def _calendar(view: View | None, now: datetime) -> None:
