@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from checks import auth_apps
 from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting, cause_key
 from monitor.vocabulary import AUTH_PERMISSIONS
 
@@ -113,11 +114,19 @@ ANCHOR = "snapshots"
 INPUTS = {
     "auth": Input("auth_posture_latest", anchor="snapshots"),
     "logins": Input("auth_logins_recent", "lookback_days", anchor="audit_events"),
+    "apps": Input("auth_connected_apps_latest", anchor="snapshots"),
 }
 EVIDENCE = {
     "risk": (
         "what is at risk: inactive_user | missing_permission | password_expiry | failed_logins"
+        " | uninstalled_app"
     ),
+    "app": "the connected app's name, as the sync user's OauthToken rows give it (uninstalled_app)",
+    "tokens": "how many OAuth tokens of that app the sync user holds (uninstalled_app)",
+    "use_count": "OauthToken.UseCount summed over those tokens, at the reading (uninstalled_app)",
+    "last_used_at": "the newest OauthToken.LastUsedDate of those tokens (UTC) (uninstalled_app)",
+    "authorized_at": "the oldest OauthToken.CreatedDate: when it was authorized (UTC)",
+    "installed": "whether the org has a ConnectedApplication of that name (uninstalled_app)",
     "permission": "the system permission's label (missing_permission)",
     "field": "its PermissionSet field, as the org's describe names it (missing_permission)",
     "via": "the profile and permission sets the sync user holds (missing_permission)",
@@ -144,14 +153,17 @@ def _finding(subject: str, severity: str, title: str, detail: str, **evidence: A
 
 
 def _permission_findings(
-    reading: pd.Series, permissions: list[dict[str, Any]], settings: dict[str, Any]
+    reading: pd.Series,
+    permissions: list[dict[str, Any]],
+    settings: dict[str, Any],
+    skip: frozenset[str] = frozenset(),
 ) -> list[Finding | NotEvaluated]:
     by_key = {p["permission"]: p for p in permissions}
     results: list[Finding | NotEvaluated] = []
     for key, known in PERMISSIONS.items():
         subject = f"sync user: {known['label']}"
         held = by_key.get(key)
-        if known.get("setting") and settings[known["setting"]]:
+        if key in skip or (known.get("setting") and settings[known["setting"]]):
             continue  # the admin says the app is installed / allow-listed
         if held is None or held.get("field") is None:
             if not known.get("absent_means_off"):
@@ -288,7 +300,12 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
             )
         )
     permissions = json.loads(reading["permissions"])
-    results += _permission_findings(reading, permissions, settings)
+    apps, not_read = auth_apps.read_apps(data["apps"])
+    # With the org's OAuth usage read, whether the permission is needed is known per app.
+    skip = frozenset({auth_apps.APPROVE} if auth_apps.covers_permission(apps, not_read) else ())
+    results += _permission_findings(reading, permissions, settings, skip)
+    if not settings["connected_app_installed"]:
+        results += auth_apps.app_results(ID, apps, not_read, reading, permissions)
     password = _password_finding(reading, permissions, settings, now)
     if password is not None:
         results.append(password)

@@ -63,6 +63,7 @@ TABLES = frozenset(
         "scheduler_jobs",
         "imports",
         "sync_user_auth",
+        "sync_user_connected_apps",
     }
 )
 WRITE_WAIT_SECONDS = 60.0

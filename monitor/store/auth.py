@@ -1,5 +1,6 @@
-"""The sync user's auth posture (its User row and system permissions): stored only when it
-changed since the last reading, like the other snapshots."""
+"""The sync user's auth posture (its User row and system permissions, and the connected apps
+it holds OAuth tokens for): stored only when it changed since the last reading, like the other
+snapshots."""
 
 from __future__ import annotations
 
@@ -50,3 +51,36 @@ def write_auth_snapshot(
     )
     frame["last_password_change_at"] = pd.to_datetime(frame["last_password_change_at"], utc=True)
     return insert_frame(con, "sync_user_auth", frame)
+
+
+def write_connected_apps(
+    con: duckdb.DuckDBPyConnection,
+    instance: str,
+    apps: list[dict[str, Any]],
+    not_read: str | None,
+    captured_at: datetime,
+    source: str,
+) -> int:
+    """Store one reading of the sync user's connected apps (one dict per app: app, tokens,
+    use_count, last_used_at, authorized_at, installed, admin_approved_only, not_judged) or why
+    it could not be read. UseCount and LastUsedDate move with every sync cycle: only what the
+    check judges (which apps, installed or not) decides whether a new reading is stored."""
+    judged = [
+        {k: a.get(k) for k in ("app", "installed", "admin_approved_only", "not_judged")}
+        for a in apps
+    ]
+    content = {"apps": sorted(judged, key=lambda a: a["app"]), "not_read": not_read}
+    if not record_snapshot(con, instance, "auth", "connected_apps", captured_at, content, source):
+        return 0
+    frame = pd.DataFrame(
+        [
+            {
+                "instance": instance,
+                "captured_at": captured_at,
+                "apps": json.dumps(sorted(apps, key=lambda a: a["app"]), sort_keys=True),
+                "not_read": not_read,
+                "source": source,
+            }
+        ]
+    )
+    return insert_frame(con, "sync_user_connected_apps", frame)

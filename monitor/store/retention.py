@@ -43,6 +43,7 @@ SNAPSHOTS = {
     "duplicate_summary": ("captured_at", ("instance", "object", "field")),
     "field_value_counts": ("captured_at", ("instance", "object", "field")),
     "sync_user_auth": ("captured_at", ("instance",)),
+    "sync_user_connected_apps": ("captured_at", ("instance",)),
 }
 # Alert bookkeeping: only what is settled goes (a pending or failed delivery is never lost).
 # alert_transitions is the alerting ledger of finding_events (same key) and follows its rule: an

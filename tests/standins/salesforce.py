@@ -246,6 +246,12 @@ class SalesforceStandIn(LoopbackStandIn):
         self.audit_refused = False
         self.login_history: list[dict] = []
         self.login_history_refused = False
+        # OauthToken rows ({"Id", "UserId", "AppName", "UseCount", "LastUsedDate",
+        # "CreatedDate"}) and ConnectedApplication rows ({"Id", "Name",
+        # "OptionsAllowAdminApprovedUsersOnly"}); None: the object is not visible to the user
+        # (INVALID_TYPE). Script refusals of either with fail_subrequest.
+        self.oauth_tokens: list[dict] = []
+        self.connected_applications: list[dict] | None = []
         # EventLogFile records and their LogFile CSV blobs by Id; None: the object is not
         # visible to the user (INVALID_TYPE, as without the View Event Log Files permission).
         self.event_log_files: list[dict] | None = None
@@ -570,6 +576,8 @@ class SalesforceStandIn(LoopbackStandIn):
             *_SETUP_OBJECTS,
             *_LOG_OBJECTS,
             *(["EventLogFile"] if self.event_log_files is not None else []),
+            "OauthToken",
+            *(["ConnectedApplication"] if self.connected_applications is not None else []),
         ]
         return next((k for k in known if k.lower() == name.lower()), None)
 
@@ -668,6 +676,10 @@ class SalesforceStandIn(LoopbackStandIn):
         if sobject == "ObjectPermissions":
             rows = self._permission_rows(sobject, self.object_permissions, soql)
             return 200, self._first_page(rows)
+        if sobject in ("OauthToken", "ConnectedApplication"):
+            scripted = self.oauth_tokens if sobject == "OauthToken" else self.connected_applications
+            rows = self._permission_rows(sobject, scripted or [], soql)
+            return 200, self._first_page([self._projected(sobject, r, soql) for r in rows])
         if sobject == "SetupAuditTrail":
             if self.audit_refused:
                 return INSUFFICIENT_ACCESS

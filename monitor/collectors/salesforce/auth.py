@@ -5,8 +5,14 @@ permission sets (PermissionSetAssignment -> PermissionSet.Permissions* booleans)
 Which PermissionSet field holds a permission is looked up by its label in the org's
 PermissionSet describe (sent in the schema pass's describe /composite call, so it costs no
 call of its own): "Approve Uninstalled Connected Apps" has no documented API name, and
-"Use Any API Client" exists only where API Access Control is on. The two queries go in one
-/composite call: one API call an hour.
+"Use Any API Client" exists only where API Access Control is on.
+
+The org's OAuth usage rides in the same /composite call: the sync user's OauthToken rows (the
+connected apps it authorized: AppName, UseCount, LastUsedDate, CreatedDate) and the org's
+ConnectedApplication rows (the apps installed or created in the org), matched by name: an
+app the sync user holds a token for that has no ConnectedApplication row is uninstalled, the
+kind Salesforce blocks since September 2025 for users without "Approve Uninstalled Connected
+Apps". Four queries, one /composite call (Salesforce takes five): one API call an hour.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from monitor.vocabulary import AUTH_PERMISSIONS
 DESCRIBE = "auth_PermissionSet"  # composite reference of the PermissionSet describe
 USER = "auth_user"
 ASSIGNMENTS = "auth_assignments"
+TOKENS = "auth_oauth_tokens"
+APPS = "auth_connected_apps"
 
 
 def permission_fields(describe: dict[str, Any]) -> dict[str, str]:
@@ -57,6 +65,18 @@ def requests(sync_user: str, fields: dict[str, str]) -> dict[str, str]:
                 *([selected] if selected else []),
                 sync_user,
             )
+        ),
+        # Users with Customize Application (Manage Users before) see every user's tokens;
+        # others see only their own, so another user's may come back empty, not refused.
+        TOKENS: query_path(
+            format_soql(
+                "SELECT AppName, UseCount, LastUsedDate, CreatedDate FROM OauthToken "
+                "WHERE UserId = {}",
+                sync_user,
+            )
+        ),
+        APPS: query_path(
+            "SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly FROM ConnectedApplication"
         ),
     }
 
@@ -104,3 +124,54 @@ def reading(
             }
         )
     return user, permissions
+
+
+def _when(text: Any) -> str | None:
+    return salesforce_time(text).isoformat() if isinstance(text, str) and text else None
+
+
+def connected_apps(
+    token_answer: tuple[int, Any], app_answer: tuple[int, Any]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """(one entry per connected app the sync user holds OAuth tokens for, why the org's OAuth
+    usage could not be read or None). `installed` is None when the org's ConnectedApplication
+    list was refused: the app is then named, but not judged."""
+    status, body = token_answer
+    if status >= 400:
+        return [], (
+            f"reading the sync user's OAuth tokens (OauthToken) was refused "
+            f"({subrequest_code(status, body)}); it needs Customize Application"
+        )
+    app_status, app_body = app_answer
+    installed: dict[str, dict[str, Any]] | None = None
+    if app_status < 400:
+        installed = {
+            str(r.get("Name", "")).strip().casefold(): r for r in app_body.get("records", [])
+        }
+    by_app: dict[str, dict[str, Any]] = {}
+    for token in body.get("records", []):
+        name = str(token.get("AppName") or "").strip()
+        entry = by_app.setdefault(
+            name,
+            {"app": name, "tokens": 0, "use_count": 0, "last_used_at": None, "authorized_at": None},
+        )
+        entry["tokens"] += 1
+        entry["use_count"] += int(token.get("UseCount") or 0)
+        used, created = _when(token.get("LastUsedDate")), _when(token.get("CreatedDate"))
+        entry["last_used_at"] = max(filter(None, (entry["last_used_at"], used)), default=None)
+        entry["authorized_at"] = min(filter(None, (entry["authorized_at"], created)), default=None)
+    apps = []
+    for name, entry in sorted(by_app.items()):
+        match = None if installed is None else installed.get(name.casefold())
+        entry["installed"] = None if installed is None else match is not None
+        entry["admin_approved_only"] = (
+            None if match is None else bool(match.get("OptionsAllowAdminApprovedUsersOnly"))
+        )
+        entry["not_judged"] = (
+            None
+            if installed is not None
+            else f"the org's installed connected apps (ConnectedApplication) could not be read "
+            f"({subrequest_code(app_status, app_body)}); it needs Customize Application"
+        )
+        apps.append(entry)
+    return apps, None

@@ -13,7 +13,7 @@ from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce import auth, soql
 from monitor.collectors.salesforce.client import SalesforceClient, subrequest_code
 from monitor.errors import SourceError
-from monitor.store.auth import write_auth_snapshot
+from monitor.store.auth import write_auth_snapshot, write_connected_apps
 from monitor.store.facts import insert_frame
 from monitor.store.snapshots import write_describe_snapshot, write_permission_snapshot
 from monitor.store.watermarks import set_watermark
@@ -37,7 +37,7 @@ def collect_schema(cycle: Cycle, sync_user: str) -> tuple[int, list[str]]:
     describes = {name: f"sobjects/{name}/describe" for name in objects}
     # The PermissionSet describe rides along (no call of its own): it names the auth fields.
     answers = client.composite({**describes, auth.DESCRIBE: "sobjects/PermissionSet/describe"})
-    posture = _auth_posture(client, answers[auth.DESCRIBE], sync_user)
+    posture, apps = _auth_posture(client, answers[auth.DESCRIBE], sync_user)
     if isinstance(posture, str):
         problems.append(posture)
     try:
@@ -71,20 +71,25 @@ def collect_schema(cycle: Cycle, sync_user: str) -> tuple[int, list[str]]:
         rows += write_limits(con, instance, now, limits)
         if not isinstance(posture, str):
             rows += write_auth_snapshot(con, instance, *posture, now, "salesforce")
+        if apps is not None:
+            rows += write_connected_apps(con, instance, *apps, now, "salesforce")
         set_watermark(con, instance, WATERMARK, now.isoformat(), now)
     return rows, problems
 
 
 def _auth_posture(
     client: SalesforceClient, describe: tuple[int, Any], sync_user: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]] | str:
-    """The sync user's User row and system permissions (one /composite call), or the problem."""
+) -> tuple[tuple[dict[str, Any], list[dict[str, Any]]] | str, tuple | None]:
+    """The sync user's User row and system permissions, or the problem, and the connected apps
+    it holds OAuth tokens for (all in one /composite call; None when nothing was asked)."""
     status, body = describe
     if status >= 400:
-        return f"auth posture: PermissionSet describe refused ({subrequest_code(status, body)})"
+        refused = subrequest_code(status, body)
+        return f"auth posture: PermissionSet describe refused ({refused})", None
     fields = auth.permission_fields(body)
     answers = client.composite(auth.requests(sync_user, fields))
-    return auth.reading(answers[auth.USER], answers[auth.ASSIGNMENTS], fields)
+    apps = auth.connected_apps(answers[auth.TOKENS], answers[auth.APPS])
+    return auth.reading(answers[auth.USER], answers[auth.ASSIGNMENTS], fields), apps
 
 
 NOT_READ = "the sync user's permissions were not read"
