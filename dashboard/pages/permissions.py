@@ -1,6 +1,7 @@
 """Permissions, for Salesforce admins, acted on in a minute: per profile or permission set that
 lost the sync user's access, a checklist of the exact grants with their failing records and
-who removed the access when; then the fix package (a permission set to deploy, or the clicks)."""
+who removed the access when; then the fix package (a permission set to deploy, or the clicks);
+then whether the sync user's connection will keep working (auth posture)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.auth_panel import render_auth_posture
 from dashboard.context import RANGE_LABELS, View, demo_banner, download, run_page, show_table
 from dashboard.labels import local_time, number
 from monitor import permission_fix
@@ -125,6 +127,8 @@ def render(view: View) -> None:
         _checklist(checklist, permission_fix.removals(checklist, events), view)
         download(checklist, "permission-gaps", key="dl-permission-gaps")
         _fix_package(checklist, view)
+
+    render_auth_posture(view)
 
     st.subheader("Sync user access (latest snapshot)")
     access = data.load("permissions_latest", instance=view.instance, now=view.now)

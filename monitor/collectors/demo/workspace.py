@@ -8,7 +8,9 @@ Story of the default 30 days (times relative to `now`):
 - day -3: a profile change strips the sync user's edit access to three Lead fields and read
   access to Campaign; INSUFFICIENT_ACCESS errors follow;
 - the last 3 hours: a mass update of Contact scores floods the Contact backlog (still open);
-- formula fields on every synced object; validation and lock errors as background noise.
+- formula fields on every synced object; validation and lock errors as background noise;
+- the sync user's password expires in a week, and the connected app it authorized is not
+  installed in the org (two warnings of auth_posture); two failed logins on day -5, then success.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from monitor.collectors.demo import auth as demo_auth
 from monitor.collectors.demo import hygiene as demo_hygiene
 from monitor.collectors.demo import marketo as demo_marketo
 from monitor.collectors.demo import org as demo_org
@@ -375,6 +378,7 @@ def build_demo(
                 )
         rows += insert_frame(con, "audit_events", _audit_events(instance, profile_change))
         rows += demo_hygiene.write_hygiene_demo(con, instance, now, start=start)
+        rows += demo_auth.write_auth_demo(con, instance, now, start=start)
     # Replay the checks at a few past moments so findings have a real lifecycle history.
     replay = [
         now - timedelta(days=12, hours=3),
