@@ -23,17 +23,24 @@ is deactivated, loses API Enabled, has its password expire, is locked out after 
 or when the connected app it uses is blocked: since September 2025 Salesforce blocks connected
 apps that are not installed in the org unless the user holds "Approve Uninstalled Connected
 Apps", and with API Access Control on, only allow-listed apps work for users without "Use Any
-API Client". This check reads the sync user's User row and system permissions (hourly) and its
-login history, and says what will break before it breaks. It cannot see the org's password
-policy over the API: set password_expiry_days to the sync user profile's "User passwords expire
-in" (Setup > Profiles > <profile> > Password Policies).
+API Client". This check reads the sync user's User row and system permissions (hourly), the
+connected apps it authorized (its OauthToken rows) against those installed in the org
+(ConnectedApplication), and its login history, and says what will break before it breaks. An
+uninstalled app keeps working for a user who already authorized it; a new authorization (a
+revoked token, a reset password, another sync user) is refused. Reading other users' tokens
+needs Customize Application: without it the apps are "not evaluated", with the reason. It
+cannot see the org's password policy over the API: set password_expiry_days to the sync user
+profile's "User passwords expire in" (Setup > Profiles > <profile> > Password Policies).
 
 How to fix (Salesforce admin): grant missing system permissions through a dedicated
 permission set assigned only to the sync user (Setup > Permission Sets > <set> > System
-Permissions > Edit), or install the Marketo connected app (Setup > Connected Apps OAuth Usage >
-Install) and allow-list it; give the sync user "Password Never Expires" or reset its password
-before it expires and update it in Marketo (Admin > CRM > Sync Settings); after failed logins,
-check the credentials Marketo holds and unlock the user (Setup > Users > <user> > Unlock).
+Permissions > Edit), or install the connected app the sync authorized (Setup > Connected Apps
+OAuth Usage > <app> > Install; then Manage Connected Apps > <app> > Edit Policies > Permitted
+Users: Admin approved users are pre-authorized, and add the sync user's permission set), or move
+the integration to an External Client App (then set connected_app_installed = true); give the
+sync user "Password Never Expires" or reset its password before it expires and update it in
+Marketo (Admin > CRM > Sync Settings); after failed logins, check the credentials Marketo holds
+and unlock the user (Setup > Users > <user> > Unlock).
 """
 # What the check knows about each system permission: the PermissionSet field label (the
 # collector resolves the API name from the org's describe: some of these have no stable or

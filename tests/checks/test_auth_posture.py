@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from checks import get_check
 from monitor.collectors.salesforce.audit import login_rows
+from monitor.incidents import open_incidents
 from monitor.incidents.words import describe
+from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.auth import write_auth_snapshot
 from monitor.store.facts import ensure_instance, insert_frame
@@ -73,7 +76,8 @@ def logins(store: Store, *statuses: str, start: datetime = NOW - timedelta(hours
     """LoginHistory records (Status as Salesforce writes it), one every 5 minutes."""
     records = [
         {
-            "Id": f"0Ya00000000{index:04d}AAA",
+            # One id per login time: a later call adds logins, never clashes with earlier ones.
+            "Id": f"0Ya{int((start + timedelta(minutes=5 * index)).timestamp()):012d}AAA",
             "LoginTime": f"{start + timedelta(minutes=5 * index):%Y-%m-%dT%H:%M:%S}.000+0000",
             "Status": status,
             "LoginType": "Remote Access 2.0",
@@ -176,3 +180,24 @@ def test_no_reading_yet_is_not_evaluated(store: Store) -> None:
         ensure_instance(con, INSTANCE)
     outcomes = judge("auth_posture", store, now=NOW)
     assert outcomes.outcome("sync user") == NOT_EVALUATED
+
+
+def test_a_failed_login_streak_opens_a_critical_incident_that_a_success_resolves(
+    store: Store,
+) -> None:
+    check = [get_check("auth_posture")]
+    reading(store, permissions())
+    logins(store, "Success", "Invalid Password", start=NOW - timedelta(hours=5))
+    overrides = {"auth_posture": {"failed_logins": 2}}  # configurable N: two in a row here
+    run_checks(store, INSTANCE, NOW, checks=check, overrides=overrides)
+    assert open_incidents(store, INSTANCE) == []  # one failure is not a streak of two
+    logins(store, "Invalid Password", start=NOW - timedelta(hours=4))
+    later = NOW + timedelta(minutes=5)
+    run_checks(store, INSTANCE, later, checks=check, overrides=overrides)
+    [incident] = open_incidents(store, INSTANCE)
+    assert (incident.kind, incident.severity) == ("auth", "critical")
+    assert incident.cause_key.startswith(f"auth:{USERNAME}|")
+    assert "Unlock" in incident.fix
+    logins(store, "Success", start=NOW - timedelta(hours=3))
+    run_checks(store, INSTANCE, later + timedelta(minutes=5), checks=check, overrides=overrides)
+    assert open_incidents(store, INSTANCE) == []
