@@ -63,6 +63,9 @@ TABLES = frozenset(
         "scheduler_jobs",
         "imports",
         "sync_user_auth",
+        "reconciliation_runs",
+        "reconciliation_fields",
+        "reconciliation_mismatches",
     }
 )
 WRITE_WAIT_SECONDS = 60.0
