@@ -215,12 +215,12 @@ def _finding(obj: str, cause: str, rows: list[dict[str, Any]], sampled_at: Any) 
         + ")"
         for r in rows
     )
-    count = f"{len(rows)} fields" if len(rows) > 1 else worst["field"]
+    count = f"{len(rows)} fields differ" if len(rows) > 1 else f"{worst['field']} differs"
     return Finding(
         check=ID,
         subject=f"{obj}: {words['label']}",
         severity="info" if cause == "rejected" else SEVERITY,
-        title=f"{obj}: {count} differ in Marketo ({words['label']}, up to "
+        title=f"{obj}: {count} in Marketo ({words['label']}, up to "
         f"{_percent(worst['rate'])} of sampled records)",
         detail=f"In the {sampled_at:%Y-%m-%d %H:%M} UTC sample, Marketo holds other values "
         f"than Salesforce: {listed}. Likely reason: {words['reason']}. Fix: {words['fix']}.",
