@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from checks.reconciliation import wilson
+from monitor.alerts.dispatch import process_alerts
+from monitor.config import Config
 from monitor.runner import run_checks
 from monitor.store import Store
 from tests.checks.harness import NOT_EVALUATED, SILENT, judge
 from tests.conftest import collector_reaches
 from tests.reconciliation_samples import SECRET_EMAIL, sfdc_id, write_sample
+from tests.standins.webhook import WebhookReceiver
 from tests.sync_errors import write_errors
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -107,3 +110,14 @@ def test_a_masked_value_never_appears_in_a_finding_or_the_store_findings(store: 
     assert "j***@initech.example" in str(stored)
     assert SECRET_EMAIL not in str(stored)
     assert "jane.private" not in str(stored)
+
+
+def test_a_masked_value_never_appears_in_the_alert_sent(store: Store):
+    write_sample(store, NOW, wrong_email=10)
+    run_checks(store, "prod", NOW)
+    with WebhookReceiver() as receiver:
+        config = Config(alert_urls=(receiver.apprise_url("hooks/reconciliation"),))
+        process_alerts(store, config, NOW + timedelta(minutes=5), secrets={})
+        sent = json.dumps(receiver.payloads)
+    assert "Lead: values differ" in sent
+    assert SECRET_EMAIL not in sent and "jane.private" not in sent
