@@ -4,7 +4,8 @@ monitor.store.reconciliation (the path the job and the demo share)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,15 @@ import pandas as pd
 from monitor.collectors.reconciliation.collect import compare_records
 from monitor.store import Store
 from monitor.store.reconciliation import write_reconciliation
+from tests.conftest import REAL_FIXTURES
+from tests.standins.marketo import MarketoStandIn
+from tests.standins.salesforce import SalesforceStandIn
 
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+REAL_LEAD = json.loads((REAL_FIXTURES / "salesforce" / "sobject_lead_record_v42.json").read_text())
+FILTER_DOC = json.loads(
+    (REAL_FIXTURES / "marketo" / "leads_get_by_filter_type_response_doc.json").read_text()
+)
 SECRET_EMAIL = "jane.private@initech.example"  # must never leave the store unmasked
 FIELDS = [
     {
@@ -142,3 +151,66 @@ def write_sample(store: Store, now: datetime, instance: str = "prod", **changes:
         ensure_instance(con, instance)
         write_reconciliation(con, instance, sampled_at, frames, "test")
     return sampled_at
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def script_org(
+    salesforce: SalesforceStandIn,
+    marketo: MarketoStandIn,
+    *,
+    differing: int,
+    leads: int = 60,
+    contacts: int = 10,
+    now: datetime = NOW,
+) -> None:
+    """`leads` leads (the first half recent, the rest long untouched; the real record's shape
+    and values, new ids) and `contacts` contacts; Marketo holds each the way its documented
+    lead record looks (REST names, `Z` times, numbers as numbers); the first `differing`
+    leads have another title there."""
+    template = next(iter(FILTER_DOC["result"]))
+    for n in range(leads):
+        age = timedelta(days=2) if n < leads // 2 else timedelta(days=120)
+        record_id = f"00Q4S000{n:07d}AAA"
+        record = {
+            **{k: v for k, v in REAL_LEAD.items() if k != "attributes"},
+            "Id": record_id,
+            "Title": "VP Marketing",
+            "AnnualRevenue": 1250000.0,
+            "SystemModstamp": stamp(now - age),
+        }
+        salesforce.records.setdefault("Lead", []).append(record)
+        marketo.leads.append(
+            {
+                "id": template["id"] + n,
+                "sfdcLeadId": record_id,
+                "updatedAt": template["updatedAt"],
+                "lastName": record["LastName"],
+                "company": record["Company"],
+                "email": record["Email"],
+                "title": "Head of Growth" if n < differing else "VP Marketing",
+                "annualRevenue": 1250000,
+            }
+        )
+    for n in range(contacts):
+        record_id = f"0034S000{n:07d}AAA"
+        salesforce.records.setdefault("Contact", []).append(
+            {
+                "Id": record_id,
+                "LastName": "Lincoln",
+                "FirstName": "Abraham",
+                "Email": "abe@usa.gov",
+                "SystemModstamp": stamp(now - timedelta(days=200)),
+            }
+        )
+        marketo.leads.append(
+            {
+                "id": 318581 + n,
+                "sfdcContactId": record_id,
+                "lastName": "Lincoln",
+                "firstName": "Abraham",
+                "email": "abe@usa.gov",
+            }
+        )

@@ -8,7 +8,6 @@ comes from a real collection cycle against the same stand-in."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,15 +22,11 @@ from monitor.config import Config
 from monitor.store import Store
 from queries import run_query
 from tests.collectors.salesforce.collecting import client_for, cycle
-from tests.conftest import REAL_FIXTURES
+from tests.reconciliation_samples import script_org
 from tests.standins.marketo import MarketoStandIn
 from tests.standins.salesforce import SalesforceStandIn
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-REAL_LEAD = json.loads((REAL_FIXTURES / "salesforce" / "sobject_lead_record_v42.json").read_text())
-FILTER_DOC = json.loads(
-    (REAL_FIXTURES / "marketo" / "leads_get_by_filter_type_response_doc.json").read_text()
-)
 CONFIG = replace(Config(salesforce_objects=("Lead", "Contact")), reconciliation_sample_size=40)
 
 
@@ -46,60 +41,6 @@ def standins(
         )
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
         yield salesforce, marketo
-
-
-def stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
-
-
-def script_org(salesforce: SalesforceStandIn, marketo: MarketoStandIn, *, differing: int) -> None:
-    """30 recent and 30 long-untouched leads (the real record's shape and values, new ids),
-    10 contacts; Marketo holds each the way its documented lead record looks (REST names,
-    `Z` times, numbers as numbers); the first `differing` leads have another title there."""
-    template = next(iter(FILTER_DOC["result"]))
-    for n in range(60):
-        age = timedelta(days=2) if n < 30 else timedelta(days=120)
-        record_id = f"00Q4S000{n:07d}AAA"
-        record = {
-            **{k: v for k, v in REAL_LEAD.items() if k != "attributes"},
-            "Id": record_id,
-            "Title": "VP Marketing",
-            "AnnualRevenue": 1250000.0,
-            "SystemModstamp": stamp(NOW - age),
-        }
-        salesforce.records.setdefault("Lead", []).append(record)
-        marketo.leads.append(
-            {
-                "id": template["id"] + n,
-                "sfdcLeadId": record_id,
-                "updatedAt": template["updatedAt"],
-                "lastName": record["LastName"],
-                "company": record["Company"],
-                "email": record["Email"],
-                "title": "Head of Growth" if n < differing else "VP Marketing",
-                "annualRevenue": 1250000,
-            }
-        )
-    for n in range(10):
-        record_id = f"0034S000{n:07d}AAA"
-        salesforce.records.setdefault("Contact", []).append(
-            {
-                "Id": record_id,
-                "LastName": "Lincoln",
-                "FirstName": "Abraham",
-                "Email": "abe@usa.gov",
-                "SystemModstamp": stamp(NOW - timedelta(days=200)),
-            }
-        )
-        marketo.leads.append(
-            {
-                "id": 318581 + n,
-                "sfdcContactId": record_id,
-                "lastName": "Lincoln",
-                "firstName": "Abraham",
-                "email": "abe@usa.gov",
-            }
-        )
 
 
 def reconcile(store: Store, salesforce: SalesforceStandIn, marketo: MarketoStandIn):
