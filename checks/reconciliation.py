@@ -33,7 +33,7 @@ null, picklist value or label). Records changed in the last reconciliation_in_fl
 are in flight and not compared. A field is reported when the lower end of its mismatch rate's
 95 % interval reaches min_mismatch_rate. Values are stored and shown masked (j***@acme.com).
 
-Likely reasons and their fixes:
+How to fix, by likely reason (the Salesforce admin or the Marketo admin, as named):
 - stale formula (Salesforce admin): touch the records so SystemModstamp moves (a scheduled
   no-op update or a flow), or replace the formula by a field a flow writes, or let Marketo
   compute the value; the formula_fields check lists the formulas the sync reads.
