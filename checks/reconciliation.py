@@ -41,6 +41,9 @@ How to fix, by likely reason (the Salesforce admin or the Marketo admin, as name
   (and Edit, when Marketo writes it) on the field; Marketo then reads it on the next change.
 - rejected value (Marketo admin with the Salesforce admin): the sync logged an error for these
   records; fix the value or the validation rule named on the Sync errors page.
+- stuck in the backlog (Marketo admin): the records changed in Salesforce after Marketo last
+  updated them, longer ago than reconciliation_in_flight_minutes; the Backlog page shows what
+  floods the queue; let it drain.
 - values differ without a known cause (Marketo admin): something in Marketo writes the field
   (a form, a list import, a flow step, an API client) or the field is mapped to another one;
   check the field's history in Marketo and block updates from the writing source.
@@ -86,6 +89,14 @@ CAUSES = {
         "fix": "grant the sync user's permission set Read on the field (Setup > Permission "
         "Sets > Object Settings > Field Permissions)",
     },
+    "backlog": {
+        "label": "stuck in the backlog",
+        "owner": MARKETO_ADMIN,
+        "reason": "the records changed in Salesforce after Marketo last updated them, longer "
+        "ago than a sync cycle: the change waits in the sync backlog",
+        "fix": "see the Backlog page for what floods the queue (a mass update) and let it "
+        "drain, or push these records again once it has",
+    },
     "rejected": {
         "label": "rejected value",
         "owner": MARKETO_ADMIN,
@@ -105,7 +116,7 @@ CAUSES = {
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
     "object": "Lead or Contact",
-    "cause": "stale_formula | hidden | rejected | differs",
+    "cause": "stale_formula | hidden | rejected | backlog | differs",
     "reason": "the likely reason, in words",
     "fix": "what to do, in words",
     "fields": (
@@ -132,12 +143,17 @@ def wilson(mismatched: int, compared: int, z: float = Z95) -> tuple[float, float
 
 
 def _cause(field: Any, mismatches: pd.DataFrame) -> str:
-    """The likely reason of one field's differences: hidden before rejected before formula."""
+    """The likely reason of one field's differences: hidden, then rejected (a sync error on
+    most of its records), then backlog (most changed after Marketo's last update), then a
+    formula, else unknown."""
     if not pd.isna(field.is_readable) and not bool(field.is_readable):
         return "hidden"
     rejected = int(mismatches["is_rejected"].sum()) if len(mismatches) else 0
     if rejected * 2 > len(mismatches):
         return "rejected"
+    behind = int(mismatches["is_behind"].sum()) if len(mismatches) else 0
+    if behind * 2 > len(mismatches):
+        return "backlog"
     return "stale_formula" if bool(field.is_formula) else "differs"
 
 

@@ -76,11 +76,14 @@ def sample_frames(
     stale_tier: int = 0,
     wrong_email: int = 0,
     hidden: tuple[str, ...] = (),
+    behind: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """`records` Salesforce records and their Marketo leads; the first `stale_tier` have
     another Account_Tier__c in Marketo (a stale formula), the next `wrong_email` another
     email (the Salesforce side holds SECRET_EMAIL). Fields in `hidden` are unreadable for
-    the sync user. Picklist labels and number forms match by the sync's rules."""
+    the sync user; the next `behind` changed Company in Salesforce 5 hours ago, after
+    Marketo's last update of the lead (3 days ago). Picklist labels and number forms match
+    by the sync's rules."""
     salesforce, marketo = [], {}
     for n in range(records):
         record_id = sfdc_id(object_name, n)
@@ -102,6 +105,11 @@ def sample_frames(
         }
         if stale_tier <= n < stale_tier + wrong_email:
             lead["email"] = "someone.else@initech.example"
+        lead["updatedAt"] = (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if stale_tier + wrong_email <= n < stale_tier + wrong_email + behind:
+            record["SystemModstamp"] = (now - timedelta(hours=5)).isoformat()
+            record["Company"] = "Acme Holdings"
+            lead["updatedAt"] = (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
         salesforce.append(record)
         marketo[record_id[:15]] = lead
     fields = [{**f, "is_readable": f["field"] not in hidden} for f in FIELDS]
@@ -136,6 +144,7 @@ def sample_frames(
                 "salesforce_value",
                 "marketo_value",
                 "system_modstamp",
+                "marketo_updated_at",
             ],
         ),
     }

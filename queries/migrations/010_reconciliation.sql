@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS reconciliation_mismatches (
     salesforce_value  VARCHAR,              -- masked
     marketo_value     VARCHAR,              -- masked
     system_modstamp   TIMESTAMPTZ,          -- the record's SystemModstamp when read
+    marketo_updated_at TIMESTAMPTZ,         -- the Marketo lead's updatedAt when read: an
+                                            -- older one than SystemModstamp means the sync
+                                            -- has not carried the change (the backlog)
     source            VARCHAR NOT NULL,
     PRIMARY KEY (instance, sampled_at, object, field, sfdc_id)
 );

@@ -70,6 +70,14 @@ def test_a_difference_the_sync_logged_an_error_for_is_a_rejected_value(store: St
     assert outcomes.severities == {"Lead: rejected value": "info"}
 
 
+def test_records_changed_after_marketos_last_update_are_stuck_in_the_backlog(store: Store):
+    write_sample(store, NOW, behind=7)
+    finding = judge("reconciliation", store, now=NOW).finding("Lead: stuck in the backlog")
+    assert finding.evidence["cause"] == "backlog"
+    assert [f["field"] for f in finding.evidence["fields"]] == ["Company"]
+    assert "Backlog page" in finding.evidence["fix"]
+
+
 def test_unexplained_differences_go_to_the_marketo_admin(store: Store):
     write_sample(store, NOW, wrong_email=8)
     finding = judge("reconciliation", store, now=NOW).finding("Lead: values differ")

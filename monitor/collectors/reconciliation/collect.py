@@ -182,6 +182,16 @@ def read_marketo(
     return found
 
 
+def _marketo_time(value: Any) -> datetime | None:
+    """Marketo's `2016-05-17T22:11:45Z` (or with an offset) in UTC; None when absent."""
+    if not value:
+        return None
+    try:
+        return pd.Timestamp(str(value)).tz_convert(UTC).to_pydatetime()
+    except (ValueError, TypeError):
+        return None
+
+
 def compare_records(
     object_name: str,
     records: list[dict[str, Any]],
@@ -223,6 +233,7 @@ def compare_records(
                     "salesforce_value": None if ours is None else masked(str(ours)),
                     "marketo_value": None if theirs is None else masked(str(theirs)),
                     "system_modstamp": stamp.to_pydatetime(),
+                    "marketo_updated_at": _marketo_time(lead.get("updatedAt")),
                 }
             )
     field_rows = [
