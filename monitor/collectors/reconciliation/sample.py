@@ -65,6 +65,15 @@ def draw(candidates: dict[str, Sequence[str]], size: int, seed: int) -> list[tup
         drawn += [(i, stratum) for i in picked]
         taken.update(picked)
         left -= len(picked)
+    # A later stratum that ran short leaves its share to the earlier ones.
+    for stratum in strata:
+        if left <= 0:
+            break
+        pool = sorted({i for i in candidates[stratum] if i not in taken})
+        picked = rng.sample(pool, min(left, len(pool)))
+        drawn += [(i, stratum) for i in picked]
+        taken.update(picked)
+        left -= len(picked)
     return drawn
 
 
