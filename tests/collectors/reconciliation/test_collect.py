@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.cli import main
 from monitor.collectors.marketo.client import MarketoClient, marketo_login_from
 from monitor.collectors.reconciliation.collect import collect_reconciliation, is_due
 from monitor.collectors.reconciliation.sample import seed_of
@@ -127,3 +128,47 @@ def test_the_same_day_draws_the_same_sample(standins, tmp_path: Path):
     first = reads_of(Store(tmp_path / "one.duckdb"))
     assert len(first) == 2
     assert reads_of(Store(tmp_path / "two.duckdb")) == first
+
+
+def test_collect_takes_a_sample_from_the_command_line(
+    standins, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    salesforce, marketo = standins
+    script_org(salesforce, marketo, differing=0, now=datetime.now(UTC))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+    for name, value in {
+        **salesforce.secrets(),
+        **marketo.secrets(),
+        "MONITOR_DB": str(tmp_path / "m.duckdb"),
+        "MONITOR_SALESFORCE_OBJECTS": "Lead,Contact",
+        "MONITOR_RECONCILIATION_SAMPLE_SIZE": "40",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["collect"]) == 0
+    capsys.readouterr()
+
+    assert main(["collect", "--source", "reconciliation"]) == 0
+
+    printed = capsys.readouterr().out
+    assert "compared 20 Leads, 10 Contacts; 2 Salesforce and 3 Marketo calls" in printed
+
+
+def test_collect_without_marketo_says_a_sample_needs_both_logins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+    monkeypatch.setenv("MONITOR_DB", str(tmp_path / "m.duckdb"))
+    monkeypatch.setenv("SALESFORCE_INSTANCE_URL", "https://127.0.0.1:9")
+    monkeypatch.setenv("SALESFORCE_ACCESS_TOKEN", "t")
+    for name in (
+        "MARKETO_IDENTITY_URL",
+        "MARKETO_BASE_URL",
+        "MARKETO_CLIENT_ID",
+        "MARKETO_CLIENT_SECRET",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["collect", "--source", "reconciliation"]) == 1
+    err = capsys.readouterr().err
+    assert "reads both sides" in err and len(err.strip().splitlines()) == 1
