@@ -366,4 +366,5 @@ def _sample(
     }
     with store.write() as con:
         report.rows_written += write_reconciliation(con, instance, now, frames, "salesforce")
-        set_watermark(con, instance, WATERMARK, now.isoformat(), now)
+        if runs:  # nothing read (every query refused): tried again at the next run
+            set_watermark(con, instance, WATERMARK, now.isoformat(), now)
