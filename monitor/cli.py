@@ -334,9 +334,38 @@ def _collect_marketo(args: argparse.Namespace, config: Config) -> int:
     return 1 if all(report.status == "failed" for report in reports) else 0
 
 
+def _collect_reconciliation(args: argparse.Namespace, config: Config) -> int:
+    """Take a reconciliation sample now (the daily job's work, whether due or not)."""
+    from monitor.collectors.marketo.client import MarketoClient, marketo_login_from
+    from monitor.collectors.reconciliation.collect import collect_reconciliation
+    from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
+
+    instance, config, secrets = _instance_scope(args.instance, config)
+    salesforce, marketo = login_from(secrets), marketo_login_from(secrets)
+    if salesforce is None or marketo is None:
+        raise ConfigError(
+            "a reconciliation sample reads both sides: configure Salesforce "
+            "(SALESFORCE_INSTANCE_URL and SALESFORCE_ACCESS_TOKEN, or a username login) and "
+            "Marketo (MARKETO_IDENTITY_URL, MARKETO_BASE_URL, MARKETO_CLIENT_ID, "
+            "MARKETO_CLIENT_SECRET); see the README"
+        )
+    report = collect_reconciliation(
+        _store(config),
+        SalesforceClient(connect(salesforce, config.salesforce_api_version)),
+        MarketoClient(marketo),
+        config,
+        instance,
+        datetime.now(UTC),
+    )
+    print(report.summary())
+    return 1 if report.status == "failed" else 0
+
+
 def cmd_collect(args: argparse.Namespace, config: Config) -> int:
     if args.source == "marketo":
         return _collect_marketo(args, config)
+    if args.source == "reconciliation":
+        return _collect_reconciliation(args, config)
     from monitor.collectors.context import Cycle
     from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
     from monitor.collectors.salesforce.cycle import backfill, collect_cycle
@@ -602,7 +631,12 @@ def build_parser() -> argparse.ArgumentParser:
         "from the environment or .streamlit/secrets.toml). With --since, fill history (Marketo: "
         "at most 90d); an interrupted backfill resumes where it stopped.",
     )
-    verb.add_argument("--source", choices=["salesforce", "marketo"], default="salesforce")
+    verb.add_argument(
+        "--source",
+        choices=["salesforce", "marketo", "reconciliation"],
+        default="salesforce",
+        help="reconciliation: take the daily sample now (needs both logins)",
+    )
     verb.add_argument("--since", type=parse_duration, help="backfill this far back (30d, 12h)")
     verb.add_argument(
         "--step",

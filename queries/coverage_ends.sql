@@ -37,9 +37,9 @@ SELECT 'audit_events',
                  WHERE instance = $instance AND occurred_at <= $now),
                 (SELECT last_ok_at FROM collected WHERE job = 'salesforce'))
 UNION ALL
--- Describe and permission snapshots are stored only when they change, and the daily hygiene
--- counts once a day: the newest of them, or the collector's last successful cycle (it takes
--- snapshots hourly), says how recent they are.
+-- Describe and permission snapshots are stored only when they change, the daily hygiene counts
+-- and reconciliation samples once a day: the newest of them, or the collector's last
+-- successful cycle (it takes snapshots hourly), says how recent they are.
 SELECT 'snapshots',
        greatest((SELECT max(captured_at) FROM snapshots
                  WHERE instance = $instance AND captured_at <= $now),
@@ -49,4 +49,6 @@ SELECT 'snapshots',
                  WHERE instance = $instance AND captured_at <= $now),
                 (SELECT max(captured_at) FROM field_value_counts
                  WHERE instance = $instance AND captured_at <= $now),
+                (SELECT max(sampled_at) FROM reconciliation_runs
+                 WHERE instance = $instance AND sampled_at <= $now),
                 (SELECT last_ok_at FROM collected WHERE job = 'salesforce'))

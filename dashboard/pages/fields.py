@@ -59,12 +59,70 @@ def render(view: View) -> None:
         },
     )
 
+    reconciliation_section(view, chosen)
+
     st.subheader("Changes since the previous describe")
     changes = data.load("describe_changes", **view.params())
     if changes.empty:
         st.caption("No field appeared, disappeared or changed for the sync user in this range.")
     else:
         show_table(changes, "field-changes")
+
+
+def reconciliation_section(view: View, chosen: str) -> None:
+    """The latest reconciliation sample: what was compared, what it cost, which fields differ."""
+    st.subheader("Reconciliation sample: the same data on both sides?")
+    runs = data.load("reconciliation_runs_latest", instance=view.instance, now=view.now)
+    if runs.empty:
+        st.caption(
+            "No reconciliation sample yet: the daily reconciliation job needs both the "
+            "Salesforce and the Marketo login (README, Reconciliation sample)."
+        )
+        return
+    sampled_at = runs["sampled_at"].max()
+    st.caption(
+        f"Sample of {sampled_at:%Y-%m-%d %H:%M} UTC: Leads and Contacts drawn among recently "
+        "changed and long-untouched records, read from Salesforce and from Marketo and compared "
+        "by the sync's rules; values are masked. Cost: "
+        f"{int(runs['salesforce_calls'].max()):,} Salesforce calls of the org's daily API "
+        f"allowance and {int(runs['marketo_calls'].max()):,} Marketo calls of its 50,000 a day."
+    )
+    show_table(
+        runs[["object", "recent", "untouched", "read_salesforce", "found_in_marketo", "in_flight"]],
+        "reconciliation-runs",
+        column_config={
+            "found_in_marketo": "found in Marketo",
+            "in_flight": st.column_config.NumberColumn(
+                "in flight", help="Changed too recently to judge: not compared."
+            ),
+        },
+    )
+    findings = data.load("reconciliation_findings", **view.params())
+    if findings.empty:
+        st.success("No field differs between the two sides beyond chance in the latest sample.")
+    else:
+        show_table(
+            findings,
+            "reconciliation-findings",
+            column_config={
+                "worst_rate": st.column_config.NumberColumn("worst rate", format="percent")
+            },
+        )
+    rates = data.load("reconciliation_field_rates", instance=view.instance, now=view.now)
+    if chosen != ALL:
+        rates = rates[rates["object"] == chosen]
+    percent = {"format": "percent"}
+    show_table(
+        rates,
+        "reconciliation-fields",
+        column_config={
+            "is_formula": st.column_config.CheckboxColumn("formula"),
+            "is_readable": st.column_config.CheckboxColumn("sync user reads"),
+            "rate": st.column_config.NumberColumn("mismatch rate", **percent),
+            "ci_low": st.column_config.NumberColumn("95 % CI low", **percent),
+            "ci_high": st.column_config.NumberColumn("95 % CI high", **percent),
+        },
+    )
 
 
 run_page(render)

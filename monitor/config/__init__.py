@@ -52,6 +52,35 @@ SETTINGS = [
         60,
         "Minutes between describe and permission snapshots (they change rarely).",
     ),
+    # Reconciliation sampling (needs both the Salesforce and the Marketo login)
+    Setting(
+        "reconciliation_interval_hours",
+        24,
+        "Hours between reconciliation samples (Leads and Contacts read on both sides and "
+        "compared field by field); 0 = off.",
+    ),
+    Setting(
+        "reconciliation_sample_size",
+        200,
+        "Records per reconciliation sample, split over Lead and Contact and over recently "
+        "changed and long-untouched records.",
+    ),
+    Setting(
+        "reconciliation_recent_days",
+        7,
+        "A record changed in this many days is in the 'recently changed' stratum.",
+    ),
+    Setting(
+        "reconciliation_untouched_days",
+        90,
+        "A record unchanged for this many days is in the 'long untouched' stratum.",
+    ),
+    Setting(
+        "reconciliation_in_flight_minutes",
+        60,
+        "A sampled record changed this recently is not compared: the sync may not have carried "
+        "the change yet (counted as in flight).",
+    ),
     # Marketo REST collector
     Setting("marketo_interval_minutes", 5, "Minutes between Marketo REST collections."),
     # Data Streams receiver (serve-streams)
@@ -137,6 +166,11 @@ class Config:
     salesforce_interval_minutes: int = DEFAULTS["salesforce_interval_minutes"]
     describe_interval_minutes: int = DEFAULTS["describe_interval_minutes"]
     marketo_interval_minutes: int = DEFAULTS["marketo_interval_minutes"]
+    reconciliation_interval_hours: int = DEFAULTS["reconciliation_interval_hours"]
+    reconciliation_sample_size: int = DEFAULTS["reconciliation_sample_size"]
+    reconciliation_recent_days: int = DEFAULTS["reconciliation_recent_days"]
+    reconciliation_untouched_days: int = DEFAULTS["reconciliation_untouched_days"]
+    reconciliation_in_flight_minutes: int = DEFAULTS["reconciliation_in_flight_minutes"]
     streams_host: str = DEFAULTS["streams_host"]
     streams_port: int = DEFAULTS["streams_port"]
     streams_max_body_kb: int = DEFAULTS["streams_max_body_kb"]

@@ -41,6 +41,7 @@ WEEK_QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
     "permission_findings": ("findings_of_check", {"check": "permission_failures"}),
     "schema_drift": ("schema_drift_findings", {}),
     "auth_posture": ("auth_posture_findings", {}),
+    "reconciliation": ("reconciliation_findings", {}),
 }
 # The week before only feeds the week-over-week figures.
 PREVIOUS_WEEK_KEYS = (

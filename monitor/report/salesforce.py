@@ -229,6 +229,17 @@ def build(context: Context) -> Section:
             "and its login history (auth_posture); open findings first.",
         ),
         Table(
+            "reconciliation",
+            "Reconciliation sample: fields whose Marketo values differ from Salesforce",
+            frames["reconciliation"]
+            .drop(columns=["last_seen"])
+            .rename(columns=lambda name: name.replace("_", " ")),
+            "No sampled field differed between Salesforce and Marketo beyond chance this week.",
+            note="From the daily reconciliation sample of Leads and Contacts read on both sides "
+            "(reconciliation; values masked, 2 Salesforce and 3 Marketo calls a day); a stale "
+            "formula is a formula field whose value changed without SystemModstamp moving.",
+        ),
+        Table(
             "formula-fields",
             "Formula fields in the sync (they go stale in Marketo)",
             formula_table(frames["fields"]),

@@ -6,6 +6,8 @@
                    checks      after each collection (or every salesforce_interval_minutes for
                                an instance without collector), and after an inbox import
                    inbox       every inbox_interval_minutes
+                   reconciliation  every reconciliation_interval_hours (a day), when both
+                               logins are configured: a sample read on both sides, then checks
     all instances  alerts      every alert_group_wait_seconds
                    report      Mondays 06:00 UTC, and at start when the last one was missed
                    retention   daily
@@ -115,6 +117,33 @@ def marketo_run(
             return _outcome(cycle.report)  # recorded, failed; the next run starts afresh
         kept["client"] = client
         return _outcome(cycle.report)
+
+    return run
+
+
+def reconciliation_run(
+    store: Store,
+    config: Config,
+    instance: InstanceConfig,
+    logins: Mapping[str, Any],
+) -> Callable[[datetime], JobOutcome]:
+    """The day's reconciliation sample: Salesforce and Marketo read with clients of its own
+    (a few calls a day); a restart within the interval does not sample again."""
+    from monitor.collectors.marketo.client import MarketoClient
+    from monitor.collectors.reconciliation.collect import collect_reconciliation, is_due
+    from monitor.collectors.salesforce.client import SalesforceClient, connect
+
+    settings = instance.applied_to(config)
+    interval = timedelta(hours=settings.reconciliation_interval_hours)
+
+    def run(now: datetime) -> JobOutcome:
+        if not is_due(store, instance.name, now, interval):
+            return JobOutcome(is_idle=True, summary="reconciliation: the day's sample is taken")
+        salesforce = SalesforceClient(connect(logins["salesforce"], config.salesforce_api_version))
+        report = collect_reconciliation(
+            store, salesforce, MarketoClient(logins["marketo"]), settings, instance.name, now
+        )
+        return _outcome(report)
 
     return run
 
@@ -307,6 +336,19 @@ def plan_jobs(
                     every=timedelta(minutes=config.marketo_interval_minutes),
                     then=checks,
                     detail=f"{logins['marketo'].describe()}; then checks",
+                    records_runs=True,
+                )
+            )
+        if {"salesforce", "marketo"} <= logins.keys() and config.reconciliation_interval_hours:
+            plan.specs.append(
+                JobSpec(
+                    "reconciliation",
+                    instance.name,
+                    reconciliation_run(store, config, instance, logins),
+                    every=timedelta(hours=config.reconciliation_interval_hours),
+                    then=checks,
+                    detail=f"{config.reconciliation_sample_size} Leads and Contacts compared "
+                    "on both sides (2 Salesforce and 3 Marketo calls); then checks",
                     records_runs=True,
                 )
             )

@@ -64,6 +64,9 @@ TABLES = frozenset(
         "imports",
         "sync_user_auth",
         "sync_user_connected_apps",
+        "reconciliation_runs",
+        "reconciliation_fields",
+        "reconciliation_mismatches",
     }
 )
 WRITE_WAIT_SECONDS = 60.0

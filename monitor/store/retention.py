@@ -32,6 +32,9 @@ FACTS = {
     "stream_events": "received_at",
     "collection_runs": "started_at",
     "quarantine": "received_at",
+    "reconciliation_runs": "sampled_at",
+    "reconciliation_fields": "sampled_at",
+    "reconciliation_mismatches": "sampled_at",
 }
 # table -> (time column, what identifies one snapshot series): the latest of each series stays.
 SNAPSHOTS = {

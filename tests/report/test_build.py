@@ -108,6 +108,7 @@ def test_report_has_every_section_for_every_audience(report):
             "audit-events",
             "schema-drift",
             "auth-posture",
+            "reconciliation",
             "formula-fields",
             "validation-rules",
             "picklist-values",

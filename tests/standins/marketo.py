@@ -202,6 +202,10 @@ class MarketoStandIn(LoopbackStandIn):
         # Activities after this moment have not happened yet (a test or bench that passes its
         # own clock sets it); None: the whole log is visible.
         self.visible_until: datetime | None = None
+        # Lead records Get Leads by Filter Type answers from (dicts of REST field values), and
+        # the lead describe (a real instance's leads/describe.json).
+        self.leads: list[dict[str, Any]] = []
+        self.describe_payload: dict[str, Any] = load_fixture("leads_describe_real_instance.json")
         self.usage_payload: dict[str, Any] = load_fixture("stats_usage_response_doc.json")
         self.errors_payload: dict[str, Any] = load_fixture("stats_errors_response_doc.json")
         self.rate_calls = 100
@@ -450,11 +454,39 @@ class MarketoStandIn(LoopbackStandIn):
             return self._paging_token(recorded)
         if path == "/v1/activities.json":
             return self._activities(recorded)
+        if path == "/v1/leads/describe.json":
+            return _json(200, self.describe_payload)
+        if path == "/v1/leads.json":
+            return self._leads_by_filter(recorded)
         if path == "/v1/stats/usage.json":
             return _json(200, self.usage_payload)
         if path == "/v1/stats/errors.json":
             return _json(200, self.errors_payload)
         return self._error("610")
+
+    def _leads_by_filter(self, recorded: Recorded) -> Reply:
+        """Get Leads by Filter Type as Adobe documents it (help/rest-api/leads.md): at most 300
+        filterValues, 414 past 8 KB of request line, the `fields` asked for (a field asked for
+        but unset is left out: "implied to be null"), an empty result when nothing matches."""
+        key, values = recorded.first("filterType"), recorded.first("filterValues")
+        if not key or not values:
+            return self._error("1003", "filterType and filterValues are required")
+        wanted = values.split(",")
+        if len(wanted) > 300:
+            return self._error("1003", "more than 300 filterValues")
+        line = len(recorded.path) + sum(
+            len(k) + len(v) + 2 for k, vs in recorded.query.items() for v in vs
+        )
+        if line > 8192:
+            return Reply(414, b"URI Too Long", "text/html")
+        fields = recorded.first("fields") or "id,email,updatedAt,createdAt,firstName,lastName"
+        names = fields.split(",")
+        found = [
+            {n: lead[n] for n in names if lead.get(n) is not None}
+            for lead in self.leads
+            if str(lead.get(key)) in wanted
+        ]
+        return _json(200, {"requestId": _request_id(), "result": found, "success": True})
 
     def _trigger(self, campaign_id: int, recorded: Recorded) -> Reply:
         with self._lock:

@@ -46,7 +46,7 @@ from xml.sax.saxutils import escape
 
 import jwt
 
-from tests.standins import salesforce_hygiene
+from tests.standins import salesforce_hygiene, salesforce_records
 from tests.standins.https import Incoming, LoopbackStandIn, Reply
 from tests.standins.soql import Soql, TimeCondition
 
@@ -691,6 +691,15 @@ class SalesforceStandIn(LoopbackStandIn):
             if self.login_history_refused:
                 return INSUFFICIENT_ACCESS
             return 200, self._first_page(self._log_rows(sobject, self.login_history, soql))
+        if sobject in ("Lead", "Contact") and not soql.is_grouped:
+            answered = salesforce_records.answer(
+                sobject, soql, self._describe(sobject), self.records.get(sobject, [])
+            )
+            if answered is not None:
+                if answered[0] != 200:
+                    return answered
+                rows = [self._projected(sobject, r, soql) for r in answered[1]]
+                return 200, self._first_page(rows)
         hygiene = salesforce_hygiene.answer(
             sobject, soql, self._describe(sobject), self.records.get(sobject, [])
         )

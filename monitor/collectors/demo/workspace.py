@@ -28,6 +28,7 @@ from monitor.collectors.demo import auth as demo_auth
 from monitor.collectors.demo import hygiene as demo_hygiene
 from monitor.collectors.demo import marketo as demo_marketo
 from monitor.collectors.demo import org as demo_org
+from monitor.collectors.demo import reconciliation as demo_reconciliation
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.facts import delete_instance, ensure_instance, insert_frame, mark_simulated
@@ -379,6 +380,7 @@ def build_demo(
         rows += insert_frame(con, "audit_events", _audit_events(instance, profile_change))
         rows += demo_hygiene.write_hygiene_demo(con, instance, now, start=start)
         rows += demo_auth.write_auth_demo(con, instance, now, start=start)
+        rows += demo_reconciliation.write_reconciliation_demo(con, instance, now, seed)
     # Replay the checks at a few past moments so findings have a real lifecycle history.
     replay = [
         now - timedelta(days=12, hours=3),
