@@ -33,6 +33,7 @@ TABLES = frozenset(
         "instances",
         "collection_runs",
         "sync_stats",
+        "sync_drain_hourly",
         "sync_cycles",
         "sync_errors",
         "snapshots",
