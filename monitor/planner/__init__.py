@@ -120,8 +120,10 @@ def plan_mass_update(
     order: Sequence[str] = (),
     field_name: str | None = None,
     history_days: int = HISTORY_DAYS,
+    find_best_start: bool = True,
 ) -> Plan:
-    """Plan `records` updates of `object_name` starting at `start` (default: now)."""
+    """Plan `records` updates of `object_name` starting at `start` (default: now), from what
+    the store held at `now` (a past `now` plans as the monitor would have then)."""
     with store.read() as con:
         from queries import run_query
 
@@ -140,6 +142,7 @@ def plan_mass_update(
         direction=direction,
         order=order,
         field_name=field_name,
+        find_best_start=find_best_start,
     )
 
 
@@ -155,8 +158,10 @@ def plan_from_frames(
     direction: str = "sfdc_to_marketo",
     order: Sequence[str] = (),
     field_name: str | None = None,
+    find_best_start: bool = True,
 ) -> Plan:
-    """The plan from the backlog_latest and plan_drain_rates frames (see plan_mass_update)."""
+    """The plan from the backlog_latest and plan_drain_rates frames (see plan_mass_update);
+    without `find_best_start` the best start of the next 7 days is not searched (None)."""
     start = max(start or now, now)
     plan = Plan(instance, object_name, direction, records, start, "unknown", field_name=field_name)
     latest = with_drain_estimates(latest)
@@ -212,7 +217,8 @@ def plan_from_frames(
             hold = run.cleared_at[object_name] - max(run.arrival_served_from, offset)
             waits[key] = _hours(max(hold, 0.0))
         plan.waiting_behind.append({"object": name, "waits_hours": waits})
-    plan.best_start = _best_start(backlog, names, profiles, base, now, object_name, records)
+    if find_best_start:
+        plan.best_start = _best_start(backlog, names, profiles, base, now, object_name, records)
     plan.basis = [profiles[n].basis() | {"borrowed": n in borrowed} for n in names]
     for item, name in zip(plan.basis, names, strict=True):
         item["object"] = name
