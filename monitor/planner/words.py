@@ -63,3 +63,42 @@ def plan_lines(plan: Plan) -> list[str]:
         )
     lines += [f"Assumes: {text}." for text in plan.assumptions]
     return lines
+
+
+def accuracy_rows(checks: list) -> list[dict[str, str]]:
+    """One row per past spike (monitor/planner/accuracy.py), newest first, for people."""
+    rows = []
+    for check in reversed(checks):
+        error = check.error_hours
+        within = check.is_within_range
+        rows.append(
+            {
+                "Object": check.object,
+                "Direction": DIRECTION_LABELS.get(check.direction, check.direction),
+                "Spike start": _when(check.started_at),
+                "Records": f"{check.records:,}",
+                "Predicted clear": (
+                    _when(check.predicted) if check.predicted or not check.reason else "unknown"
+                ),
+                "Actual clear": _when(check.actual),
+                "Error (h)": "unknown" if error is None else f"{error:+,.1f}",
+                "Within range": "unknown" if within is None else ("yes" if within else "no"),
+            }
+        )
+    return rows
+
+
+def accuracy_line(summary: dict) -> str:
+    """The planner's record in one sentence."""
+    if not summary["spikes"]:
+        return "No spike has drained in the last 90 days: nothing to compare the planner with yet."
+    if not summary["estimated"]:
+        return (
+            f"{summary['spikes']:,} past spike(s), none of which the planner could have "
+            "estimated (too little history at the time)."
+        )
+    return (
+        f"Over {summary['estimated']:,} past spike(s) the planner's estimate was off by "
+        f"{summary['mean_absolute_error_hours']:,.1f} h on average; the actual clear fell "
+        f"within its stated range for {summary['share_within_range']:.0%} of them."
+    )
