@@ -728,7 +728,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TIMESTAMP",
         help="planned start (ISO 8601, UTC without a zone; default: now)",
     )
-    verb.add_argument("--field", help="field the update changes (shown with the plan)")
+    verb.add_argument(
+        "--field",
+        help="field the update changes: a formula field queues no sync, one the sync user "
+        "cannot read never reaches Marketo (from the latest describe)",
+    )
     verb.add_argument(
         "--direction",
         choices=["sfdc_to_marketo", "marketo_to_sfdc"],

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from monitor.health import with_drain_estimates
+from monitor.planner.fields import NO_SYNC, field_effect
 from monitor.planner.queue import Arrival, simulate_queue
 from monitor.planner.rates import RateProfile, build_profile, whole_hour
 
@@ -48,6 +49,9 @@ class Plan:
     status: str
     field_name: str | None = None
     reason: str = ""
+    # What changing `field_name` does to the sync (monitor/planner/fields.py) and why.
+    field_effect: str | None = None
+    field_note: str = ""
     synced_at: dict[str, datetime | None] = field(default_factory=dict)
     hours: dict[str, float | None] = field(default_factory=dict)
     ahead: list[dict[str, Any]] = field(default_factory=list)
@@ -77,6 +81,8 @@ class Plan:
                 "direction": self.direction,
                 "records": self.records,
                 "field": self.field_name,
+                "field_effect": self.field_effect,
+                "field_note": self.field_note or None,
                 "start": self.start,
                 "status": self.status,
                 "reason": self.reason or None,
@@ -131,6 +137,12 @@ def plan_mass_update(
         measured = run_query(
             con, "plan_drain_rates", instance=instance, until=now, history_days=history_days
         )
+        field_row = None
+        if field_name:
+            found = run_query(
+                con, "plan_field", instance=instance, object=object_name, field=field_name, now=now
+            )
+            field_row = found.to_dict("records")[0] if len(found) else None
     return plan_from_frames(
         latest,
         measured,
@@ -143,6 +155,7 @@ def plan_mass_update(
         order=order,
         field_name=field_name,
         find_best_start=find_best_start,
+        field_row=field_row,
     )
 
 
@@ -159,11 +172,19 @@ def plan_from_frames(
     order: Sequence[str] = (),
     field_name: str | None = None,
     find_best_start: bool = True,
+    field_row: dict[str, Any] | None = None,
 ) -> Plan:
     """The plan from the backlog_latest and plan_drain_rates frames (see plan_mass_update);
-    without `find_best_start` the best start of the next 7 days is not searched (None)."""
+    without `find_best_start` the best start of the next 7 days is not searched (None).
+    `field_row` is the plan_field row of `field_name`: a formula field queues no sync."""
     start = max(start or now, now)
     plan = Plan(instance, object_name, direction, records, start, "unknown", field_name=field_name)
+    if field_name:
+        effect = field_effect(field_row, object_name, field_name)
+        plan.field_effect, plan.field_note = effect.kind, effect.text
+        if effect.kind == NO_SYNC:
+            plan.status, plan.reason = NO_SYNC, effect.text
+            return plan
     latest = with_drain_estimates(latest)
     latest = latest[latest["direction"] == direction]
     objects = set(measured.loc[measured["direction"] == direction, "object"])
