@@ -42,6 +42,7 @@ TABLES = frozenset(
         "change_counts",
         "api_usage",
         "api_consumers_daily",
+        "api_users",
         "audit_events",
         "activity_counts",
         "watermarks",

@@ -1,3 +1,4 @@
+-- Migration 012: the planner's hourly roll-up of drain rates, and API users' names.
 -- The sync's throughput per instance, object, direction and hour, rolled up from sync_stats
 -- as it is written (monitor/store/drain_hours.py): the backlog planner reads these few rows
 -- instead of grouping a month of 5-minute samples twice on every plan (bench/bench_plan.py).
@@ -31,3 +32,15 @@ SELECT instance, object, direction, time_bucket(INTERVAL 1 HOUR, ts) AS hour,
        sum(throughput) FILTER (WHERE backlog > 0) AS busy_throughput
 FROM paired
 GROUP BY ALL;
+
+-- The people behind the user ids of the ApiTotalUsage logs (the log names no one): resolved by
+-- one User query in the same daily read (monitor/collectors/salesforce/api_consumers.py).
+-- user_id: the first 15 characters (the logs may write either form of a Salesforce id).
+CREATE TABLE IF NOT EXISTS api_users (
+    instance    VARCHAR NOT NULL,
+    user_id     VARCHAR NOT NULL,
+    name        VARCHAR,
+    username    VARCHAR,
+    resolved_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (instance, user_id)
+);
