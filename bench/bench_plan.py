@@ -96,12 +96,12 @@ def main() -> None:
         plan_mass_update(store, INSTANCE, objects[1], 200_000, END, order=order)
 
     def plan_from_raw_samples() -> None:
-        from queries import run_query
+        from queries import run_query_arrays
 
         with store.read() as con:
-            latest = run_query(con, "backlog_latest", instance=INSTANCE, until=END)
+            latest = run_query_arrays(con, "backlog_latest", instance=INSTANCE, until=END)
             params = {"instance": INSTANCE, "until": END, "history_days": HISTORY_DAYS}
-            measured = con.execute(RAW_SAMPLE_RATES, params).df()
+            measured = con.execute(RAW_SAMPLE_RATES, params).fetchnumpy()
         plan_from_frames(
             latest,
             measured,

@@ -5,21 +5,19 @@ in which Marketo serves the objects. `plan_mass_update` answers; `words` says it
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from monitor.health import with_drain_estimates
+from monitor.planner.columns import backlog_and_drain, first_row, plain_columns
 from monitor.planner.fields import NO_SYNC, field_effect
 from monitor.planner.queue import Arrival, simulate_queue
 from monitor.planner.rates import RateProfile, build_profile, whole_hour
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from monitor.store import Store
 
 # Days of history the rates come from, the least draining hours that make an estimate, how far
@@ -130,19 +128,27 @@ def plan_mass_update(
 ) -> Plan:
     """Plan `records` updates of `object_name` starting at `start` (default: now), from what
     the store held at `now` (a past `now` plans as the monitor would have then)."""
-    with store.read() as con:
-        from queries import run_query
+    from queries import run_query_arrays
 
-        latest = run_query(con, "backlog_latest", instance=instance, until=now)
-        measured = run_query(
+    with store.read() as con:
+        latest = run_query_arrays(con, "backlog_latest", instance=instance, until=now)
+        measured = run_query_arrays(
             con, "plan_drain_rates", instance=instance, until=now, history_days=history_days
         )
         field_row = None
         if field_name:
-            found = run_query(
-                con, "plan_field", instance=instance, object=object_name, field=field_name, now=now
+            field_row = first_row(
+                plain_columns(
+                    run_query_arrays(
+                        con,
+                        "plan_field",
+                        instance=instance,
+                        object=object_name,
+                        field=field_name,
+                        now=now,
+                    )
+                )
             )
-            field_row = found.to_dict("records")[0] if len(found) else None
     return plan_from_frames(
         latest,
         measured,
@@ -160,8 +166,8 @@ def plan_mass_update(
 
 
 def plan_from_frames(
-    latest: pd.DataFrame,
-    measured: pd.DataFrame,
+    latest: Mapping[str, Any],
+    measured: Mapping[str, Any],
     *,
     instance: str,
     object_name: str,
@@ -174,7 +180,8 @@ def plan_from_frames(
     find_best_start: bool = True,
     field_row: dict[str, Any] | None = None,
 ) -> Plan:
-    """The plan from the backlog_latest and plan_drain_rates frames (see plan_mass_update);
+    """The plan from the backlog_latest and plan_drain_rates columns (DuckDB's fetchnumpy, see
+    plan_mass_update);
     without `find_best_start` the best start of the next 7 days is not searched (None).
     `field_row` is the plan_field row of `field_name`: a formula field queues no sync."""
     start = max(start or now, now)
@@ -185,10 +192,10 @@ def plan_from_frames(
         if effect.kind == NO_SYNC:
             plan.status, plan.reason = NO_SYNC, effect.text
             return plan
-    latest = with_drain_estimates(latest)
-    latest = latest[latest["direction"] == direction]
-    objects = set(measured.loc[measured["direction"] == direction, "object"])
-    objects |= set(latest["object"]) | {object_name}
+    latest, measured = plain_columns(latest), plain_columns(measured)
+    backlog, drain = backlog_and_drain(latest, direction)
+    objects = {str(o) for o in measured["object"][measured["direction"] == direction]}
+    objects |= set(backlog) | {object_name}
     names = sync_order(sorted(objects), order)
     profiles = {
         name: profile
@@ -204,9 +211,6 @@ def plan_from_frames(
             "are needed to measure the sync's pace"
         )
         return plan
-    backlog = {
-        str(o): float(b) for o, b in zip(latest["object"], latest["backlog"].fillna(0), strict=True)
-    }
     # Objects waiting now without measured rates borrow the planned object's (said below).
     borrowed = [n for n in names if n not in profiles and backlog.get(n, 0) > 0]
     for name in borrowed:
@@ -243,7 +247,6 @@ def plan_from_frames(
     plan.basis = [profiles[n].basis() | {"borrowed": n in borrowed} for n in names]
     for item, name in zip(plan.basis, names, strict=True):
         item["object"] = name
-    drain = latest.set_index("object")["drain_hours"].to_dict()
     for item in plan.basis:
         value = drain.get(item["object"])
         item["drain_hours_now"] = None if value is None else _hours(float(value))

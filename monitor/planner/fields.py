@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,10 +68,7 @@ def field_effect(row: dict[str, Any] | None, object_name: str, field_name: str) 
 
 
 def _value(value: Any) -> Any:
-    """None for SQL nulls however pandas carries them (None, NaN, NaT)."""
-    try:
-        import pandas as pd
-
-        return None if pd.isna(value) else value
-    except (TypeError, ValueError):  # a list-like value: present
-        return value
+    """None for SQL nulls (None, or NaN as numpy carries a null number)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value

@@ -7,11 +7,11 @@ the estimate, the 25th and 75th percentiles bound its range."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-import pandas as pd
 
 # Percentiles of the measured rates: slow end, estimate, fast end of the range.
 QUANTILES = (0.25, 0.5, 0.75)
@@ -57,19 +57,23 @@ class RateProfile:
         }
 
 
-def build_profile(rows: pd.DataFrame, object_name: str, direction: str) -> RateProfile | None:
-    """The profile from plan_drain_rates rows of one object and direction; None without any."""
+def build_profile(
+    rows: Mapping[str, np.ndarray], object_name: str, direction: str
+) -> RateProfile | None:
+    """The profile from plan_drain_rates columns (numpy arrays; `hour` as UTC datetime64) of
+    one object and direction; None without any."""
+    rates = np.asarray(rows["rate_per_hour"], dtype=float)
     keep = (
-        (rows["object"].to_numpy() == object_name)
-        & (rows["direction"].to_numpy() == direction)
-        & (rows["rate_per_hour"].to_numpy(dtype=float) > 0)
+        (np.asarray(rows["object"]) == object_name)
+        & (np.asarray(rows["direction"]) == direction)
+        & (rates > 0)
     )
     if not keep.any():
         return None
-    hours = pd.to_datetime(rows["hour"], utc=True)[keep]
-    rates = rows["rate_per_hour"].to_numpy(dtype=float)[keep]
+    hours = np.asarray(rows["hour"]).astype("datetime64[h]")[keep]
+    rates = rates[keep]
     # Whole hours since 1970-01-01 (a Thursday: weekday 3) give the hour of week in numpy.
-    since_epoch = hours.to_numpy(dtype="datetime64[h]").astype(np.int64)
+    since_epoch = hours.astype(np.int64)
     hour_of_day = since_epoch % 24
     hour_of_week = ((since_epoch // 24 + 3) % 7) * 24 + hour_of_day
     overall = np.quantile(rates, QUANTILES)
@@ -87,8 +91,8 @@ def build_profile(rows: pd.DataFrame, object_name: str, direction: str) -> RateP
         middle=tables[1],
         fast=tables[2],
         draining_hours=len(rates),
-        first_day=f"{hours.min():%Y-%m-%d}",
-        last_day=f"{hours.max():%Y-%m-%d}",
+        first_day=str(hours.min().astype("datetime64[D]")),
+        last_day=str(hours.max().astype("datetime64[D]")),
         hours_from_same_weekday=int(measured.sum()),
     )
 

@@ -292,6 +292,13 @@ class Store:
         with self.read() as con:
             return run_query(con, name, **params)
 
+    def query_columns(self, name: str, **params: Any) -> dict[str, Any]:
+        """Run one named query read-only; its columns as numpy arrays (no pandas import)."""
+        from queries import run_query_arrays
+
+        with self.read() as con:
+            return run_query_arrays(con, name, **params)
+
     def queries(self, names: dict[str, str], **params: Any) -> dict[str, pd.DataFrame]:
         """Run several named queries in one read burst: {key: query name} -> {key: frame}."""
         with self.read() as con:
