@@ -44,12 +44,19 @@ def capacity_per_sample(moment: datetime) -> float:
     return (6_000.0 if moment < SPIKE_B else 3_000.0) / 12
 
 
-def write_queue(store) -> None:
+def batched(moment: datetime) -> float:
+    """As `arrivals`, but spike A loaded in six batches of 10,000, five minutes apart."""
+    if SPIKE_A <= moment < SPIKE_A + 6 * STEP:
+        return 10_000.0
+    return arrivals(moment)
+
+
+def write_queue(store, arriving=arrivals) -> None:
     """Each 5-minute sample: arrivals join, the sync serves up to its capacity, the backlog
     left and the records served are stored."""
     rows, backlog, moment = [], 0.0, FIRST
     while moment <= NOW:
-        backlog += arrivals(moment)
+        backlog += arriving(moment)
         served = min(backlog, capacity_per_sample(moment))
         backlog -= served
         rows += [(moment, "backlog", backlog), (moment, "throughput", served)]
@@ -86,6 +93,17 @@ def test_only_drained_single_spikes_are_found_with_their_records_and_drain(store
         cleared(SPIKE_B, 30_000),
     ]
     assert [s["known_at"] for s in spikes] == [SPIKE_A - STEP, SPIKE_B - STEP]
+
+
+def test_a_spike_loaded_in_batches_is_one_spike_from_its_first_batch(store):
+    write_queue(store, batched)
+    spikes = drained_spikes(store, INSTANCE, NOW)
+    assert [(s["started_at"], round(s["records"])) for s in spikes] == [
+        (SPIKE_A, 60_000),
+        (SPIKE_B, 30_000),
+    ]
+    assert spikes[0]["known_at"] == SPIKE_A - STEP
+    assert spikes[0]["cleared_at"] == cleared(SPIKE_A, 60_000)
 
 
 def test_plans_made_at_each_spike_are_compared_with_when_it_drained(store):
