@@ -16,7 +16,8 @@ def render_plan_accuracy_panel(view: View) -> None:
     st.caption(
         "Each backlog spike of the last 90 days that drained (at least 10,000 records "
         "arriving at once or in consecutive batches), planned again from what the monitor "
-        "knew when it arrived, and compared with when the backlog was back to its level before (within 1% of the spike). "
+        "knew when it arrived, and compared with when the backlog was back to its level "
+        "before (within 1% of the spike). "
         "Error: predicted minus actual clear time. Times in UTC."
     )
     sentence, rows = data.planner_accuracy(view.instance, view.now)
