@@ -104,3 +104,20 @@ def preview(instance: str, check_id: str, edited: dict[str, Any], **options: Any
         tuple(sorted(edited.items())),
         tuple(sorted(options.items())),
     )
+
+
+@st.cache_data(ttl=600, show_spinner="Checking the planner against past spikes…")
+def _planner_accuracy(db_path: str, instance: str, now: datetime, order: tuple[str, ...]):
+    from monitor.planner.accuracy import accuracy_summary, check_past_spikes
+    from monitor.planner.words import accuracy_line, accuracy_rows
+
+    checks = check_past_spikes(Store(db_path), instance, now, order=order)
+    return accuracy_line(accuracy_summary(checks)), pd.DataFrame(accuracy_rows(checks))
+
+
+def planner_accuracy(instance: str, now: datetime) -> tuple[str, pd.DataFrame]:
+    """The planner against the past spikes that drained (one plan per spike: cached for ten
+    minutes, per hour of `now`): a sentence and one row per spike."""
+    return _planner_accuracy(
+        config().db, instance, round_down(now, 60), tuple(config().sync_object_order)
+    )

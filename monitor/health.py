@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the drain estimate's arithmetic is imported by the planner without pandas
+    import pandas as pd
 
 # Points a single open incident costs, by severity (findings that share a cause are one
 # incident: monitor/incidents); the score never goes below 0.
@@ -91,6 +93,8 @@ def with_drain_estimates(latest: pd.DataFrame) -> pd.DataFrame:
     """Add `drain_hours`, `drain_basis` (the pace used) and `shares_sync_with` (other objects of
     the same direction with records waiting: Marketo serves objects in turn, so their backlog
     holds this one up) to rows of the backlog_latest query."""
+    import pandas as pd
+
     frame = latest.copy()
     recent = (
         frame["recent_throughput_per_hour"].astype(float)
@@ -137,6 +141,8 @@ def expected_backlog(
     """The backlog_spike check's expected band (checks/backlog_spike.py `expected_band`, with
     the configured settings for this object) per hour of `hours`: the highest expected level
     and spike threshold of the hour's baseline slots, to draw behind the hourly peak."""
+    import pandas as pd
+
     from checks import get_check
     from checks.backlog_spike import expected_band
 

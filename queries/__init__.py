@@ -52,6 +52,14 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.Da
     return con.execute(sql, used).df()
 
 
+def run_query_arrays(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> dict[str, Any]:
+    """Run a named query and return its columns as numpy arrays (masked where NULL), without
+    pandas: for the verbs that must start fast (the backlog planner)."""
+    sql = load_query(name)
+    used = {key: value for key, value in params.items() if key in query_parameters(name)}
+    return con.execute(sql, used).fetchnumpy()
+
+
 def migrations() -> list[tuple[int, str]]:
     """(version, sql) of every numbered migration, in order."""
     found = []

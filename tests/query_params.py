@@ -37,5 +37,8 @@ def query_params(
         "sources": ["salesforce", "marketo"],
         "activity_types": ["Sync Lead to SFDC"],
         "job": "report",
+        "field": "Name",
+        "min_records": 10_000,
+        "tolerance_share": 0.01,
         **overrides,
     }

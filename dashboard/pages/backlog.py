@@ -19,6 +19,7 @@ from dashboard.context import (
     url_choice,
 )
 from dashboard.labels import NOTHING, local_time, number
+from dashboard.plan_accuracy_panel import render_plan_accuracy_panel
 from dashboard.plan_panel import render_plan_panel
 from monitor.health import (
     backlog_now,
@@ -113,6 +114,7 @@ def render(view: View) -> None:
 
     objects = sorted(latest["object"].unique())
     render_plan_panel(view, objects)
+    render_plan_accuracy_panel(view)
     # Opened with no choice made (or from an incident): the open spike, not the first object.
     spike = open_spike(data.load("findings_open", instance=view.instance))
     first_object, first_direction = spike if spike and spike[0] in objects else (objects[0], "")

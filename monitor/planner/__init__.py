@@ -5,20 +5,19 @@ in which Marketo serves the objects. `plan_mass_update` answers; `words` says it
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from monitor.health import with_drain_estimates
+from monitor.planner.columns import backlog_and_drain, first_row, plain_columns
+from monitor.planner.fields import NO_SYNC, field_effect
 from monitor.planner.queue import Arrival, simulate_queue
 from monitor.planner.rates import RateProfile, build_profile, whole_hour
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from monitor.store import Store
 
 # Days of history the rates come from, the least draining hours that make an estimate, how far
@@ -48,6 +47,9 @@ class Plan:
     status: str
     field_name: str | None = None
     reason: str = ""
+    # What changing `field_name` does to the sync (monitor/planner/fields.py) and why.
+    field_effect: str | None = None
+    field_note: str = ""
     synced_at: dict[str, datetime | None] = field(default_factory=dict)
     hours: dict[str, float | None] = field(default_factory=dict)
     ahead: list[dict[str, Any]] = field(default_factory=list)
@@ -77,6 +79,8 @@ class Plan:
                 "direction": self.direction,
                 "records": self.records,
                 "field": self.field_name,
+                "field_effect": self.field_effect,
+                "field_note": self.field_note or None,
                 "start": self.start,
                 "status": self.status,
                 "reason": self.reason or None,
@@ -120,15 +124,31 @@ def plan_mass_update(
     order: Sequence[str] = (),
     field_name: str | None = None,
     history_days: int = HISTORY_DAYS,
+    find_best_start: bool = True,
 ) -> Plan:
-    """Plan `records` updates of `object_name` starting at `start` (default: now)."""
-    with store.read() as con:
-        from queries import run_query
+    """Plan `records` updates of `object_name` starting at `start` (default: now), from what
+    the store held at `now` (a past `now` plans as the monitor would have then)."""
+    from queries import run_query_arrays
 
-        latest = run_query(con, "backlog_latest", instance=instance, until=now)
-        measured = run_query(
+    with store.read() as con:
+        latest = run_query_arrays(con, "backlog_latest", instance=instance, until=now)
+        measured = run_query_arrays(
             con, "plan_drain_rates", instance=instance, until=now, history_days=history_days
         )
+        field_row = None
+        if field_name:
+            field_row = first_row(
+                plain_columns(
+                    run_query_arrays(
+                        con,
+                        "plan_field",
+                        instance=instance,
+                        object=object_name,
+                        field=field_name,
+                        now=now,
+                    )
+                )
+            )
     return plan_from_frames(
         latest,
         measured,
@@ -140,12 +160,14 @@ def plan_mass_update(
         direction=direction,
         order=order,
         field_name=field_name,
+        find_best_start=find_best_start,
+        field_row=field_row,
     )
 
 
 def plan_from_frames(
-    latest: pd.DataFrame,
-    measured: pd.DataFrame,
+    latest: Mapping[str, Any],
+    measured: Mapping[str, Any],
     *,
     instance: str,
     object_name: str,
@@ -155,14 +177,25 @@ def plan_from_frames(
     direction: str = "sfdc_to_marketo",
     order: Sequence[str] = (),
     field_name: str | None = None,
+    find_best_start: bool = True,
+    field_row: dict[str, Any] | None = None,
 ) -> Plan:
-    """The plan from the backlog_latest and plan_drain_rates frames (see plan_mass_update)."""
+    """The plan from the backlog_latest and plan_drain_rates columns (DuckDB's fetchnumpy, see
+    plan_mass_update);
+    without `find_best_start` the best start of the next 7 days is not searched (None).
+    `field_row` is the plan_field row of `field_name`: a formula field queues no sync."""
     start = max(start or now, now)
     plan = Plan(instance, object_name, direction, records, start, "unknown", field_name=field_name)
-    latest = with_drain_estimates(latest)
-    latest = latest[latest["direction"] == direction]
-    objects = set(measured.loc[measured["direction"] == direction, "object"])
-    objects |= set(latest["object"]) | {object_name}
+    if field_name:
+        effect = field_effect(field_row, object_name, field_name)
+        plan.field_effect, plan.field_note = effect.kind, effect.text
+        if effect.kind == NO_SYNC:
+            plan.status, plan.reason = NO_SYNC, effect.text
+            return plan
+    latest, measured = plain_columns(latest), plain_columns(measured)
+    backlog, drain = backlog_and_drain(latest, direction)
+    objects = {str(o) for o in measured["object"][measured["direction"] == direction]}
+    objects |= set(backlog) | {object_name}
     names = sync_order(sorted(objects), order)
     profiles = {
         name: profile
@@ -178,9 +211,6 @@ def plan_from_frames(
             "are needed to measure the sync's pace"
         )
         return plan
-    backlog = {
-        str(o): float(b) for o, b in zip(latest["object"], latest["backlog"].fillna(0), strict=True)
-    }
     # Objects waiting now without measured rates borrow the planned object's (said below).
     borrowed = [n for n in names if n not in profiles and backlog.get(n, 0) > 0]
     for name in borrowed:
@@ -212,11 +242,11 @@ def plan_from_frames(
             hold = run.cleared_at[object_name] - max(run.arrival_served_from, offset)
             waits[key] = _hours(max(hold, 0.0))
         plan.waiting_behind.append({"object": name, "waits_hours": waits})
-    plan.best_start = _best_start(backlog, names, profiles, base, now, object_name, records)
+    if find_best_start:
+        plan.best_start = _best_start(backlog, names, profiles, base, now, object_name, records)
     plan.basis = [profiles[n].basis() | {"borrowed": n in borrowed} for n in names]
     for item, name in zip(plan.basis, names, strict=True):
         item["object"] = name
-    drain = latest.set_index("object")["drain_hours"].to_dict()
     for item in plan.basis:
         value = drain.get(item["object"])
         item["drain_hours_now"] = None if value is None else _hours(float(value))

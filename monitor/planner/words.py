@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from monitor.planner import Plan
+from monitor.planner.fields import NO_SYNC, NOT_RECEIVED
 from monitor.vocabulary import DIRECTION_LABELS
 
 
@@ -24,14 +25,18 @@ def plan_lines(plan: Plan) -> list[str]:
     head = f"{plan.records:,} {plan.object} updates starting {_when(plan.start)} ({direction})" + (
         f", field {plan.field_name}" if plan.field_name else ""
     )
+    if plan.status == NO_SYNC:
+        return [head, f"No sync queued: {plan.reason}."]
     if plan.status != "estimated":
-        return [head, f"Fully synced: unknown ({plan.reason})."]
+        return [head, f"Fully synced: unknown ({plan.reason})."] + _field_lines(plan)
     lines = [
         head,
         f"Fully synced: about {_when(plan.synced_at['estimate'])} "
         f"(range {_when(plan.synced_at['earliest'])} to {_when(plan.synced_at['latest'])}; "
         f"{_span(plan.hours['earliest'], plan.hours['latest'])} after the start).",
     ]
+    if plan.field_effect == NOT_RECEIVED:
+        lines.append(f"Warning: {plan.field_note}")
     if plan.ahead:
         lines.append(
             "Served first (records waiting now): "
@@ -61,5 +66,55 @@ def plan_lines(plan: Plan) -> list[str]:
             f"records waiting, {item['days'][0]} to {item['days'][1]}"
             + (", rates borrowed from the planned object" if item["borrowed"] else "")
         )
+    if plan.field_effect != NOT_RECEIVED:
+        lines += _field_lines(plan)
     lines += [f"Assumes: {text}." for text in plan.assumptions]
     return lines
+
+
+def _field_lines(plan: Plan) -> list[str]:
+    """The changed field's effect, in the basis (a warning is said with the answer instead)."""
+    if not plan.field_note:
+        return []
+    if plan.field_effect == NOT_RECEIVED:
+        return [f"Warning: {plan.field_note}"]
+    return [f"  Field: {plan.field_note}."]
+
+
+def accuracy_rows(checks: list) -> list[dict[str, str]]:
+    """One row per past spike (monitor/planner/accuracy.py), newest first, for people."""
+    rows = []
+    for check in reversed(checks):
+        error = check.error_hours
+        within = check.is_within_range
+        rows.append(
+            {
+                "Object": check.object,
+                "Direction": DIRECTION_LABELS.get(check.direction, check.direction),
+                "Spike start": _when(check.started_at),
+                "Records": f"{check.records:,}",
+                "Predicted clear": (
+                    _when(check.predicted) if check.predicted or not check.reason else "unknown"
+                ),
+                "Actual clear": _when(check.actual),
+                "Error (h)": "unknown" if error is None else f"{error:+,.1f}",
+                "Within range": "unknown" if within is None else ("yes" if within else "no"),
+            }
+        )
+    return rows
+
+
+def accuracy_line(summary: dict) -> str:
+    """The planner's record in one sentence."""
+    if not summary["spikes"]:
+        return "No spike has drained in the last 90 days: nothing to compare the planner with yet."
+    if not summary["estimated"]:
+        return (
+            f"{summary['spikes']:,} past spike(s), none of which the planner could have "
+            "estimated (too little history at the time)."
+        )
+    return (
+        f"Over {summary['estimated']:,} past spike(s) the planner's estimate was off by "
+        f"{summary['mean_absolute_error_hours']:,.1f} h on average; the actual clear fell "
+        f"within its stated range for {summary['share_within_range']:.0%} of them."
+    )

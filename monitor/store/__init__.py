@@ -33,6 +33,7 @@ TABLES = frozenset(
         "instances",
         "collection_runs",
         "sync_stats",
+        "sync_drain_hourly",
         "sync_cycles",
         "sync_errors",
         "snapshots",
@@ -41,6 +42,7 @@ TABLES = frozenset(
         "change_counts",
         "api_usage",
         "api_consumers_daily",
+        "api_users",
         "audit_events",
         "activity_counts",
         "watermarks",
@@ -293,6 +295,13 @@ class Store:
         """Run one named query read-only."""
         with self.read() as con:
             return run_query(con, name, **params)
+
+    def query_columns(self, name: str, **params: Any) -> dict[str, Any]:
+        """Run one named query read-only; its columns as numpy arrays (no pandas import)."""
+        from queries import run_query_arrays
+
+        with self.read() as con:
+            return run_query_arrays(con, name, **params)
 
     def queries(self, names: dict[str, str], **params: Any) -> dict[str, pd.DataFrame]:
         """Run several named queries in one read burst: {key: query name} -> {key: frame}."""

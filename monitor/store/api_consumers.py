@@ -27,3 +27,18 @@ def replace_consumer_days(con: duckdb.DuckDBPyConnection, instance: str, frame: 
     finally:
         con.unregister("_consumers")
     return len(frame)
+
+
+def store_api_users(con: duckdb.DuckDBPyConnection, instance: str, frame: Any) -> int:
+    """Store (or refresh: a user may be renamed) the names of the people behind user ids."""
+    if len(frame) == 0:
+        return 0
+    con.register("_users", frame)
+    try:
+        con.execute(
+            "INSERT OR REPLACE INTO api_users BY NAME SELECT $i AS instance, * FROM _users",
+            {"i": instance},
+        )
+    finally:
+        con.unregister("_users")
+    return len(frame)

@@ -9,6 +9,7 @@ import duckdb
 
 from monitor.errors import ConfigError
 from monitor.store import TABLES
+from monitor.store.drain_hours import refresh_drain_hours
 from monitor.vocabulary import instance_name_problem
 
 
@@ -20,8 +21,12 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: Any) -> int:
         return 0
     con.register("_incoming", frame)
     try:
-        added = con.execute(f"INSERT OR IGNORE INTO {table} BY NAME SELECT * FROM _incoming")
-        return int(added.fetchone()[0])
+        inserted = con.execute(f"INSERT OR IGNORE INTO {table} BY NAME SELECT * FROM _incoming")
+        added = int(inserted.fetchone()[0])
+        # The planner's hourly roll-up follows every sample written (monitor/store/drain_hours).
+        if table == "sync_stats" and added:
+            refresh_drain_hours(con, "_incoming")
+        return added
     finally:
         con.unregister("_incoming")
 

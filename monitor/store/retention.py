@@ -22,6 +22,7 @@ from monitor.store import Store
 # table -> its time column. Identifiers come from this constant, values are parameters.
 FACTS = {
     "sync_stats": "ts",
+    "sync_drain_hourly": "hour",
     "sync_cycles": "started_at",
     "sync_errors": "occurred_at",
     "change_counts": "ts",

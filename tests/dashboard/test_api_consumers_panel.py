@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from monitor.store import Store
-from monitor.store.api_consumers import replace_consumer_days
+from monitor.store.api_consumers import replace_consumer_days, store_api_users
 from monitor.vocabulary.api_consumers import API_CONSUMERS_UNAVAILABLE, CONSUMER_KIND_COLORS
 from tests.dashboard.pages import open_page
 
@@ -106,3 +106,30 @@ def test_without_consumer_data_the_section_says_so_in_one_line(app):
         "daily limit" in json.loads(c.proto.spec)["layout"]["yaxis"]["title"]["text"]
         for c in app.get("plotly_chart")
     )
+
+
+def test_a_person_the_daily_read_named_is_shown_as_name_and_username(app, demo_store):
+    with demo_store.write() as con:
+        replace_consumer_days(
+            con,
+            "demo",
+            shares(
+                "2026-11-19",
+                {
+                    ("user 005000000000003", "person"): 700,
+                    ("user 005000000000009", "person"): 300,
+                },
+            ),
+        )
+        # One person named by the daily read (stored by its 15-character id), one not.
+        store_api_users(
+            con,
+            "demo",
+            pd.DataFrame(
+                [("005000000000003", "Pat Lee", "pat.lee@acme.example", COLLECTED)],
+                columns=["user_id", "name", "username", "resolved_at"],
+            ),
+        )
+    open_page(app, "sources")
+    table = next(d.value for d in app.dataframe if "share of the range (%)" in d.value.columns)
+    assert table["consumer"].tolist() == ["Pat Lee (pat.lee@acme.example)", "user 005000000000009"]

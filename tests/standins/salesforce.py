@@ -816,7 +816,11 @@ class SalesforceStandIn(LoopbackStandIn):
     def _user_rows(self, soql: Soql) -> list[dict]:
         users = list(self.users.values())
         for condition in soql.conditions:
-            if condition.field in ("Username", "Id") and condition.operator in ("=", "IN"):
+            if condition.field == "Id" and condition.operator in ("=", "IN"):
+                # Salesforce takes a 15- or an 18-character id for the same record.
+                wanted = {str(v)[:15] for v in condition.values}
+                users = [u for u in users if str(u.get("Id"))[:15] in wanted]
+            elif condition.field == "Username" and condition.operator in ("=", "IN"):
                 users = [u for u in users if u.get(condition.field) in condition.values]
         # Scripted users may carry IsActive, LastPasswordChangeDate, Profile {"Name": ...}.
         return [self._projected("User", user, soql) for user in users]

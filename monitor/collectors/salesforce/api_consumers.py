@@ -4,7 +4,8 @@ or client name, people).
 
 Calls: one query for the list of files, then one GET per file not read yet: the first read
 takes up to a week's files, every later one (at most once a day, its own watermark) only the
-days after the last stored one, so about 2 calls a day. Fields are Salesforce's documented
+days after the last stored one; then one User query naming the people among the consumers
+(the log gives only their user id), so about 3 calls a day. Fields are Salesforce's documented
 ApiTotalUsage columns (tests/fixtures/real/SOURCES.md); only calls with
 COUNTS_AGAINST_API_LIMIT true count, as only they use the pool.
 """
@@ -17,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
+from simple_salesforce import format_soql
 
 from monitor.collectors.context import Cycle
 from monitor.collectors.salesforce.client import SalesforceClient
 from monitor.errors import LimitExceeded, SourceError
-from monitor.store.api_consumers import replace_consumer_days
+from monitor.store.api_consumers import replace_consumer_days, store_api_users
 from monitor.store.watermarks import set_watermark
 from monitor.vocabulary.api_consumers import API_CONSUMERS_UNAVAILABLE
 
@@ -30,6 +32,9 @@ FILES_SOQL = (
     "WHERE EventType = 'ApiTotalUsage' AND Interval = 'Daily' AND LogDate >= {since} "
     "ORDER BY LogDate"
 )
+USERS_SOQL = "SELECT Id, Name, Username FROM User WHERE Id IN {ids}"
+PERSON_PREFIX = "user "
+USER_COLUMNS = ["user_id", "name", "username", "resolved_at"]
 WATERMARK = "salesforce.api_consumers"
 INTERVAL = timedelta(days=1)
 COLUMNS = ["day", "consumer", "kind", "calls", "share", "collected_at"]
@@ -43,6 +48,8 @@ class ConsumerRead:
     shares: pd.DataFrame
     calls: int
     note: str = ""
+    # The people among the consumers by their 15-character user id (USER_COLUMNS).
+    users: pd.DataFrame | None = None
 
 
 def _counted(value: str) -> bool:
@@ -60,7 +67,7 @@ def consumer_of(row: dict[str, str], sync_user: str) -> tuple[str, str]:
         return row["CONNECTED_APP_NAME"], "integration"
     if row.get("CLIENT_NAME"):
         return row["CLIENT_NAME"], "integration"
-    return f"user {user or 'unknown'}", "person"
+    return f"{PERSON_PREFIX}{user or 'unknown'}", "person"
 
 
 def shares_of(day: str, text: str, sync_user: str, collected_at: datetime) -> pd.DataFrame:
@@ -106,7 +113,21 @@ def read_consumers(
         summed["share"] = summed["calls"] / summed.groupby("day")["calls"].transform("sum")
         summed["collected_at"] = now
         shares = summed[COLUMNS]
-    return ConsumerRead(shares, client.calls - before)
+    users = resolve_people(client, shares, now)
+    return ConsumerRead(shares, client.calls - before, users=users)
+
+
+def resolve_people(client: SalesforceClient, shares: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """Name and username of the people among the consumers, by one User query (Salesforce
+    matches a 15- or 18-character id alike); none to name costs no call. A user the query does
+    not return (deleted, or not visible to the sync user) stays shown by id."""
+    people = shares.loc[shares["kind"] == "person", "consumer"].str.removeprefix(PERSON_PREFIX)
+    ids = sorted({i for i in people if i and i != "unknown"})
+    if not ids:
+        return pd.DataFrame(columns=USER_COLUMNS)
+    records = client.query_all(format_soql(USERS_SOQL, ids=ids))
+    rows = [(str(r["Id"])[:15], r.get("Name"), r.get("Username"), now) for r in records]
+    return pd.DataFrame(rows, columns=USER_COLUMNS)
 
 
 def is_due(marks: dict[str, str], now: datetime) -> bool:
@@ -131,5 +152,7 @@ def collect_consumers(cycle: Cycle, sync_user: str) -> tuple[int, list[str]]:
         return 0, [f"API use by consumer: {exc}"]  # the watermark stays: tried again next cycle
     with cycle.store.write() as con:
         rows = replace_consumer_days(con, cycle.instance, read.shares)
+        if read.users is not None:
+            store_api_users(con, cycle.instance, read.users)
         set_watermark(con, cycle.instance, WATERMARK, cycle.now.isoformat(), cycle.now)
     return rows, []

@@ -14,7 +14,7 @@ import pytest
 from monitor.collectors.salesforce.api_consumers import UNAVAILABLE, read_consumers
 from monitor.collectors.salesforce.client import SalesforceClient, connect, login_from
 from monitor.store import Store
-from monitor.store.api_consumers import replace_consumer_days
+from monitor.store.api_consumers import replace_consumer_days, store_api_users
 from tests.collectors.salesforce import collecting
 from tests.conftest import REAL_FIXTURES
 from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
@@ -165,3 +165,59 @@ def test_a_collection_without_event_logs_asks_once_a_day_and_stores_nothing(
     assert event_log_requests(standin) == ["list"]
     last = store.query("api_consumer_last_day", instance="prod")
     assert last["day"].isna().all()
+
+
+# Two people's calls added to the real sample (no connected app, no client name): one the User
+# query names, one it does not return (a deleted user) and that stays shown by its id.
+PEOPLE_CSV = (
+    CSV.rstrip("\n")
+    + "".join(
+        f'\n"REST","/v59.0/query","59.0","10.0.0.{n}","","","","1","Account","ApiTotalUsage",'
+        f'"GET","00D000000000001","3nWgxWbDKWWDIk0FKfF5E{n}","2026111904050{n}.000",'
+        f'"2026-11-19T04:05:0{n}.000Z","{user}"'
+        for n, user in ((1, "005000000000003"), (2, "005000000000003"), (3, "005000000000009"))
+    )
+    + "\n"
+)
+
+
+def test_people_are_named_by_one_user_query_and_shown_as_name_and_username(
+    standin: SalesforceStandIn, tmp_path: Path
+):
+    standin.event_log_files = [LOG_FILE]
+    standin.event_log_blobs = {LOG_FILE["Id"]: PEOPLE_CSV}
+    standin.users["pat.lee@acme.example"] = {
+        "Id": "005000000000003AAA",  # Salesforce answers with the 18-character id
+        "Username": "pat.lee@acme.example",
+        "Name": "Pat Lee",
+    }
+
+    read = read_consumers(client_for(standin), SYNC_USER_ID, NOW)
+
+    assert read.calls == 3  # the file list, the file, then one User query
+    (user_query,) = [r.query["q"] for r in standin.requests if "FROM User" in r.query.get("q", "")]
+    assert user_query == (
+        "SELECT Id, Name, Username FROM User WHERE Id IN ('005000000000003','005000000000009')"
+    )
+    assert read.users[["user_id", "name", "username"]].values.tolist() == [
+        ["005000000000003", "Pat Lee", "pat.lee@acme.example"]
+    ]
+    store = Store(tmp_path / "monitor.duckdb")
+    with store.write() as con:
+        replace_consumer_days(con, "prod", read.shares)
+        store_api_users(con, "prod", read.users)
+    shown = store.query(
+        "api_consumer_shares", instance="prod", since="2026-11-13", until="2026-11-20"
+    )
+    people = shown.loc[shown["kind"] == "person", ["consumer", "calls"]].values.tolist()
+    assert people == [["Pat Lee (pat.lee@acme.example)", 2], ["user 005000000000009", 1]]
+    # The api_budget check's growth findings read the same names.
+    recent = store.query("api_consumer_recent", instance="prod", now=NOW, lookback_days=7)
+    assert "Pat Lee (pat.lee@acme.example)" in set(recent["consumer"])
+
+
+def test_no_person_among_the_consumers_costs_no_user_query(standin: SalesforceStandIn):
+    standin.event_log_files = [LOG_FILE]
+    standin.event_log_blobs = {LOG_FILE["Id"]: CSV}
+    read = read_consumers(client_for(standin), SYNC_USER_ID, NOW)
+    assert read.calls == 2 and read.users.empty
