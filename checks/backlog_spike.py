@@ -279,8 +279,8 @@ def replay(
     one baseline pass and one walk per day (tests/checks/test_backlog_spike.py compares both)."""
     backlog = data["backlog"]
     changes = data["changes"]
-    stamps = np.array(
-        [pd.Timestamp(m).tz_convert("UTC").tz_localize(None) for m in moments], "datetime64[us]"
+    stamps = (
+        pd.DatetimeIndex(moments).tz_convert("UTC").tz_localize(None).to_numpy("datetime64[us]")
     )
     window = np.timedelta64(int(settings["training_days"]) + 2, "D")
     timelines: dict[str, dict[int, Finding | NotEvaluated]] = {}
@@ -290,15 +290,28 @@ def replay(
         ts = judged.ts
         newest = np.searchsorted(ts, stamps, side="right") - 1
         first = np.searchsorted(ts, stamps - window, side="right")
+        loaded = np.flatnonzero(newest >= first)  # moments with this series' data loaded
+        index, first_loaded = newest[loaded], first[loaded]
+        # Only moments `_outcome` does not call silent are handed to it (the same tests, on
+        # every moment at once): a year of 5-minute cycles is mostly silent.
+        young = (ts[index] - ts[first_loaded]) / np.timedelta64(1, "D") < settings[
+            "min_history_days"
+        ]
+        unjudged = judged.days[index] < settings["min_days_per_bucket"]
+        speaks = young | (~judged.silenced[index] & (unjudged | (state.start[index] >= 0)))
         timeline = timelines.setdefault(subject, {})
-        for m, (index, first_loaded) in enumerate(zip(newest, first, strict=True)):
-            if index < first_loaded:  # nothing loaded for this series at that moment
-                continue
+        for m in np.flatnonzero(speaks):
             outcome = _outcome(
-                judged, index, first_loaded, int(state.start[index]), changes, settings, subject
+                judged,
+                int(index[m]),
+                int(first_loaded[m]),
+                int(state.start[index[m]]),
+                changes,
+                settings,
+                subject,
             )
             if outcome is not None:
-                timeline[m] = outcome
+                timeline[int(loaded[m])] = outcome
     return timelines
 
 

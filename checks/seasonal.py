@@ -51,26 +51,25 @@ class Judged:
     silenced: np.ndarray  # bool: inside a planned window of the business calendar
 
 
+def _nanmedian(values: np.ndarray) -> np.ndarray:
+    """np.nanmedian over the last axis, to the bit (NaN where empty), by one sort: NaN sorts
+    last, so the middle of the first `n` sorted values is the median. numpy's own nanmedian
+    goes through masked arrays for many short rows, about ten times slower (the backtest's
+    largest cost)."""
+    ordered = np.sort(values, axis=-1)
+    count = np.count_nonzero(~np.isnan(values), axis=-1)
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[..., None], -1)[..., 0]
+    high = np.take_along_axis(ordered, (count // 2)[..., None], -1)[..., 0]
+    with np.errstate(invalid="ignore"):
+        return np.where(count > 0, (low + high) / 2, np.nan)
+
+
 def _robust(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Median and 1.4826 x MAD over the last axis (NaN-aware; NaN where empty)."""
-    with np.errstate(all="ignore"), _quiet():
-        median = np.nanmedian(window, axis=-1)
-        mad = np.nanmedian(np.abs(window - median[..., None]), axis=-1)
+    median = _nanmedian(window)
+    with np.errstate(invalid="ignore"):
+        mad = _nanmedian(np.abs(window - median[..., None]))
     return median, np.fmax(mad * 1.4826, MIN_LOG_SCALE)
-
-
-class _quiet:
-    """Silence numpy's "All-NaN slice" warnings: an empty slot is an expected NaN."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
 
 
 def _neighbours(values: np.ndarray) -> np.ndarray:
