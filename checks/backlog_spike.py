@@ -11,6 +11,7 @@ import pandas as pd
 
 from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting, cause_key
 from checks.seasonal import (
+    MONTH_POSITIONS,
     Judged,
     baselines,
     judge_samples,
@@ -54,6 +55,13 @@ SETTINGS = [
         "min_days_per_bucket days, else of the day.",
     ),
     Setting(
+        "month_history_days",
+        95,
+        "Days of history searched for the same day of the month (its last three days and its "
+        "first): where 2 earlier months show a load there, that day is judged against them "
+        "too, so a recurring month-end close stays normal. 0 turns it off.",
+    ),
+    Setting(
         "bucket_minutes",
         15,
         "Width of a baseline time slot; neighbouring slots count too, so a batch may start a "
@@ -87,7 +95,9 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "backlog": Input("backlog_series", "training_days", anchor="sync_stats"),
+    "backlog": Input(
+        "backlog_series", "training_days", "month_history_days", anchor="sync_stats"
+    ),
     "changes": Input("changes_recent", "recent_hours", anchor="sync_stats"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
@@ -99,6 +109,11 @@ EVIDENCE = {
     "peak_at": "time of the peak (UTC)",
     "current": "latest backlog (records)",
     "baseline": "the usual backlog at this time of day or week (records)",
+    "month_position": (
+        "when the baseline is the one of this day of the month in earlier months (a month-end "
+        "close): that day, e.g. 'the last day of the month'; else null"
+    ),
+    "baseline_months": "earlier months behind a month_position baseline (0 when null)",
     "robust_z": "how far above the baseline, in robust standard deviations of the log backlog",
     "samples_spiking": "samples since the episode began",
     "seasonality": "hour_of_day, hour_of_week or auto",
@@ -198,6 +213,10 @@ def _finding(
     ]
     cause = _likely_cause(recent, object_name, start)
     severity = "critical" if current >= settings["critical_records"] else SEVERITY
+    position = MONTH_POSITIONS.get(int(judged.month_position[index]))
+    months = int(judged.months[index])
+    when = f"at this hour on {position}" if position else "at this hour"
+    learnt_from = f" (learnt from that day of the {months} months before)" if position else ""
     label = DIRECTION_LABELS.get(direction, direction)
     cause_text = (
         f" Likely cause: {cause['modifier']} changed {cause['changes']:,} {object_name} records"
@@ -212,12 +231,12 @@ def _finding(
         severity=severity,
         title=(
             f"{object_name} backlog ({label}) at {current:,.0f} records, "
-            f"usually {base:,.0f} at this hour"
+            f"usually {base:,.0f} {when}"
         ),
         detail=(
             f"The {object_name} backlog ({label}) has been above its usual level for {samples} "
             f"samples since {start:%Y-%m-%d %H:%M} UTC: now {current:,.0f} records against a "
-            f"baseline of {base:,.0f} for this hour (peak {peak:,.0f})." + cause_text
+            f"baseline of {base:,.0f} {when}{learnt_from} (peak {peak:,.0f})." + cause_text
         ),
         owner=OWNER,
         evidence={
@@ -228,6 +247,8 @@ def _finding(
             "peak_at": str(_stamp(judged.ts[peak_index])),
             "current": current,
             "baseline": base,
+            "month_position": position,
+            "baseline_months": months,
             "robust_z": round(float(judged.z[index]), 2),
             "samples_spiking": samples,
             "seasonality": settings["seasonality"],
@@ -270,6 +291,11 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
     return results
 
 
+def _history_days(settings: dict[str, Any]) -> int:
+    """Whole days a judgement reads before the two days it walks (queries/backlog_series.sql)."""
+    return max(int(settings["training_days"]), int(settings["month_history_days"]))
+
+
 def replay(
     data: dict[str, pd.DataFrame], settings: dict[str, Any], moments: list[datetime]
 ) -> dict[str, dict[int, Finding | NotEvaluated]]:
@@ -282,7 +308,7 @@ def replay(
     stamps = (
         pd.DatetimeIndex(moments).tz_convert("UTC").tz_localize(None).to_numpy("datetime64[us]")
     )
-    window = np.timedelta64(int(settings["training_days"]) + 2, "D")
+    window = np.timedelta64(_history_days(settings) + 2, "D")
     timelines: dict[str, dict[int, Finding | NotEvaluated]] = {}
     for subject, series in _series(backlog):
         judged = _judge(series, settings, data.get("calendar"))

@@ -36,6 +36,15 @@ DAY = np.timedelta64(1, "D")
 MAX_PER_SLOT = 32
 # Smallest spread on the log scale (about 5 %): a flat series must not make every wiggle a spike.
 MIN_LOG_SCALE = 0.05
+# Days of a month with their own baseline once earlier months show them (`month_position`).
+MONTH_POSITIONS = {
+    0: "the last day of the month",
+    1: "the second-to-last day of the month",
+    2: "the third-to-last day of the month",
+    3: "the first day of the month",
+}
+# Earlier months that must show the same day of the month before it has its own baseline.
+MIN_MONTHS = 2
 
 
 @dataclass
@@ -49,6 +58,9 @@ class Judged:
     days: np.ndarray  # distinct training days behind the baseline
     spiking: np.ndarray  # bool: judged and unusual on every criterion
     silenced: np.ndarray  # bool: inside a planned window of the business calendar
+    # MONTH_POSITIONS key where the baseline is the one of that day in earlier months, else -1
+    month_position: np.ndarray
+    months: np.ndarray  # earlier months behind a month-position baseline (0 where none)
 
 
 def _nanmedian(values: np.ndarray) -> np.ndarray:
@@ -115,6 +127,10 @@ class Baselines:
     log_median: np.ndarray  # (day, slot)
     scale: np.ndarray  # (day, slot)
     days: np.ndarray  # (day, slot)
+    # (day, slot): MONTH_POSITIONS key where the day's own month-position baseline replaced the
+    # usual one, else -1; and how many earlier months stand behind it
+    month_position: np.ndarray
+    months: np.ndarray
 
     def at(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log median, scale, days) for each time of `ts`; NaN (0 days) outside the days."""
@@ -126,6 +142,17 @@ class Baselines:
             np.where(inside, self.log_median[d, k], nan),
             np.where(inside, self.scale[d, k], nan),
             np.where(inside, self.days[d, k], 0),
+        )
+
+    def month_at(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(month position, months) for each time of `ts`: -1 and 0 where the usual baseline
+        holds."""
+        day_index, slot = _day_and_slot(ts, self.first_day, self.slot_minutes)
+        inside = (day_index >= 0) & (day_index < self.log_median.shape[0])
+        d = np.where(inside, day_index, 0)
+        return (
+            np.where(inside, self.month_position[d, slot], -1),
+            np.where(inside, self.months[d, slot], 0),
         )
 
 
@@ -171,7 +198,56 @@ def baselines(
             median = np.where(enough, w_median, median)
             scale = np.where(enough, w_scale, scale)
             days = np.where(enough, w_days, days)
-    return Baselines(first_day, slot_minutes, median, scale, days)
+    position, months = _month_baselines(grid[training:], median, scale, first_day, settings)
+    return Baselines(first_day, slot_minutes, median, scale, days, position, months)
+
+
+def month_position(days: np.ndarray) -> np.ndarray:
+    """MONTH_POSITIONS key of each day (datetime64[D]): 0-2 for the last three days of its
+    month, 3 for the first day, -1 for the others."""
+    month = days.astype("datetime64[M]")
+    to_end = ((month + 1).astype("datetime64[D]") - days) // DAY - 1
+    first = days == month.astype("datetime64[D]")
+    return np.where(to_end <= 2, to_end, np.where(first, 3, -1)).astype(np.int64)
+
+
+def _month_baselines(grid, median, scale, first_day, settings: dict[str, Any]):
+    """Month-end loads: a day at a MONTH_POSITIONS position is also judged against the same day
+    of the earlier months within `month_history_days` (its slot needing MIN_MONTHS of them).
+    Where that baseline lets more through (a recurring close), it replaces the usual one in
+    `median` and `scale` (in place): a sample is then a spike only if it is one against both.
+    `grid`: (day, slot, per) log values from `first_day`. Returns (position, months) per
+    (day, slot)."""
+    n_days, slots = median.shape
+    position = np.full((n_days, slots), -1, dtype=np.int64)
+    months = np.zeros((n_days, slots), dtype=np.int64)
+    history = int(settings.get("month_history_days", 0))
+    if history <= 0:
+        return position, months
+    day_position = month_position(first_day + np.arange(n_days))
+    deepest = history // 28 + 1  # at most this many earlier months fit in the history
+    targets, earlier = [], []
+    for day in np.flatnonzero(day_position >= 0):
+        same = np.flatnonzero(day_position[max(0, day - history) : day] == day_position[day])
+        if len(same) >= MIN_MONTHS:
+            rows = same + max(0, day - history)
+            targets.append(day)
+            earlier.append(np.r_[rows[-deepest:], np.full(deepest, n_days)][:deepest])
+    if not targets:
+        return position, months
+    padded = np.concatenate([grid[:n_days], np.full((1, *grid.shape[1:]), np.nan)])
+    # (target day, slot, per, earlier month), as `_stats` takes training windows
+    windows = np.moveaxis(padded[np.array(earlier)], 1, -1)
+    m_median, m_scale, m_months = _stats(windows, settings)
+    targets = np.array(targets)
+    usual = spike_threshold(median[targets], scale[targets], settings)
+    with np.errstate(invalid="ignore"):
+        wider = (m_months >= MIN_MONTHS) & (spike_threshold(m_median, m_scale, settings) > usual)
+    median[targets] = np.where(wider, m_median, median[targets])
+    scale[targets] = np.where(wider, m_scale, scale[targets])
+    position[targets] = np.where(wider, day_position[targets][:, None], -1)
+    months[targets] = np.where(wider, m_months, 0)
+    return position, months
 
 
 def spike_threshold(log_median: np.ndarray, scale: np.ndarray, settings: dict[str, Any]):
@@ -192,7 +268,9 @@ def judge_samples(
 ) -> Judged:
     """Each sample against the baseline of its day (see the module docstring)."""
     ts = ts.astype("datetime64[us]")
-    log_median, sample_scale, sample_days = baselines(ts, value, silenced, settings).at(ts)
+    learnt = baselines(ts, value, silenced, settings)
+    log_median, sample_scale, sample_days = learnt.at(ts)
+    sample_position, sample_months = learnt.month_at(ts)
     log_value = np.log1p(np.clip(value.astype(float), 0, None))
     judged = sample_days >= settings["min_days_per_bucket"]
     spiking = judged & ~silenced & _is_spike(log_value, log_median, sample_scale, settings)
@@ -206,6 +284,8 @@ def judge_samples(
         days=sample_days,
         spiking=np.asarray(spiking, dtype=bool),
         silenced=silenced,
+        month_position=sample_position,
+        months=sample_months,
     )
 
 
