@@ -95,9 +95,7 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "backlog": Input(
-        "backlog_series", "training_days", "month_history_days", anchor="sync_stats"
-    ),
+    "backlog": Input("backlog_series", "training_days", "month_history_days", anchor="sync_stats"),
     "changes": Input("changes_recent", "recent_hours", anchor="sync_stats"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
@@ -230,8 +228,7 @@ def _finding(
         subject=subject,
         severity=severity,
         title=(
-            f"{object_name} backlog ({label}) at {current:,.0f} records, "
-            f"usually {base:,.0f} {when}"
+            f"{object_name} backlog ({label}) at {current:,.0f} records, usually {base:,.0f} {when}"
         ),
         detail=(
             f"The {object_name} backlog ({label}) has been above its usual level for {samples} "
