@@ -142,11 +142,16 @@ def _likely_cause(changes: pd.DataFrame, object_name: str, start: pd.Timestamp) 
     return {"modifier": modifier, "field": field, "changes": top, "share": round(share, 3)}
 
 
-def _judge(series: pd.DataFrame, settings: dict, calendar: pd.DataFrame | None) -> Judged:
+def _judge(
+    series: pd.DataFrame, settings: dict, calendar: pd.DataFrame | None, newest_only=False
+) -> Judged:
+    """Every sample against its baseline; `newest_only`: only the two days the newest sample's
+    walk needs (what one judgement reads: the baselines of a long history cost)."""
     ts = series["ts"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]")
     object_name = series["object"].iloc[0]
     silenced = silenced_by(calendar, ts, object_name)
-    return judge_samples(ts, series["value"].to_numpy(float), silenced, settings)
+    since = ts[walk_start(ts, len(ts) - 1)].astype("datetime64[D]") if newest_only else None
+    return judge_samples(ts, series["value"].to_numpy(float), silenced, settings, since)
 
 
 def _outcome(
@@ -278,7 +283,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
     if not len(backlog):
         return [NotEvaluated(ID, "backlog", "no backlog samples collected yet")]
     for subject, series in _series(backlog):
-        judged = _judge(series, settings, data.get("calendar"))
+        judged = _judge(series, settings, data.get("calendar"), newest_only=True)
         last = len(judged.ts) - 1
         first = walk_start(judged.ts, last)
         state = walk(judged.spiking, judged.ts, first, last, settings)

@@ -165,10 +165,17 @@ def _day_and_slot(ts: np.ndarray, first_day, slot_minutes: int) -> tuple[np.ndar
 
 
 def baselines(
-    ts: np.ndarray, value: np.ndarray, silenced: np.ndarray, settings: dict[str, Any]
+    ts: np.ndarray,
+    value: np.ndarray,
+    silenced: np.ndarray,
+    settings: dict[str, Any],
+    since: np.datetime64 | None = None,
 ) -> Baselines:
     """Every day's baseline per slot, learnt from the `training_days` whole days before it
-    (see the module docstring), for the days from the first sample's to the last one's."""
+    (see the module docstring), for the days from the first sample's to the last one's; with
+    `since` (a day), only from that day on (the earlier ones: NaN, 0 days), as a judgement of
+    the newest sample needs: each day's baseline is computed on its own, so the days learnt
+    are the same either way."""
     ts = ts.astype("datetime64[us]")
     slot_minutes = int(settings["bucket_minutes"])
     slots = 1440 // slot_minutes
@@ -186,7 +193,8 @@ def baselines(
     keep = (position < per) & ~silenced
     grid[training + day_index[keep], slot[keep], position[keep]] = log_value[keep]
     # windows[d] holds the `training` days before day d: shape (day, slot, per, training).
-    windows = sliding_window_view(grid, training, axis=0)[:n_days]
+    skipped = 0 if since is None else int(np.clip((since - first_day) // DAY, 0, n_days - 1))
+    windows = sliding_window_view(grid, training, axis=0)[skipped:n_days]
     median, scale, days = _stats(windows, settings)
     if settings["seasonality"] in ("hour_of_week", "auto"):
         same_weekday = np.arange(training - 7, -1, -7)  # window positions 7, 14, ... days back
@@ -198,8 +206,16 @@ def baselines(
             median = np.where(enough, w_median, median)
             scale = np.where(enough, w_scale, scale)
             days = np.where(enough, w_days, days)
-    position, months = _month_baselines(grid[training:], median, scale, first_day, settings)
-    return Baselines(first_day, slot_minutes, median, scale, days, position, months)
+    month_pos, months = _month_baselines(
+        grid[training:], skipped, median, scale, first_day, settings
+    )
+    if skipped:
+        unlearnt = np.full((skipped, slots), np.nan)
+        median, scale = np.r_[unlearnt, median], np.r_[unlearnt, scale]
+        days = np.r_[np.zeros((skipped, slots), dtype=days.dtype), days]
+        month_pos = np.r_[np.full((skipped, slots), -1, dtype=np.int64), month_pos]
+        months = np.r_[np.zeros((skipped, slots), dtype=np.int64), months]
+    return Baselines(first_day, slot_minutes, median, scale, days, month_pos, months)
 
 
 def month_position(days: np.ndarray) -> np.ndarray:
@@ -211,42 +227,43 @@ def month_position(days: np.ndarray) -> np.ndarray:
     return np.where(to_end <= 2, to_end, np.where(first, 3, -1)).astype(np.int64)
 
 
-def _month_baselines(grid, median, scale, first_day, settings: dict[str, Any]):
+def _month_baselines(grid, skipped: int, median, scale, first_day, settings: dict[str, Any]):
     """Month-end loads: a day at a MONTH_POSITIONS position is also judged against the same day
     of the earlier months within `month_history_days` (its slot needing MIN_MONTHS of them).
     Where that baseline lets more through (a recurring close), it replaces the usual one in
     `median` and `scale` (in place): a sample is then a spike only if it is one against both.
-    `grid`: (day, slot, per) log values from `first_day`. Returns (position, months) per
-    (day, slot)."""
-    n_days, slots = median.shape
-    position = np.full((n_days, slots), -1, dtype=np.int64)
-    months = np.zeros((n_days, slots), dtype=np.int64)
+    `grid`: (day, slot, per) log values of the days from `first_day`; `median` and `scale`: the
+    usual baselines of the days from `skipped` on. Returns (position, months) for those days."""
+    n_days = grid.shape[0]
+    position = np.full(median.shape, -1, dtype=np.int64)
+    months = np.zeros(median.shape, dtype=np.int64)
     history = int(settings.get("month_history_days", 0))
     if history <= 0:
         return position, months
     day_position = month_position(first_day + np.arange(n_days))
     deepest = history // 28 + 1  # at most this many earlier months fit in the history
     targets, earlier = [], []
-    for day in np.flatnonzero(day_position >= 0):
-        same = np.flatnonzero(day_position[max(0, day - history) : day] == day_position[day])
+    for day in np.flatnonzero(day_position[skipped:] >= 0) + skipped:
+        oldest = max(0, day - history)
+        same = np.flatnonzero(day_position[oldest:day] == day_position[day]) + oldest
         if len(same) >= MIN_MONTHS:
-            rows = same + max(0, day - history)
             targets.append(day)
-            earlier.append(np.r_[rows[-deepest:], np.full(deepest, n_days)][:deepest])
+            earlier.append(np.r_[same[-deepest:], np.full(deepest, n_days)][:deepest])
     if not targets:
         return position, months
-    padded = np.concatenate([grid[:n_days], np.full((1, *grid.shape[1:]), np.nan)])
+    padded = np.concatenate([grid, np.full((1, *grid.shape[1:]), np.nan)])
     # (target day, slot, per, earlier month), as `_stats` takes training windows
     windows = np.moveaxis(padded[np.array(earlier)], 1, -1)
     m_median, m_scale, m_months = _stats(windows, settings)
     targets = np.array(targets)
-    usual = spike_threshold(median[targets], scale[targets], settings)
+    rows = targets - skipped
+    usual = spike_threshold(median[rows], scale[rows], settings)
     with np.errstate(invalid="ignore"):
         wider = (m_months >= MIN_MONTHS) & (spike_threshold(m_median, m_scale, settings) > usual)
-    median[targets] = np.where(wider, m_median, median[targets])
-    scale[targets] = np.where(wider, m_scale, scale[targets])
-    position[targets] = np.where(wider, day_position[targets][:, None], -1)
-    months[targets] = np.where(wider, m_months, 0)
+    median[rows] = np.where(wider, m_median, median[rows])
+    scale[rows] = np.where(wider, m_scale, scale[rows])
+    position[rows] = np.where(wider, day_position[targets][:, None], -1)
+    months[rows] = np.where(wider, m_months, 0)
     return position, months
 
 
@@ -264,11 +281,16 @@ def spike_threshold(log_median: np.ndarray, scale: np.ndarray, settings: dict[st
 
 
 def judge_samples(
-    ts: np.ndarray, value: np.ndarray, silenced: np.ndarray, settings: dict[str, Any]
+    ts: np.ndarray,
+    value: np.ndarray,
+    silenced: np.ndarray,
+    settings: dict[str, Any],
+    since: np.datetime64 | None = None,
 ) -> Judged:
-    """Each sample against the baseline of its day (see the module docstring)."""
+    """Each sample against the baseline of its day (see the module docstring); with `since`
+    (a day), only the samples from that day on (the earlier ones: unjudged)."""
     ts = ts.astype("datetime64[us]")
-    learnt = baselines(ts, value, silenced, settings)
+    learnt = baselines(ts, value, silenced, settings, since)
     log_median, sample_scale, sample_days = learnt.at(ts)
     sample_position, sample_months = learnt.month_at(ts)
     log_value = np.log1p(np.clip(value.astype(float), 0, None))
