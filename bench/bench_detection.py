@@ -99,10 +99,11 @@ def scenario(index: int, weeks: int, seed: int) -> Scenario:
 
 
 def month_end_scenario(index: int, weeks: int, seed: int) -> Scenario:
-    """A real recurring month-end batch (the last day, or the last two days, of every month, in
-    the evening or all day) on a series with the usual rhythm and noise, and labelled floods:
-    ordinary ones, and one on a month-end day that already has two earlier months of the
-    batch behind it (on top of the batch for even series, at another hour for odd ones)."""
+    """A real recurring month-end batch (the last day, the last two days or the last business
+    day of every month, in the evening or all day) on a series with the usual rhythm and
+    noise, and labelled floods: ordinary ones, and one on a month-end day that already has two
+    earlier months of the batch behind it (on top of the batch for even series, at another
+    hour for odd ones)."""
     rng = np.random.default_rng(seed + 100 + index)
     level = float(rng.choice([40, 300, 2000]))
     ts, value = _series(rng, weeks, level)
@@ -111,9 +112,15 @@ def month_end_scenario(index: int, weeks: int, seed: int) -> Scenario:
     last_days = 1 + index % 2
     evening = index % 3 != 2
     hours = (minute >= 1080) & (minute < 1320) if evening else np.ones(len(ts), dtype=bool)
-    load = (to_end < last_days) & hours
+    if index >= 6:  # on the last business day (Friday when the month ends on a weekend)
+        day = ts.normalize()
+        load = np.asarray(day == day + pd.offsets.BMonthEnd(0)) & hours
+        days_text = "last business day"
+    else:
+        load = (to_end < last_days) & hours
+        days_text = f"last {last_days} day(s)"
     value = value + np.where(load, float(rng.choice([4, 8])) * level + 1500, 0)
-    parts = [f"month-end batch (last {last_days} day(s), {'18-22 h' if evening else 'all day'})"]
+    parts = [f"month-end batch ({days_text}, {'18-22 h' if evening else 'all day'})"]
     runs = np.flatnonzero(load & ~np.r_[False, load[:-1]])
     ends = np.flatnonzero(load & ~np.r_[load[1:], False])
     months = np.asarray(ts.year * 12 + ts.month)
@@ -354,7 +361,7 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=12)
     parser.add_argument("--weeks", type=int, default=8)
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--month-end-series", type=int, default=6)
+    parser.add_argument("--month-end-series", type=int, default=8)
     parser.add_argument("--month-end-weeks", type=int, default=20)
     parser.add_argument("--set", action="append", type=_assignment, metavar="KEY=VALUE")
     parser.add_argument("--timing", action="store_true")

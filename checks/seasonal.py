@@ -42,6 +42,7 @@ MONTH_POSITIONS = {
     1: "the second-to-last day of the month",
     2: "the third-to-last day of the month",
     3: "the first day of the month",
+    4: "the last business day of the month",
 }
 # Earlier months that must show the same day of the month before it has its own baseline.
 MIN_MONTHS = 2
@@ -219,28 +220,63 @@ def baselines(
 
 
 def month_position(days: np.ndarray) -> np.ndarray:
-    """MONTH_POSITIONS key of each day (datetime64[D]): 0-2 for the last three days of its
-    month, 3 for the first day, -1 for the others."""
+    """MONTH_POSITIONS key of each day (datetime64[D]) by calendar day: 0-2 for the last three
+    days of its month, 3 for the first day, -1 for the others."""
     month = days.astype("datetime64[M]")
     to_end = ((month + 1).astype("datetime64[D]") - days) // DAY - 1
     first = days == month.astype("datetime64[D]")
     return np.where(to_end <= 2, to_end, np.where(first, 3, -1)).astype(np.int64)
 
 
+def business_position(days: np.ndarray) -> np.ndarray:
+    """4 (MONTH_POSITIONS) for the last Monday-to-Friday of its month (a close that moves to the
+    Friday when the month ends on a weekend; holidays are not known here), -1 for the others."""
+    month_end = (days.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    last_business = np.busday_offset(month_end, 0, roll="backward")
+    return np.where(days == last_business, 4, -1).astype(np.int64)
+
+
 def _month_baselines(grid, skipped: int, median, scale, first_day, settings: dict[str, Any]):
-    """Month-end loads: a day at a MONTH_POSITIONS position is also judged against the same day
-    of the earlier months within `month_history_days` (its slot needing MIN_MONTHS of them).
-    Where that baseline lets more through (a recurring close), it replaces the usual one in
-    `median` and `scale` (in place): a sample is then a spike only if it is one against both.
+    """Month-end loads: a day at a MONTH_POSITIONS position (by calendar day, and the last
+    business day) is also judged against the same position in the earlier months within
+    `month_history_days` (its slot needing MIN_MONTHS of them). Where such a baseline lets
+    more through (a recurring close), it replaces the usual one in `median` and `scale` (in
+    place): a sample is then a spike only if it is one against every baseline of its day.
     `grid`: (day, slot, per) log values of the days from `first_day`; `median` and `scale`: the
     usual baselines of the days from `skipped` on. Returns (position, months) for those days."""
-    n_days = grid.shape[0]
     position = np.full(median.shape, -1, dtype=np.int64)
     months = np.zeros(median.shape, dtype=np.int64)
     history = int(settings.get("month_history_days", 0))
     if history <= 0:
         return position, months
-    day_position = month_position(first_day + np.arange(n_days))
+    days = first_day + np.arange(grid.shape[0])
+    padded = np.concatenate([grid, np.full((1, *grid.shape[1:]), np.nan)])
+    for day_position in (month_position(days), business_position(days)):
+        found = _same_position(day_position, skipped, history)
+        if found is None:
+            continue
+        targets, earlier = found
+        # (target day, slot, per, earlier month), as `_stats` takes training windows
+        windows = np.moveaxis(padded[earlier], 1, -1)
+        m_median, m_scale, m_months = _stats(windows, settings)
+        rows = targets - skipped
+        usual = spike_threshold(median[rows], scale[rows], settings)
+        with np.errstate(invalid="ignore"):
+            wider = (m_months >= MIN_MONTHS) & (
+                spike_threshold(m_median, m_scale, settings) > usual
+            )
+        median[rows] = np.where(wider, m_median, median[rows])
+        scale[rows] = np.where(wider, m_scale, scale[rows])
+        position[rows] = np.where(wider, day_position[targets][:, None], position[rows])
+        months[rows] = np.where(wider, m_months, months[rows])
+    return position, months
+
+
+def _same_position(day_position: np.ndarray, skipped: int, history: int):
+    """(target days, earlier days) for the days from `skipped` with a position (>= 0) that at
+    least MIN_MONTHS earlier days within `history` share: earlier days are the newest ones,
+    padded with len(day_position) (an empty day) to a fixed width. None when there are none."""
+    n_days = len(day_position)
     deepest = history // 28 + 1  # at most this many earlier months fit in the history
     targets, earlier = [], []
     for day in np.flatnonzero(day_position[skipped:] >= 0) + skipped:
@@ -250,21 +286,8 @@ def _month_baselines(grid, skipped: int, median, scale, first_day, settings: dic
             targets.append(day)
             earlier.append(np.r_[same[-deepest:], np.full(deepest, n_days)][:deepest])
     if not targets:
-        return position, months
-    padded = np.concatenate([grid, np.full((1, *grid.shape[1:]), np.nan)])
-    # (target day, slot, per, earlier month), as `_stats` takes training windows
-    windows = np.moveaxis(padded[np.array(earlier)], 1, -1)
-    m_median, m_scale, m_months = _stats(windows, settings)
-    targets = np.array(targets)
-    rows = targets - skipped
-    usual = spike_threshold(median[rows], scale[rows], settings)
-    with np.errstate(invalid="ignore"):
-        wider = (m_months >= MIN_MONTHS) & (spike_threshold(m_median, m_scale, settings) > usual)
-    median[rows] = np.where(wider, m_median, median[rows])
-    scale[rows] = np.where(wider, m_scale, scale[rows])
-    position[rows] = np.where(wider, day_position[targets][:, None], -1)
-    months[rows] = np.where(wider, m_months, 0)
-    return position, months
+        return None
+    return np.array(targets), np.array(earlier)
 
 
 def spike_threshold(log_median: np.ndarray, scale: np.ndarray, settings: dict[str, Any]):
