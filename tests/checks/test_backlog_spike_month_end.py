@@ -88,7 +88,25 @@ def test_a_month_end_without_any_load_keeps_the_usual_sensitivity():
 
 def test_the_expected_band_follows_the_learnt_close():
     series = up_to(close_series(), OCTOBER_CLOSE + timedelta(hours=3))
-    at = pd.Series(pd.to_datetime([OCTOBER_CLOSE - timedelta(days=1), OCTOBER_CLOSE], utc=True))
+    # 29 October: a third-to-last day, where no close ran. (30 October, a Friday, is the last
+    # business day, like 30 September and 31 August with their closes: its band is wide too.)
+    at = pd.Series(pd.to_datetime([OCTOBER_CLOSE - timedelta(days=2), OCTOBER_CLOSE], utc=True))
     band = expected_band(series[["ts", "value"]], CHECK.defaults(), at)
-    day_before, close = band["expected"]
-    assert day_before < 1000 < CLOSE_LOAD * 0.8 < close
+    days_before, close = band["expected"]
+    assert days_before < 1000 < CLOSE_LOAD * 0.8 < close
+
+
+def test_a_close_on_the_last_business_day_is_learnt_when_it_moves_to_a_friday():
+    # Last business days: Mon 31 August, Wed 30 September, Fri 30 October (31 October is a
+    # Saturday): by calendar day, 30 October is the second-to-last, where no close ran before.
+    frame = backlog_samples(110)
+    day = frame["ts"].dt.tz_localize(None).dt.normalize()
+    last_business = day == day + pd.offsets.BMonthEnd(0)
+    evening = (frame["ts"].dt.hour >= 18) & (frame["ts"].dt.hour < 22)
+    frame.loc[last_business & evening, "value"] += CLOSE_LOAD
+    friday_close = datetime(2026, 10, 30, 19, 30, tzinfo=UTC)
+    assert judged(up_to(frame, friday_close), friday_close).outcome(SUBJECT) == SILENT
+    flood = judged(up_to(frame, friday_close, flood=8000), friday_close)
+    [finding] = flood.findings.values()
+    assert finding.evidence["month_position"] == "the last business day of the month"
+    assert "on the last business day of the month" in finding.title
