@@ -57,9 +57,10 @@ SETTINGS = [
     Setting(
         "month_history_days",
         95,
-        "Days of history searched for the same day of the month (its last three days and its "
-        "first): where 2 earlier months show a load there, that day is judged against them "
-        "too, so a recurring month-end close stays normal. 0 turns it off.",
+        "Days of history searched for the same day of the month (its last three days, its "
+        "first and its last business day): where 2 earlier months show a load there, that day "
+        "is judged against them too, so a recurring month-end close stays normal. 0 turns it "
+        "off.",
     ),
     Setting(
         "bucket_minutes",
