@@ -15,6 +15,7 @@ from checks.seasonal import (
     Judged,
     baselines,
     judge_samples,
+    month_position,
     silenced_by,
     spike_threshold,
     walk,
@@ -299,6 +300,17 @@ def _history_days(settings: dict[str, Any]) -> int:
     return max(int(settings["training_days"]), int(settings["month_history_days"]))
 
 
+def _first_loaded(ts: np.ndarray, stamps: np.ndarray, training, window) -> np.ndarray:
+    """Index of the oldest sample `backlog_series` loads at each moment of `stamps`: every
+    sample of the training window, and before it only those on days a month-end baseline
+    learns from (within `window`)."""
+    recent = np.searchsorted(ts, stamps - training, side="right")
+    month_rows = np.flatnonzero(month_position(ts.astype("datetime64[D]")) >= 0)
+    older = np.searchsorted(ts[month_rows], stamps - window, side="right")
+    older = np.r_[month_rows, len(ts)][older]
+    return np.minimum(recent, older)
+
+
 def replay(
     data: dict[str, pd.DataFrame], settings: dict[str, Any], moments: list[datetime]
 ) -> dict[str, dict[int, Finding | NotEvaluated]]:
@@ -312,13 +324,14 @@ def replay(
         pd.DatetimeIndex(moments).tz_convert("UTC").tz_localize(None).to_numpy("datetime64[us]")
     )
     window = np.timedelta64(_history_days(settings) + 2, "D")
+    training = np.timedelta64(int(settings["training_days"]) + 2, "D")
     timelines: dict[str, dict[int, Finding | NotEvaluated]] = {}
     for subject, series in _series(backlog):
         judged = _judge(series, settings, data.get("calendar"))
         state = walk_by_day(judged, settings)
         ts = judged.ts
         newest = np.searchsorted(ts, stamps, side="right") - 1
-        first = np.searchsorted(ts, stamps - window, side="right")
+        first = _first_loaded(ts, stamps, training, window)
         loaded = np.flatnonzero(newest >= first)  # moments with this series' data loaded
         index, first_loaded = newest[loaded], first[loaded]
         # Only moments `_outcome` does not call silent are handed to it (the same tests, on
