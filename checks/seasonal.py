@@ -10,7 +10,11 @@ or a year is replayed (`python -m monitor backtest`):
    unusual as one of 3,000 that doubles, and a median/MAD on the log is robust to the rare huge
    samples a raw MAD lets through. Samples that were spikes against a first baseline are left
    out of a second one (an earlier incident must not teach the baseline that floods are
-   normal), and so are planned windows from the business calendar.
+   normal), and so are planned windows from the business calendar. The last three days of a
+   month, its first day and its last business day are also judged against the same day of
+   the earlier months (`month_history_days`) once two months show it; where that baseline
+   lets more through, it replaces the usual one (a spike must be one against both), so a
+   recurring month-end close is learnt and a flood on a month-end is still found.
 2. `walk`: an episode opens after `for_cycles` consecutive spiking samples, closes only after
    `close_cycles` samples back inside the band, and no new episode opens within `cooldown` of a
    close. A judged moment walks from the start of the previous UTC day, so its answer depends
