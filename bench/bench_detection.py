@@ -24,7 +24,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,6 +47,8 @@ class Scenario:
     name: str
     frame: pd.DataFrame  # ts, value
     incidents: list[tuple[pd.Timestamp, pd.Timestamp]]
+    # Windows of a recurring month-end load with two earlier months behind them: must be silent
+    learnt_loads: list[tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=list)
 
 
 def _series(
@@ -94,6 +96,65 @@ def scenario(index: int, weeks: int, seed: int) -> Scenario:
         parts.append("ramp" if ramp else f"flood {hours:g}h")
     frame = pd.DataFrame({"ts": ts, "value": value})
     return Scenario(f"s{index:02d} level {level:g}: " + ", ".join(parts), frame, incidents)
+
+
+def month_end_scenario(index: int, weeks: int, seed: int) -> Scenario:
+    """A real recurring month-end batch (the last day, the last two days or the last business
+    day of every month, in the evening or all day) on a series with the usual rhythm and
+    noise, and labelled floods: ordinary ones, and one on a month-end day that already has two
+    earlier months of the batch behind it (on top of the batch for even series, at another
+    hour for odd ones)."""
+    rng = np.random.default_rng(seed + 100 + index)
+    level = float(rng.choice([40, 300, 2000]))
+    ts, value = _series(rng, weeks, level)
+    minute = np.asarray(ts.hour * 60 + ts.minute)
+    to_end = np.asarray(ts.days_in_month - ts.day)
+    last_days = 1 + index % 2
+    evening = index % 3 != 2
+    hours = (minute >= 1080) & (minute < 1320) if evening else np.ones(len(ts), dtype=bool)
+    if index >= 6:  # on the last business day (Friday when the month ends on a weekend)
+        day = ts.normalize()
+        load = np.asarray(day == day + pd.offsets.BMonthEnd(0)) & hours
+        days_text = "last business day"
+    else:
+        load = (to_end < last_days) & hours
+        days_text = f"last {last_days} day(s)"
+    value = value + np.where(load, float(rng.choice([4, 8])) * level + 1500, 0)
+    parts = [f"month-end batch ({days_text}, {'18-22 h' if evening else 'all day'})"]
+    runs = np.flatnonzero(load & ~np.r_[False, load[:-1]])
+    ends = np.flatnonzero(load & ~np.r_[load[1:], False])
+    months = np.asarray(ts.year * 12 + ts.month)
+    month_of_run = months[runs]
+    learnt = [
+        (ts[b], ts[e])
+        for b, e, m in zip(runs, ends, month_of_run, strict=True)
+        if len(np.unique(month_of_run[month_of_run < m])) >= 2
+    ]
+    incidents = []
+    for week in range(2, weeks):
+        if rng.random() < 0.6:
+            continue
+        begin = int(week * 7 * 288 + rng.integers(0, 7 * 288 - 300))
+        if load[begin : begin + 300].any() or (to_end[begin : begin + 300] < 3).any():
+            continue  # ordinary floods stay away from month-ends
+        length = int(float(rng.choice([1, 3, 8])) * 12)
+        value[begin : begin + length] += float(rng.choice([3, 6, 15])) * level + 3000
+        incidents.append((ts[begin], ts[min(begin + length, len(ts) - 1)]))
+        parts.append("flood")
+    # A genuine flood at the last learnt month-end: on top of the batch, or at 09:00.
+    b, _ = learnt[-1]
+    begin = (
+        int(np.searchsorted(ts, b))
+        if index % 2 == 0
+        else int(np.searchsorted(ts, b.normalize() + pd.Timedelta(hours=9)))
+    )
+    length = 3 * 12
+    value[begin : begin + length] += 6 * level + 3000
+    incidents.append((ts[begin], ts[begin + length]))
+    parts.append("flood at month-end " + ("on the batch" if index % 2 == 0 else "at 09:00"))
+    frame = pd.DataFrame({"ts": ts, "value": value})
+    name = f"m{index:02d} level {level:g}: " + ", ".join(parts)
+    return Scenario(name, frame, incidents, learnt)
 
 
 def _rows(frame: pd.DataFrame, object_name: str) -> pd.DataFrame:
@@ -151,6 +212,7 @@ class Score:
     false: int = 0
     weeks: float = 0
     delays: list[float] | None = None
+    learnt_false: int = 0  # false alarms during a month-end load with two months behind it
 
     def add(self, scenario: Scenario, opened: list[pd.Timestamp]) -> None:
         self.delays = self.delays or []
@@ -167,20 +229,24 @@ class Score:
                 matched[i] = True
         # Episodes opened during an incident are the incident's; only the others are false.
         self.false += matched.count(False)
+        self.learnt_false += sum(
+            1
+            for t, incident in zip(opened, matched, strict=True)
+            if not incident and any(b <= t <= e + grace for b, e in scenario.learnt_loads)
+        )
 
     def row(self, name: str) -> str:
         recall = self.found / self.incidents if self.incidents else float("nan")
         delay = float(np.median(self.delays)) if self.delays else float("nan")
         return (
             f"| {name} | {recall:.0%} ({self.found}/{self.incidents}) | "
-            f"{self.false / self.weeks:.1f} | {delay:.0f} |"
+            f"{self.false / self.weeks:.1f} | {delay:.0f} | {self.learnt_false} |"
         )
 
 
-def quality(args: argparse.Namespace) -> None:
-    scenarios = [scenario(i, args.weeks, args.seed) for i in range(args.series)]
-    overrides = {"backlog_spike": dict(args.set or [])}
-    ours, rules = Score(), {}
+def replayed(scenarios: list[Scenario], settings: dict) -> tuple[Score, float]:
+    """backlog_spike replayed by `backtest` at every cycle over the scenarios (one store)."""
+    score = Score()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         store = _store(
@@ -194,31 +260,55 @@ def quality(args: argparse.Namespace) -> None:
             first,
             last,
             check_ids=["backlog_spike"],
-            overrides=overrides,
+            overrides={"backlog_spike": settings},
             every=STEP,
         )
-    replay_seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     for i, s in enumerate(scenarios):
-        opened = [
-            pd.Timestamp(e.opened_at) for e in episodes if e.subject.startswith(f"Obj{i:02d}/")
+        prefix = f"Obj{i:02d}/"
+        score.add(s, [pd.Timestamp(e.opened_at) for e in episodes if e.subject.startswith(prefix)])
+    return score, seconds
+
+
+def _table(title: str, rows: list[str]) -> None:
+    print(
+        f"\n{title}\n\n| detector (every 5-minute cycle) | labelled incidents found | false "
+        "alarms per series-week | median delay (cycles) | false alarms during a learnt "
+        "month-end load |\n|---|---:|---:|---:|---:|"
+    )
+    print("\n".join(rows))
+
+
+def quality(args: argparse.Namespace) -> None:
+    sets = dict(args.set or [])
+    name = ", ".join(f"{k}={v}" for k, v in sets.items()) or "defaults"
+    without = {**sets, "month_history_days": 0}
+    groups = [
+        (f"{args.series} series x {args.weeks} weeks", [
+            scenario(i, args.weeks, args.seed) for i in range(args.series)
+        ]),
+        (f"{args.month_end_series} month-end series x {args.month_end_weeks} weeks", [
+            month_end_scenario(i, args.month_end_weeks, args.seed)
+            for i in range(args.month_end_series)
+        ]),
+    ]  # fmt: skip
+    print(f"load average {os.getloadavg()[0]:.1f}; 5-minute samples")
+    for title, scenarios in groups:
+        ours, seconds = replayed(scenarios, sets)
+        before, _ = replayed(scenarios, without)
+        rules: dict[str, Score] = {}
+        for s in scenarios:
+            for rule, starts in baseline_rules(s.frame).items():
+                rules.setdefault(rule, Score()).add(s, [s.frame["ts"].iloc[j] for j in starts])
+        print(f"\n{title} (backtest took {seconds:.1f} s):")
+        for s in scenarios:
+            print(f"  {s.name}")
+        rows = [
+            before.row(f"backlog_spike ({name}, month_history_days=0: no month-end baseline)"),
+            ours.row(f"backlog_spike ({name})"),
+            *(score.row(rule) for rule, score in rules.items()),
         ]
-        ours.add(s, opened)
-        for name, starts in baseline_rules(s.frame).items():
-            rules.setdefault(name, Score()).add(s, [s.frame["ts"].iloc[j] for j in starts])
-    print(
-        f"load average {os.getloadavg()[0]:.1f}; {len(scenarios)} series x {args.weeks} weeks "
-        f"of 5-minute samples; backtest took {replay_seconds:.1f} s"
-    )
-    for s in scenarios:
-        print(f"  {s.name}")
-    print(
-        "\n| detector (every 5-minute cycle) | labelled incidents found | false alarms per "
-        "series-week | median delay (cycles) |\n|---|---:|---:|---:|"
-    )
-    settings = ", ".join(f"{k}={v}" for k, v in (args.set or [])) or "defaults"
-    print(ours.row(f"backlog_spike ({settings})"))
-    for name, score in rules.items():
-        print(score.row(name))
+        _table(title, rows)
 
 
 def timing(args: argparse.Namespace) -> None:
@@ -271,6 +361,8 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=12)
     parser.add_argument("--weeks", type=int, default=8)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--month-end-series", type=int, default=8)
+    parser.add_argument("--month-end-weeks", type=int, default=20)
     parser.add_argument("--set", action="append", type=_assignment, metavar="KEY=VALUE")
     parser.add_argument("--timing", action="store_true")
     parser.add_argument("--timing-series", type=int, default=10)

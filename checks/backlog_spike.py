@@ -11,9 +11,11 @@ import pandas as pd
 
 from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting, cause_key
 from checks.seasonal import (
+    MONTH_POSITIONS,
     Judged,
     baselines,
     judge_samples,
+    month_position,
     silenced_by,
     spike_threshold,
     walk,
@@ -54,6 +56,14 @@ SETTINGS = [
         "min_days_per_bucket days, else of the day.",
     ),
     Setting(
+        "month_history_days",
+        95,
+        "Days of history searched for the same day of the month (its last three days, its "
+        "first and its last business day): where 2 earlier months show a load there, that day "
+        "is judged against them too, so a recurring month-end close stays normal. 0 turns it "
+        "off.",
+    ),
+    Setting(
         "bucket_minutes",
         15,
         "Width of a baseline time slot; neighbouring slots count too, so a batch may start a "
@@ -87,7 +97,7 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "backlog": Input("backlog_series", "training_days", anchor="sync_stats"),
+    "backlog": Input("backlog_series", "training_days", "month_history_days", anchor="sync_stats"),
     "changes": Input("changes_recent", "recent_hours", anchor="sync_stats"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
@@ -99,6 +109,11 @@ EVIDENCE = {
     "peak_at": "time of the peak (UTC)",
     "current": "latest backlog (records)",
     "baseline": "the usual backlog at this time of day or week (records)",
+    "month_position": (
+        "when the baseline is the one of this day of the month in earlier months (a month-end "
+        "close): that day, e.g. 'the last day of the month'; else null"
+    ),
+    "baseline_months": "earlier months behind a month_position baseline (0 when null)",
     "robust_z": "how far above the baseline, in robust standard deviations of the log backlog",
     "samples_spiking": "samples since the episode began",
     "seasonality": "hour_of_day, hour_of_week or auto",
@@ -129,11 +144,16 @@ def _likely_cause(changes: pd.DataFrame, object_name: str, start: pd.Timestamp) 
     return {"modifier": modifier, "field": field, "changes": top, "share": round(share, 3)}
 
 
-def _judge(series: pd.DataFrame, settings: dict, calendar: pd.DataFrame | None) -> Judged:
+def _judge(
+    series: pd.DataFrame, settings: dict, calendar: pd.DataFrame | None, newest_only=False
+) -> Judged:
+    """Every sample against its baseline; `newest_only`: only the two days the newest sample's
+    walk needs (what one judgement reads: the baselines of a long history cost)."""
     ts = series["ts"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]")
     object_name = series["object"].iloc[0]
     silenced = silenced_by(calendar, ts, object_name)
-    return judge_samples(ts, series["value"].to_numpy(float), silenced, settings)
+    since = ts[walk_start(ts, len(ts) - 1)].astype("datetime64[D]") if newest_only else None
+    return judge_samples(ts, series["value"].to_numpy(float), silenced, settings, since)
 
 
 def _outcome(
@@ -198,6 +218,10 @@ def _finding(
     ]
     cause = _likely_cause(recent, object_name, start)
     severity = "critical" if current >= settings["critical_records"] else SEVERITY
+    position = MONTH_POSITIONS.get(int(judged.month_position[index]))
+    months = int(judged.months[index])
+    when = f"at this hour on {position}" if position else "at this hour"
+    learnt_from = f" (learnt from that day of the {months} months before)" if position else ""
     label = DIRECTION_LABELS.get(direction, direction)
     cause_text = (
         f" Likely cause: {cause['modifier']} changed {cause['changes']:,} {object_name} records"
@@ -211,13 +235,12 @@ def _finding(
         subject=subject,
         severity=severity,
         title=(
-            f"{object_name} backlog ({label}) at {current:,.0f} records, "
-            f"usually {base:,.0f} at this hour"
+            f"{object_name} backlog ({label}) at {current:,.0f} records, usually {base:,.0f} {when}"
         ),
         detail=(
             f"The {object_name} backlog ({label}) has been above its usual level for {samples} "
             f"samples since {start:%Y-%m-%d %H:%M} UTC: now {current:,.0f} records against a "
-            f"baseline of {base:,.0f} for this hour (peak {peak:,.0f})." + cause_text
+            f"baseline of {base:,.0f} {when}{learnt_from} (peak {peak:,.0f})." + cause_text
         ),
         owner=OWNER,
         evidence={
@@ -228,6 +251,8 @@ def _finding(
             "peak_at": str(_stamp(judged.ts[peak_index])),
             "current": current,
             "baseline": base,
+            "month_position": position,
+            "baseline_months": months,
             "robust_z": round(float(judged.z[index]), 2),
             "samples_spiking": samples,
             "seasonality": settings["seasonality"],
@@ -260,7 +285,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
     if not len(backlog):
         return [NotEvaluated(ID, "backlog", "no backlog samples collected yet")]
     for subject, series in _series(backlog):
-        judged = _judge(series, settings, data.get("calendar"))
+        judged = _judge(series, settings, data.get("calendar"), newest_only=True)
         last = len(judged.ts) - 1
         first = walk_start(judged.ts, last)
         state = walk(judged.spiking, judged.ts, first, last, settings)
@@ -268,6 +293,22 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
         if outcome is not None:
             results.append(outcome)
     return results
+
+
+def _history_days(settings: dict[str, Any]) -> int:
+    """Whole days a judgement reads before the two days it walks (queries/backlog_series.sql)."""
+    return max(int(settings["training_days"]), int(settings["month_history_days"]))
+
+
+def _first_loaded(ts: np.ndarray, stamps: np.ndarray, training, window) -> np.ndarray:
+    """Index of the oldest sample `backlog_series` loads at each moment of `stamps`: every
+    sample of the training window, and before it only those on days a month-end baseline
+    learns from (within `window`)."""
+    recent = np.searchsorted(ts, stamps - training, side="right")
+    month_rows = np.flatnonzero(month_position(ts.astype("datetime64[D]")) >= 0)
+    older = np.searchsorted(ts[month_rows], stamps - window, side="right")
+    older = np.r_[month_rows, len(ts)][older]
+    return np.minimum(recent, older)
 
 
 def replay(
@@ -279,26 +320,40 @@ def replay(
     one baseline pass and one walk per day (tests/checks/test_backlog_spike.py compares both)."""
     backlog = data["backlog"]
     changes = data["changes"]
-    stamps = np.array(
-        [pd.Timestamp(m).tz_convert("UTC").tz_localize(None) for m in moments], "datetime64[us]"
+    stamps = (
+        pd.DatetimeIndex(moments).tz_convert("UTC").tz_localize(None).to_numpy("datetime64[us]")
     )
-    window = np.timedelta64(int(settings["training_days"]) + 2, "D")
+    window = np.timedelta64(_history_days(settings) + 2, "D")
+    training = np.timedelta64(int(settings["training_days"]) + 2, "D")
     timelines: dict[str, dict[int, Finding | NotEvaluated]] = {}
     for subject, series in _series(backlog):
         judged = _judge(series, settings, data.get("calendar"))
         state = walk_by_day(judged, settings)
         ts = judged.ts
         newest = np.searchsorted(ts, stamps, side="right") - 1
-        first = np.searchsorted(ts, stamps - window, side="right")
+        first = _first_loaded(ts, stamps, training, window)
+        loaded = np.flatnonzero(newest >= first)  # moments with this series' data loaded
+        index, first_loaded = newest[loaded], first[loaded]
+        # Only moments `_outcome` does not call silent are handed to it (the same tests, on
+        # every moment at once): a year of 5-minute cycles is mostly silent.
+        young = (ts[index] - ts[first_loaded]) / np.timedelta64(1, "D") < settings[
+            "min_history_days"
+        ]
+        unjudged = judged.days[index] < settings["min_days_per_bucket"]
+        speaks = young | (~judged.silenced[index] & (unjudged | (state.start[index] >= 0)))
         timeline = timelines.setdefault(subject, {})
-        for m, (index, first_loaded) in enumerate(zip(newest, first, strict=True)):
-            if index < first_loaded:  # nothing loaded for this series at that moment
-                continue
+        for m in np.flatnonzero(speaks):
             outcome = _outcome(
-                judged, index, first_loaded, int(state.start[index]), changes, settings, subject
+                judged,
+                int(index[m]),
+                int(first_loaded[m]),
+                int(state.start[index[m]]),
+                changes,
+                settings,
+                subject,
             )
             if outcome is not None:
-                timeline[m] = outcome
+                timeline[int(loaded[m])] = outcome
     return timelines
 
 

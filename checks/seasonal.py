@@ -10,7 +10,11 @@ or a year is replayed (`python -m monitor backtest`):
    unusual as one of 3,000 that doubles, and a median/MAD on the log is robust to the rare huge
    samples a raw MAD lets through. Samples that were spikes against a first baseline are left
    out of a second one (an earlier incident must not teach the baseline that floods are
-   normal), and so are planned windows from the business calendar.
+   normal), and so are planned windows from the business calendar. The last three days of a
+   month, its first day and its last business day are also judged against the same day of
+   the earlier months (`month_history_days`) once two months show it; where that baseline
+   lets more through, it replaces the usual one (a spike must be one against both), so a
+   recurring month-end close is learnt and a flood on a month-end is still found.
 2. `walk`: an episode opens after `for_cycles` consecutive spiking samples, closes only after
    `close_cycles` samples back inside the band, and no new episode opens within `cooldown` of a
    close. A judged moment walks from the start of the previous UTC day, so its answer depends
@@ -36,6 +40,16 @@ DAY = np.timedelta64(1, "D")
 MAX_PER_SLOT = 32
 # Smallest spread on the log scale (about 5 %): a flat series must not make every wiggle a spike.
 MIN_LOG_SCALE = 0.05
+# Days of a month with their own baseline once earlier months show them (`month_position`).
+MONTH_POSITIONS = {
+    0: "the last day of the month",
+    1: "the second-to-last day of the month",
+    2: "the third-to-last day of the month",
+    3: "the first day of the month",
+    4: "the last business day of the month",
+}
+# Earlier months that must show the same day of the month before it has its own baseline.
+MIN_MONTHS = 2
 
 
 @dataclass
@@ -49,28 +63,30 @@ class Judged:
     days: np.ndarray  # distinct training days behind the baseline
     spiking: np.ndarray  # bool: judged and unusual on every criterion
     silenced: np.ndarray  # bool: inside a planned window of the business calendar
+    # MONTH_POSITIONS key where the baseline is the one of that day in earlier months, else -1
+    month_position: np.ndarray
+    months: np.ndarray  # earlier months behind a month-position baseline (0 where none)
+
+
+def _nanmedian(values: np.ndarray) -> np.ndarray:
+    """np.nanmedian over the last axis, to the bit (NaN where empty), by one sort: NaN sorts
+    last, so the middle of the first `n` sorted values is the median. numpy's own nanmedian
+    goes through masked arrays for many short rows, about ten times slower (the backtest's
+    largest cost)."""
+    ordered = np.sort(values, axis=-1)
+    count = np.count_nonzero(~np.isnan(values), axis=-1)
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[..., None], -1)[..., 0]
+    high = np.take_along_axis(ordered, (count // 2)[..., None], -1)[..., 0]
+    with np.errstate(invalid="ignore"):
+        return np.where(count > 0, (low + high) / 2, np.nan)
 
 
 def _robust(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Median and 1.4826 x MAD over the last axis (NaN-aware; NaN where empty)."""
-    with np.errstate(all="ignore"), _quiet():
-        median = np.nanmedian(window, axis=-1)
-        mad = np.nanmedian(np.abs(window - median[..., None]), axis=-1)
+    median = _nanmedian(window)
+    with np.errstate(invalid="ignore"):
+        mad = _nanmedian(np.abs(window - median[..., None]))
     return median, np.fmax(mad * 1.4826, MIN_LOG_SCALE)
-
-
-class _quiet:
-    """Silence numpy's "All-NaN slice" warnings: an empty slot is an expected NaN."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
 
 
 def _neighbours(values: np.ndarray) -> np.ndarray:
@@ -116,6 +132,10 @@ class Baselines:
     log_median: np.ndarray  # (day, slot)
     scale: np.ndarray  # (day, slot)
     days: np.ndarray  # (day, slot)
+    # (day, slot): MONTH_POSITIONS key where the day's own month-position baseline replaced the
+    # usual one, else -1; and how many earlier months stand behind it
+    month_position: np.ndarray
+    months: np.ndarray
 
     def at(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log median, scale, days) for each time of `ts`; NaN (0 days) outside the days."""
@@ -129,6 +149,17 @@ class Baselines:
             np.where(inside, self.days[d, k], 0),
         )
 
+    def month_at(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(month position, months) for each time of `ts`: -1 and 0 where the usual baseline
+        holds."""
+        day_index, slot = _day_and_slot(ts, self.first_day, self.slot_minutes)
+        inside = (day_index >= 0) & (day_index < self.log_median.shape[0])
+        d = np.where(inside, day_index, 0)
+        return (
+            np.where(inside, self.month_position[d, slot], -1),
+            np.where(inside, self.months[d, slot], 0),
+        )
+
 
 def _day_and_slot(ts: np.ndarray, first_day, slot_minutes: int) -> tuple[np.ndarray, np.ndarray]:
     ts = ts.astype("datetime64[us]")
@@ -139,10 +170,17 @@ def _day_and_slot(ts: np.ndarray, first_day, slot_minutes: int) -> tuple[np.ndar
 
 
 def baselines(
-    ts: np.ndarray, value: np.ndarray, silenced: np.ndarray, settings: dict[str, Any]
+    ts: np.ndarray,
+    value: np.ndarray,
+    silenced: np.ndarray,
+    settings: dict[str, Any],
+    since: np.datetime64 | None = None,
 ) -> Baselines:
     """Every day's baseline per slot, learnt from the `training_days` whole days before it
-    (see the module docstring), for the days from the first sample's to the last one's."""
+    (see the module docstring), for the days from the first sample's to the last one's; with
+    `since` (a day), only from that day on (the earlier ones: NaN, 0 days), as a judgement of
+    the newest sample needs: each day's baseline is computed on its own, so the days learnt
+    are the same either way."""
     ts = ts.astype("datetime64[us]")
     slot_minutes = int(settings["bucket_minutes"])
     slots = 1440 // slot_minutes
@@ -160,7 +198,8 @@ def baselines(
     keep = (position < per) & ~silenced
     grid[training + day_index[keep], slot[keep], position[keep]] = log_value[keep]
     # windows[d] holds the `training` days before day d: shape (day, slot, per, training).
-    windows = sliding_window_view(grid, training, axis=0)[:n_days]
+    skipped = 0 if since is None else int(np.clip((since - first_day) // DAY, 0, n_days - 1))
+    windows = sliding_window_view(grid, training, axis=0)[skipped:n_days]
     median, scale, days = _stats(windows, settings)
     if settings["seasonality"] in ("hour_of_week", "auto"):
         same_weekday = np.arange(training - 7, -1, -7)  # window positions 7, 14, ... days back
@@ -172,7 +211,87 @@ def baselines(
             median = np.where(enough, w_median, median)
             scale = np.where(enough, w_scale, scale)
             days = np.where(enough, w_days, days)
-    return Baselines(first_day, slot_minutes, median, scale, days)
+    month_pos, months = _month_baselines(
+        grid[training:], skipped, median, scale, first_day, settings
+    )
+    if skipped:
+        unlearnt = np.full((skipped, slots), np.nan)
+        median, scale = np.r_[unlearnt, median], np.r_[unlearnt, scale]
+        days = np.r_[np.zeros((skipped, slots), dtype=days.dtype), days]
+        month_pos = np.r_[np.full((skipped, slots), -1, dtype=np.int64), month_pos]
+        months = np.r_[np.zeros((skipped, slots), dtype=np.int64), months]
+    return Baselines(first_day, slot_minutes, median, scale, days, month_pos, months)
+
+
+def month_position(days: np.ndarray) -> np.ndarray:
+    """MONTH_POSITIONS key of each day (datetime64[D]) by calendar day: 0-2 for the last three
+    days of its month, 3 for the first day, -1 for the others."""
+    month = days.astype("datetime64[M]")
+    to_end = ((month + 1).astype("datetime64[D]") - days) // DAY - 1
+    first = days == month.astype("datetime64[D]")
+    return np.where(to_end <= 2, to_end, np.where(first, 3, -1)).astype(np.int64)
+
+
+def business_position(days: np.ndarray) -> np.ndarray:
+    """4 (MONTH_POSITIONS) for the last Monday-to-Friday of its month (a close that moves to the
+    Friday when the month ends on a weekend; holidays are not known here), -1 for the others."""
+    month_end = (days.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    last_business = np.busday_offset(month_end, 0, roll="backward")
+    return np.where(days == last_business, 4, -1).astype(np.int64)
+
+
+def _month_baselines(grid, skipped: int, median, scale, first_day, settings: dict[str, Any]):
+    """Month-end loads: a day at a MONTH_POSITIONS position (by calendar day, and the last
+    business day) is also judged against the same position in the earlier months within
+    `month_history_days` (its slot needing MIN_MONTHS of them). Where such a baseline lets
+    more through (a recurring close), it replaces the usual one in `median` and `scale` (in
+    place): a sample is then a spike only if it is one against every baseline of its day.
+    `grid`: (day, slot, per) log values of the days from `first_day`; `median` and `scale`: the
+    usual baselines of the days from `skipped` on. Returns (position, months) for those days."""
+    position = np.full(median.shape, -1, dtype=np.int64)
+    months = np.zeros(median.shape, dtype=np.int64)
+    history = int(settings.get("month_history_days", 0))
+    if history <= 0:
+        return position, months
+    days = first_day + np.arange(grid.shape[0])
+    padded = np.concatenate([grid, np.full((1, *grid.shape[1:]), np.nan)])
+    for day_position in (month_position(days), business_position(days)):
+        found = _same_position(day_position, skipped, history)
+        if found is None:
+            continue
+        targets, earlier = found
+        # (target day, slot, per, earlier month), as `_stats` takes training windows
+        windows = np.moveaxis(padded[earlier], 1, -1)
+        m_median, m_scale, m_months = _stats(windows, settings)
+        rows = targets - skipped
+        usual = spike_threshold(median[rows], scale[rows], settings)
+        with np.errstate(invalid="ignore"):
+            wider = (m_months >= MIN_MONTHS) & (
+                spike_threshold(m_median, m_scale, settings) > usual
+            )
+        median[rows] = np.where(wider, m_median, median[rows])
+        scale[rows] = np.where(wider, m_scale, scale[rows])
+        position[rows] = np.where(wider, day_position[targets][:, None], position[rows])
+        months[rows] = np.where(wider, m_months, months[rows])
+    return position, months
+
+
+def _same_position(day_position: np.ndarray, skipped: int, history: int):
+    """(target days, earlier days) for the days from `skipped` with a position (>= 0) that at
+    least MIN_MONTHS earlier days within `history` share: earlier days are the newest ones,
+    padded with len(day_position) (an empty day) to a fixed width. None when there are none."""
+    n_days = len(day_position)
+    deepest = history // 28 + 1  # at most this many earlier months fit in the history
+    targets, earlier = [], []
+    for day in np.flatnonzero(day_position[skipped:] >= 0) + skipped:
+        oldest = max(0, day - history)
+        same = np.flatnonzero(day_position[oldest:day] == day_position[day]) + oldest
+        if len(same) >= MIN_MONTHS:
+            targets.append(day)
+            earlier.append(np.r_[same[-deepest:], np.full(deepest, n_days)][:deepest])
+    if not targets:
+        return None
+    return np.array(targets), np.array(earlier)
 
 
 def spike_threshold(log_median: np.ndarray, scale: np.ndarray, settings: dict[str, Any]):
@@ -189,11 +308,18 @@ def spike_threshold(log_median: np.ndarray, scale: np.ndarray, settings: dict[st
 
 
 def judge_samples(
-    ts: np.ndarray, value: np.ndarray, silenced: np.ndarray, settings: dict[str, Any]
+    ts: np.ndarray,
+    value: np.ndarray,
+    silenced: np.ndarray,
+    settings: dict[str, Any],
+    since: np.datetime64 | None = None,
 ) -> Judged:
-    """Each sample against the baseline of its day (see the module docstring)."""
+    """Each sample against the baseline of its day (see the module docstring); with `since`
+    (a day), only the samples from that day on (the earlier ones: unjudged)."""
     ts = ts.astype("datetime64[us]")
-    log_median, sample_scale, sample_days = baselines(ts, value, silenced, settings).at(ts)
+    learnt = baselines(ts, value, silenced, settings, since)
+    log_median, sample_scale, sample_days = learnt.at(ts)
+    sample_position, sample_months = learnt.month_at(ts)
     log_value = np.log1p(np.clip(value.astype(float), 0, None))
     judged = sample_days >= settings["min_days_per_bucket"]
     spiking = judged & ~silenced & _is_spike(log_value, log_median, sample_scale, settings)
@@ -207,6 +333,8 @@ def judge_samples(
         days=sample_days,
         spiking=np.asarray(spiking, dtype=bool),
         silenced=silenced,
+        month_position=sample_position,
+        months=sample_months,
     )
 
 

@@ -161,7 +161,10 @@ def expected_backlog(
 
 
 def band_training_days(overrides: dict) -> int:
-    """Days of samples the expected band learns from (the check's training_days)."""
+    """Days of samples the expected band learns from (the check's training_days, or its
+    month-end history where that is longer); read backlog_series with this as training_days
+    and month_history_days=0."""
     from checks import get_check
 
-    return int(get_check("backlog_spike").resolve_settings(overrides)["training_days"])
+    settings = get_check("backlog_spike").resolve_settings(overrides)
+    return max(int(settings["training_days"]), int(settings["month_history_days"]))

@@ -88,10 +88,20 @@ def _backlog_series(
     check = get_check("backlog_spike")
     base = check.resolve_settings(overrides.get(check.id))
     per_object = check.object_settings(overrides.get(check.id))
-    longest = max([base, *per_object.values()], key=lambda s: s["training_days"])
-    days = int(longest["training_days"]) + (until - since).days + 1
+    longest = max(
+        max(int(s["training_days"]), int(s["month_history_days"]))
+        for s in [base, *per_object.values()]
+    )
+    days = longest + (until - since).days + 1
     with store.read() as con:
-        samples = run_query(con, "backlog_series", instance=instance, now=until, training_days=days)
+        samples = run_query(
+            con,
+            "backlog_series",
+            instance=instance,
+            now=until,
+            training_days=days,
+            month_history_days=0,  # `days` covers the month-end history too
+        )
     samples["subject"] = samples["object"] + "/" + samples["direction"]
     series_parts, band_parts = [], []
     chosen = [s for s in samples["subject"].unique() if _matches(s, object_name, direction)]

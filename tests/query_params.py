@@ -30,6 +30,7 @@ def query_params(
         "small_step_max": 5,
         "prefix": "salesforce.",
         "training_days": 14,
+        "month_history_days": 95,
         "history_days": 28,
         "recent_hours": 24,
         "forecast_hours": 6,

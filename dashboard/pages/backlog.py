@@ -147,6 +147,7 @@ def render(view: View) -> None:
         instance=view.instance,
         now=view.until,
         training_days=band_training_days(overrides),
+        month_history_days=0,  # band_training_days covers it
     )
     training = training[(training["object"] == object_name) & (training["direction"] == direction)]
     band = expected_backlog(training, overrides, object_name, series["hour"])

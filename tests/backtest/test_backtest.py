@@ -158,3 +158,33 @@ def test_backtest_with_a_month_end_entry_keeps_the_month_end_loads_quiet(tmp_pat
     close["until"] = close["start"] + timedelta(hours=30)
     assert len(replayed(**close, naive=True)) == 1
     assert replayed(**close, calendar=calendar, naive=True) == []
+
+
+def test_fast_replay_equals_the_naive_one_over_a_learnt_month_end_close(tmp_path: Path):
+    # October's close is learnt from August's and September's (month_history_days reads them
+    # in both replays); a flood on top of it is one episode, judged against the close's level.
+    from tests.checks.test_backlog_spike_month_end import OCTOBER_CLOSE, close_series
+
+    series = close_series()
+    flood = (series["ts"] >= OCTOBER_CLOSE) & (series["ts"] < OCTOBER_CLOSE + timedelta(hours=1))
+    series.loc[flood, "value"] += 8000
+    store = Store(tmp_path / "monitor.duckdb")
+    with store.write() as con:
+        insert_frame(con, "sync_stats", stats_rows(series, "reported"))
+    start = OCTOBER_CLOSE - timedelta(hours=3)
+    both = [
+        backtest(
+            store,
+            INSTANCE,
+            start,
+            start + timedelta(hours=8),
+            check_ids=["backlog_spike"],
+            every=timedelta(minutes=30),
+            naive=naive,
+        )
+        for naive in (False, True)
+    ]
+    assert both[0] == both[1]
+    [episode] = both[0]
+    assert episode.opened_at - OCTOBER_CLOSE <= timedelta(minutes=30)
+    assert "on the last day of the month" in episode.title
