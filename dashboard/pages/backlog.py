@@ -45,6 +45,11 @@ def _drain_text(hours: float) -> str:
     return f"{hours:.1f} h"
 
 
+def _number(value: object) -> float:
+    """A plotted maximum as a float, 0 for none."""
+    return 0.0 if value is None or value != value else float(value)
+
+
 def render(view: View) -> None:
     st.title("Backlog & throughput")
     demo_banner(view)
@@ -208,12 +213,26 @@ def render(view: View) -> None:
         yaxis_title="records (waiting, or per hour)",
         xaxis_title=f"time ({data.config().timezone})",
     )
+    # Where the usual backlog of an hour swings widely (a nightly batch), the spike threshold
+    # can be a hundred times the series: drawn in full it would flatten everything else, so the
+    # chart is cut above the data and the caption says where the threshold really is.
+    drawn = series[["backlog", "throughput", "inflow"]].max().max()
+    top = max(_number(drawn), _number(band["expected"].max())) * 1.25
+    cut = band["spike_above"].notna().any() and band["spike_above"].max() > top > 0
+    if cut:
+        fig.update_yaxes(range=[0, top])
     st.plotly_chart(fig, key="backlog-chart")
     st.caption(
         f"Provenance: {', '.join(sorted(set(series['provenance'].dropna())))} · "
         "dashed lines mark backlog-spike findings opening (red) and resolving (green); the grey "
         "band is what the backlog-spike check calls normal for the hour (learnt from the "
         "previous days): above it, the check counts a spike."
+        + (
+            f" The band is cut at the top of the chart: at its widest hour the check would call "
+            f"up to {band['spike_above'].max():,.0f} records normal."
+            if cut
+            else ""
+        )
     )
     download(series, f"backlog-{object_name}-{direction}", key="dl-backlog-series")
 

@@ -84,13 +84,20 @@ def reconciliation_section(view: View, chosen: str) -> None:
         f"Sample of {sampled_at:%Y-%m-%d %H:%M} UTC: Leads and Contacts drawn among recently "
         "changed and long-untouched records, read from Salesforce and from Marketo and compared "
         "by the sync's rules; values are masked. Cost: "
-        f"{int(runs['salesforce_calls'].max()):,} Salesforce calls of the org's daily API "
-        f"allowance and {int(runs['marketo_calls'].max()):,} Marketo calls of its 50,000 a day."
+        f"{int(runs['salesforce_calls'].max()):,} Salesforce API calls (of the org's daily "
+        f"allowance) and {int(runs['marketo_calls'].max()):,} Marketo calls of its 50,000 a day."
     )
     show_table(
         runs[["object", "recent", "untouched", "read_salesforce", "found_in_marketo", "in_flight"]],
         "reconciliation-runs",
         column_config={
+            "recent": st.column_config.NumberColumn(
+                "recently changed", help="Drawn among records changed in the last days."
+            ),
+            "untouched": st.column_config.NumberColumn(
+                "long untouched", help="Drawn among records not changed for months."
+            ),
+            "read_salesforce": "read from Salesforce",
             "found_in_marketo": "found in Marketo",
             "in_flight": st.column_config.NumberColumn(
                 "in flight", help="Changed too recently to judge: not compared."
