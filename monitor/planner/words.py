@@ -19,6 +19,13 @@ def _span(low: float | None, high: float | None) -> str:
     return f"{low:,.1f} h" if abs(high - low) < 0.05 else f"{low:,.1f} to {high:,.1f} h"
 
 
+def _coverage(share: float | None) -> str:
+    """What the range holds, in words: the share of past days' paces that clear within it."""
+    if share is None:
+        return "from percentiles of the measured hourly rates"
+    return f"{round(share * 10)} in 10 of the past days' paces would clear in this window"
+
+
 def plan_lines(plan: Plan) -> list[str]:
     """The answer first, then who waits, the best start, and the basis of every figure."""
     direction = DIRECTION_LABELS.get(plan.direction, plan.direction)
@@ -31,9 +38,10 @@ def plan_lines(plan: Plan) -> list[str]:
         return [head, f"Fully synced: unknown ({plan.reason})."] + _field_lines(plan)
     lines = [
         head,
-        f"Fully synced: about {_when(plan.synced_at['estimate'])} "
-        f"(range {_when(plan.synced_at['earliest'])} to {_when(plan.synced_at['latest'])}; "
-        f"{_span(plan.hours['earliest'], plan.hours['latest'])} after the start).",
+        f"Fully synced: about {_when(plan.synced_at['estimate'])}, likely between "
+        f"{_when(plan.synced_at['earliest'])} and {_when(plan.synced_at['latest'])} "
+        f"({_span(plan.hours['earliest'], plan.hours['latest'])} after the start; "
+        f"{_coverage(plan.range_coverage)}).",
     ]
     if plan.field_effect == NOT_RECEIVED:
         lines.append(f"Warning: {plan.field_note}")
