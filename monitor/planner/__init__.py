@@ -28,10 +28,10 @@ MIN_DRAINING_HOURS = 6
 SEARCH_HOURS = 7 * 24
 HORIZON_HOURS = 14 * 24
 ASSUMPTIONS = (
-    "rates are the hourly throughput measured while records waited, at the same weekday and "
-    "hour (else the same hour of any day), at their median for the estimate; the range is the "
-    "10th to 90th percentile of the clear times simulated with each day ahead at the pace of a "
-    "past day drawn at random (how fast the sync went that day against the median)",
+    "rates are the hourly throughput measured while records waited, at the same hour on the "
+    "same kind of day (weekday, weekend); each day ahead runs at the pace of a "
+    "past day drawn at random (how fast the sync went that day against those rates), 50 times: "
+    "the estimate is the median clear, the range holds 8 in 10 of them",
     "objects of one direction are served in turn, in the configured sync_object_order: "
     "objects after the planned one wait while its records sync",
     "the usual inflow keeps pace as it did while the rates were measured",

@@ -2,10 +2,12 @@
 
 The rates are the hourly throughput while records waited (queries/plan_drain_rates.sql, the
 same measure as the drain-time estimate's pace). Each hour ahead takes the rates measured at
-the same weekday and hour, else at the same hour on any day, else at any hour: the median is
-the estimate. How fast the sync went on each past day against that median (`day_factors`) is
-the day-to-day variability the plan's range is drawn from (monitor/planner/spread.py); the
-10th-90th and 25th-75th percentiles of the hourly rates are kept to compare with it."""
+the same weekday and hour, else at the same hour on the same kind of day (weekday, weekend),
+else at the same hour on any day, else at any hour (`middle`: their median; the best start is
+searched with it). `typical` is the median of the same hour on the same kind of day, and
+`day_factors` how fast the sync went on each past day against it: the day-to-day variability
+the plan's estimate and range are drawn from (monitor/planner/spread.py). The 10th, 25th, 75th
+and 90th percentiles of the hourly rates are kept to compare with it."""
 
 from __future__ import annotations
 
@@ -62,6 +64,11 @@ class RateProfile:
             "range_per_hour": [
                 round(float(np.median(self.slow)), 0),
                 round(float(np.median(self.fast)), 0),
+            ],
+            # How fast the slowest and fastest tenth of past days went against the typical pace.
+            "day_pace_range": [
+                round(float(np.quantile(self.day_factors, 0.1)), 2),
+                round(float(np.quantile(self.day_factors, 0.9)), 2),
             ],
             "draining_hours": self.draining_hours,
             "days": [self.first_day, self.last_day],

@@ -4,11 +4,13 @@ says how often the truth falls within it.
 Methods (bench/bench_plan_accuracy.py measures them side by side on spikes with known clears):
 - "quartiles", "deciles": the whole run at the 25th/75th (10th/90th) percentile rate of every
   hour of week (each hour's spread, as if every hour were slow or fast at once);
-- "past_days": the run once per past day measured, every hour at that day's pace (its rates over
-  the median, RateProfile.day_factors); the range is the 10th to 90th percentile of the clears;
+- "past_days": the run once per past day measured, every hour at the typical rate of its hour
+  times that day's pace (RateProfile.day_factors); the range is the 10th to 90th percentile of
+  the clears, the estimate their median;
 - "resampled_days" (the default): as "past_days", but every day ahead draws one past day's pace
   (the same past day for every object), SCENARIOS runs with a fixed seed: a drain over several
-  days meets fast and slow days, as it did in the past.
+  days meets fast and slow days, as it did in the past;
+- "resampled_days_90": the same, its range the 5th to 95th percentile.
 """
 
 from __future__ import annotations

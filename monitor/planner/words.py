@@ -23,7 +23,7 @@ def _coverage(share: float | None) -> str:
     """What the range holds, in words: the share of past days' paces that clear within it."""
     if share is None:
         return "from percentiles of the measured hourly rates"
-    return f"{round(share * 10)} in 10 of the past days' paces would clear in this window"
+    return f"{round(share * 10)} in 10 runs at past days' paces clear in this window"
 
 
 def plan_lines(plan: Plan) -> list[str]:
@@ -68,10 +68,12 @@ def plan_lines(plan: Plan) -> list[str]:
     lines.append("Basis:")
     for item in plan.basis:
         low, high = item["range_per_hour"]
+        slow_day, fast_day = item["day_pace_range"]
         lines.append(
             f"  {item['object']}: median {item['median_rate_per_hour']:,.0f} records/h "
-            f"(range {low:,.0f} to {high:,.0f}) from {item['draining_hours']:,} hours with "
-            f"records waiting, {item['days'][0]} to {item['days'][1]}"
+            f"(middle half {low:,.0f} to {high:,.0f}) from {item['draining_hours']:,} hours with "
+            f"records waiting, {item['days'][0]} to {item['days'][1]}; its days ran at "
+            f"{slow_day:.2f} to {fast_day:.2f} times the usual pace (10th to 90th percentile)"
             + (", rates borrowed from the planned object" if item["borrowed"] else "")
         )
     if plan.field_effect != NOT_RECEIVED:

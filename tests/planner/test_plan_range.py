@@ -51,7 +51,7 @@ def test_true_clear_times_fall_within_the_stated_range_as_often_as_it_says(store
     assert min(truths) - timedelta(minutes=30) <= earliest
     assert latest <= max(truths) + timedelta(minutes=30)
     assert plan.range_coverage == 0.8
-    assert "8 in 10 of the past days' paces would clear in this window" in plan_lines(plan)[1]
+    assert "8 in 10 runs at past days' paces clear in this window" in plan_lines(plan)[1]
 
 
 def test_the_former_quartile_range_missed_most_true_clear_times(store):
