@@ -8,9 +8,10 @@ pace by hour of day and weekday, varied day to day (+-15 %): nightly batches bel
 size give the planner its measured pace, and 2 to 3 mass updates a week (50,000 to 250,000
 records at a random hour) are the spikes. Then monitor/planner/accuracy.py plans each drained
 spike again as of its start, once per way of drawing the range (monitor/planner/spread.py:
-quartiles, deciles, past_days, resampled_days), and prints every spike of the default method,
-then per method the mean absolute error (hours), the share of actual clears within the stated
-range and the median range width (hours). Nothing is asserted.
+quartiles, deciles, past_days, resampled_days, resampled_days_90), and prints every spike as
+the default method planned it, then per method the mean absolute error (hours), the share of
+actual clears within the stated range and the median range width (hours); --seeds N sums N
+stores (seeds SEED to SEED+N-1). Nothing is asserted.
 """
 
 from __future__ import annotations
