@@ -231,7 +231,6 @@ def plan_from_frames(
     offset = (start - base).total_seconds() / 3600
     length = int(math.ceil(offset)) + SEARCH_HOURS + HORIZON_HOURS
     arrival = Arrival(object_name, float(records), offset)
-    estimate = simulate_queue(backlog, names, _rates(profiles, base, length, "middle"), arrival)
     outcomes = range_runs(range_method, profiles, backlog, names, base, length, arrival)
     plan.status = "estimated"
     plan.range_coverage = coverage(range_method)
@@ -241,6 +240,9 @@ def plan_from_frames(
         # Drawn from past days' paces, the estimate is the median of those clears (the
         # middle of its range): a weekday's few measured days alone make a noisy median.
         estimate = outcomes[_median_index(clears)]
+    else:
+        middle = _rates(profiles, base, length, "middle")
+        estimate = simulate_queue(backlog, names, middle, arrival)
     for key, cleared in (
         ("estimate", estimate.cleared_at[object_name]),
         ("earliest", earliest),
