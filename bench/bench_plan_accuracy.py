@@ -1,14 +1,17 @@
 """The backlog planner's accuracy on past spikes, on a synthetic store with known spikes.
 
-    python bench/bench_plan_accuracy.py [--seed 7]
+    python bench/bench_plan_accuracy.py [--seed 7] [--seeds 1]
 
 Writes (in bench/out/plan-accuracy.duckdb, rebuilt each run) 10 weeks of 5-minute sync stats
 of a queue that serves Account, Contact and Lead in turn (sfdc_to_marketo), each at its own
 pace by hour of day and weekday, varied day to day (+-15 %): nightly batches below the spike
 size give the planner its measured pace, and 2 to 3 mass updates a week (50,000 to 250,000
 records at a random hour) are the spikes. Then monitor/planner/accuracy.py plans each drained
-spike again as of its start and prints every spike, the mean absolute error (hours) and the
-share of actual clears within the plan's stated range. Nothing is asserted.
+spike again as of its start, once per way of drawing the range (monitor/planner/spread.py:
+quartiles, deciles, past_days, resampled_days, resampled_days_90), and prints every spike as
+the default method planned it, then per method the mean absolute error (hours), the share of
+actual clears within the stated range and the median range width (hours); --seeds N sums N
+stores (seeds SEED to SEED+N-1). Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import pandas as pd
 from bench.measure import ROOT
 from monitor.planner import accuracy
 from monitor.planner.accuracy import accuracy_summary, check_past_spikes
+from monitor.planner.spread import DEFAULT_METHOD, METHODS
 from monitor.planner.words import accuracy_line, accuracy_rows
 from monitor.store import Store
 from monitor.store.facts import ensure_instance, insert_frame
@@ -85,11 +89,10 @@ def world(seed: int) -> tuple[pd.DataFrame, list[tuple[datetime, str, int]]]:
     return frame, spikes
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    frame, spikes = world(args.seed)
+def measure(seed: int) -> dict[str, list]:
+    """Write the store of `seed`, print its spikes as the default method planned them, and
+    return each method's checks."""
+    frame, spikes = world(seed)
     PATH.parent.mkdir(parents=True, exist_ok=True)
     PATH.unlink(missing_ok=True)
     store = Store(PATH)
@@ -97,8 +100,14 @@ def main() -> None:
     with store.write() as con:
         ensure_instance(con, INSTANCE, label="benchmark planner accuracy")
         insert_frame(con, "sync_stats", frame)
-    checks = check_past_spikes(store, INSTANCE, END, order=ORDER, days=WEEKS * 7)
-    print(f"store: {PATH} ({len(frame):,} sync_stats rows, seed {args.seed})")
+    by_method = {
+        method: check_past_spikes(
+            store, INSTANCE, END, order=ORDER, days=WEEKS * 7, range_method=method
+        )
+        for method in METHODS
+    }
+    checks = by_method[DEFAULT_METHOD]
+    print(f"store: {PATH} ({len(frame):,} sync_stats rows, seed {seed})")
     print(
         f"spikes written: {len(spikes)}; drained single spikes found: {len(checks)} "
         f"(at most {accuracy.MAX_SPIKES}, the latest; overlapping episodes are left out)"
@@ -106,12 +115,40 @@ def main() -> None:
     shown = pd.DataFrame(accuracy_rows(checks))
     if len(shown):
         print(shown.to_string(index=False))
-    summary = accuracy_summary(checks)
-    print(accuracy_line(summary))
-    mae = summary["mean_absolute_error_hours"]
-    share = summary["share_within_range"]
-    if mae is not None:
-        print(f"mean absolute error: {mae:.2f} h; share within the stated range: {share:.0%}")
+    print(accuracy_line(accuracy_summary(checks)))
+    return by_method
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="stores to measure: seeds SEED to SEED+N-1"
+    )
+    args = parser.parse_args()
+    by_method: dict[str, list] = {method: [] for method in METHODS}
+    for seed in range(args.seed, args.seed + args.seeds):
+        for method, found in measure(seed).items():
+            by_method[method] += found
+        print()
+    seeds = f"seed {args.seed}" + (f" to {args.seed + args.seeds - 1}" if args.seeds > 1 else "")
+    print(f"per way of drawing the range ({seeds}):")
+    print(f"{'range method':<16} {'MAE (h)':>8} {'within range':>16} {'median width (h)':>17}")
+    for method, found in by_method.items():
+        summary = accuracy_summary(found)
+        if summary["mean_absolute_error_hours"] is None:
+            print(f"{method:<16} {'unknown':>8}")
+            continue
+        inside = sum(bool(c.is_within_range) for c in found if c.error_hours is not None)
+        widths = [c.range_hours for c in found if c.range_hours is not None]
+        width = float(np.median(widths)) if widths else float("nan")
+        print(
+            f"{method + (' *' if method == DEFAULT_METHOD else ''):<16} "
+            f"{summary['mean_absolute_error_hours']:>8.2f} "
+            f"{summary['share_within_range']:>5.0%} ({inside:>3} of {summary['estimated']:>3}) "
+            f"{width:>17.1f}"
+        )
+    print("(* the planner's default)")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ import numpy as np
 
 from monitor.planner.columns import backlog_and_drain, first_row, plain_columns
 from monitor.planner.fields import NO_SYNC, field_effect
-from monitor.planner.queue import Arrival, simulate_queue
+from monitor.planner.queue import Arrival, QueueRun, simulate_queue
 from monitor.planner.rates import RateProfile, build_profile, whole_hour
+from monitor.planner.spread import DEFAULT_METHOD, coverage, range_runs, spread
 
 if TYPE_CHECKING:
     from monitor.store import Store
@@ -27,8 +28,10 @@ MIN_DRAINING_HOURS = 6
 SEARCH_HOURS = 7 * 24
 HORIZON_HOURS = 14 * 24
 ASSUMPTIONS = (
-    "rates are the hourly throughput measured while records waited, at the same weekday and "
-    "hour (else the same hour of any day); the range spans their 25th to 75th percentile",
+    "rates are the hourly throughput measured while records waited, at the same hour on the "
+    "same kind of day (weekday, weekend); each day ahead runs at the pace of a "
+    "past day drawn at random (how fast the sync went that day against those rates), 50 times: "
+    "the estimate is the median clear, the range holds 8 in 10 of them",
     "objects of one direction are served in turn, in the configured sync_object_order: "
     "objects after the planned one wait while its records sync",
     "the usual inflow keeps pace as it did while the rates were measured",
@@ -56,6 +59,9 @@ class Plan:
     waiting_behind: list[dict[str, Any]] = field(default_factory=list)
     best_start: dict[str, Any] | None = None
     basis: list[dict[str, Any]] = field(default_factory=list)
+    # The share of past days whose pace clears within the range (None: a range of rate
+    # percentiles, whose coverage is not known).
+    range_coverage: float | None = None
     assumptions: tuple[str, ...] = ASSUMPTIONS
 
     def as_json(self) -> dict[str, Any]:
@@ -86,6 +92,7 @@ class Plan:
                 "reason": self.reason or None,
                 "fully_synced_at": self.synced_at,
                 "hours": self.hours,
+                "range_coverage": self.range_coverage,
                 "served_first": self.ahead,
                 "waiting_behind": self.waiting_behind,
                 "best_start": self.best_start,
@@ -125,6 +132,7 @@ def plan_mass_update(
     field_name: str | None = None,
     history_days: int = HISTORY_DAYS,
     find_best_start: bool = True,
+    range_method: str = DEFAULT_METHOD,
 ) -> Plan:
     """Plan `records` updates of `object_name` starting at `start` (default: now), from what
     the store held at `now` (a past `now` plans as the monitor would have then)."""
@@ -162,6 +170,7 @@ def plan_mass_update(
         field_name=field_name,
         find_best_start=find_best_start,
         field_row=field_row,
+        range_method=range_method,
     )
 
 
@@ -179,11 +188,13 @@ def plan_from_frames(
     field_name: str | None = None,
     find_best_start: bool = True,
     field_row: dict[str, Any] | None = None,
+    range_method: str = DEFAULT_METHOD,
 ) -> Plan:
     """The plan from the backlog_latest and plan_drain_rates columns (DuckDB's fetchnumpy, see
     plan_mass_update);
     without `find_best_start` the best start of the next 7 days is not searched (None).
-    `field_row` is the plan_field row of `field_name`: a formula field queues no sync."""
+    `field_row` is the plan_field row of `field_name`: a formula field queues no sync;
+    `range_method` is how the range is drawn (monitor/planner/spread.py)."""
     start = max(start or now, now)
     plan = Plan(instance, object_name, direction, records, start, "unknown", field_name=field_name)
     if field_name:
@@ -219,14 +230,24 @@ def plan_from_frames(
     base = whole_hour(now)
     offset = (start - base).total_seconds() / 3600
     length = int(math.ceil(offset)) + SEARCH_HOURS + HORIZON_HOURS
-    runs = {}
-    for which in ("fast", "middle", "slow"):
-        rates = _rates(profiles, base, length, which)
-        arrival = Arrival(object_name, float(records), offset)
-        runs[which] = simulate_queue(backlog, names, rates, arrival)
+    arrival = Arrival(object_name, float(records), offset)
+    outcomes = range_runs(range_method, profiles, backlog, names, base, length, arrival)
     plan.status = "estimated"
-    for which, key in (("middle", "estimate"), ("fast", "earliest"), ("slow", "latest")):
-        cleared = runs[which].cleared_at[object_name]
+    plan.range_coverage = coverage(range_method)
+    clears = [run.cleared_at[object_name] for run in outcomes]
+    earliest, latest = spread(clears, plan.range_coverage)
+    if plan.range_coverage is not None:
+        # Drawn from past days' paces, the estimate is the median of those clears (the
+        # middle of its range): a weekday's few measured days alone make a noisy median.
+        estimate = outcomes[_median_index(clears)]
+    else:
+        middle = _rates(profiles, base, length, "middle")
+        estimate = simulate_queue(backlog, names, middle, arrival)
+    for key, cleared in (
+        ("estimate", estimate.cleared_at[object_name]),
+        ("earliest", earliest),
+        ("latest", latest),
+    ):
         plan.synced_at[key] = base + timedelta(hours=cleared) if math.isfinite(cleared) else None
         plan.hours[key] = _hours(cleared - offset)
     position = names.index(object_name)
@@ -236,11 +257,13 @@ def plan_from_frames(
         if backlog.get(n, 0) > 0
     ]
     for name in names[position + 1 :]:
-        waits = {}
-        for which, key in (("middle", "estimate"), ("fast", "shortest"), ("slow", "longest")):
-            run = runs[which]
-            hold = run.cleared_at[object_name] - max(run.arrival_served_from, offset)
-            waits[key] = _hours(max(hold, 0.0))
+        holds = [_hold(run, object_name, offset) for run in outcomes]
+        shortest, longest = spread(holds, plan.range_coverage)
+        waits = {
+            "estimate": _hours(_hold(estimate, object_name, offset)),
+            "shortest": _hours(shortest),
+            "longest": _hours(longest),
+        }
         plan.waiting_behind.append({"object": name, "waits_hours": waits})
     if find_best_start:
         plan.best_start = _best_start(backlog, names, profiles, base, now, object_name, records)
@@ -251,6 +274,16 @@ def plan_from_frames(
         value = drain.get(item["object"])
         item["drain_hours_now"] = None if value is None else _hours(float(value))
     return plan
+
+
+def _median_index(values: Sequence[float]) -> int:
+    """The index of the median value (the lower of the middle two)."""
+    return sorted(range(len(values)), key=lambda i: values[i])[(len(values) - 1) // 2]
+
+
+def _hold(run: QueueRun, object_name: str, offset: float) -> float:
+    """How long the objects after the planned one wait while its records sync."""
+    return max(run.cleared_at[object_name] - max(run.arrival_served_from, offset), 0.0)
 
 
 def _best_start(

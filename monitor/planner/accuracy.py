@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from monitor.planner import plan_mass_update
+from monitor.planner.spread import DEFAULT_METHOD
 
 if TYPE_CHECKING:
     from monitor.store import Store
@@ -55,6 +56,13 @@ class SpikeCheck:
         if self.earliest is None or self.latest is None:
             return None
         return self.earliest - RANGE_SLACK <= self.actual <= self.latest + RANGE_SLACK
+
+    @property
+    def range_hours(self) -> float | None:
+        """How wide the stated range was, in hours."""
+        if self.earliest is None or self.latest is None:
+            return None
+        return (self.latest - self.earliest).total_seconds() / 3600
 
 
 def drained_spikes(
@@ -104,8 +112,10 @@ def check_past_spikes(
     order: Sequence[str] = (),
     days: int = ACCURACY_DAYS,
     min_records: int = SPIKE_MIN_RECORDS,
+    range_method: str = DEFAULT_METHOD,
 ) -> list[SpikeCheck]:
-    """The planner's answer at each of the latest MAX_SPIKES drained spikes, beside the truth."""
+    """The planner's answer at each of the latest MAX_SPIKES drained spikes, beside the truth
+    (`range_method`: how the plan draws its range, monitor/planner/spread.py)."""
     checks = []
     for spike in drained_spikes(store, instance, now, days, min_records)[-MAX_SPIKES:]:
         plan = plan_mass_update(
@@ -118,6 +128,7 @@ def check_past_spikes(
             direction=spike["direction"],
             order=order,
             find_best_start=False,
+            range_method=range_method,
         )
         checks.append(
             SpikeCheck(

@@ -2,8 +2,12 @@
 
 The rates are the hourly throughput while records waited (queries/plan_drain_rates.sql, the
 same measure as the drain-time estimate's pace). Each hour ahead takes the rates measured at
-the same weekday and hour, else at the same hour on any day, else at any hour: the median is
-the estimate, the 25th and 75th percentiles bound its range."""
+the same weekday and hour, else at the same hour on the same kind of day (weekday, weekend),
+else at the same hour on any day, else at any hour (`middle`: their median; the best start is
+searched with it). `typical` is the median of the same hour on the same kind of day, and
+`day_factors` how fast the sync went on each past day against it: the day-to-day variability
+the plan's estimate and range are drawn from (monitor/planner/spread.py). The 10th, 25th, 75th
+and 90th percentiles of the hourly rates are kept to compare with it."""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-# Percentiles of the measured rates: slow end, estimate, fast end of the range.
-QUANTILES = (0.25, 0.5, 0.75)
+# Percentiles of the measured rates: 10th, 25th, median, 75th, 90th (QUANTILE_TABLES names them).
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+QUANTILE_TABLES = ("slowest", "slow", "middle", "fast", "fastest")
 HOURS_PER_WEEK = 168
 
 
@@ -25,9 +30,18 @@ class RateProfile:
 
     object: str
     direction: str
+    slowest: np.ndarray
     slow: np.ndarray
     middle: np.ndarray
     fast: np.ndarray
+    fastest: np.ndarray
+    # The median rate of the same hour on the same kind of day (weekday, weekend).
+    typical: np.ndarray
+    # Per past day with measured hours (oldest first): the median of its rates over the typical
+    # rate of the same hours, i.e. how fast the sync went that day.
+    day_factors: np.ndarray
+    # Those days, as whole days since 1970-01-01 (UTC).
+    factor_days: np.ndarray
     draining_hours: int
     first_day: str
     last_day: str
@@ -50,6 +64,11 @@ class RateProfile:
             "range_per_hour": [
                 round(float(np.median(self.slow)), 0),
                 round(float(np.median(self.fast)), 0),
+            ],
+            # How fast the slowest and fastest tenth of past days went against the typical pace.
+            "day_pace_range": [
+                round(float(np.quantile(self.day_factors, 0.1)), 2),
+                round(float(np.quantile(self.day_factors, 0.9)), 2),
             ],
             "draining_hours": self.draining_hours,
             "days": [self.first_day, self.last_day],
@@ -80,16 +99,26 @@ def build_profile(
     # One row per hour of week: its own quantiles, else those of its hour of day, else all.
     by_week = _quantiles(rates, hour_of_week, HOURS_PER_WEEK)
     by_day = _quantiles(rates, hour_of_day, 24)
+    # Weekends run at another pace than weekdays: an unmeasured hour of week takes the same
+    # hour of the same kind of day first (hour of week // 120: 0 Monday-Friday, 1 weekend).
+    kind = np.minimum(hour_of_week // 120, 1)
+    by_kind = _quantiles(rates, kind * 24 + hour_of_day, 48)
     measured = ~np.isnan(by_week[:, 0])
-    same_hour = by_day[np.arange(HOURS_PER_WEEK) % 24]
-    fallback = np.where(np.isnan(same_hour), overall, same_hour)
+    week = np.arange(HOURS_PER_WEEK)
+    same_kind = by_kind[np.minimum(week // 120, 1) * 24 + week % 24]
+    same_hour = by_day[week % 24]
+    fallback = np.where(np.isnan(same_kind), same_hour, same_kind)
+    fallback = np.where(np.isnan(fallback), overall, fallback)
     tables = np.where(measured[:, None], by_week, fallback).T
+    # The typical pace of each hour of week from the same hour of the same kind of day (many
+    # more days than one weekday's few): the baseline a past day's pace is measured against.
+    typical = fallback[:, QUANTILES.index(0.5)]
     return RateProfile(
         object=object_name,
         direction=direction,
-        slow=tables[0],
-        middle=tables[1],
-        fast=tables[2],
+        **dict(zip(QUANTILE_TABLES, tables, strict=True)),
+        typical=typical,
+        **_day_factors(rates / typical[hour_of_week], since_epoch // 24),
         draining_hours=len(rates),
         first_day=str(hours.min().astype("datetime64[D]")),
         last_day=str(hours.max().astype("datetime64[D]")),
@@ -112,6 +141,16 @@ def _quantiles(rates: np.ndarray, slots: np.ndarray, size: int) -> np.ndarray:
     above = ordered[starts[:, None] + high]
     table[found] = below + (position - low) * (above - below)
     return table
+
+
+def _day_factors(ratios: np.ndarray, days: np.ndarray) -> dict[str, np.ndarray]:
+    """The median ratio per day, oldest day first (`ratios` grouped by `days`), and the days."""
+    order = np.lexsort((ratios, days))
+    ordered = ratios[order]
+    found, starts, counts = np.unique(days[order], return_index=True, return_counts=True)
+    low = ordered[starts + (counts - 1) // 2]
+    high = ordered[starts + counts // 2]
+    return {"day_factors": (low + high) / 2, "factor_days": found}
 
 
 def whole_hour(moment: datetime) -> datetime:

@@ -19,6 +19,13 @@ def _span(low: float | None, high: float | None) -> str:
     return f"{low:,.1f} h" if abs(high - low) < 0.05 else f"{low:,.1f} to {high:,.1f} h"
 
 
+def _coverage(share: float | None) -> str:
+    """What the range holds, in words: the share of past days' paces that clear within it."""
+    if share is None:
+        return "from percentiles of the measured hourly rates"
+    return f"{round(share * 10)} in 10 runs at past days' paces clear in this window"
+
+
 def plan_lines(plan: Plan) -> list[str]:
     """The answer first, then who waits, the best start, and the basis of every figure."""
     direction = DIRECTION_LABELS.get(plan.direction, plan.direction)
@@ -31,9 +38,10 @@ def plan_lines(plan: Plan) -> list[str]:
         return [head, f"Fully synced: unknown ({plan.reason})."] + _field_lines(plan)
     lines = [
         head,
-        f"Fully synced: about {_when(plan.synced_at['estimate'])} "
-        f"(range {_when(plan.synced_at['earliest'])} to {_when(plan.synced_at['latest'])}; "
-        f"{_span(plan.hours['earliest'], plan.hours['latest'])} after the start).",
+        f"Fully synced: about {_when(plan.synced_at['estimate'])}, likely between "
+        f"{_when(plan.synced_at['earliest'])} and {_when(plan.synced_at['latest'])} "
+        f"({_span(plan.hours['earliest'], plan.hours['latest'])} after the start; "
+        f"{_coverage(plan.range_coverage)}).",
     ]
     if plan.field_effect == NOT_RECEIVED:
         lines.append(f"Warning: {plan.field_note}")
@@ -60,10 +68,12 @@ def plan_lines(plan: Plan) -> list[str]:
     lines.append("Basis:")
     for item in plan.basis:
         low, high = item["range_per_hour"]
+        slow_day, fast_day = item["day_pace_range"]
         lines.append(
             f"  {item['object']}: median {item['median_rate_per_hour']:,.0f} records/h "
-            f"(range {low:,.0f} to {high:,.0f}) from {item['draining_hours']:,} hours with "
-            f"records waiting, {item['days'][0]} to {item['days'][1]}"
+            f"(middle half {low:,.0f} to {high:,.0f}) from {item['draining_hours']:,} hours with "
+            f"records waiting, {item['days'][0]} to {item['days'][1]}; its days ran at "
+            f"{slow_day:.2f} to {fast_day:.2f} times the usual pace (10th to 90th percentile)"
             + (", rates borrowed from the planned object" if item["borrowed"] else "")
         )
     if plan.field_effect != NOT_RECEIVED:

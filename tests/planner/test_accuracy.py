@@ -114,6 +114,8 @@ def test_plans_made_at_each_spike_are_compared_with_when_it_drained(store):
     assert first.actual == cleared(SPIKE_A, 60_000)
     assert first.error_hours == pytest.approx(10 / 60)
     assert first.is_within_range is True
+    # Every past day ran at 6,000/h: no day-to-day variation, so the range has no width.
+    assert first.earliest == first.latest and first.range_hours == 0
     # Spike B: the planner knew only the 6,000/h pace (5 hours); the sync took 10.
     assert second.predicted == SPIKE_B + timedelta(hours=5)
     assert second.error_hours == pytest.approx(-(4 + 50 / 60))

@@ -23,6 +23,7 @@ def test_plan_json_answers_with_its_basis_and_range(store):
     assert (plan["instance"], plan["status"], plan["records"]) == (INSTANCE, "estimated", 100_000)
     hours = plan["hours"]
     assert 0 < hours["earliest"] < hours["estimate"] < hours["latest"]
+    assert plan["range_coverage"] == 0.8
     start = datetime.fromisoformat(plan["start"])
     synced = datetime.fromisoformat(plan["fully_synced_at"]["estimate"])
     assert abs((synced - start).total_seconds() / 3600 - hours["estimate"]) < 0.02

@@ -34,14 +34,24 @@ def contact_rate(moment: datetime) -> float:
 RATES = {"Account": account_rate, "Contact": contact_rate}
 
 
-def write_history(store, now: datetime, backlog_now: dict[str, float] | None = None) -> None:
+def week_factors(ts: pd.DatetimeIndex, now: datetime) -> np.ndarray:
+    """The pace of each sample's week (WEEK_FACTORS, oldest week first)."""
+    weeks = ((now - ts) // timedelta(weeks=1)).to_numpy().clip(0, HISTORY_WEEKS - 1)
+    return np.array(WEEK_FACTORS)[::-1][weeks]
+
+
+def write_history(
+    store,
+    now: datetime,
+    backlog_now: dict[str, float] | None = None,
+    factors=week_factors,
+) -> None:
     """Three weeks of 5-minute samples in which records always waited (the sync ran at its
-    pace), then the backlog at `now`."""
+    pace times `factors(ts, now)`), then the backlog at `now`."""
     ts = pd.date_range(now - timedelta(weeks=HISTORY_WEEKS), now, freq="5min", tz=UTC)[:-1]
     rows = []
     for object_name, rate in RATES.items():
-        weeks = ((now - ts) // timedelta(weeks=1)).to_numpy().clip(0, HISTORY_WEEKS - 1)
-        factor = np.array(WEEK_FACTORS)[::-1][weeks]
+        factor = factors(ts, now)
         per_sample = np.array([rate(t.to_pydatetime()) for t in ts]) / 12 * factor
         for metric, values in (("throughput", per_sample), ("backlog", np.full(len(ts), 500.0))):
             rows.append(
@@ -75,12 +85,14 @@ def write_history(store, now: datetime, backlog_now: dict[str, float] | None = N
         insert_frame(con, "sync_stats", pd.concat(rows).assign(instance=INSTANCE))
 
 
-def minutes_to_sync(queue: list[tuple[str, float]], start: datetime, factor: float = 1.0):
-    """Serve (object, records) in order, minute by minute: when each part is done."""
+def minutes_to_sync(queue: list[tuple[str, float]], start: datetime, factor=1.0):
+    """Serve (object, records) in order, minute by minute, at the nominal pace times `factor`
+    (a number, or a function of the minute): when each part is done."""
     done, moment = [], start
+    pace_of = factor if callable(factor) else (lambda _: factor)
     for object_name, records in queue:
         while records > 1e-6:
-            pace = RATES[object_name](moment) * factor / 60
+            pace = RATES[object_name](moment) * pace_of(moment) / 60
             records -= pace
             moment += timedelta(minutes=1)
         done.append(moment)
@@ -96,19 +108,39 @@ def test_plan_matches_a_simulation_of_the_queue_with_its_range(store):
     start = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)  # two busy hours, then the night pace
     plan = plan_mass_update(store, INSTANCE, "Account", 200_000, NOW, start=start, order=ORDER)
     assert plan.status == "estimated"
+    # Past days ran at 0.9, 1.0 or 1.1 times the pace: the estimate (the median of the clears
+    # with each day ahead at a past day's pace) and its range lie between every day ahead at
+    # 1.1 and every day at 0.9, the estimate within a tenth of the nominal pace's clear.
+    (nominal,) = minutes_to_sync([("Account", 200_000)], start)
+    (slowest,) = minutes_to_sync([("Account", 200_000)], start, factor=0.9)
+    (fastest,) = minutes_to_sync([("Account", 200_000)], start, factor=1.1)
+    earliest, estimate, latest = (plan.synced_at[k] for k in ("earliest", "estimate", "latest"))
+    minute = timedelta(minutes=2)
+    assert fastest - minute <= earliest < estimate < latest <= slowest + minute
+    assert abs(estimate - nominal) <= (nominal - start) / 10
+    assert plan.range_coverage == 0.8
+    (contact,) = plan.waiting_behind
+    assert contact["object"] == "Contact"
+    assert contact["waits_hours"]["estimate"] == pytest.approx(plan.hours["estimate"], abs=0.05)
+    basis = {b["object"]: b for b in plan.basis}
+    assert basis["Account"]["range_per_hour"] == [pytest.approx(5_700), pytest.approx(6_300)]
+    assert basis["Account"]["days"][0] == f"{NOW - timedelta(weeks=3):%Y-%m-%d}"
+
+
+def test_the_quartile_range_is_the_run_at_the_25th_and_75th_percentile_rates(store):
+    """The former range, kept to compare (bench/bench_plan_accuracy.py): the estimate at the
+    median rate of each hour of week, the range with every hour at its quartiles."""
+    write_history(store, NOW)
+    start = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
+    plan = plan_mass_update(
+        store, INSTANCE, "Account", 200_000, NOW, start=start, order=ORDER, range_method="quartiles"
+    )
     (expected,) = minutes_to_sync([("Account", 200_000)], start)
     assert close(plan.synced_at["estimate"], expected)
     (slow,) = minutes_to_sync([("Account", 200_000)], start, factor=0.95)
     (fast,) = minutes_to_sync([("Account", 200_000)], start, factor=1.05)
     assert close(plan.synced_at["latest"], slow) and close(plan.synced_at["earliest"], fast)
-    assert plan.synced_at["earliest"] < plan.synced_at["estimate"] < plan.synced_at["latest"]
-    (contact,) = plan.waiting_behind
-    hours = (expected - start).total_seconds() / 3600
-    assert contact["object"] == "Contact"
-    assert contact["waits_hours"]["estimate"] == pytest.approx(hours, abs=0.05)
-    basis = {b["object"]: b for b in plan.basis}
-    assert basis["Account"]["range_per_hour"] == [pytest.approx(5_700), pytest.approx(6_300)]
-    assert basis["Account"]["days"][0] == f"{NOW - timedelta(weeks=3):%Y-%m-%d}"
+    assert plan.range_coverage is None
 
 
 def test_best_start_is_the_hour_of_the_next_week_that_clears_soonest(store):
