@@ -36,13 +36,21 @@ def plan_lines(plan: Plan) -> list[str]:
         return [head, f"No sync queued: {plan.reason}."]
     if plan.status != "estimated":
         return [head, f"Fully synced: unknown ({plan.reason})."] + _field_lines(plan)
-    lines = [
-        head,
-        f"Fully synced: about {_when(plan.synced_at['estimate'])}, likely between "
-        f"{_when(plan.synced_at['earliest'])} and {_when(plan.synced_at['latest'])} "
-        f"({_span(plan.hours['earliest'], plan.hours['latest'])} after the start; "
-        f"{_coverage(plan.range_coverage)}).",
-    ]
+    if plan.synced_at["earliest"] == plan.synced_at["latest"]:
+        # Every past day ran at the same pace: a range "between X and X" would read as a bug.
+        answer = (
+            f"Fully synced: about {_when(plan.synced_at['estimate'])} "
+            f"({_span(plan.hours['estimate'], plan.hours['estimate'])} after the start; no "
+            "spread: every past day measured ran at the same pace)."
+        )
+    else:
+        answer = (
+            f"Fully synced: about {_when(plan.synced_at['estimate'])}, likely between "
+            f"{_when(plan.synced_at['earliest'])} and {_when(plan.synced_at['latest'])} "
+            f"({_span(plan.hours['earliest'], plan.hours['latest'])} after the start; "
+            f"{_coverage(plan.range_coverage)})."
+        )
+    lines = [head, answer]
     if plan.field_effect == NOT_RECEIVED:
         lines.append(f"Warning: {plan.field_note}")
     if plan.ahead:

@@ -18,6 +18,7 @@ from monitor.planner.accuracy import (
     check_past_spikes,
     drained_spikes,
 )
+from monitor.planner.words import plan_lines
 from monitor.store.facts import ensure_instance, insert_frame
 
 INSTANCE = "acme"
@@ -141,3 +142,17 @@ def test_a_plan_at_a_spike_uses_no_sample_after_it(store):
         plan.synced_at["earliest"],
         plan.synced_at["latest"],
     )
+
+
+def test_a_plan_without_day_to_day_spread_says_so_instead_of_a_range_of_one_moment(store):
+    """Every past day ran at 6,000/h: "likely between X and X" would read as a bug."""
+    write_queue(store)
+    plan = plan_mass_update(
+        store, INSTANCE, "Lead", 30_000, SPIKE_B - STEP, start=SPIKE_B, order=("Lead",)
+    )
+    answer = plan_lines(plan)[1]
+    assert answer.startswith("Fully synced: about ")
+    assert "5.0 h after the start; no spread: every past day measured ran at the same pace" in (
+        answer
+    )
+    assert "likely between" not in answer
