@@ -180,7 +180,8 @@ def _read_json(path: Path) -> Any:
     except json.JSONDecodeError as exc:
         # The decoder's message names a position, never the file's text.
         raise InputError(
-            f"{path}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})",
+            f"{path}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno}); expected "
+            "a describe as the REST API or `sf sobject describe --json` writes it",
             path=str(path),
             line=exc.lineno,
         ) from None
