@@ -507,14 +507,15 @@ def test_sync_errors_imports_what_the_reference_reads_or_refuses_the_first_bad_l
         if all(cell == "" for cell in cells):
             continue
         line = text.add(cells)
-        # Several faults of one row may be named in any order: each names the row's line.
         problems = [c for c in ("Date/Time", "Failed On") if row[c][1] in ("parse", "range", BAD)]
         if row["Error Type"] == "" and row["Error Details"] == "":
             problems.append("Error Details")
+        # Several faults of one row: the one further left in the file's header is named.
+        problems.sort(key=order.index)
         if shape != "ok":
             problems = ["row"]
         if problems and first_bad is None:
-            first_bad = (line, problems)
+            first_bad = (line, problems[:1])
         if problems:
             continue
         obj = row["Object"][1] if "Object" in order else None
