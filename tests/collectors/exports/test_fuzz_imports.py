@@ -7,7 +7,9 @@ The generators know what each good cell means (a time rendered in one of the acc
 a count with or without thousands separators, a label and the API name it maps to), so the
 reference readers here are tables, not a second copy of the importers.
 
-IMPORTS_FUZZ_EXAMPLES=1000 runs a deeper pass (default: a few dozen per kind, for CI).
+The default run draws a few dozen examples per kind, the same ones every time. With
+IMPORTS_FUZZ_EXAMPLES=N each kind draws N examples, new ones on every run; pytest's
+`--hypothesis-seed=S` makes such a deep run repeatable (CI's second step: 300 examples, seed 18).
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from monitor.store import Store
 
 def fuzz(default_examples: int) -> settings:
     """Hypothesis settings of one import kind: IMPORTS_FUZZ_EXAMPLES overrides the default.
-    The default run (CI's) draws the same examples every time, so a red build names a change,
-    not a lucky draw; a deeper run (IMPORTS_FUZZ_EXAMPLES set) explores new ones each time."""
+    The default run draws the same examples every time (derandomized: the seed comes from the
+    test's own code), so a red build names a change, not a lucky draw; a deeper run
+    (IMPORTS_FUZZ_EXAMPLES set) explores new ones each time, unless `--hypothesis-seed` fixes
+    the seed (hypothesis applies it only to tests that are not derandomized)."""
     deeper = "IMPORTS_FUZZ_EXAMPLES" in os.environ
     return settings(
         derandomize=not deeper,
