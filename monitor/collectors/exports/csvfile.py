@@ -352,6 +352,23 @@ def _read_header(path: Path) -> list[str] | None:
         ) from None
 
 
+# How much of a header a refusal repeats: enough to recognise the file, never a wall of text
+# (a header cell may be a whole paragraph, or hold newlines, when the file is not an export).
+MAX_NAME_CHARS = 40
+MAX_NAMES_CHARS = 300
+
+
+def _named(header: list[str]) -> str:
+    """The header's names on one line: blanks squeezed to one space, each name and the whole
+    list cut with an ellipsis."""
+    names = []
+    for cell in header:
+        name = " ".join(cell.split())
+        names.append(name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + "…")
+    text = ", ".join(names)
+    return text if len(text) <= MAX_NAMES_CHARS else text[: MAX_NAMES_CHARS - 1] + "…"
+
+
 def open_source(path: Path, spec: CsvSpec) -> CsvSource:
     """Read and check the header of `path` for `spec`: the file is empty, unreadable, not a
     regular file, too wide or lacks a required column -> one clear InputError."""
@@ -377,7 +394,7 @@ def open_source(path: Path, spec: CsvSpec) -> CsvSource:
     if missing:
         wanted = ", ".join(spec.label(c) for c in missing)
         raise InputError(
-            f"{path}:1: {spec.kind} header is missing {wanted} (found: {', '.join(header)})",
+            f"{path}:1: {spec.kind} header is missing {wanted} (found: {_named(header)})",
             path=str(path),
             line=1,
         )

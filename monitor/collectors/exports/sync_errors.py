@@ -89,21 +89,23 @@ def _canonical_view(con, source: CsvSource, zone: ZoneInfo, date_order: str, now
     )
 
 
-def _problems(con) -> list[Problem]:
-    """Invalid rows, in file order, with the column and the reason."""
+def _problems(con, source: CsvSource) -> list[Problem]:
+    """Invalid rows, in file order, with the column and the reason; the faults of one row in
+    the order of the file's header (a UNION ALL has no order of its own, so a row with a bad
+    time and a bad Failed On would name either). The empty-texts fault sits at Error Details."""
     found = con.execute(
         """
-        SELECT _row, 'Date/Time', time_problem FROM _canonical WHERE time_problem IS NOT NULL
+        SELECT _row, 'occurred_at', time_problem FROM _canonical WHERE time_problem IS NOT NULL
         UNION ALL
-        SELECT _row, 'Failed On', 'expected Record Level or Job Level' FROM _canonical
+        SELECT _row, 'failed_on', 'expected Record Level or Job Level' FROM _canonical
         WHERE failed_on IS NULL
         UNION ALL
-        SELECT _row, 'Error Details', 'both Error Type and Error Details are empty'
+        SELECT _row, 'error_details', 'both Error Type and Error Details are empty'
         FROM _canonical WHERE error_type = '' AND error_details = ''
-        ORDER BY 1
         """
     ).fetchall()
-    return [Problem(int(row), column, reason) for row, column, reason in found]
+    found.sort(key=lambda problem: (problem[0], source.mapping[problem[1]]))
+    return [Problem(int(row), SPEC.label(column), reason) for row, column, reason in found]
 
 
 def _rows_of(con, source: CsvSource, rows: list[int]) -> pd.DataFrame:
@@ -135,7 +137,7 @@ def import_sync_errors(
     source = open_source(path, SPEC)
     staged = source.stage(con, "_staged")
     _canonical_view(con, source, zone, date_order, now or datetime.now(UTC))
-    problems = _problems(con)
+    problems = _problems(con, source)
     bad_rows = sorted({p.row for p in problems})
     _, rejected = settle_problems(
         source, _rows_of(con, source, bad_rows), problems, skip_invalid=skip_invalid

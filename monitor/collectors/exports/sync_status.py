@@ -45,7 +45,11 @@ def parse_count(text: str) -> int | str:
     """A count cell (thousands separators removed) -> its value, or why it is refused."""
     if not WHOLE.match(text):
         return NOT_WHOLE
-    value = int(text.split(".")[0])
+    digits = text.split(".")[0].lstrip("0") or "0"
+    # Counted before int(): Python refuses to convert more than 4,300 digits (a traceback).
+    if len(digits) > len(str(MAX_COUNT)):
+        return TOO_LARGE
+    value = int(digits)
     return value if value <= MAX_COUNT else TOO_LARGE
 
 

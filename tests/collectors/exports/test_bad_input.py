@@ -323,3 +323,125 @@ def test_a_permissions_file_whose_only_row_is_too_wide_is_one_line_not_a_traceba
     )
     assert (result.rows_added, result.rows_quarantined) == (0, 1)
     assert rows_of(store, "SELECT count(*) FROM field_permissions") == [(0,)]
+
+
+# Found by the re-check of issue 18's list through the CLI (a throwaway probe, one case each).
+
+
+def test_a_count_of_200000_digits_is_refused_not_a_traceback(store, tmp_path):
+    """Python refuses to turn more than 4,300 digits into an int (ValueError)."""
+    path = status_file(tmp_path, new="9" * 200_000)
+    assert refusal(store, "sync-status", path) == (
+        f"{path}:2: New: expected a whole number >= 0 and at most 9,223,372,036,854,775,807"
+    )
+
+
+def test_leading_zeros_do_not_make_a_count_too_large(store, tmp_path):
+    path = status_file(tmp_path, new="0" * 5000 + "12")
+    import_file(store, "sync-status", path, instance=INSTANCE, zone=UTC, now=NOW)
+    assert rows_of(store, "SELECT new_count FROM sync_cycles") == [(12,)]
+
+
+def test_a_header_missing_a_column_is_named_on_one_line_however_its_cells_look(store, tmp_path):
+    path = write(tmp_path / "e.csv", '"Failed\nOn",Date/Time,Error Type,' + "x" * 5000)
+    message = refusal(store, "sync-errors", path)
+    assert message.startswith(f"{path}:1: sync-errors header is missing Error Details (found: ")
+    assert "\n" not in message and len(message) < len(str(path)) + 500, message
+    assert "Failed On, Date/Time, Error Type, xxx" in message
+
+
+def describe_file(tmp_path: Path, payload) -> Path:
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(payload) if not isinstance(payload, str) else payload)
+    return path
+
+
+FIELD = {"name": "Email", "updateable": True, "createable": True, "calculated": False}
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        pytest.param(
+            {"name": "Lead", "fields": [{**FIELD, "picklistValues": 5}]},
+            "fields[0].picklistValues (Email): expected a list of picklist values or null",
+            id="picklist-values-a-number",
+        ),
+        pytest.param(
+            {"name": "Lead", "fields": [{**FIELD, "name": "Em\nail CONTENT"}]},
+            "fields[0].name: expected a field API name (letters, digits and underscores, "
+            "starting with a letter, at most 255 characters)",
+            id="field-name-not-an-api-name",
+        ),
+        pytest.param(
+            {"name": "Lead", "fields": [{**FIELD, "name": "E" * 1_000_000}]},
+            "fields[0].name: expected a field API name (letters, digits and underscores, "
+            "starting with a letter, at most 255 characters)",
+            id="field-name-of-a-megabyte",
+        ),
+        pytest.param(
+            {"name": "Le\nad", "fields": [FIELD]},
+            "name: expected the sObject API name (e.g. Lead)",
+            id="object-name-not-an-api-name",
+        ),
+        pytest.param(
+            {"name": "Lead", "fields": [FIELD, {**FIELD, "label": "again"}]},
+            "fields[1].name (Email): the field again; expected each field once",
+            id="a-field-twice",
+        ),
+        pytest.param(
+            {"result": [{"name": "Lead", "fields": [FIELD]}, {"name": "Lead", "fields": [FIELD]}]},
+            "result[1].name (Lead): the sObject again; expected each sObject once in a file",
+            id="an-object-twice",
+        ),
+        pytest.param([], "no describe (an empty list); expected at least one describe", id="[]"),
+        pytest.param(
+            {"result": [{"name": "Lead", "fields": [{**FIELD, "length": "x"}]}]},
+            "result[0].fields[0].length (Email): expected a whole number from 0 to "
+            "2,147,483,647 or null",
+            id="json-path-inside-the-sf-envelope",
+        ),
+        pytest.param(
+            '{"name": "Lead", "fields": [{"name": "E", "length": ' + "9" * 5000 + "}]}",
+            "not a describe: a number too long to read; expected a describe's values",
+            id="a-5000-digit-number",
+        ),
+    ],
+)
+def test_a_describe_the_probe_broke_is_one_line_and_stores_nothing(
+    store, tmp_path, payload, expected
+):
+    path = describe_file(tmp_path, payload)
+    assert refusal(store, "describe", path) == f"{path}: {expected}"
+    assert rows_of(store, "SELECT count(*) FROM field_inventory") == [(0,)]
+
+
+def test_a_describe_that_is_not_utf8_names_its_line(store, tmp_path):
+    path = tmp_path / "d.json"
+    path.write_bytes(b'{\n"name": "Le\xffad"}')
+    assert refusal(store, "describe", path) == (
+        f"{path}:2: not UTF-8 text (byte 13); save the describe as UTF-8 JSON"
+    )
+
+
+def test_sync_errors_name_a_rows_faults_in_header_order(store, tmp_path):
+    """A row with a bad time and a bad Failed On named either, as the database happened to
+    return them: now the column further left in the file's header."""
+    # Three faults in one row: Failed On, Date/Time and both texts empty (named Error Details).
+    cells = {"Failed On": "Field Level", "Date/Time": "not a time", "Error Type": ""}
+    for header, first in (
+        ("Failed On,Date/Time,Error Type,Error Details", "Failed On"),
+        ("Error Details,Error Type,Date/Time,Failed On", "Error Details"),
+        ("Error Type,Date/Time,Failed On,Error Details", "Date/Time"),
+    ):
+        ordered = ",".join(cells.get(name, "") for name in header.split(","))
+        path = write(tmp_path / "e.csv", header, ordered)
+        assert refusal(store, "sync-errors", path).startswith(f"{path}:2: {first}: "), header
+        result = import_file(
+            store, "sync-errors", path, instance=INSTANCE, zone=UTC, skip_invalid=True, now=NOW
+        )
+        assert result.rows_quarantined == 1
+        with store.write() as con:
+            reason = con.execute("SELECT reason FROM quarantine").fetchone()[0]
+            con.execute("DELETE FROM quarantine")
+        assert reason.startswith(f"{first}: "), header

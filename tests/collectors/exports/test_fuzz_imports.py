@@ -7,7 +7,9 @@ The generators know what each good cell means (a time rendered in one of the acc
 a count with or without thousands separators, a label and the API name it maps to), so the
 reference readers here are tables, not a second copy of the importers.
 
-IMPORTS_FUZZ_EXAMPLES=1000 runs a deeper pass (default: a few dozen per kind, for CI).
+The default run draws a few dozen examples per kind, the same ones every time. With
+IMPORTS_FUZZ_EXAMPLES=N each kind draws N examples, new ones on every run; pytest's
+`--hypothesis-seed=S` makes such a deep run repeatable (CI's second step: 300 examples, seed 18).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import math
 import os
 import re
@@ -23,7 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from monitor.collectors.exports import import_file
@@ -33,8 +36,10 @@ from monitor.store import Store
 
 def fuzz(default_examples: int) -> settings:
     """Hypothesis settings of one import kind: IMPORTS_FUZZ_EXAMPLES overrides the default.
-    The default run (CI's) draws the same examples every time, so a red build names a change,
-    not a lucky draw; a deeper run (IMPORTS_FUZZ_EXAMPLES set) explores new ones each time."""
+    The default run draws the same examples every time (derandomized: the seed comes from the
+    test's own code), so a red build names a change, not a lucky draw; a deeper run
+    (IMPORTS_FUZZ_EXAMPLES set) explores new ones each time, unless `--hypothesis-seed` fixes
+    the seed (hypothesis applies it only to tests that are not derandomized)."""
     deeper = "IMPORTS_FUZZ_EXAMPLES" in os.environ
     return settings(
         derandomize=not deeper,
@@ -506,14 +511,15 @@ def test_sync_errors_imports_what_the_reference_reads_or_refuses_the_first_bad_l
         if all(cell == "" for cell in cells):
             continue
         line = text.add(cells)
-        # Several faults of one row may be named in any order: each names the row's line.
         problems = [c for c in ("Date/Time", "Failed On") if row[c][1] in ("parse", "range", BAD)]
         if row["Error Type"] == "" and row["Error Details"] == "":
             problems.append("Error Details")
+        # Several faults of one row: the one further left in the file's header is named.
+        problems.sort(key=order.index)
         if shape != "ok":
             problems = ["row"]
         if problems and first_bad is None:
-            first_bad = (line, problems)
+            first_bad = (line, problems[:1])
         if problems:
             continue
         obj = row["Object"][1] if "Object" in order else None
@@ -642,6 +648,283 @@ def _permission_rows(store: Store, instance: str) -> list[tuple]:
             "SELECT object, field, readable, editable FROM field_permissions WHERE instance = $i",
             {"i": instance},
         ).fetchall()
+
+
+# -- describe ------------------------------------------------------------------------------
+FUZZ_DESCRIBE = fuzz(40)
+ABSENT = object()  # a key the generated field describe leaves out
+HUGE = "h" * 140_000  # longer than Python's csv cell limit: a JSON string has no such limit
+MAX_DESCRIBE_NESTING = 3  # a list of sf CLI envelopes of lists of describes, no deeper
+DEEP_OK = 150  # nesting inside a field's own keys that the reader must take (raw keeps it)
+# (value, None when good or the key at fault). The importer checks a field's keys in this order.
+FIELD_KEYS: dict[str, list[tuple]] = {
+    "length": [
+        (ABSENT, None),
+        (None, None),
+        (0, None),
+        (255, None),
+        (131_072, None),
+        (2**31 - 1, None),
+        (1.5, "length"),
+        ("10", "length"),
+        (True, "length"),
+        (-1, "length"),
+        (2**31, "length"),
+        (10**30, "length"),
+    ],
+    **{
+        flag: [
+            (ABSENT, None),
+            (None, None),
+            (True, None),
+            (False, None),
+            ("yes", flag),
+            (1, flag),
+            ("true", flag),
+            (0, flag),
+        ]
+        for flag in ("custom", "calculated", "updateable", "createable")
+    },
+    **{
+        text: [
+            (ABSENT, None),
+            (None, None),
+            ("Email", None),
+            (HUGE, None),
+            (f'two\nlines "{SENTINEL}"', None),
+            (5, text),
+            ([], text),
+            ({"a": 1}, text),
+        ]
+        for text in ("label", "type", "calculatedFormula")
+    },
+    "picklistValues": [
+        (ABSENT, None),
+        (None, None),
+        ([], None),
+        ([{"value": "Hot", "active": True}, {"value": "Old", "active": False}, "odd"], None),
+        (5, "picklistValues"),
+        ("Hot;Cold", "picklistValues"),
+        ({"value": "Hot"}, "picklistValues"),
+    ],
+}
+# (name, None | what is wrong: 'item' (no string name), 'name' (not an API name)).
+FIELD_NAMES = [
+    ("Email", None),
+    ("My_Field__c", None),
+    ("ns__Score__c", None),
+    ("Email", None),
+    ("1Email", "name"),
+    ("", "name"),
+    ("E" * 300, "name"),
+    (f"x {SENTINEL}", "name"),
+    ("Em\nail", "name"),
+    (5, "item"),
+    (ABSENT, "item"),
+]
+OBJECT_NAMES = [
+    ("Lead", None),
+    ("Contact", None),
+    ("My_Object__c", None),
+    ("Lead", None),
+    ("1Lead", "name"),
+    ("", "name"),
+    (None, "name"),
+    (7, "name"),
+    (f"L {SENTINEL}", "name"),
+]
+
+
+def nested(depth: int):
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@st.composite
+def field_describe(draw) -> tuple[object, list[str]]:
+    """(a field describe, or something that is none, and its faults in the importer's order:
+    'item', 'name' or a key)."""
+    if draw(st.integers(0, 19)) == 0:
+        return draw(st.sampled_from(["Email", 5, None, []])), ["item"]
+    name, name_fault = draw(st.sampled_from(FIELD_NAMES))
+    item: dict = {} if name is ABSENT else {"name": name}
+    faults = [name_fault] if name_fault else []
+    for key, options in FIELD_KEYS.items():
+        value, fault = draw(st.sampled_from(options))
+        if value is not ABSENT:
+            item[key] = value
+        if fault:
+            faults.append(fault)
+    if draw(st.booleans()):
+        item["extra"] = nested(draw(st.integers(1, DEEP_OK)))
+    return item, faults
+
+
+@st.composite
+def sobject_describe(draw) -> tuple[object, dict]:
+    """(a describe, what the reference reads of it: name, fault, fields [(item, faults)])."""
+    name, name_fault = draw(st.sampled_from(OBJECT_NAMES))
+    shape = draw(st.sampled_from(["fields", "fields", "fields", "fields", "empty", "text", "none"]))
+    describe: dict = {"name": name} if name is not None else {}
+    fields = draw(st.lists(field_describe(), min_size=1, max_size=5)) if shape == "fields" else []
+    if shape in ("fields", "empty"):
+        describe["fields"] = [item for item, _ in fields]
+    elif shape == "text":
+        describe["fields"] = "Email,Phone"
+    return describe, {
+        "name": name,
+        "fault": name_fault,
+        "fields_ok": shape == "fields",
+        "fields": fields,
+    }
+
+
+@st.composite
+def describe_file(draw) -> tuple[str, list]:
+    """(the file's text, [(JSON path, describe | 'junk' | 'deep', reading)] in file order)."""
+    shape = draw(st.sampled_from(["one", "list", "list", "envelope", "nested", "junk", "broken"]))
+    if shape == "broken":
+        return '{"name": "Lead", "fields": [', [("broken", None, None)]
+    if shape == "junk":
+        return draw(st.sampled_from(["5", '"Lead"', "null", "[" * 100_000])), [("junk", None, None)]
+    if shape == "one":
+        describe, reading = draw(sobject_describe())
+        return json.dumps(describe), [("", describe, reading)]
+    if shape == "nested":
+        depth = draw(st.integers(1, 5))
+        describe, reading = draw(sobject_describe())
+        payload = describe
+        for _ in range(depth):
+            payload = [payload]
+        if depth > MAX_DESCRIBE_NESTING:  # refused where the nesting first goes too deep
+            return json.dumps(payload), [("[0]" * (MAX_DESCRIBE_NESTING + 1), "deep", reading)]
+        return json.dumps(payload), [("[0]" * depth, describe, reading)]
+    entries = []
+    items = []
+    for index in range(draw(st.integers(0, 3))):
+        if draw(st.integers(0, 9)) == 0:
+            items.append(draw(st.sampled_from([5, "Lead", None])))
+            entries.append((f"[{index}]", "junk", None))
+            continue
+        describe, reading = draw(sobject_describe())
+        items.append(describe)
+        entries.append((f"[{index}]", describe, reading))
+    if shape == "envelope":
+        whole = len(items) == 1 and draw(st.booleans())
+        result = items[0] if whole else items
+        entries = [(("result" if whole else "result" + where), d, r) for where, d, r in entries]
+        return json.dumps({"status": 0, "result": result}), entries
+    return json.dumps(items), entries
+
+
+def first_describe_fault(entries: list) -> str | None:
+    """The JSON path the reference names first (None: a clean file), in the importer's order:
+    each describe in file order (its name, its fields, each field's name then keys), then an
+    sObject described twice, then a file without any describe."""
+
+    def at(where: str, key: str) -> str:
+        return f"{where}.{key}" if where else key
+
+    for where, describe, reading in entries:
+        if where in ("broken", "junk") and describe is None:
+            return where
+        if describe == "deep":
+            return f"{where}: nested "
+        if describe == "junk":
+            return f"{where}: expected a JSON object"
+        if reading["fault"]:
+            return f"{at(where, 'name')}: "
+        if not reading["fields_ok"]:
+            return f"{at(where, 'fields')}: "
+        seen = set()
+        for index, (item, faults) in enumerate(reading["fields"]):
+            here = at(where, f"fields[{index}]")
+            if faults[:1] == ["item"]:
+                return f"{here}: "
+            if faults[:1] == ["name"]:
+                return f"{here}.name: "
+            if item["name"] in seen:
+                return f"{here}.name ({item['name']}): "
+            seen.add(item["name"])
+            if faults:
+                return f"{here}.{faults[0]} ({item['name']}): "
+    objects = set()
+    for where, describe, _ in entries:
+        if describe["name"] in objects:
+            return f"{at(where, 'name')} ({describe['name']}): "
+        objects.add(describe["name"])
+    return None if entries else "no describe"
+
+
+def reference_fields(describe: dict) -> list[tuple]:
+    """The inventory rows of a clean describe: a key left out or null is unknown (None); a
+    missing `custom` is read from the name (`__c`), a missing `calculated` is false."""
+    rows = []
+    for item in describe["fields"]:
+        custom = item["custom"] if "custom" in item else item["name"].endswith("__c")
+        rows.append(
+            (
+                describe["name"],
+                item["name"],
+                item.get("label"),
+                item.get("type"),
+                item.get("length"),
+                bool(custom),
+                bool(item.get("calculated")),
+                item.get("calculatedFormula"),
+                item.get("updateable"),
+                item.get("createable"),
+            )
+        )
+    return rows
+
+
+@FUZZ_DESCRIBE
+@given(generated=describe_file())
+@example(generated=("[]", []))  # a list without describes: no snapshot, not an empty one
+def test_describes_import_what_the_reference_reads_or_refuse_naming_the_json_path(
+    store, tmp_path_factory, generated
+):
+    text, entries = generated
+    instance = f"fuzz{next(_instances)}"
+    path = tmp_path_factory.mktemp("f") / "describe.json"
+    path.write_text(text, encoding="utf-8")
+    before = _describe_rows(store, instance)
+    fault = first_describe_fault(entries)
+    if fault is None:
+        result = import_file(store, "describe", path, instance=instance, zone=ZONE, now=NOW)
+        expected = [row for _, describe, _ in entries for row in reference_fields(describe)]
+        assert sorted(_describe_rows(store, instance)[0], key=repr) == sorted(expected, key=repr)
+        assert result.rows_added == len(expected)
+        return
+    with pytest.raises(InputError) as caught:
+        import_file(store, "describe", path, instance=instance, zone=ZONE, now=NOW)
+    message = str(caught.value)
+    assert "\n" not in message and SENTINEL not in message and len(message) < 1000, message
+    if fault in ("broken", "junk"):
+        pattern = rf"{re.escape(str(path))}(:\d+)?: (not valid JSON|nested|expected)"
+        assert re.match(pattern, message), message
+    elif fault == "no describe":
+        assert message.startswith(f"{path}: no describe"), message
+    else:
+        assert message.startswith(f"{path}: {fault}"), (message, fault)
+    assert "expected" in message, message
+    assert _describe_rows(store, instance) == before
+
+
+def _describe_rows(store: Store, instance: str) -> tuple[list[tuple], int]:
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT object, field, label, type, length, is_custom, calculated, "
+            "calculated_formula, updateable, createable FROM field_inventory WHERE instance = $i",
+            {"i": instance},
+        ).fetchall()
+        snapshots = con.execute(
+            "SELECT count(*) FROM snapshots WHERE instance = $i", {"i": instance}
+        ).fetchone()[0]
+    return rows, snapshots
 
 
 def test_the_cli_refuses_a_fuzzed_file_in_one_line(tmp_path):
