@@ -1,13 +1,5 @@
--- Salesforce API calls per consumer and UTC day in the range, biggest first within a day:
--- the Marketo sync user, other integrations (connected app / client name) and people (by
--- name and username where the daily read resolved them, else by user id).
-SELECT c.day,
-       CASE WHEN u.name IS NULL THEN c.consumer
-            WHEN u.username IS NULL THEN u.name
-            ELSE u.name || ' (' || u.username || ')' END AS consumer,
-       c.kind, c.calls, c.share
-FROM api_consumers_daily c
-LEFT JOIN api_users u
-  ON u.instance = c.instance AND c.kind = 'person' AND u.user_id = left(substr(c.consumer, 6), 15)
-WHERE c.instance = $instance AND c.day >= CAST($since AS DATE) AND c.day <= CAST($until AS DATE)
-ORDER BY c.day, c.calls DESC, 2
+-- Salesforce API calls per consumer and UTC day in the range, biggest first within a day.
+SELECT n.day, n.consumer, n.kind, n.calls, n.share
+FROM {{ api_consumers_named }} n
+WHERE n.day >= CAST($since AS DATE) AND n.day <= CAST($until AS DATE)
+ORDER BY n.day, n.calls DESC, n.consumer

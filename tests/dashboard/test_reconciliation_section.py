@@ -48,7 +48,7 @@ def test_the_fields_page_shows_a_stale_formula_found_by_sampling(tmp_path, dashb
 
     assert "Reconciliation sample: the same data on both sides?" in [s.value for s in app.subheader]
     assert any(
-        "2 Salesforce calls" in c.value and "3 Marketo calls" in c.value for c in app.caption
+        "2 Salesforce API calls" in c.value and "3 Marketo calls" in c.value for c in app.caption
     )
     tables = {tuple(d.value.columns)[:2]: d.value for d in app.dataframe}
     findings = next(t for t in tables.values() if "likely_reason" in t.columns)

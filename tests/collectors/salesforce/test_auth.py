@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,19 +45,29 @@ def assignment(index: int, label: str, by_profile: bool, **permissions: bool) ->
     }
 
 
-@pytest.fixture
-def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
+@contextmanager
+def sync_user_standin(
+    monkeypatch: pytest.MonkeyPatch, password_changed: str
+) -> Iterator[SalesforceStandIn]:
+    """The stand-in with an active sync user on its profile (API Enabled) and one permission
+    set, its password last changed at `password_changed` (Salesforce's time format)."""
     with SalesforceStandIn() as running:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
         running.users[SYNC_USERNAME].update(
             IsActive=True,
-            LastPasswordChangeDate="2026-08-30T09:12:44.000+0000",
+            LastPasswordChangeDate=password_changed,
             Profile={"Name": "Marketo Sync User"},
         )
         running.permission_set_assignments = [
             assignment(1, "00ex00000018ozh_128_09_04_12_1", True, PermissionsApiEnabled=True),
             assignment(2, "Marketo Sync", False),
         ]
+        yield running
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
+    with sync_user_standin(monkeypatch, "2026-08-30T09:12:44.000+0000") as running:
         yield running
 
 

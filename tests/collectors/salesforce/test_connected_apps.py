@@ -18,10 +18,10 @@ from tests.checks.harness import NOT_EVALUATED, SILENT, judge
 from tests.collectors.salesforce.test_auth import (
     APPROVE_FIELD,
     NOW,
-    assignment,
     collect,
+    sync_user_standin,
 )
-from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn, load_fixture
+from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn, load_fixture
 
 SYNC_APP = "Marketo Sync Connector"
 SUBJECT = f"sync user: connected app {SYNC_APP}"
@@ -38,17 +38,7 @@ def records(name: str, **extra: str) -> list[dict]:
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
-    with SalesforceStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
-        running.users[SYNC_USERNAME].update(
-            IsActive=True,
-            LastPasswordChangeDate="2026-11-01T09:12:44.000+0000",
-            Profile={"Name": "Marketo Sync User"},
-        )
-        running.permission_set_assignments = [
-            assignment(1, "00ex00000018ozh_128_09_04_12_1", True, PermissionsApiEnabled=True),
-            assignment(2, "Marketo Sync", False),
-        ]
+    with sync_user_standin(monkeypatch, "2026-11-01T09:12:44.000+0000") as running:
         running.oauth_tokens = [
             *records("query_oauthtoken_sync_user_doc.json", UserId=SYNC_USER_ID),
             # Somebody else's token of the same app: not the sync user's, never counted.
