@@ -63,3 +63,20 @@ def test_a_store_written_before_the_roll_up_gets_it_from_its_samples(store):
     assert rolled_up(store) == []
     store.init()  # applies the migrations not recorded
     assert [tuple(r[1:]) for r in rolled_up(store)] == [tuple(expected()[0][1:])]
+
+
+def test_rates_as_of_a_moment_use_only_the_hours_ended_by_then(store):
+    """A row holds every sample of its hour: a plan as of 10:05 must not see 10:05-10:55."""
+    store.init()
+    with store.write() as con:
+        ensure_instance(con, "acme")
+        insert_frame(con, "sync_stats", samples(0, 11))
+        later = samples(0, 11, backlog=5000.0).assign(ts=lambda f: f["ts"] + timedelta(hours=1))
+        insert_frame(con, "sync_stats", later)
+
+    def hours_seen(until: datetime) -> list[datetime]:
+        rates = store.query("plan_drain_rates", instance="acme", until=until, history_days=28)
+        return [hour.to_pydatetime() for hour in rates["hour"]]
+
+    assert hours_seen(HOUR + timedelta(hours=1, minutes=5)) == [HOUR]
+    assert hours_seen(HOUR + timedelta(hours=2)) == [HOUR, HOUR + timedelta(hours=1)]
