@@ -246,6 +246,7 @@ class SalesforceStandIn(LoopbackStandIn):
         self.audit_refused = False
         self.login_history: list[dict] = []
         self.login_history_refused = False
+        self.users_refused = False  # a User query beyond the sync user's own row: refused
         # OauthToken rows ({"Id", "UserId", "AppName", "UseCount", "LastUsedDate",
         # "CreatedDate"}) and ConnectedApplication rows ({"Id", "Name",
         # "OptionsAllowAdminApprovedUsersOnly"}); None: the object is not visible to the user
@@ -663,6 +664,8 @@ class SalesforceStandIn(LoopbackStandIn):
         ):
             return 200, self._first_page(self._modifier_rows(sobject, soql))
         if sobject == "User":
+            if self.users_refused and " IN (" in text:
+                return INSUFFICIENT_ACCESS
             return 200, self._first_page(self._user_rows(soql))
         if sobject == "FieldPermissions":
             return 200, self._first_page(

@@ -117,16 +117,27 @@ def read_consumers(
     return ConsumerRead(shares, client.calls - before, users=users)
 
 
+USERS_PER_QUERY = 200
+
+
 def resolve_people(client: SalesforceClient, shares: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """Name and username of the people among the consumers, by one User query (Salesforce
     matches a 15- or 18-character id alike); none to name costs no call. A user the query does
     not return (deleted, or not visible to the sync user) stays shown by id."""
     people = shares.loc[shares["kind"] == "person", "consumer"].str.removeprefix(PERSON_PREFIX)
     ids = sorted({i for i in people if i and i != "unknown"})
-    if not ids:
-        return pd.DataFrame(columns=USER_COLUMNS)
-    records = client.query_all(format_soql(USERS_SOQL, ids=ids))
-    rows = [(str(r["Id"])[:15], r.get("Name"), r.get("Username"), now) for r in records]
+    rows = []
+    # Batches keep each query's URL short; a refused lookup only leaves people shown by id: the
+    # day's use is stored all the same (only a used-up API budget stops the read).
+    for first in range(0, len(ids), USERS_PER_QUERY):
+        batch = ids[first : first + USERS_PER_QUERY]
+        try:
+            records = client.query_all(format_soql(USERS_SOQL, ids=batch))
+        except LimitExceeded:
+            raise
+        except SourceError:
+            continue
+        rows += [(str(r["Id"])[:15], r.get("Name"), r.get("Username"), now) for r in records]
     return pd.DataFrame(rows, columns=USER_COLUMNS)
 
 

@@ -221,3 +221,17 @@ def test_no_person_among_the_consumers_costs_no_user_query(standin: SalesforceSt
     standin.event_log_blobs = {LOG_FILE["Id"]: CSV}
     read = read_consumers(client_for(standin), SYNC_USER_ID, NOW)
     assert read.calls == 2 and read.users.empty
+
+
+def test_a_refused_name_lookup_keeps_the_days_use_with_people_shown_by_id(
+    standin: SalesforceStandIn,
+):
+    standin.event_log_files = [LOG_FILE]
+    standin.event_log_blobs = {LOG_FILE["Id"]: PEOPLE_CSV}
+    standin.users_refused = True
+
+    read = read_consumers(client_for(standin), SYNC_USER_ID, NOW)
+
+    assert read.users.empty
+    people = read.shares.loc[read.shares["kind"] == "person", "consumer"].tolist()
+    assert sorted(people) == ["user 005000000000003", "user 005000000000009"]
