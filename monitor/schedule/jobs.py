@@ -339,15 +339,17 @@ def plan_jobs(
                     records_runs=True,
                 )
             )
-        if {"salesforce", "marketo"} <= logins.keys() and config.reconciliation_interval_hours:
+        # The instance's own settings: 0 hours on one instance switches its sampling off.
+        sampling = instance.applied_to(config)
+        if {"salesforce", "marketo"} <= logins.keys() and sampling.reconciliation_interval_hours:
             plan.specs.append(
                 JobSpec(
                     "reconciliation",
                     instance.name,
                     reconciliation_run(store, config, instance, logins),
-                    every=timedelta(hours=config.reconciliation_interval_hours),
+                    every=timedelta(hours=sampling.reconciliation_interval_hours),
                     then=checks,
-                    detail=f"{config.reconciliation_sample_size} Leads and Contacts compared "
+                    detail=f"{sampling.reconciliation_sample_size} Leads and Contacts compared "
                     "on both sides (2 Salesforce and 3 Marketo calls); then checks",
                     records_runs=True,
                 )

@@ -81,10 +81,17 @@ class ReconciliationReport(CollectionReport):
         )
 
 
+# How early a scheduled sample may come against the previous one's start.
+DUE_SLACK = timedelta(minutes=30)
+
+
 def is_due(store: Store, instance: str, now: datetime, interval: timedelta) -> bool:
-    """Whether the last sample is `interval` old (or there was none)."""
+    """Whether the last sample is about `interval` old (or there was none). The scheduler
+    starts each run a little late, by a varying amount: a run that started later than this one
+    must not push the next sample a whole interval further (a daily sample every other day)."""
     last = read_watermarks(store, instance, WATERMARK).get(WATERMARK)
-    return not last or now - datetime.fromisoformat(last) >= interval
+    slack = min(DUE_SLACK, interval / 10)
+    return not last or now - datetime.fromisoformat(last) >= interval - slack
 
 
 def marketo_fields(describe: dict[str, Any]) -> dict[str, dict[str, Any]]:

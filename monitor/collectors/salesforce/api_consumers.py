@@ -144,7 +144,9 @@ def resolve_people(client: SalesforceClient, shares: pd.DataFrame, now: datetime
 def is_due(marks: dict[str, str], now: datetime) -> bool:
     """Whether the last read is a day old (or there was none): a day's file appears once."""
     last = marks.get(WATERMARK)
-    return not last or now - datetime.fromisoformat(last) >= INTERVAL
+    # A cycle a few minutes earlier in the day than the last read still reads (else the read
+    # would slide to every other day).
+    return not last or now - datetime.fromisoformat(last) >= INTERVAL - timedelta(minutes=30)
 
 
 def collect_consumers(cycle: Cycle, sync_user: str) -> tuple[int, list[str]]:
