@@ -89,11 +89,20 @@ def _logins(logins: pd.DataFrame, settings: dict[str, Any], zone: ZoneInfo) -> s
 
 
 def _apps(apps: pd.DataFrame, zone: ZoneInfo) -> tuple[pd.DataFrame, str | None]:
-    columns = ["connected app", "installed in the org", "authorized", "last used", "uses"]
-    empty = pd.DataFrame(columns=columns)
     if apps.empty:
-        return empty, "The org's OAuth usage has not been read yet."
+        return pd.DataFrame(), "The org's OAuth usage has not been read yet."
     row = apps.iloc[0]
+    # A reading is stored only when the apps or their installation change (the use moves every
+    # cycle): its use figures are as of that reading, and the headers say so.
+    read = _local(row["captured_at"], zone)
+    columns = [
+        "connected app",
+        "installed in the org",
+        "authorized",
+        f"last used (as read {read})",
+        f"uses (as read {read})",
+    ]
+    empty = pd.DataFrame(columns=columns)
     if not pd.isna(row["not_read"]):
         return empty, f"The org's OAuth usage was not read: {row['not_read']}."
     entries = json.loads(row["apps"])

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.context import View, demo_banner, keep_in_url, run_page, show_table, url_choice
+from dashboard.labels import local_time
 
 ALL = "(all)"
 
@@ -79,11 +80,11 @@ def reconciliation_section(view: View, chosen: str) -> None:
             "Salesforce and the Marketo login (README, Reconciliation sample)."
         )
         return
-    sampled_at = runs["sampled_at"].max()
+    zone = data.config().zone
     st.caption(
-        f"Sample of {sampled_at:%Y-%m-%d %H:%M} UTC: Leads and Contacts drawn among recently "
-        "changed and long-untouched records, read from Salesforce and from Marketo and compared "
-        "by the sync's rules; values are masked. Cost: "
+        f"Sample of {local_time(runs['sampled_at'].max(), zone)}: Leads and Contacts drawn "
+        "among recently changed and long-untouched records, read from Salesforce and from "
+        "Marketo and compared by the sync's rules; values are masked. Cost: "
         f"{int(runs['salesforce_calls'].max()):,} Salesforce API calls (of the org's daily "
         f"allowance) and {int(runs['marketo_calls'].max()):,} Marketo calls of its 50,000 a day."
     )
@@ -118,6 +119,8 @@ def reconciliation_section(view: View, chosen: str) -> None:
     rates = data.load("reconciliation_field_rates", instance=view.instance, now=view.now)
     if chosen != ALL:
         rates = rates[rates["object"] == chosen]
+    # The sample's time is in the caption, in the configured zone.
+    rates = rates.drop(columns=["sampled_at"], errors="ignore")
     percent = {"format": "percent"}
     show_table(
         rates,

@@ -52,6 +52,8 @@ def test_the_demo_shows_the_sync_users_connection_at_a_glance(demo_store, dashbo
     assert system["Approve Uninstalled Connected Apps"].startswith("not readable over the API")
     apps = table_with(app, "connected app")
     assert apps.iloc[0].tolist()[:2] == ["Marketo Sync Connector", "no"]
+    # Use figures are as of the stored reading (stored only on change), and say so.
+    assert [c for c in apps.columns if c.startswith("last used (as read ")]
     markdown = " ".join(texts(app.markdown))
     assert "Marketo Sync Connector is not installed in the org" in markdown
     assert "Connected Apps OAuth Usage" in markdown  # the change to make, in full
