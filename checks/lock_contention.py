@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import SALESFORCE_ADMIN, Finding, Input, Setting
+from checks.sync_errors import FAILED_RECORDS_EVIDENCE, recent_errors
 
 ID = "lock_contention"
 TITLE = "Bulk jobs collide with the sync (record lock errors)"
@@ -50,18 +51,14 @@ SETTINGS = [
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "hourly": Input("lock_contention_by_hour", "lookback_hours", anchor="sync_errors"),
+    "hourly": recent_errors("lock_contention_by_hour"),
     "history": Input("lock_contention_history", "training_days", anchor="sync_errors"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
     "object": "the Salesforce object",
     "total_errors": "lock errors in the lookback",
-    "records": "distinct records that failed",
     "codes": "error codes seen",
-    "first_seen": "first error (UTC)",
-    "last_seen": "last error (UTC)",
-    "sample_record_ids": "a few failing record ids",
     "burst_hours": "hours with a burst",
     "worst_hour_utc": "the hour with the most errors",
     "worst_hour_errors": "errors in that hour",
@@ -71,6 +68,7 @@ EVIDENCE = {
     "recurring_hours_utc": "hours of the day that burst again and again",
     "burst_days_by_hour_utc": "per hour of the day, days with a burst",
     "training_days": "days of history looked at",
+    **FAILED_RECORDS_EVIDENCE,
 }
 
 

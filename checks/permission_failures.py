@@ -17,6 +17,7 @@ from checks.base import (
     Setting,
     cause_key,
 )
+from checks.sync_errors import FAILED_RECORDS_EVIDENCE, LOOKBACK_HOURS, recent_errors
 from checks.write_advice import (
     CROSS_REFERENCE,
     cross_reference_advice,
@@ -72,7 +73,7 @@ REQUIRED_LEAD_FIELDS = [
     )
 ]
 SETTINGS = [
-    Setting("lookback_hours", 24, "Sync errors younger than this many hours are considered."),
+    LOOKBACK_HOURS,
     Setting("min_errors", 1, "Errors on one object/field needed before it becomes a finding."),
     Setting(
         "critical_records",
@@ -106,7 +107,7 @@ SETTINGS = [
     ),
 ]
 INPUTS = {
-    "errors": Input("permission_errors_by_field", "lookback_hours", anchor="sync_errors"),
+    "errors": recent_errors("permission_errors_by_field"),
     "permissions": Input("permissions_latest"),
     "fields": Input("field_inventory_latest"),
     "access_lost": Input("access_lost_latest"),
@@ -116,11 +117,7 @@ EVIDENCE = {
     "object": "the Salesforce object",
     "field": "the field ('' for the object itself)",
     "errors": "permission errors in the lookback",
-    "records": "distinct records that failed",
     "codes": "error codes seen",
-    "first_seen": "first error (UTC)",
-    "last_seen": "last error (UTC)",
-    "sample_record_ids": "a few failing record ids",
     "permission_snapshot": (
         "the sync user's access in the latest snapshot: readable, editable, captured_at"
     ),
@@ -137,6 +134,7 @@ EVIDENCE = {
         "access_change:<access_lost_at>, when the access was lost in a snapshot change: the "
         "failures belong to that change (one incident with sync_user_drift's findings)"
     ),
+    **FAILED_RECORDS_EVIDENCE,
 }
 
 
@@ -166,6 +164,18 @@ def _as_list(values: Any) -> list:
     if values is None or (not hasattr(values, "__iter__") and pd.isna(values)):
         return []
     return list(values)
+
+
+def _errors_evidence(row: Any) -> dict[str, Any]:
+    """What an error row's failures put into a finding's evidence (either kind of finding)."""
+    return {
+        "errors": int(row.errors),
+        "records": int(row.records),
+        "codes": row.codes,
+        "first_seen": str(row.first_seen),
+        "last_seen": str(row.last_seen),
+        "sample_record_ids": [str(i) for i in _as_list(row.sample_ids)],
+    }
 
 
 def _granted_since(
@@ -224,12 +234,7 @@ def evaluate(data: dict[str, pd.DataFrame], settings: dict[str, Any], now: datet
             evidence={
                 "object": row.object,
                 "field": row.field,
-                "errors": int(row.errors),
-                "records": int(row.records),
-                "codes": row.codes,
-                "first_seen": str(row.first_seen),
-                "last_seen": str(row.last_seen),
-                "sample_record_ids": [str(i) for i in _as_list(row.sample_ids)],
+                **_errors_evidence(row),
                 "grant": grant_for(row.object, row.field, needs_edit),
                 "needs": _needs(needs_edit),
             },
@@ -393,12 +398,7 @@ def _cross_reference(row: Any, settings: dict[str, Any]) -> Finding:
         evidence={
             "object": row.object,
             "field": "",
-            "errors": int(row.errors),
-            "records": int(row.records),
-            "codes": row.codes,
-            "first_seen": str(row.first_seen),
-            "last_seen": str(row.last_seen),
-            "sample_record_ids": [str(i) for i in _as_list(row.sample_ids)],
+            **_errors_evidence(row),
             "advice": advice,
         },
     )

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, Finding, Input, Setting
+from checks.base import MARKETO_ADMIN, Finding, Setting
+from checks.sync_errors import FAILED_RECORDS_EVIDENCE, LOOKBACK_HOURS, recent_errors
 
 ID = "picklist_data_errors"
 TITLE = "Salesforce refuses picklist values Marketo sends"
@@ -31,7 +32,7 @@ admin to add it to the picklist (Setup > Object Manager > <Object> > Fields & Re
 records (Admin > Salesforce > Sync Errors) or wait for their next update.
 """
 SETTINGS = [
-    Setting("lookback_hours", 24, "Sync errors younger than this many hours are considered."),
+    LOOKBACK_HOURS,
     Setting(
         "min_errors",
         5,
@@ -41,7 +42,7 @@ SETTINGS = [
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "errors": Input("picklist_data_errors_by_value", "lookback_hours", anchor="sync_errors"),
+    "errors": recent_errors("picklist_data_errors_by_value"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
@@ -49,14 +50,11 @@ EVIDENCE = {
     "field": "the picklist field",
     "field_label": "its label",
     "errors": "errors in the lookback",
-    "records": "distinct records that failed",
     "codes": "error codes seen",
     "distinct_bad_values": "how many different bad values",
     "bad_values": "the bad values with their counts, most frequent first",
-    "first_seen": "first error (UTC)",
-    "last_seen": "last error (UTC)",
     "sample_message": "one error message as Salesforce wrote it",
-    "sample_record_ids": "a few failing record ids",
+    **FAILED_RECORDS_EVIDENCE,
 }
 # Bad values listed in a finding's evidence, most frequent first.
 TOP_VALUES = 10

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, Finding, Input, Setting
+from checks.base import MARKETO_ADMIN, Finding, Setting
+from checks.sync_errors import LOOKBACK_HOURS, recent_errors
 
 ID = "stuck_records"
 TITLE = "Records failing to sync again and again"
@@ -31,7 +32,7 @@ record or the rule, then let the next update of the record retry it (or touch a 
 trigger one).
 """
 SETTINGS = [
-    Setting("lookback_hours", 24, "Sync errors younger than this many hours are considered."),
+    LOOKBACK_HOURS,
     Setting(
         "min_failed_cycles",
         3,
@@ -46,7 +47,7 @@ SETTINGS = [
 ]
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
-INPUTS = {"failures": Input("stuck_records_failures", "lookback_hours", anchor="sync_errors")}
+INPUTS = {"failures": recent_errors("stuck_records_failures")}
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
     "object": "the Salesforce object",

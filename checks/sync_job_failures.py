@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, Setting, cause_key
+from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Setting, cause_key
+from checks.sync_errors import LOOKBACK_HOURS, recent_errors
 
 ID = "sync_job_failures"
 TITLE = "A sync job failed"
@@ -37,7 +38,7 @@ Other job-level failures: the message is Salesforce's; the Marketo admin reads t
 the Sync Status page and opens a case with Marketo support if it repeats.
 """
 SETTINGS = [
-    Setting("lookback_hours", 24, "Sync errors younger than this many hours are considered."),
+    LOOKBACK_HOURS,
     Setting(
         "min_record_errors",
         1,
@@ -45,9 +46,10 @@ SETTINGS = [
         "(a job-level failure is always one).",
     ),
 ]
+# Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "failures": Input("sync_job_failures", "lookback_hours", anchor="sync_errors"),
+    "failures": recent_errors("sync_job_failures"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import SALESFORCE_ADMIN, Finding, Input, Setting
+from checks.base import SALESFORCE_ADMIN, Finding, Setting
+from checks.sync_errors import FAILED_RECORDS_EVIDENCE, LOOKBACK_HOURS, recent_errors
 
 ID = "validation_rule_failures"
 TITLE = "Salesforce rules reject sync updates"
@@ -33,7 +34,7 @@ data is incomplete, the Marketo admin supplies the required value before the rec
 records (Admin > Salesforce > Sync Errors) or wait for their next update.
 """
 SETTINGS = [
-    Setting("lookback_hours", 24, "Sync errors younger than this many hours are considered."),
+    LOOKBACK_HOURS,
     Setting(
         "min_errors",
         5,
@@ -48,7 +49,7 @@ SETTINGS = [
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "errors": Input("validation_rule_failures_by_rule", "lookback_hours", anchor="sync_errors"),
+    "errors": recent_errors("validation_rule_failures_by_rule"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
@@ -56,12 +57,9 @@ EVIDENCE = {
     "rule_message": "the rule's message (what the subject names)",
     "code": "the error code",
     "errors": "errors in the lookback",
-    "records": "distinct records that failed",
     "fields": "fields the rule names",
-    "first_seen": "first error (UTC)",
-    "last_seen": "last error (UTC)",
     "sample_message": "one error message as Salesforce wrote it",
-    "sample_record_ids": "a few failing record ids",
+    **FAILED_RECORDS_EVIDENCE,
 }
 
 
