@@ -76,6 +76,13 @@ def audit(store: Store, *events: tuple[str, str, str, datetime]) -> None:
 
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 EVENT_AT = CHANGED_AT - timedelta(minutes=20)
+# The audit event of Lead.NumberofLocations__c turned from Number into Text.
+TYPE_CHANGED = (
+    "changedCFType",
+    "Customize Leads",
+    "Changed field type of Number of Locations custom field from Number to Text",
+    EVENT_AT,
+)
 
 
 def type_change(store: Store, tmp_path: Path) -> None:
@@ -86,15 +93,7 @@ def type_change(store: Store, tmp_path: Path) -> None:
         fields["NumberofLocations__c"].update(type="string", length=255)
 
     describe(store, tmp_path, LEAD, BEFORE_AT)
-    audit(
-        store,
-        (
-            "changedCFType",
-            "Customize Leads",
-            "Changed field type of Number of Locations custom field from Number to Text",
-            EVENT_AT,
-        ),
-    )
+    audit(store, TYPE_CHANGED)
     describe(store, tmp_path, changed(LEAD, to_text), CHANGED_AT)
 
 
@@ -289,15 +288,7 @@ def test_one_schema_change_is_one_incident(store, tmp_path):
         del fields["ProductInterest__c"]
 
     describe(store, tmp_path, LEAD, BEFORE_AT)
-    audit(
-        store,
-        (
-            "changedCFType",
-            "Customize Leads",
-            "Changed field type of Number of Locations custom field from Number to Text",
-            EVENT_AT,
-        ),
-    )
+    audit(store, TYPE_CHANGED)
     describe(store, tmp_path, changed(LEAD, edit), CHANGED_AT)
     run_checks(store, INSTANCE, NOW, checks=[CHECK])
     incidents = open_incidents(store, INSTANCE)

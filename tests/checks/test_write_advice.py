@@ -53,15 +53,21 @@ def import_errors(store: Store, tmp_path: Path, *rows: tuple[str, str, str]) -> 
     import_file(store, "sync-errors", path, instance=INSTANCE, zone=ZoneInfo("UTC"))
 
 
-def test_audit_fields_make_one_finding_for_the_marketo_admin_and_no_grant(store, tmp_path):
+def import_describe(store: Store, name: str) -> None:
+    """A real describe response (fixtures/real/salesforce/`name`), collected a day before NOW."""
+    path = REAL_FIXTURES / "salesforce" / name
     import_file(
         store,
         "describe",
-        REAL_FIXTURES / "salesforce" / "sobject_describe_lead_v59.json",
+        path,
         instance=INSTANCE,
         zone=ZoneInfo("UTC"),
         now=NOW - timedelta(days=1),
     )
+
+
+def test_audit_fields_make_one_finding_for_the_marketo_admin_and_no_grant(store, tmp_path):
+    import_describe(store, "sobject_describe_lead_v59.json")
     import_errors(store, tmp_path, (AUDIT_FIELDS, "Lead", "00Q5e000001AbCdEAA"))
     outcomes = evaluate(store)
 
@@ -79,14 +85,7 @@ def test_audit_fields_make_one_finding_for_the_marketo_admin_and_no_grant(store,
 
 
 def test_a_formula_field_the_describe_names_is_read_only_too(store, tmp_path):
-    import_file(
-        store,
-        "describe",
-        REAL_FIXTURES / "salesforce" / "sobject_describe_account_with_formula_field_v53.json",
-        instance=INSTANCE,
-        zone=ZoneInfo("UTC"),
-        now=NOW - timedelta(days=1),
-    )
+    import_describe(store, "sobject_describe_account_with_formula_field_v53.json")
     import_errors(store, tmp_path, (FORMULA, "Account", "0015e000001AbCdEAA"))
     finding = evaluate(store).finding("Account: read-only fields")
     assert finding.evidence["fields"] == {"formula": ["playgroundorg__Owners_Manager_Name__c"]}
