@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.base import MARKETO_ADMIN, Finding, NotEvaluated, Setting
+from checks.inputs import DESCRIBED_OBJECTS, INFLOW_TOTALS
 
 ID = "custom_objects"
 TITLE = "Synced custom objects with almost no activity"
@@ -44,8 +45,8 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "inflow": Input("inflow_totals", "lookback_days", anchor="sync_stats"),
-    "described": Input("described_objects", anchor="snapshots"),
+    "inflow": INFLOW_TOTALS,
+    "described": DESCRIBED_OBJECTS,
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.inputs import DESCRIBED_OBJECTS
 from monitor.vocabulary.hygiene import masked
 
 ID = "duplicate_leads"
@@ -53,7 +54,7 @@ ANCHOR = "snapshots"
 INPUTS = {
     "summary": Input("duplicate_summary_latest", anchor="snapshots"),
     "values": Input("duplicate_values_latest", anchor="snapshots"),
-    "objects": Input("described_objects", anchor="snapshots"),
+    "objects": DESCRIBED_OBJECTS,
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

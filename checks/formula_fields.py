@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.base import SALESFORCE_ADMIN, Finding, NotEvaluated, Setting
+from checks.inputs import FIELD_INVENTORY
 
 ID = "formula_fields"
 TITLE = "Formula fields visible to the sync user"
@@ -39,7 +40,7 @@ SETTINGS = [
         "Fields (Object.Field) accepted as formula fields on purpose; never flagged.",
     ),
 ]
-INPUTS = {"fields": Input("field_inventory_latest", anchor="snapshots")}
+INPUTS = {"fields": FIELD_INVENTORY}
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
     "object": "the Salesforce object",

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.inputs import MARKETO_ACTIVITY_TOTALS, SYNC_TOTALS
 from monitor.vocabulary import field_key
 
 ID = "score_churn"
@@ -84,8 +85,8 @@ INPUTS = {
     "fields": Input(
         "score_churn_fields", "lookback_days", "small_step_max", anchor="marketo_activities"
     ),
-    "activities": Input("marketo_activity_totals", "lookback_days", anchor="marketo_activities"),
-    "sync": Input("sync_stats_totals", "lookback_days", anchor="sync_stats"),
+    "activities": MARKETO_ACTIVITY_TOTALS,
+    "sync": SYNC_TOTALS,
     "modifiers": Input("change_counts_by_modifier", "lookback_days", anchor="change_counts"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.inputs import FIELD_INVENTORY, INFLOW_TOTALS
 from monitor.vocabulary.hygiene import SYNC_FILTER_MARKERS, excluding_value, is_sync_filter_field
 
 ID = "sync_filter"
@@ -61,9 +62,9 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "fields": Input("field_inventory_latest", anchor="snapshots"),
+    "fields": FIELD_INVENTORY,
     "values": Input("sync_filter_values", anchor="snapshots"),
-    "inflow": Input("inflow_totals", "lookback_days", anchor="sync_stats"),
+    "inflow": INFLOW_TOTALS,
     "modifiers": Input("inflow_by_modifier", "lookback_days", anchor="change_counts"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, NotEvaluated, Setting
+from checks.inputs import MARKETO_ACTIVITY_TOTALS, SYNC_TOTALS
 
 ID = "task_volume"
 TITLE = "Marketo creates too many Salesforce Tasks"
@@ -62,8 +63,8 @@ SETTINGS = [
 # Judged as of the newest sync_stats data (checks/base.py, "Judging time").
 ANCHOR = "sync_stats"
 INPUTS = {
-    "sync": Input("sync_stats_totals", "lookback_days", anchor="sync_stats"),
-    "activities": Input("marketo_activity_totals", "lookback_days", anchor="marketo_activities"),
+    "sync": SYNC_TOTALS,
+    "activities": MARKETO_ACTIVITY_TOTALS,
     "subjects": Input("sfdc_tasks_by_subject", "lookback_days", anchor="marketo_activities"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
