@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from checks.base import SALESFORCE_ADMIN, Finding, Input, Setting
-from checks.sync_errors import FAILED_RECORDS_EVIDENCE, recent_errors
+from checks.sync_errors import FAILED_RECORDS_EVIDENCE
 
 ID = "lock_contention"
 TITLE = "Bulk jobs collide with the sync (record lock errors)"
@@ -51,7 +51,7 @@ SETTINGS = [
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "hourly": recent_errors("lock_contention_by_hour"),
+    "hourly": Input("lock_contention_by_hour", "lookback_hours", anchor="sync_errors"),
     "history": Input("lock_contention_history", "training_days", anchor="sync_errors"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).

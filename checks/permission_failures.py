@@ -17,7 +17,7 @@ from checks.base import (
     Setting,
     cause_key,
 )
-from checks.sync_errors import FAILED_RECORDS_EVIDENCE, LOOKBACK_HOURS, recent_errors
+from checks.sync_errors import FAILED_RECORDS_EVIDENCE, LOOKBACK_HOURS
 from checks.write_advice import (
     CROSS_REFERENCE,
     cross_reference_advice,
@@ -107,7 +107,7 @@ SETTINGS = [
     ),
 ]
 INPUTS = {
-    "errors": recent_errors("permission_errors_by_field"),
+    "errors": Input("permission_errors_by_field", "lookback_hours", anchor="sync_errors"),
     "permissions": Input("permissions_latest"),
     "fields": Input("field_inventory_latest"),
     "access_lost": Input("access_lost_latest"),

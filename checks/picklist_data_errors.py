@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, Finding, Setting
-from checks.sync_errors import FAILED_RECORDS_EVIDENCE, LOOKBACK_HOURS, recent_errors
+from checks.base import MARKETO_ADMIN, Finding, Input, Setting
+from checks.sync_errors import FAILED_RECORDS_EVIDENCE, LOOKBACK_HOURS
 
 ID = "picklist_data_errors"
 TITLE = "Salesforce refuses picklist values Marketo sends"
@@ -42,7 +42,7 @@ SETTINGS = [
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "errors": recent_errors("picklist_data_errors_by_value"),
+    "errors": Input("picklist_data_errors_by_value", "lookback_hours", anchor="sync_errors"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, Finding, Setting
-from checks.sync_errors import LOOKBACK_HOURS, recent_errors
+from checks.base import MARKETO_ADMIN, Finding, Input, Setting
+from checks.sync_errors import LOOKBACK_HOURS
 
 ID = "stuck_records"
 TITLE = "Records failing to sync again and again"
@@ -47,7 +47,7 @@ SETTINGS = [
 ]
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
-INPUTS = {"failures": recent_errors("stuck_records_failures")}
+INPUTS = {"failures": Input("stuck_records_failures", "lookback_hours", anchor="sync_errors")}
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
     "object": "the Salesforce object",

@@ -1,14 +1,14 @@
-"""What the checks of recent sync errors declare alike: the lookback they read, the input of
-their clustered errors and what the evidence of a cluster of failing records means.
+"""What the checks of recent sync errors declare alike: the lookback they read and what the
+evidence of a cluster of failing records means.
 
 Used by the checks that judge the sync_errors family (permission_failures, picklist_data_errors,
 validation_rule_failures, sync_job_failures, stuck_records, lock_contention); one home, so that
-their settings pages and evidence read the same.
+their settings and evidence read the same.
 """
 
 from __future__ import annotations
 
-from checks.base import Input, Setting
+from checks.base import Setting
 
 LOOKBACK_HOURS = Setting(
     "lookback_hours", 24, "Sync errors younger than this many hours are considered."
@@ -20,8 +20,3 @@ FAILED_RECORDS_EVIDENCE = {
     "last_seen": "last error (UTC)",
     "sample_record_ids": "a few failing record ids",
 }
-
-
-def recent_errors(query: str) -> Input:
-    """The query's sync errors of the last lookback_hours, as of the newest sync error."""
-    return Input(query, LOOKBACK_HOURS.name, anchor="sync_errors")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Setting, cause_key
-from checks.sync_errors import LOOKBACK_HOURS, recent_errors
+from checks.base import MARKETO_ADMIN, SALESFORCE_ADMIN, Finding, Input, Setting, cause_key
+from checks.sync_errors import LOOKBACK_HOURS
 
 ID = "sync_job_failures"
 TITLE = "A sync job failed"
@@ -49,7 +49,7 @@ SETTINGS = [
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "failures": recent_errors("sync_job_failures"),
+    "failures": Input("sync_job_failures", "lookback_hours", anchor="sync_errors"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from checks.base import SALESFORCE_ADMIN, Finding, Setting
-from checks.sync_errors import FAILED_RECORDS_EVIDENCE, LOOKBACK_HOURS, recent_errors
+from checks.base import SALESFORCE_ADMIN, Finding, Input, Setting
+from checks.sync_errors import FAILED_RECORDS_EVIDENCE, LOOKBACK_HOURS
 
 ID = "validation_rule_failures"
 TITLE = "Salesforce rules reject sync updates"
@@ -49,7 +49,7 @@ SETTINGS = [
 # Judged as of the newest sync_errors data (checks/base.py, "Judging time").
 ANCHOR = "sync_errors"
 INPUTS = {
-    "errors": recent_errors("validation_rule_failures_by_rule"),
+    "errors": Input("validation_rule_failures_by_rule", "lookback_hours", anchor="sync_errors"),
 }
 # What a finding's evidence holds (readers rely on it: tests/test_evidence.py).
 EVIDENCE = {
