@@ -94,6 +94,15 @@ def _hours(first: Any, now: datetime, settings: dict[str, Any]) -> float:
     return min(since, settings["lookback_days"] * 24)
 
 
+def _pace(tasks: float, writes: float, hours: float) -> dict[str, float | None]:
+    """Tasks per day over the hours judged, and their share of the writes (None without any)."""
+    return {
+        "tasks_per_day": round(tasks / (hours / 24), 1),
+        "share": round(tasks / writes, 4) if writes else None,
+        "hours": round(hours, 1),
+    }
+
+
 def _salesforce(sync: pd.DataFrame, now: datetime, settings: dict) -> dict | str:
     """The sync user's Task writes, or why they cannot be judged."""
     writes = sync[(sync["direction"] == "marketo_to_sfdc") & (sync["metric"] == "throughput")]
@@ -112,9 +121,7 @@ def _salesforce(sync: pd.DataFrame, now: datetime, settings: dict) -> dict | str
     return {
         "task_writes": task_writes,
         "all_writes": all_writes,
-        "tasks_per_day": round(task_writes / (hours / 24), 1),
-        "share": round(task_writes / all_writes, 4) if all_writes else None,
-        "hours": round(hours, 1),
+        **_pace(task_writes, all_writes, hours),
     }
 
 
@@ -133,9 +140,7 @@ def _marketo(
     return {
         "tasks": tasks,
         "sync_activities": writes,
-        "tasks_per_day": round(tasks / (hours / 24), 1),
-        "share": round(tasks / writes, 4) if writes else None,
-        "hours": round(hours, 1),
+        **_pace(tasks, writes, hours),
         "top_subjects": [
             {
                 "subject": r.subject,
