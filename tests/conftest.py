@@ -39,9 +39,21 @@ FINDING_CONTRACT_KEYS = frozenset(
 DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="session")
+def empty_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with every migration applied, made once per worker: creating one costs about
+    0.2 s of migrations, copying it about 2 ms."""
+    path = tmp_path_factory.mktemp("empty-store") / "monitor.duckdb"
+    Store(path).init()
+    return path
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "monitor.duckdb")
+def store(empty_store_template: Path, tmp_path: Path) -> Store:
+    """A migrated, empty store of the test's own."""
+    path = tmp_path / "monitor.duckdb"
+    shutil.copy(empty_store_template, path)
+    return Store(path)
 
 
 @pytest.fixture(scope="session")
