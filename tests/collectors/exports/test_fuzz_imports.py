@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -67,6 +68,16 @@ _instances = itertools.count()
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return Store(tmp_path_factory.mktemp("fuzz") / "monitor.duckdb")
+
+
+def instance_rows(sql: str) -> Callable[[Store, str], list[tuple]]:
+    """A reader of what `sql` selects for one instance (its `$i`): what a kind stored."""
+
+    def read(store: Store, instance: str) -> list[tuple]:
+        with store.read() as con:
+            return con.execute(sql, {"i": instance}).fetchall()
+
+    return read
 
 
 def reference_value(text: str) -> float | None:
@@ -153,13 +164,15 @@ def test_sync_stats_imports_what_the_reference_reads_or_refuses_the_first_bad_li
     assert _rows(store, instance) == before
 
 
+_stats_rows = instance_rows(
+    "SELECT strftime(ts, '%Y-%m-%d %H:%M'), object, direction, metric, value "
+    "FROM sync_stats WHERE instance = $i"
+)
+
+
 def _rows(store: Store, instance: str) -> list[tuple]:
-    with store.read() as con:
-        found = con.execute(
-            "SELECT strftime(ts, '%Y-%m-%d %H:%M'), object, direction, metric, value "
-            "FROM sync_stats WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
+    """The instance's sync_stats rows, their minute as a UTC datetime."""
+    found = _stats_rows(store, instance)
     return [
         (datetime.strptime(ts, "%Y-%m-%d %H:%M").replace(tzinfo=UTC), *rest) for ts, *rest in found
     ]
@@ -416,14 +429,11 @@ def test_sync_status_imports_what_the_reference_reads_or_refuses_the_first_bad_l
     )
 
 
-def _status_rows(store: Store, instance: str) -> list[tuple]:
-    with store.read() as con:
-        return con.execute(
-            "SELECT epoch_us(started_at), epoch_us(ended_at), object, operation, direction, "
-            "status, new_count, updated_count, deleted_count, failed_count, skipped_count "
-            "FROM sync_cycles WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
+_status_rows = instance_rows(
+    "SELECT epoch_us(started_at), epoch_us(ended_at), object, operation, direction, "
+    "status, new_count, updated_count, deleted_count, failed_count, skipped_count "
+    "FROM sync_cycles WHERE instance = $i"
+)
 
 
 # -- sync-errors ---------------------------------------------------------------------------
@@ -548,13 +558,10 @@ def test_sync_errors_imports_what_the_reference_reads_or_refuses_the_first_bad_l
     )
 
 
-def _errors_rows(store: Store, instance: str) -> list[tuple]:
-    with store.read() as con:
-        return con.execute(
-            "SELECT epoch_us(occurred_at), object, failed_on, marketo_id, sfdc_id, error_type, "
-            "error_message FROM sync_errors WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
+_errors_rows = instance_rows(
+    "SELECT epoch_us(occurred_at), object, failed_on, marketo_id, sfdc_id, error_type, "
+    "error_message FROM sync_errors WHERE instance = $i"
+)
 
 
 # -- permissions ---------------------------------------------------------------------------
@@ -642,12 +649,9 @@ def test_permissions_import_what_the_reference_reads_or_refuse_the_first_bad_lin
     )
 
 
-def _permission_rows(store: Store, instance: str) -> list[tuple]:
-    with store.read() as con:
-        return con.execute(
-            "SELECT object, field, readable, editable FROM field_permissions WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
+_permission_rows = instance_rows(
+    "SELECT object, field, readable, editable FROM field_permissions WHERE instance = $i"
+)
 
 
 # -- describe ------------------------------------------------------------------------------
@@ -914,17 +918,15 @@ def test_describes_import_what_the_reference_reads_or_refuse_naming_the_json_pat
     assert _describe_rows(store, instance) == before
 
 
+_inventory_rows = instance_rows(
+    "SELECT object, field, label, type, length, is_custom, calculated, "
+    "calculated_formula, updateable, createable FROM field_inventory WHERE instance = $i"
+)
+_snapshot_count = instance_rows("SELECT count(*) FROM snapshots WHERE instance = $i")
+
+
 def _describe_rows(store: Store, instance: str) -> tuple[list[tuple], int]:
-    with store.read() as con:
-        rows = con.execute(
-            "SELECT object, field, label, type, length, is_custom, calculated, "
-            "calculated_formula, updateable, createable FROM field_inventory WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
-        snapshots = con.execute(
-            "SELECT count(*) FROM snapshots WHERE instance = $i", {"i": instance}
-        ).fetchone()[0]
-    return rows, snapshots
+    return _inventory_rows(store, instance), _snapshot_count(store, instance)[0][0]
 
 
 def test_the_cli_refuses_a_fuzzed_file_in_one_line(tmp_path):
