@@ -1,10 +1,7 @@
 -- Every object with a describe (as of $now): when it was last described, and its record count
 -- from the latest daily fill count where one was taken.
 WITH described AS (
-    SELECT scope AS object, max(captured_at) AS described_at
-    FROM snapshots
-    WHERE instance = $instance AND kind = 'describe' AND captured_at <= $now
-    GROUP BY scope
+    SELECT object, captured_at AS described_at FROM {{ latest_snapshots }} WHERE kind = 'describe'
 ), counted AS (
     SELECT object, arg_max(records, captured_at) AS records, max(captured_at) AS counted_at
     FROM field_fill

@@ -3,19 +3,12 @@
 -- activities (Lead and Contact fields, matched on the API name, the label or the object and
 -- name, "Lead Status" for Lead.Status, with case, spaces, underscores and __c ignored) and
 -- from field-level change counts (Object.Field).
-WITH latest_describe AS (
-    SELECT scope AS object, max(captured_at) AS captured_at
-    FROM snapshots
-    WHERE instance = $instance AND kind = 'describe' AND captured_at <= $now
-    GROUP BY scope
-), fields AS (
-    SELECT f.object, f.field, f.label, f.type, f.length, f.is_custom, f.calculated,
-           f.calculated_formula, f.updateable, f.captured_at AS described_at,
-           field_key(f.field) AS name_key,
-           squeezed(f.label) AS label_key
-    FROM field_inventory f
-    JOIN latest_describe l ON f.object = l.object AND f.captured_at = l.captured_at
-    WHERE f.instance = $instance
+WITH fields AS (
+    SELECT object, field, label, type, length, is_custom, calculated, calculated_formula,
+           updateable, captured_at AS described_at,
+           field_key(field) AS name_key,
+           squeezed(label) AS label_key
+    FROM {{ latest_describe_fields }}
 ), latest_fill AS (
     SELECT object, max(captured_at) AS captured_at
     FROM field_fill

@@ -1,14 +1,6 @@
 -- Every field of the most recent describe snapshot (as of $now) of each object, as the sync
 -- user sees it.
-WITH latest AS (
-    SELECT scope AS object, max(captured_at) AS captured_at
-    FROM snapshots
-    WHERE instance = $instance AND kind = 'describe' AND captured_at <= $now
-    GROUP BY scope
-)
-SELECT f.object, f.field, f.label, f.type, f.length, f.is_custom, f.calculated,
-       f.calculated_formula, f.updateable, f.createable, f.captured_at
-FROM field_inventory f
-JOIN latest l ON f.object = l.object AND f.captured_at = l.captured_at
-WHERE f.instance = $instance
-ORDER BY f.object, f.field
+SELECT object, field, label, type, length, is_custom, calculated, calculated_formula,
+       updateable, createable, captured_at
+FROM {{ latest_describe_fields }}
+ORDER BY object, field

@@ -3,11 +3,8 @@
 WITH locks AS (
     SELECT coalesce(object, '') AS object, occurred_at, error_code,
            coalesce(sfdc_id, marketo_id) AS record_id
-    FROM sync_errors
-    WHERE instance = $instance
-      AND error_code IN ('UNABLE_TO_LOCK_ROW', 'ENTITY_IS_LOCKED')
-      AND occurred_at > $now - to_hours(CAST($lookback_hours AS BIGINT))
-      AND occurred_at <= $now
+    FROM {{ lookback_sync_errors }}
+    WHERE error_code IN ('UNABLE_TO_LOCK_ROW', 'ENTITY_IS_LOCKED')
 ), totals AS (
     SELECT object,
            count(*) AS total_errors,

@@ -4,11 +4,8 @@ WITH recent AS (
     SELECT occurred_at, coalesce(object, '') AS object, sfdc_id, marketo_id, error_code,
            direction,
            CASE WHEN len(fields) = 0 THEN [''] ELSE fields END AS fields
-    FROM sync_errors
-    WHERE instance = $instance
-      AND category = 'permission'
-      AND occurred_at > $now - to_hours(CAST($lookback_hours AS BIGINT))
-      AND occurred_at <= $now
+    FROM {{ lookback_sync_errors }}
+    WHERE category = 'permission'
 ), per_field AS (
     SELECT occurred_at, object, sfdc_id, marketo_id, error_code, direction,
            unnest(fields) AS field

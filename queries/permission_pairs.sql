@@ -1,11 +1,3 @@
--- Consecutive permissions snapshots of each object as of $now: each snapshot with the one before it
--- (object, captured_at, previous_at); the first snapshot of an object has no pair. The base
--- of every "what changed between two snapshots" query.
-SELECT *
-FROM (
-    SELECT scope AS object, captured_at,
-           lag(captured_at) OVER (PARTITION BY scope ORDER BY captured_at) AS previous_at
-    FROM snapshots
-    WHERE instance = $instance AND kind = 'permissions' AND captured_at <= $now
-)
-WHERE previous_at IS NOT NULL
+-- Consecutive permissions snapshots of each object as of $now (snapshot_pairs.sql): the base
+-- of every "what access changed between two snapshots" query.
+SELECT object, captured_at, previous_at FROM {{ snapshot_pairs }} WHERE kind = 'permissions'

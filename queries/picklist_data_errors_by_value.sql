@@ -9,11 +9,8 @@ WITH recent AS (
     SELECT occurred_at, coalesce(object, '') AS object, error_code, fields,
            coalesce(sfdc_id, marketo_id) AS record, error_message,
            regexp_replace(coalesce(error_message, ''), '\s*\}\s*$', '') AS message
-    FROM sync_errors
-    WHERE instance = $instance
-      AND error_code IN ('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'FIELD_INTEGRITY_EXCEPTION')
-      AND occurred_at > $now - to_hours(CAST($lookback_hours AS BIGINT))
-      AND occurred_at <= $now
+    FROM {{ lookback_sync_errors }}
+    WHERE error_code IN ('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'FIELD_INTEGRITY_EXCEPTION')
 ), parsed AS (
     SELECT occurred_at, object, error_code, record, message, error_message,
            -- The API name in a trailing ": [Name]" (the first one when it lists several).

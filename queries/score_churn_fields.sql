@@ -2,16 +2,10 @@
 -- field changes, on how many leads, and by how much (|new - old| where both values are
 -- numbers). The check judges churn from these figures; single activities never leave SQL.
 WITH raw AS (
-    SELECT primary_attribute AS field, lead_id, occurred_at,
-           CASE WHEN json_type(attributes) = 'ARRAY'
-                THEN from_json(attributes, '[{"name": "VARCHAR", "value": "VARCHAR"}]')
-           END AS attrs
-    FROM marketo_activities
-    WHERE instance = $instance
-      AND activity_type = 'Change Data Value'
+    SELECT primary_attribute AS field, lead_id, occurred_at, attrs
+    FROM {{ lookback_marketo_activities }}
+    WHERE activity_type = 'Change Data Value'
       AND coalesce(primary_attribute, '') <> ''
-      AND occurred_at > $now - to_days(CAST($lookback_days AS INTEGER))
-      AND occurred_at <= $now
 ), changes AS (
     SELECT field, lead_id, occurred_at,
            TRY_CAST(list_filter(attrs, lambda a: a.name = 'Old Value')[1].value AS DOUBLE)

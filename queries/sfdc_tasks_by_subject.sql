@@ -2,15 +2,9 @@
 -- $lookback_days days, per subject: the subject names the smart campaign, email or interesting
 -- moment that creates them.
 WITH activities AS (
-    SELECT lead_id, occurred_at, primary_attribute,
-           CASE WHEN json_type(attributes) = 'ARRAY'
-                THEN from_json(attributes, '[{"name": "VARCHAR", "value": "VARCHAR"}]')
-           END AS attrs
-    FROM marketo_activities
-    WHERE instance = $instance
-      AND activity_type = 'SFDC Activity'
-      AND occurred_at > $now - to_days(CAST($lookback_days AS INTEGER))
-      AND occurred_at <= $now
+    SELECT lead_id, occurred_at, primary_attribute, attrs
+    FROM {{ lookback_marketo_activities }}
+    WHERE activity_type = 'SFDC Activity'
 ), tasks AS (
     SELECT lead_id, occurred_at,
            coalesce(nullif(trim(list_filter(attrs, lambda a: a.name = 'Subject')[1].value), ''),

@@ -11,10 +11,7 @@ SELECT coalesce(object, '') AS object,
        -- error_id breaks ties between errors of the same instant, so reruns agree.
        arg_max(error_code, (occurred_at, error_id)) AS last_error_code,
        arg_max(error_message, (occurred_at, error_id)) AS last_error_message
-FROM sync_errors
-WHERE instance = $instance
-  AND coalesce(sfdc_id, marketo_id) IS NOT NULL
-  AND occurred_at > $now - to_hours(CAST($lookback_hours AS BIGINT))
-  AND occurred_at <= $now
+FROM {{ lookback_sync_errors }}
+WHERE coalesce(sfdc_id, marketo_id) IS NOT NULL
 GROUP BY ALL
 ORDER BY object, cycles DESC, failures DESC, last_failure DESC, record_id

@@ -11,10 +11,7 @@ SELECT coalesce(failed_on, 'record') AS failed_on,
        max(occurred_at) AS last_seen,
        list_sort(list_distinct(list(object) FILTER (WHERE object IS NOT NULL))) AS objects,
        arg_max(error_message, occurred_at) AS sample_message
-FROM sync_errors
-WHERE instance = $instance
-  AND (failed_on = 'job' OR category IN ('limits', 'auth'))
-  AND occurred_at > $now - to_hours(CAST($lookback_hours AS BIGINT))
-  AND occurred_at <= $now
+FROM {{ lookback_sync_errors }}
+WHERE (failed_on = 'job' OR category IN ('limits', 'auth'))
 GROUP BY ALL
 ORDER BY failed_on, errors DESC, code

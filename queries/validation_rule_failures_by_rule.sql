@@ -9,12 +9,9 @@ WITH recent AS (
     SELECT occurred_at, coalesce(object, '') AS object, error_code, fields, error_message,
            coalesce(sfdc_id, marketo_id) AS record,
            regexp_replace(coalesce(error_message, ''), '\s*\}\s*$', '') AS message
-    FROM sync_errors
-    WHERE instance = $instance
-      AND error_code IN ('FIELD_CUSTOM_VALIDATION_EXCEPTION', 'REQUIRED_FIELD_MISSING',
+    FROM {{ lookback_sync_errors }}
+    WHERE error_code IN ('FIELD_CUSTOM_VALIDATION_EXCEPTION', 'REQUIRED_FIELD_MISSING',
                          'CANNOT_EXECUTE_FLOW_TRIGGER', 'CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY')
-      AND occurred_at > $now - to_hours(CAST($lookback_hours AS BIGINT))
-      AND occurred_at <= $now
 ), after_code AS (
     SELECT *,
            -- The text after the first of the codes; the whole message when the code stood

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.actions import build_demo
+from monitor.config import Config, load_config
 from monitor.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,6 +79,13 @@ def demo_store(demo_template: Path, tmp_path: Path) -> Store:
     copy = tmp_path / "demo.duckdb"
     shutil.copy(demo_template, copy)
     return Store(copy)
+
+
+def config_from_toml(tmp_path: Path, text: str) -> Config:
+    """The configuration a monitor.toml of `text` gives, through the real loader."""
+    path = tmp_path / "monitor.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config({"MONITOR_CONFIG": str(path)})
 
 
 def one_row(store: Store, sql: str, what: str, **params: object) -> dict:

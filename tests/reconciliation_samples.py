@@ -68,6 +68,11 @@ def sfdc_id(object_name: str, n: int) -> str:
     return f"{'00Q' if object_name == 'Lead' else '003'}5e{n:010d}AAA"
 
 
+def stamp(moment: datetime) -> str:
+    """`moment` as Salesforce writes a datetime field (SystemModstamp)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
 def sample_frames(
     object_name: str,
     records: int,
@@ -89,7 +94,7 @@ def sample_frames(
         record_id = sfdc_id(object_name, n)
         record = {
             "Id": record_id,
-            "SystemModstamp": (now - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+            "SystemModstamp": stamp(now - timedelta(days=100)),
             "Email": SECRET_EMAIL if n >= stale_tier else f"p{n}@acme.example",
             "Company": "Acme",
             "Account_Tier__c": "Gold",
@@ -160,10 +165,6 @@ def write_sample(store: Store, now: datetime, instance: str = "prod", **changes:
         ensure_instance(con, instance)
         write_reconciliation(con, instance, sampled_at, frames, "test")
     return sampled_at
-
-
-def stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 def script_org(

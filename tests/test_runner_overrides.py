@@ -19,11 +19,10 @@ from checks.base import (
     Setting,
     subject_object,
 )
-from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.runner import open_findings, run_checks
 from monitor.store import Store
-from tests.conftest import DEMO_NOW, export_reaches, write_throughput
+from tests.conftest import DEMO_NOW, config_from_toml, export_reaches, write_throughput
 from tests.sync_errors import SyncError, write_errors
 
 INSTANCE = "prod"
@@ -34,9 +33,7 @@ LOCKS = get_check("lock_contention")
 
 def config_checks(tmp_path: Path, toml: str) -> dict[str, dict[str, Any]]:
     """The [checks] of a monitor.toml, through the real loader."""
-    path = tmp_path / "monitor.toml"
-    path.write_text(toml, encoding="utf-8")
-    return load_config({"MONITOR_CONFIG": str(path)}).checks
+    return config_from_toml(tmp_path, toml).checks
 
 
 def write_locks(store: Store, object_name: str, count: int, at: datetime) -> None:

@@ -14,6 +14,7 @@ from monitor.alerts.dispatch import process_alerts, queue_report
 from monitor.config import Config
 from monitor.store import TABLES, Store
 from tests.alerts.test_dispatch import T0, WAIT, check, fail_updates
+from tests.standins.https import trusted
 from tests.standins.marketo import MarketoStandIn, Recorded
 
 CAMPAIGN = 1234
@@ -23,8 +24,7 @@ ADMINS = tuple(range(5001, 5251))  # 250 admins: three calls of at most 100
 
 @pytest.fixture
 def marketo(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketoStandIn]:
-    with MarketoStandIn() as standin:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", standin.ca_bundle)
+    with trusted(MarketoStandIn(), monkeypatch) as standin:
         standin.add_campaign(CAMPAIGN, MY_TOKENS)
         yield standin
 

@@ -17,20 +17,15 @@ from monitor.alerts.silences import (
     parse_silences,
     silenced_until,
 )
-from monitor.config import Config, load_config
+from monitor.config import Config
 from monitor.errors import ConfigError, InputError
+from tests.conftest import config_from_toml
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
-def from_toml(tmp_path, text: str) -> Config:
-    path = tmp_path / "monitor.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_config({"MONITOR_CONFIG": str(path)})
-
-
 def test_silences_are_read_from_monitor_toml_with_times_in_any_zone(tmp_path):
-    config = from_toml(
+    config = config_from_toml(
         tmp_path,
         """
 [[silences]]
@@ -94,7 +89,7 @@ until = "2026-11-22T00:00:00Z"
 )
 def test_a_wrong_silence_is_one_sentence_naming_the_entry_and_the_key(tmp_path, entry, message):
     first = '[[silences]]\nsubject = "Lead.*"\nuntil = "2026-12-01T00:00:00Z"\n'
-    config = from_toml(tmp_path, f"{first}\n[[silences]]\n{entry}\n")
+    config = config_from_toml(tmp_path, f"{first}\n[[silences]]\n{entry}\n")
 
     with pytest.raises(ConfigError) as caught:
         parse_silences(config)

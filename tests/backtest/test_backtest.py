@@ -14,7 +14,7 @@ import pytest
 
 from monitor.backtest import backtest
 from monitor.store import Store
-from monitor.store.facts import ensure_instance, insert_frame
+from monitor.store.facts import insert_frame
 from tests.checks.test_backlog_spike import INSTANCE, NOW, backlog_samples, stats_rows
 from tests.test_cli import monitor
 
@@ -38,15 +38,6 @@ def eventful_series() -> pd.DataFrame:
     add(pd.Timestamp(NOW) - timedelta(hours=19), 30, 5000)  # within the 6 h cooldown
     add(pd.Timestamp(NOW) - timedelta(minutes=40), 60, 12000)
     return frame
-
-
-@pytest.fixture
-def replay_store(tmp_path: Path) -> Store:
-    store = Store(tmp_path / "monitor.duckdb")
-    with store.write() as con:
-        ensure_instance(con, INSTANCE)
-        insert_frame(con, "sync_stats", stats_rows(eventful_series(), "reported"))
-    return store
 
 
 def test_fast_replay_gives_the_same_episodes_as_evaluating_every_cycle(replay_store: Store):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,22 +12,11 @@ from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.preview import preview
 from monitor.store import Store
-from monitor.store.facts import ensure_instance, insert_frame
 from tests.backtest.test_backtest import SUBJECT, eventful_series
-from tests.checks.test_backlog_spike import INSTANCE, NOW, stats_rows
+from tests.checks.test_backlog_spike import INSTANCE, NOW
 from tests.test_cli import monitor
 
 SINCE = NOW - timedelta(hours=36)
-
-
-@pytest.fixture
-def replay_store(tmp_path: Path) -> Store:
-    """16 days of Lead backlog with floods in the last 36 hours (test_backtest's series)."""
-    store = Store(tmp_path / "monitor.duckdb")
-    with store.write() as con:
-        ensure_instance(con, INSTANCE)
-        insert_frame(con, "sync_stats", stats_rows(eventful_series(), "reported"))
-    return store
 
 
 def cli_episodes(store: Store, *assignments: str) -> list[dict]:

@@ -7,19 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.config import load_config
 from monitor.config.calendar import windows
 from monitor.errors import ConfigError
-
-
-def config_of(tmp_path, text: str):
-    path = tmp_path / "monitor.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_config({"MONITOR_CONFIG": str(path)})
+from tests.conftest import config_from_toml
 
 
 def test_one_off_windows_read_naive_times_and_dates_in_the_configured_timezone(tmp_path):
-    config = config_of(
+    config = config_from_toml(
         tmp_path,
         'timezone = "America/Chicago"\n'
         "[[calendar]]\n"
@@ -49,7 +43,7 @@ def test_one_off_windows_read_naive_times_and_dates_in_the_configured_timezone(t
 
 
 def test_month_end_and_quarter_end_recur_in_the_configured_timezone(tmp_path):
-    config = config_of(
+    config = config_from_toml(
         tmp_path,
         'timezone = "Europe/Paris"\n'
         "[[calendar]]\n"
@@ -106,11 +100,11 @@ def test_month_end_and_quarter_end_recur_in_the_configured_timezone(tmp_path):
 )
 def test_a_bad_entry_is_one_line_naming_the_entry_and_the_field(tmp_path, table, message):
     with pytest.raises(ConfigError) as raised:
-        config_of(tmp_path, "[[calendar]]\n" + table)
+        config_from_toml(tmp_path, "[[calendar]]\n" + table)
     text = str(raised.value)
     assert message in text and "monitor.toml" in text and "\n" not in text
 
 
 def test_calendar_must_be_an_array_of_tables(tmp_path):
     with pytest.raises(ConfigError, match=r"calendar must be written as \[\[calendar\]\]"):
-        config_of(tmp_path, 'calendar = "month-end"\n')
+        config_from_toml(tmp_path, 'calendar = "month-end"\n')

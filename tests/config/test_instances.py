@@ -3,11 +3,8 @@ default single instance, and secrets looked up under each instance's own variabl
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from monitor.config import Config, load_config
 from monitor.config.instances import (
     SECRET_VARIABLES,
     check_separate_credentials,
@@ -16,13 +13,7 @@ from monitor.config.instances import (
     select_instances,
 )
 from monitor.errors import ConfigError
-
-
-def config_from(tmp_path: Path, toml: str) -> Config:
-    path = tmp_path / "monitor.toml"
-    path.write_text(toml, encoding="utf-8")
-    return load_config({"MONITOR_CONFIG": str(path)})
-
+from tests.conftest import config_from_toml
 
 TWO = """
 instance = "ignored-when-instances-exist"
@@ -44,14 +35,14 @@ timezone = "Europe/Berlin"
 
 
 def test_without_instances_the_configured_instance_reads_the_design_names(tmp_path):
-    [only] = configured_instances(config_from(tmp_path, 'instance = "acme"\n'))
+    [only] = configured_instances(config_from_toml(tmp_path, 'instance = "acme"\n'))
     assert (only.name, only.label) == ("acme", "acme")
     assert only.variables == {name: name for name in SECRET_VARIABLES}
     assert only.salesforce_objects is None and only.timezone is None
 
 
 def test_two_instances_keep_their_names_labels_and_variables(tmp_path):
-    prod, sandbox = configured_instances(config_from(tmp_path, TWO))
+    prod, sandbox = configured_instances(config_from_toml(tmp_path, TWO))
     assert (prod.name, prod.label, sandbox.name, sandbox.label) == (
         "prod",
         "Production",
@@ -67,7 +58,7 @@ def test_two_instances_keep_their_names_labels_and_variables(tmp_path):
 
 
 def test_instance_settings_apply_to_the_configuration_its_collectors_see(tmp_path):
-    config = config_from(tmp_path, TWO)
+    config = config_from_toml(tmp_path, TWO)
     prod, sandbox = configured_instances(config)
     assert prod.applied_to(config).salesforce_objects == config.salesforce_objects
     applied = sandbox.applied_to(config)
@@ -79,7 +70,7 @@ def test_instance_settings_apply_to_the_configuration_its_collectors_see(tmp_pat
 
 
 def test_instance_secrets_come_back_under_the_canonical_names(tmp_path):
-    prod, sandbox = configured_instances(config_from(tmp_path, TWO))
+    prod, sandbox = configured_instances(config_from_toml(tmp_path, TWO))
     environment = {
         "PROD_SALESFORCE_INSTANCE_URL": "https://prod.my.salesforce.com",
         "PROD_SALESFORCE_ACCESS_TOKEN": "prod-token",
@@ -151,14 +142,16 @@ def test_instance_secrets_come_back_under_the_canonical_names(tmp_path):
     ],
 )
 def test_invalid_instances_table_is_a_config_error_naming_it(tmp_path, toml, message):
-    config = config_from(tmp_path, toml)
+    config = config_from_toml(tmp_path, toml)
     with pytest.raises(ConfigError, match=message) as raised:
         configured_instances(config)
     assert str(tmp_path / "monitor.toml") in str(raised.value)
 
 
 def test_two_instances_may_not_collect_one_org_through_the_same_variables(tmp_path):
-    config = config_from(tmp_path, '[[instances]]\nname = "prod"\n[[instances]]\nname = "qa"\n')
+    config = config_from_toml(
+        tmp_path, '[[instances]]\nname = "prod"\n[[instances]]\nname = "qa"\n'
+    )
     instances = configured_instances(config)  # both read the default names: fine so far
     check_separate_credentials(instances, {})  # nothing set: nobody collects anything
     with pytest.raises(
@@ -170,7 +163,7 @@ def test_two_instances_may_not_collect_one_org_through_the_same_variables(tmp_pa
 
 
 def test_separate_prefixes_keep_two_instances_apart(tmp_path):
-    prod, sandbox = configured_instances(config_from(tmp_path, TWO))
+    prod, sandbox = configured_instances(config_from_toml(tmp_path, TWO))
     secrets = {"PROD_SALESFORCE_ACCESS_TOKEN": "a", "SANDBOX_SF_ACCESS_TOKEN": "b"}
     check_separate_credentials([prod, sandbox], secrets)  # no ConfigError: they read apart
     assert instance_secrets(prod, secrets) == {"SALESFORCE_ACCESS_TOKEN": "a"}
@@ -178,7 +171,7 @@ def test_separate_prefixes_keep_two_instances_apart(tmp_path):
 
 
 def test_select_instances_picks_one_or_names_the_configured_ones(tmp_path):
-    instances = configured_instances(config_from(tmp_path, TWO))
+    instances = configured_instances(config_from_toml(tmp_path, TWO))
     assert [i.name for i in select_instances(instances, None)] == ["prod", "sandbox"]
     assert [i.name for i in select_instances(instances, "sandbox")] == ["sandbox"]
     with pytest.raises(ConfigError, match=r"--instance qa: no such instance \(configured: prod, "):

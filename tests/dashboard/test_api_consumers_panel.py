@@ -14,18 +14,14 @@ import pytest
 from monitor.store import Store
 from monitor.store.api_consumers import replace_consumer_days, store_api_users
 from monitor.vocabulary.api_consumers import API_CONSUMERS_UNAVAILABLE, CONSUMER_KIND_COLORS
+from tests.api_consumers import consumer_shares
 from tests.dashboard.pages import open_page
 
 COLLECTED = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 
 
 def shares(day: str, calls: dict[tuple[str, str], int]) -> pd.DataFrame:
-    total = sum(calls.values())
-    rows = [(day, name, kind, n, n / total, COLLECTED) for (name, kind), n in calls.items()]
-    columns = ["day", "consumer", "kind", "calls", "share", "collected_at"]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    return frame
+    return consumer_shares(day, calls, COLLECTED)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
@@ -188,15 +189,20 @@ def _wait_until_idle(page: Page) -> None:
     )
 
 
-def _wait_until_rendered(page: Page, title: str) -> None:
-    """Wait for the page's h1, for the script run to end and for every chart to be drawn."""
-    expect(page.locator("h1", has_text=title)).to_be_visible(timeout=RENDER_TIMEOUT_MS)
-    _wait_until_idle(page)
+def _wait_for_charts(page: Page) -> None:
+    """Wait until every Plotly chart on the page has drawn its SVG."""
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
                  .every(chart => chart.querySelector('.main-svg'))""",
         timeout=RENDER_TIMEOUT_MS,
     )
+
+
+def _wait_until_rendered(page: Page, title: str) -> None:
+    """Wait for the page's h1, for the script run to end and for every chart to be drawn."""
+    expect(page.locator("h1", has_text=title)).to_be_visible(timeout=RENDER_TIMEOUT_MS)
+    _wait_until_idle(page)
+    _wait_for_charts(page)
     page.wait_for_timeout(500)  # let canvases (data grids, sparklines) paint
 
 
@@ -213,20 +219,16 @@ def _save_screenshots(page: Page, name: str) -> None:
     )
     page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], height)})
     # Content that was below the fold is drawn only now: wait for its charts too.
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                 .every(chart => chart.querySelector('.main-svg'))""",
-        timeout=RENDER_TIMEOUT_MS,
-    )
+    _wait_for_charts(page)
     page.wait_for_timeout(1500)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
     page.set_viewport_size(VIEWPORT)
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_page_renders_cleanly_in_chromium(server: dict, browser: Browser, name: str) -> None:
-    title, texts = PAGES[name]
-    path = "" if name == "overview" else name
+@contextmanager
+def _watched(browser: Browser, page_path: str) -> Iterator[Page]:
+    """A page in a context of its own whose uncaught errors and console errors (but those
+    `_is_ignorable` for `page_path`) fail the test once the block is done."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     console: list[ConsoleMessage] = []
@@ -234,6 +236,23 @@ def test_page_renders_cleanly_in_chromium(server: dict, browser: Browser, name: 
     page.on("console", lambda message: console.append(message))
     page.on("pageerror", lambda error: uncaught.append(str(error)))
     try:
+        yield page
+    finally:
+        context.close()
+    assert uncaught == []
+    reported = [
+        f"{message.text} ({message.location.get('url', '')})"
+        for message in console
+        if message.type == "error" and not _is_ignorable(message, page_path)
+    ]
+    assert reported == []
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_cleanly_in_chromium(server: dict, browser: Browser, name: str) -> None:
+    title, texts = PAGES[name]
+    path = "" if name == "overview" else name
+    with _watched(browser, path) as page:
         page.goto(f"{server['url']}/{path}", wait_until="domcontentloaded")
         _wait_until_rendered(page, title)
 
@@ -252,16 +271,6 @@ def test_page_renders_cleanly_in_chromium(server: dict, browser: Browser, name: 
             expect(cells.first).to_be_attached(timeout=RENDER_TIMEOUT_MS)
 
         _save_screenshots(page, name)
-    finally:
-        context.close()
-
-    assert uncaught == []
-    reported = [
-        f"{message.text} ({message.location.get('url', '')})"
-        for message in console
-        if message.type == "error" and not _is_ignorable(message, path)
-    ]
-    assert reported == []
 
 
 # The import widget of the Sources page. The module's store is shared, so these tests import
@@ -375,24 +384,9 @@ def _count(db: Path, sql: str, **params) -> int:
 
 @pytest.fixture
 def watched_page(browser: Browser) -> Iterator[Page]:
-    """A page whose uncaught errors and console errors fail the test."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    console: list[ConsoleMessage] = []
-    uncaught: list[str] = []
-    page.on("console", lambda message: console.append(message))
-    page.on("pageerror", lambda error: uncaught.append(str(error)))
-    try:
+    """The Sources page's tab: its uncaught errors and console errors fail the test."""
+    with _watched(browser, "sources") as page:
         yield page
-    finally:
-        context.close()
-    assert uncaught == []
-    reported = [
-        f"{message.text} ({message.location.get('url', '')})"
-        for message in console
-        if message.type == "error" and not _is_ignorable(message, "sources")
-    ]
-    assert reported == []
 
 
 def test_upload_of_a_sync_errors_export_imports_it_and_says_so(

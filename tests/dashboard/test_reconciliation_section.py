@@ -5,22 +5,13 @@ the default demo shows its two stale formulas."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from monitor.runner import run_checks
 from monitor.store import Store
+from tests.dashboard.pages import open_page
 from tests.reconciliation_samples import SECRET_EMAIL, write_sample
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-
-
-def open_fields_page(dashboard, path: Path):
-    app = dashboard(path)
-    app.run()
-    app.switch_page("dashboard/pages/fields.py").run()
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-    return app
 
 
 def seed_describe(store: Store) -> None:
@@ -44,7 +35,7 @@ def test_the_fields_page_shows_a_stale_formula_found_by_sampling(tmp_path, dashb
     write_sample(store, NOW, stale_tier=12, wrong_email=0)
     run_checks(store, "prod", NOW)
 
-    app = open_fields_page(dashboard, store.path)
+    app = open_page(dashboard(store.path), "fields")
 
     assert "Reconciliation sample: the same data on both sides?" in [s.value for s in app.subheader]
     assert any(
@@ -62,7 +53,7 @@ def test_the_fields_page_shows_a_stale_formula_found_by_sampling(tmp_path, dashb
 
 
 def test_the_default_demo_shows_its_stale_formulas(tmp_path, dashboard):
-    app = open_fields_page(dashboard, tmp_path / "monitor.duckdb")  # nothing else: the demo
+    app = open_page(dashboard(tmp_path / "monitor.duckdb"), "fields")  # nothing else: the demo
     assert any("3 Marketo calls" in c.value for c in app.caption)
     findings = next(d.value for d in app.dataframe if "likely_reason" in d.value.columns)
     assert set(findings["subject"]) == {"Contact: stale formula", "Lead: stale formula"}

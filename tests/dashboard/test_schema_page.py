@@ -3,8 +3,6 @@ it, Marketo's consequence and what to do before the next sync; a clean store say
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from monitor.runner import run_checks
 from monitor.store import Store
 from tests.checks.test_schema_drift import (
@@ -16,15 +14,7 @@ from tests.checks.test_schema_drift import (
     describe,
     type_change,
 )
-
-
-def open_schema_page(dashboard, path: Path):
-    app = dashboard(path)
-    app.run()
-    app.switch_page("dashboard/pages/schema.py").run()
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-    return app
+from tests.dashboard.pages import open_page
 
 
 def test_schema_guard_lists_a_type_change_with_its_author_and_fix(tmp_path, dashboard):
@@ -32,7 +22,7 @@ def test_schema_guard_lists_a_type_change_with_its_author_and_fix(tmp_path, dash
 
     type_change(store, tmp_path)
     run_checks(store, INSTANCE, NOW, checks=[CHECK])
-    app = open_schema_page(dashboard, store.path)
+    app = open_page(dashboard(store.path), "schema")
     assert "Schema guard" in [t.value for t in app.title]
     assert next(m.value for m in app.metric if m.label == "Fields at risk") == "1"
     [table] = [d.value for d in app.dataframe]
@@ -47,5 +37,5 @@ def test_schema_guard_on_a_store_without_drift_says_nothing_is_at_risk(tmp_path,
     store = Store(tmp_path / "monitor.duckdb")
     describe(store, tmp_path, LEAD, BEFORE_AT)
     run_checks(store, INSTANCE, NOW, checks=[CHECK])
-    app = open_schema_page(dashboard, store.path)
+    app = open_page(dashboard(store.path), "schema")
     assert any("No schema change" in s.value for s in app.success)

@@ -13,17 +13,13 @@ from monitor.store import Store
 from monitor.store.api_consumers import replace_consumer_days
 from monitor.store.facts import ensure_instance
 from monitor.vocabulary.api_consumers import API_CONSUMERS_UNAVAILABLE
+from tests.api_consumers import consumer_shares
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 2026-W47 (16-22 November) is complete
 
 
 def shares(day: str, calls: dict[tuple[str, str], int]) -> pd.DataFrame:
-    total = sum(calls.values())
-    rows = [(day, name, kind, n, n / total, NOW) for (name, kind), n in calls.items()]
-    columns = ["day", "consumer", "kind", "calls", "share", "collected_at"]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    return frame
+    return consumer_shares(day, calls, NOW)
 
 
 def ops_table(store: Store):

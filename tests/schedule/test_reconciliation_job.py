@@ -15,6 +15,7 @@ from monitor.schedule.scheduler import Scheduler
 from monitor.store.serial import SerializedStore
 from tests.reconciliation_samples import script_org
 from tests.schedule.test_scheduler import config_in, runs_of
+from tests.standins.https import trust_all
 from tests.standins.marketo import MarketoStandIn
 from tests.standins.salesforce import SalesforceStandIn
 
@@ -23,11 +24,7 @@ def test_the_daily_sample_is_scheduled_with_both_logins_and_runs_once_a_day(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     with SalesforceStandIn() as salesforce, MarketoStandIn() as marketo:
-        bundle = tmp_path / "ca.pem"
-        bundle.write_text(
-            Path(salesforce.ca_bundle).read_text() + Path(marketo.ca_bundle).read_text()
-        )
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+        trust_all(monkeypatch, tmp_path, salesforce, marketo)
         script_org(salesforce, marketo, differing=0, now=datetime.now(UTC))
         config = config_in(tmp_path, instance="prod", salesforce_objects=("Lead", "Contact"))
         store = SerializedStore(config.db)

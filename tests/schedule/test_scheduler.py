@@ -36,6 +36,7 @@ from monitor.store.facts import ensure_instance
 from monitor.store.serial import SerializedStore
 from tests.conftest import REPO, one_row
 from tests.scheduling import FakeSource, wait_for
+from tests.standins.https import trust_all, trusted
 from tests.standins.marketo import MarketoStandIn
 from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
 
@@ -321,12 +322,7 @@ def two_orgs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             ("005000000000003AAA", "Ops Data Loader", 900),
             (SYNC_USER_ID, "Marketo Sync", 12),
         ]
-        bundle = tmp_path / "cas.pem"
-        bundle.write_text(
-            "".join(Path(s.ca_bundle).read_text(encoding="utf-8") for s in (prod, sandbox)),
-            encoding="utf-8",
-        )
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+        trust_all(monkeypatch, tmp_path, prod, sandbox)
         secrets = {
             "PROD_SF_INSTANCE_URL": prod.url,
             "PROD_SF_ACCESS_TOKEN": prod.token,
@@ -597,8 +593,7 @@ def test_an_export_dropped_in_the_inbox_is_imported_checked_and_alerted_with_the
 def test_a_marketo_instance_is_collected_once_recorded_and_checked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    with MarketoStandIn() as marketo:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", marketo.ca_bundle)
+    with trusted(MarketoStandIn(), monkeypatch) as marketo:
         recent = datetime.now(UTC) - timedelta(minutes=2)
         marketo.add_activity("Sync Lead to SFDC", recent, lead_id=1001)
         config = config_in(tmp_path, instance="prod")
@@ -622,8 +617,7 @@ def test_a_marketo_instance_is_collected_once_recorded_and_checked(
 def test_the_salesforce_job_collects_again_on_a_short_interval_then_checks_each_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, running
 ):
-    with SalesforceStandIn() as org:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", org.ca_bundle)
+    with trusted(SalesforceStandIn(), monkeypatch) as org:
         org.modifiers["Lead"] = [("005000000000002AAA", "Dana Whitfield", 40)]
         config = config_in(tmp_path, instance="prod", salesforce_objects=("Lead",))
         store = SerializedStore(config.db)

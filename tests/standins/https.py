@@ -13,12 +13,14 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
+import pytest
 import trustme
 
 
@@ -160,3 +162,25 @@ class LoopbackStandIn(Closing):
     def close(self) -> None:
         """Stop the server and delete its CA file."""
         self._server.close()
+
+
+S = TypeVar("S", bound=LoopbackStandIn)
+
+
+@contextmanager
+def trusted(standin: S, monkeypatch: pytest.MonkeyPatch) -> Iterator[S]:
+    """Run `standin` with requests trusting its certificate for the test: REQUESTS_CA_BUNDLE
+    overrides even a session's own `verify`, so the production clients run unchanged."""
+    with standin as running:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+        yield running
+
+
+def trust_all(monkeypatch: pytest.MonkeyPatch, folder: Path, *standins: LoopbackStandIn) -> None:
+    """Have requests trust several running stand-ins at once for the test: REQUESTS_CA_BUNDLE
+    names one file, so their CA files are joined in one in `folder`."""
+    bundle = folder / "ca.pem"
+    bundle.write_text(
+        "".join(Path(s.ca_bundle).read_text(encoding="utf-8") for s in standins), encoding="utf-8"
+    )
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))

@@ -34,14 +34,6 @@ def in_marketo_text(code: str) -> str:
     return f"Failed to update SFDC {{{code}: some message}}"
 
 
-def embedded_cases() -> list:
-    """Every taxonomy code inside Marketo's wording."""
-    cases = []
-    for code, (category, owner) in TAXONOMY.items():
-        cases.append(pytest.param(code, category, owner, id=code))
-    return cases
-
-
 def test_taxonomy_maps_every_code_to_a_known_category_and_owner():
     for code, (category, owner) in TAXONOMY.items():
         assert category in CATEGORIES, code
@@ -72,7 +64,7 @@ def test_classify_code_ignores_case_and_surrounding_space(code, category, owner)
     assert (result.code, result.category, result.owner) == (code, category, owner)
 
 
-@pytest.mark.parametrize(("code", "category", "owner"), embedded_cases())
+@pytest.mark.parametrize(("code", "category", "owner"), TAXONOMY_CASES)
 def test_classify_finds_code_embedded_in_marketo_free_text(code, category, owner):
     text = in_marketo_text(code)
     result = classify(text)
@@ -80,7 +72,7 @@ def test_classify_finds_code_embedded_in_marketo_free_text(code, category, owner
     assert result.message == text
 
 
-@pytest.mark.parametrize(("code", "category", "owner"), embedded_cases())
+@pytest.mark.parametrize(("code", "category", "owner"), TAXONOMY_CASES)
 def test_classify_finds_code_in_error_details_next_to_error_type(code, category, owner):
     details = f"{{{code}: some message}}"
     result = classify("Failed to update SFDC", details)
@@ -203,15 +195,42 @@ def test_real_composite_not_found_404_is_unknown():
     assert result.message == "The requested resource does not exist"
 
 
-def test_real_all_or_none_failure_classifies_the_cause_not_processing_halted():
-    payload = load_real("salesforce/composite_allornone_failure_processing_halted.json")
-    result = classify(payload)
-    assert (result.code, result.category, result.owner) == (
-        "INVALID_FIELD",
-        "permission",
-        SALESFORCE_ADMIN,
-    )
-    assert result.fields == ("Invoice_External_Id__c",)
+@pytest.mark.parametrize(
+    ("payload", "code", "category", "owner", "fields"),
+    [
+        pytest.param(
+            "composite_allornone_failure_processing_halted.json",
+            "INVALID_FIELD",
+            "permission",
+            SALESFORCE_ADMIN,
+            ("Invoice_External_Id__c",),
+            id="all-or-none-failure-classifies-the-cause-not-processing-halted",
+        ),
+        pytest.param(
+            "composite_sobjects_cannot_update_converted_lead.json",
+            "CANNOT_UPDATE_CONVERTED_LEAD",
+            "data_quality",
+            MARKETO_ADMIN,
+            (),
+            id="cannot-update-converted-lead-is-data-quality-for-the-marketo-admin",
+        ),
+        # Named both in `fields` and in the message text: listed once.
+        pytest.param(
+            "composite_sobjects_required_field_missing.json",
+            "REQUIRED_FIELD_MISSING",
+            "validation",
+            SALESFORCE_ADMIN,
+            ("Name",),
+            id="required-field-missing-names-the-field-once",
+        ),
+    ],
+)
+def test_real_salesforce_payload_classifies_with_its_owner_and_fields(
+    payload, code, category, owner, fields
+):
+    result = classify(load_real(f"salesforce/{payload}"))
+    assert (result.code, result.category, result.owner) == (code, category, owner)
+    assert result.fields == fields
 
 
 def test_real_all_or_none_failure_lists_wrapper_and_cause_with_classify_all():
@@ -222,16 +241,6 @@ def test_real_all_or_none_failure_lists_wrapper_and_cause_with_classify_all():
     assert found[1].fields == ("Invoice_External_Id__c",)
 
 
-def test_real_cannot_update_converted_lead_is_data_quality_for_the_marketo_admin():
-    result = classify(load_real("salesforce/composite_sobjects_cannot_update_converted_lead.json"))
-    assert (result.code, result.category, result.owner) == (
-        "CANNOT_UPDATE_CONVERTED_LEAD",
-        "data_quality",
-        MARKETO_ADMIN,
-    )
-    assert result.fields == ()
-
-
 def test_real_invalid_email_takes_fields_from_the_payload():
     payload = load_real("salesforce/composite_sobjects_partial_failure_invalid_email.json")
     found = classify_all(payload)
@@ -240,17 +249,6 @@ def test_real_invalid_email_takes_fields_from_the_payload():
     assert (result.code, result.category) == ("INVALID_EMAIL_ADDRESS", "data_quality")
     assert result.fields == ("email_field__c",)
     assert result.message == "email field: invalid email address: badone"
-
-
-def test_real_required_field_missing_names_the_field_once():
-    result = classify(load_real("salesforce/composite_sobjects_required_field_missing.json"))
-    assert (result.code, result.category, result.owner) == (
-        "REQUIRED_FIELD_MISSING",
-        "validation",
-        SALESFORCE_ADMIN,
-    )
-    # Named both in `fields` and in the message text: listed once.
-    assert result.fields == ("Name",)
 
 
 def test_real_marketo_601_is_auth_for_the_marketo_admin():

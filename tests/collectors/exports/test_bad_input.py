@@ -45,6 +45,11 @@ def error_row(number: int) -> str:
     return ROW.format(mkto=1000 + number, sfdc=f"00Q00000000000{number}")
 
 
+def details_row(details: str, number: int = 1) -> str:
+    """A record-level error row whose Error Details cell is `details`, written as given."""
+    return f"Record Level,11/20/2026 02:05 PM,Failed,{details},Lead,{number},00Q{number}"
+
+
 def rows_of(store: Store, sql: str) -> list[tuple]:
     with store.read() as con:
         return con.execute(sql).fetchall()
@@ -81,14 +86,14 @@ def test_a_row_wider_than_the_header_is_quarantined_with_its_line(store, tmp_pat
 
 
 def test_line_numbers_count_lines_not_records_after_a_multiline_value(store, tmp_path):
-    multiline = 'Record Level,11/20/2026 02:05 PM,Failed,"two\nlines",Lead,1,00Q1'
+    multiline = details_row('"two\nlines"')
     path = write(tmp_path / "e.csv", ERRORS_HEADER, multiline, error_row(2) + ",x")
     assert refusal(store, "sync-errors", path) == f"{path}:4: row: expected 7 columns, found 8"
 
 
 def test_a_value_problem_after_a_refused_record_names_its_own_line(store, tmp_path):
     # Python's csv module reads `"a"b` as `ab`; DuckDB refuses it: lines must still match.
-    stray_quote = 'Record Level,11/20/2026 02:05 PM,Failed,"a"b,Lead,1,00Q1'
+    stray_quote = details_row('"a"b')
     bad_date = "Record Level,tomorrow-ish,Failed,x,Lead,2,00Q2"
     path = write(tmp_path / "e.csv", ERRORS_HEADER, stray_quote, error_row(3), bad_date)
     result = import_file(store, "sync-errors", path, instance=INSTANCE, zone=UTC, skip_invalid=True)
@@ -105,7 +110,7 @@ def test_an_unbalanced_quote_is_one_line_without_the_files_contents(store, tmp_p
         tmp_path / "e.csv",
         ERRORS_HEADER,
         error_row(1),
-        f'Record Level,11/20/2026 02:05 PM,Failed,"unclosed {secret},Lead,2,00Q2',
+        details_row(f'"unclosed {secret}', 2),
         *(error_row(n) for n in range(3, 50)),
     )
     message = refusal(store, "sync-errors", path)
@@ -122,7 +127,7 @@ def test_a_cell_over_pythons_csv_field_limit_is_read(store, tmp_path):
     path = write(
         tmp_path / "e.csv",
         ERRORS_HEADER,
-        f"Record Level,11/20/2026 02:05 PM,Failed,{big},Lead,1,00Q1",
+        details_row(big),
         "Record Level,not a date,Failed,x,Lead,2,00Q2",
     )
     assert refusal(store, "sync-errors", path).startswith(f"{path}:3: Date/Time: expected")
@@ -134,7 +139,7 @@ def test_a_line_over_a_mebibyte_is_refused_naming_its_line(store, tmp_path):
         tmp_path / "e.csv",
         ERRORS_HEADER,
         error_row(1),
-        f"Record Level,11/20/2026 02:05 PM,Failed,{huge},Lead,1,00Q1",
+        details_row(huge),
     )
     message = refusal(store, "sync-errors", path)
     assert message == f"{path}:3: row: a line longer than 1,048,576 bytes"

@@ -21,8 +21,10 @@ import json
 import math
 import os
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,6 +69,16 @@ _instances = itertools.count()
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return Store(tmp_path_factory.mktemp("fuzz") / "monitor.duckdb")
+
+
+def instance_rows(sql: str) -> Callable[[Store, str], list[tuple]]:
+    """A reader of what `sql` selects for one instance (its `$i`): what a kind stored."""
+
+    def read(store: Store, instance: str) -> list[tuple]:
+        with store.read() as con:
+            return con.execute(sql, {"i": instance}).fetchall()
+
+    return read
 
 
 def reference_value(text: str) -> float | None:
@@ -153,13 +165,15 @@ def test_sync_stats_imports_what_the_reference_reads_or_refuses_the_first_bad_li
     assert _rows(store, instance) == before
 
 
+_stats_rows = instance_rows(
+    "SELECT strftime(ts, '%Y-%m-%d %H:%M'), object, direction, metric, value "
+    "FROM sync_stats WHERE instance = $i"
+)
+
+
 def _rows(store: Store, instance: str) -> list[tuple]:
-    with store.read() as con:
-        found = con.execute(
-            "SELECT strftime(ts, '%Y-%m-%d %H:%M'), object, direction, metric, value "
-            "FROM sync_stats WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
+    """The instance's sync_stats rows, their minute as a UTC datetime."""
+    found = _stats_rows(store, instance)
     return [
         (datetime.strptime(ts, "%Y-%m-%d %H:%M").replace(tzinfo=UTC), *rest) for ts, *rest in found
     ]
@@ -272,6 +286,29 @@ def with_shape(cells: list[str], shape: str) -> list[str]:
 SHAPES = st.sampled_from(["ok", "ok", "ok", "ok", "extra cell", "missing cell"])
 
 
+def write_rows(
+    text: CsvText,
+    rows: list[tuple[Any, str]],
+    cells_of: Callable[[Any], list[str]],
+    problems_of: Callable[[Any], list[str]],
+) -> tuple[list[Any], tuple[int, list[str]] | None]:
+    """Write each (row, shape) into `text` (a blank record is no row) and read it as the
+    reference does: returns the rows without a problem, in order, and (line, columns at fault)
+    of the first one with a problem (`problems_of` is asked only of a well-shaped row)."""
+    good, first_bad = [], None
+    for row, shape in rows:
+        cells = with_shape(cells_of(row), shape)
+        if all(cell == "" for cell in cells):
+            continue
+        line = text.add(cells)
+        problems = ["row"] if shape != "ok" else problems_of(row)
+        if problems and first_bad is None:
+            first_bad = (line, problems[:1])
+        if not problems:
+            good.append(row)
+    return good, first_bad
+
+
 def import_or_refusal(store, kind, path, instance, rows_of, expected, first_bad, **options):
     """The contract of every kind: a clean import storing `expected`, or, when `first_bad`
     is (line, columns at fault), one line naming the file, the line and a column at fault,
@@ -380,17 +417,10 @@ def test_sync_status_imports_what_the_reference_reads_or_refuses_the_first_bad_l
     instance = f"fuzz{next(_instances)}"
     text = CsvText([header[c] for c in order])
     expected: dict[tuple, tuple] = {}
-    first_bad = None
-    for row, shape in rows:
-        cells = with_shape([row[c][0] for c in order], shape)
-        if all(cell == "" for cell in cells):
-            continue  # a blank record is no row
-        line = text.add(cells)
-        problems = ["row"] if shape != "ok" else status_problems(row)
-        if problems and first_bad is None:
-            first_bad = (line, problems[:1])
-        if problems:
-            continue
+    good, first_bad = write_rows(
+        text, rows, lambda row: [row[c][0] for c in order], status_problems
+    )
+    for row in good:
         started, ended = row["Started At"][1], row["Ended At"][1]
         obj, operation = row["Object"][1], row["Operation"][0].strip()
         stored = (
@@ -416,14 +446,11 @@ def test_sync_status_imports_what_the_reference_reads_or_refuses_the_first_bad_l
     )
 
 
-def _status_rows(store: Store, instance: str) -> list[tuple]:
-    with store.read() as con:
-        return con.execute(
-            "SELECT epoch_us(started_at), epoch_us(ended_at), object, operation, direction, "
-            "status, new_count, updated_count, deleted_count, failed_count, skipped_count "
-            "FROM sync_cycles WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
+_status_rows = instance_rows(
+    "SELECT epoch_us(started_at), epoch_us(ended_at), object, operation, direction, "
+    "status, new_count, updated_count, deleted_count, failed_count, skipped_count "
+    "FROM sync_cycles WHERE instance = $i"
+)
 
 
 # -- sync-errors ---------------------------------------------------------------------------
@@ -505,23 +532,18 @@ def test_sync_errors_imports_what_the_reference_reads_or_refuses_the_first_bad_l
     instance = f"fuzz{next(_instances)}"
     text = CsvText([header[c] for c in order])
     expected: list[tuple] = []
-    first_bad = None
-    for row, shape in rows:
-        cells = with_shape([cell_text(row[c]) for c in order], shape)
-        if all(cell == "" for cell in cells):
-            continue
-        line = text.add(cells)
+
+    def problems_of(row: dict) -> list[str]:
         problems = [c for c in ("Date/Time", "Failed On") if row[c][1] in ("parse", "range", BAD)]
         if row["Error Type"] == "" and row["Error Details"] == "":
             problems.append("Error Details")
         # Several faults of one row: the one further left in the file's header is named.
-        problems.sort(key=order.index)
-        if shape != "ok":
-            problems = ["row"]
-        if problems and first_bad is None:
-            first_bad = (line, problems[:1])
-        if problems:
-            continue
+        return sorted(problems, key=order.index)
+
+    good, first_bad = write_rows(
+        text, rows, lambda row: [cell_text(row[c]) for c in order], problems_of
+    )
+    for row in good:
         obj = row["Object"][1] if "Object" in order else None
         sfdc_id = row["Salesforce ID"] if "Salesforce ID" in order else ("", None)
         expected.append(
@@ -548,13 +570,10 @@ def test_sync_errors_imports_what_the_reference_reads_or_refuses_the_first_bad_l
     )
 
 
-def _errors_rows(store: Store, instance: str) -> list[tuple]:
-    with store.read() as con:
-        return con.execute(
-            "SELECT epoch_us(occurred_at), object, failed_on, marketo_id, sfdc_id, error_type, "
-            "error_message FROM sync_errors WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
+_errors_rows = instance_rows(
+    "SELECT epoch_us(occurred_at), object, failed_on, marketo_id, sfdc_id, error_type, "
+    "error_message FROM sync_errors WHERE instance = $i"
+)
 
 
 # -- permissions ---------------------------------------------------------------------------
@@ -603,15 +622,15 @@ def test_permissions_import_what_the_reference_reads_or_refuse_the_first_bad_lin
     header = [data.draw(st.sampled_from(PERMISSION_COLUMNS[c])) for c in order]
     instance = f"fuzz{next(_instances)}"
     text = CsvText(header)
-    expected: set[tuple] = set()
     rights: dict[tuple[str, str], tuple] = {}
-    first_bad = None
-    for (obj, obj_name), field_text, readable, editable, shape in rows:
-        by_column = {"object": obj, "field": field_text, "readable": readable[0]}
-        cells = with_shape([{**by_column, "editable": editable[0]}[c] for c in order], shape)
-        if all(cell == "" for cell in cells):
-            continue
-        line = text.add(cells)
+
+    def cells_of(row: tuple) -> list[str]:
+        (obj, _), field_text, readable, editable = row
+        by_column = {"object": obj, "field": field_text}
+        return [{**by_column, "readable": readable[0], "editable": editable[0]}[c] for c in order]
+
+    def problems_of(row: tuple) -> list[str]:
+        (obj, obj_name), field_text, readable, editable = row
         field_name = permission_field(obj, field_text)
         problems = [
             column
@@ -625,15 +644,16 @@ def test_permissions_import_what_the_reference_reads_or_refuse_the_first_bad_lin
         ]
         if editable[1] is True and readable[1] is not True:
             problems.append("editable")  # editable but not readable
-        if shape != "ok":
-            problems = ["row"]
         pair = (readable[1], editable[1])
         if not problems and rights.setdefault((obj_name, field_name), pair) != pair:
             problems = ["field"]  # the same field again, with other rights
-        if problems and first_bad is None:
-            first_bad = (line, problems[:1])
-        if not problems:
-            expected.add((obj_name, field_name, *pair))
+        return problems
+
+    good, first_bad = write_rows(text, [(r[:4], r[4]) for r in rows], cells_of, problems_of)
+    expected = {
+        (obj_name, permission_field(obj, field_text), readable[1], editable[1])
+        for (obj, obj_name), field_text, readable, editable in good
+    }
     if first_bad is None and not expected:
         first_bad = (2, ["row"])  # no permission rows at all: no snapshot of the sync user
     path = text.save(tmp_path_factory.mktemp("f") / "permissions.csv")
@@ -642,12 +662,9 @@ def test_permissions_import_what_the_reference_reads_or_refuse_the_first_bad_lin
     )
 
 
-def _permission_rows(store: Store, instance: str) -> list[tuple]:
-    with store.read() as con:
-        return con.execute(
-            "SELECT object, field, readable, editable FROM field_permissions WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
+_permission_rows = instance_rows(
+    "SELECT object, field, readable, editable FROM field_permissions WHERE instance = $i"
+)
 
 
 # -- describe ------------------------------------------------------------------------------
@@ -914,17 +931,15 @@ def test_describes_import_what_the_reference_reads_or_refuse_naming_the_json_pat
     assert _describe_rows(store, instance) == before
 
 
+_inventory_rows = instance_rows(
+    "SELECT object, field, label, type, length, is_custom, calculated, "
+    "calculated_formula, updateable, createable FROM field_inventory WHERE instance = $i"
+)
+_snapshot_count = instance_rows("SELECT count(*) FROM snapshots WHERE instance = $i")
+
+
 def _describe_rows(store: Store, instance: str) -> tuple[list[tuple], int]:
-    with store.read() as con:
-        rows = con.execute(
-            "SELECT object, field, label, type, length, is_custom, calculated, "
-            "calculated_formula, updateable, createable FROM field_inventory WHERE instance = $i",
-            {"i": instance},
-        ).fetchall()
-        snapshots = con.execute(
-            "SELECT count(*) FROM snapshots WHERE instance = $i", {"i": instance}
-        ).fetchone()[0]
-    return rows, snapshots
+    return _inventory_rows(store, instance), _snapshot_count(store, instance)[0][0]
 
 
 def test_the_cli_refuses_a_fuzzed_file_in_one_line(tmp_path):

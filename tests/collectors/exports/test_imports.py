@@ -555,15 +555,6 @@ def test_sync_status_keeps_the_exported_row(store, tmp_path):
     assert json.loads(fetch(store, "SELECT raw FROM sync_cycles")[0][0]) == {"csv": row}
 
 
-def test_sync_status_reimport_adds_nothing(store, tmp_path):
-    path = write_csv(
-        tmp_path, "s.csv", STATUS_HEADER, "11/20/2026 02:05 PM,,Lead,Pull updates,Success,1,2,3,4,5"
-    )
-    run_import(store, "sync-status", path)
-    assert run_import(store, "sync-status", path).rows_added == 0
-    assert count(store, "sync_cycles") == 1
-
-
 @pytest.mark.parametrize(
     ("counts", "column"),
     [
@@ -719,13 +710,28 @@ def test_sync_stats_stores_points_as_reported(store, tmp_path):
     ]
 
 
-def test_sync_stats_reimport_adds_nothing(store, tmp_path):
-    path = write_csv(
-        tmp_path, "stats.csv", STATS_HEADER, "2026-11-20T14:00:00Z,Lead,sfdc_to_marketo,backlog,1"
-    )
-    run_import(store, "sync-stats", path)
-    assert run_import(store, "sync-stats", path).rows_added == 0
-    assert count(store, "sync_stats") == 1
+@pytest.mark.parametrize(
+    ("kind", "header", "row", "table"),
+    [
+        (
+            "sync-status",
+            STATUS_HEADER,
+            "11/20/2026 02:05 PM,,Lead,Pull updates,Success,1,2,3,4,5",
+            "sync_cycles",
+        ),
+        (
+            "sync-stats",
+            STATS_HEADER,
+            "2026-11-20T14:00:00Z,Lead,sfdc_to_marketo,backlog,1",
+            "sync_stats",
+        ),
+    ],
+)
+def test_sync_status_and_stats_reimport_adds_nothing(store, tmp_path, kind, header, row, table):
+    path = write_csv(tmp_path, f"{kind}.csv", header, row)
+    run_import(store, kind, path)
+    assert run_import(store, kind, path).rows_added == 0
+    assert count(store, table) == 1
 
 
 def test_sync_stats_bad_direction_is_rejected_naming_the_column(store, tmp_path):

@@ -20,6 +20,7 @@ from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.store import Store
 from monitor.store.activities import SFDC_ACTIVITY_TYPES
+from tests.standins.https import trusted
 from tests.standins.marketo import MarketoStandIn, steady_activities
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -28,8 +29,7 @@ SINCE = NOW - timedelta(days=2)
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketoStandIn]:
-    with MarketoStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(MarketoStandIn(), monkeypatch) as running:
         # Three days of activity, 100 log entries per page: about 20 pages for two days.
         steady_activities(running, NOW - timedelta(days=3), hours=72, every_minutes=15)
         running.scan_size = 100

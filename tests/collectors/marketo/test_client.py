@@ -19,13 +19,13 @@ from monitor.collectors.marketo.client import (
     marketo_login_from,
 )
 from monitor.errors import ConfigError, SourceError
+from tests.standins.https import trusted
 from tests.standins.marketo import API_USER, MarketoStandIn
 
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketoStandIn]:
-    with MarketoStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(MarketoStandIn(), monkeypatch) as running:
         yield running
 
 

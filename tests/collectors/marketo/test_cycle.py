@@ -27,6 +27,7 @@ from monitor.config import Config
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.activities import SFDC_ACTIVITY_TYPES
+from tests.standins.https import trusted
 from tests.standins.marketo import API_USER, MarketoStandIn, load_fixture, steady_activities
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -35,8 +36,7 @@ SFDC_NAMES = set(SFDC_ACTIVITY_TYPES.values())
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketoStandIn]:
-    with MarketoStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(MarketoStandIn(), monkeypatch) as running:
         yield running
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from tests.standins.https import trusted
 from tests.standins.marketo import (
     API_USER,
     REAL_MARKETO,
@@ -26,9 +27,7 @@ T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketoStandIn]:
-    with MarketoStandIn() as running:
-        # requests lets REQUESTS_CA_BUNDLE override a session's own `verify`.
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(MarketoStandIn(), monkeypatch) as running:
         yield running
 
 

@@ -24,6 +24,7 @@ from monitor.store import Store
 from queries import run_query
 from tests.collectors.salesforce.collecting import client_for, cycle
 from tests.reconciliation_samples import script_org
+from tests.standins.https import trust_all
 from tests.standins.marketo import MarketoStandIn
 from tests.standins.salesforce import SalesforceStandIn
 
@@ -36,11 +37,7 @@ def standins(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[tuple[SalesforceStandIn, MarketoStandIn]]:
     with SalesforceStandIn() as salesforce, MarketoStandIn() as marketo:
-        bundle = tmp_path / "ca.pem"
-        bundle.write_text(
-            Path(salesforce.ca_bundle).read_text() + Path(marketo.ca_bundle).read_text()
-        )
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+        trust_all(monkeypatch, tmp_path, salesforce, marketo)
         yield salesforce, marketo
 
 

@@ -17,6 +17,7 @@ from monitor.store import Store
 from monitor.store.api_consumers import replace_consumer_days, store_api_users
 from tests.collectors.salesforce import collecting
 from tests.conftest import REAL_FIXTURES
+from tests.standins.https import trusted
 from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
 
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
@@ -35,8 +36,7 @@ LOG_FILE = {
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
-    with SalesforceStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(SalesforceStandIn(), monkeypatch) as running:
         yield running
 
 

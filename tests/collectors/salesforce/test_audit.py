@@ -16,6 +16,7 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceR
 from monitor.collectors.salesforce.soql import login_history, setup_audit_trail
 from monitor.store import Store
 from tests.collectors.salesforce.collecting import NOW, OBJECTS, client_for, cycle
+from tests.standins.https import trusted
 from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
 
 ADMIN = "admin@acme.example"
@@ -111,8 +112,7 @@ LOGIN_HISTORY = [
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
-    with SalesforceStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(SalesforceStandIn(), monkeypatch) as running:
         running.modifiers["Lead"] = [(DANA_ID, "Dana Whitfield", 40), (SYNC_USER_ID, "Sync", 12)]
         # Task is not in the real describeGlobal subset: script it (a renamed Contact).
         running.describes["Task"] = {**running.describes["Contact"], "name": "Task"}

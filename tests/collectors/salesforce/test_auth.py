@@ -21,6 +21,7 @@ from monitor.collectors.salesforce.cycle import collect_cycle
 from monitor.config import Config
 from monitor.store import Store
 from tests.checks.harness import judge
+from tests.standins.https import trusted
 from tests.standins.salesforce import SYNC_USER_ID, SYNC_USERNAME, SalesforceStandIn
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -51,8 +52,7 @@ def sync_user_standin(
 ) -> Iterator[SalesforceStandIn]:
     """The stand-in with an active sync user on its profile (API Enabled) and one permission
     set, its password last changed at `password_changed` (Salesforce's time format)."""
-    with SalesforceStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(SalesforceStandIn(), monkeypatch) as running:
         running.users[SYNC_USERNAME].update(
             IsActive=True,
             LastPasswordChangeDate=password_changed,

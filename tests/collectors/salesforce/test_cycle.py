@@ -26,6 +26,7 @@ from monitor.errors import SourceError
 from monitor.store import Store
 from tests.cli import environment_without, run_monitor
 from tests.collectors.salesforce.collecting import NOW, OBJECTS, client_for, cycle
+from tests.standins.https import trusted
 from tests.standins.salesforce import (
     SYNC_USER_ID,
     SYNC_USERNAME,
@@ -39,8 +40,7 @@ LOADER = ("005000000000003AAA", "Ops Data Loader")
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
-    with SalesforceStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(SalesforceStandIn(), monkeypatch) as running:
         running.modifiers["Lead"] = [
             (*DANA, 40),
             (*LOADER, 900),

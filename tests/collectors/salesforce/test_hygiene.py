@@ -18,6 +18,7 @@ from monitor.config import Config
 from monitor.runner import run_checks
 from monitor.store import Store
 from tests.collectors.salesforce.collecting import NOW, OBJECTS, client_for, cycle
+from tests.standins.https import trusted
 from tests.standins.salesforce import SalesforceStandIn, load_fixture
 
 HYGIENE_REFS = ("fill_", "dupes_", "values_")
@@ -51,8 +52,7 @@ def leads() -> list[dict]:
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
-    with SalesforceStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(SalesforceStandIn(), monkeypatch) as running:
         running.describes["Lead"] = lead_describe_with_filter()
         running.describes["Task"] = {**running.describes["Contact"], "name": "Task"}
         running.records["Lead"] = leads()

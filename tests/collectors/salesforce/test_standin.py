@@ -20,6 +20,7 @@ from simple_salesforce.exceptions import (
 )
 
 from tests.conftest import REAL_FIXTURES
+from tests.standins.https import trusted
 from tests.standins.salesforce import (
     SYNC_USER_ID,
     SYNC_USERNAME,
@@ -36,8 +37,7 @@ def real(name: str):
 
 @pytest.fixture
 def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceStandIn]:
-    with SalesforceStandIn(REAL_SALESFORCE) as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(SalesforceStandIn(REAL_SALESFORCE), monkeypatch) as running:
         yield running
 
 

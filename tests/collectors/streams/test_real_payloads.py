@@ -25,8 +25,8 @@ from tests.collectors.streams.test_receiver import (
     count,
     post,
     rows,
-    start_receiver,
 )
+from tests.standins.https import trusted
 from tests.standins.marketo import MarketoStandIn
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -59,16 +59,8 @@ def legacy_body() -> dict:
 
 @pytest.fixture
 def marketo(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketoStandIn]:
-    with MarketoStandIn() as running:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+    with trusted(MarketoStandIn(), monkeypatch) as running:
         yield running
-
-
-@pytest.fixture
-def receiver(store):
-    running = start_receiver(store)
-    yield running
-    running.stop()
 
 
 def test_an_activity_collected_over_rest_and_streamed_is_stored_and_counted_once(

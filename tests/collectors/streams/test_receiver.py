@@ -110,13 +110,6 @@ def hold_lock(store: Store) -> subprocess.Popen:
     return holder
 
 
-@pytest.fixture
-def receiver(store):
-    running = start_receiver(store)
-    yield running
-    running.stop()
-
-
 def test_receiver_answers_the_adobe_challenge_without_a_token(receiver):
     challenge = str(uuid.uuid4())
     reply = requests.get(f"{receiver.url}/events", params={"challenge": challenge}, timeout=10)
