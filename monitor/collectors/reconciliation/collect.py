@@ -269,12 +269,15 @@ def collect_reconciliation(
     now: datetime,
 ) -> ReconciliationReport:
     """Draw, read, compare and store one sample; the run is recorded however it ends."""
-    now = now.astimezone(UTC).replace(microsecond=0)
+    # The sample is stamped in whole seconds; what it reads is as of the moment itself, so a
+    # describe stored earlier within the same second (`run --once`) is not in its future.
+    read_as_of = now.astimezone(UTC)
+    now = read_as_of.replace(microsecond=0)
     report = ReconciliationReport(JOB, instance, now)
     sf_before, mk_before = salesforce.calls, marketo.calls
     with recorded_run(store, report):
         try:
-            _sample(store, (salesforce, marketo), config, instance, now, report)
+            _sample(store, (salesforce, marketo), config, instance, (now, read_as_of), report)
         finally:
             report.salesforce_calls = salesforce.calls - sf_before
             report.marketo_calls = marketo.calls - mk_before
@@ -287,15 +290,16 @@ def _sample(
     clients: tuple[Any, Any],
     config: Any,
     instance: str,
-    now: datetime,
+    moments: tuple[datetime, datetime],
     report: ReconciliationReport,
 ) -> None:
     salesforce, marketo = clients
+    now, read_as_of = moments
     before = (salesforce.calls, marketo.calls)
     seed = seed_of(instance, now)
     size = config.reconciliation_sample_size
     per_object = math.ceil(size / len(OBJECTS))
-    inventory, permissions = _inventory(store, instance, now)
+    inventory, permissions = _inventory(store, instance, read_as_of)
     mapped = marketo_fields(marketo.get("v1/leads/describe.json"))
     fields = synced_fields(inventory, permissions, mapped)
     if not fields:

@@ -171,3 +171,27 @@ def test_collect_without_marketo_says_a_sample_needs_both_logins(
     assert main(["collect", "--source", "reconciliation"]) == 1
     err = capsys.readouterr().err
     assert "reads both sides" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_sample_right_after_the_collection_sees_its_describe(standins, tmp_path: Path):
+    """`run --once` takes the sample within the second the Salesforce cycle stored its
+    describe: the sample's own time is whole seconds, the describe's is not."""
+    salesforce, marketo = standins
+    script_org(salesforce, marketo, differing=0)
+    store = Store(tmp_path / "monitor.duckdb")
+    collected = NOW + timedelta(microseconds=600_000)
+    cycle(store, client_for(salesforce), collected, config=CONFIG)
+
+    report = collect_reconciliation(
+        store,
+        client_for(salesforce),
+        MarketoClient(marketo_login_from(marketo.secrets()), sleep=lambda s: None),
+        CONFIG,
+        "prod",
+        collected + timedelta(microseconds=200_000),
+    )
+
+    assert report.errors == []
+    with store.read() as con:
+        runs = run_query(con, "reconciliation_runs_latest", instance="prod", now=NOW + timedelta(1))
+    assert set(runs["object"]) == {"Lead", "Contact"}
