@@ -14,10 +14,11 @@ import streamlit as st
 from checks import REGISTRY, get_check
 from checks.base import Check
 from dashboard import data
+from dashboard.charts import add_expected_band, lay_out_series
 from dashboard.context import View, show_table
 from dashboard.labels import local_time
 from monitor.vocabulary import DIRECTION_LABELS, Setting
-from monitor.vocabulary.palette import EXPECTED_BAND_COLOR, SEVERITY_COLORS, object_color
+from monitor.vocabulary.palette import SEVERITY_COLORS, object_color
 
 ALL = "all"
 
@@ -79,19 +80,11 @@ def _chart(shown, zone, zone_name: str) -> go.Figure:
     for subject, band in shown.band.groupby("subject", sort=True):
         if band["spike_above"].isna().all():
             continue
-        times = band["ts"].dt.tz_convert(zone)
-        fig.add_scatter(
-            x=times, y=band["expected"], mode="lines", line={"width": 0}, showlegend=False,
-            hoverinfo="skip",
-        )  # fmt: skip
-        fig.add_scatter(
-            x=times,
-            y=band["spike_above"],
-            name=f"{subject}: expected (usual, up to the spike threshold)",
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor=EXPECTED_BAND_COLOR,
+        add_expected_band(
+            fig,
+            band["ts"].dt.tz_convert(zone),
+            band,
+            f"{subject}: expected (usual, up to the spike threshold)",
         )
     for subject, series in shown.series.groupby("subject", sort=True):
         object_name, _, direction = subject.partition("/")
@@ -106,13 +99,7 @@ def _chart(shown, zone, zone_name: str) -> go.Figure:
                 "dash": "solid" if direction == "sfdc_to_marketo" else "dot",
             },
         )
-    fig.update_layout(
-        height=420,
-        margin={"t": 20},
-        legend={"orientation": "h"},
-        yaxis_title="backlog (records waiting)",
-        xaxis_title=f"time ({zone_name})",
-    )
+    lay_out_series(fig, "backlog (records waiting)", zone_name)
     return fig
 
 

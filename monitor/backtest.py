@@ -23,11 +23,12 @@ import duckdb
 import pandas as pd
 
 from checks import REGISTRY, get_check
-from checks.base import SEVERITIES, Check, Finding, NotEvaluated, subject_object
+from checks.base import SEVERITIES, Check, Finding, NotEvaluated
 from monitor.calendar import LOOKBACK, BusinessCalendar
 from monitor.runner import (
     coverage_ends,
     evaluate_check,
+    judged_per_object,
     resolve_object_settings,
     resolve_settings,
 )
@@ -97,21 +98,33 @@ def episodes_from(check_id: str, timeline: Timeline, moments: list[datetime]) ->
     return sorted(episodes, key=lambda e: (e.opened_at, e.check, e.subject))
 
 
-def naive_timeline(
-    con: duckdb.DuckDBPyConnection,
-    check: Check,
-    settings: dict[str, Any],
-    object_settings: dict[str, dict[str, Any]],
-    instance: str,
-    moments: list[datetime],
-    calendar: pd.DataFrame | None = None,
-) -> Timeline:
+@dataclass(frozen=True)
+class Replay:
+    """One check replayed over one instance's cycles: what both ways of replaying read."""
+
+    con: duckdb.DuckDBPyConnection
+    check: Check
+    settings: dict[str, Any]
+    object_settings: dict[str, dict[str, Any]]
+    instance: str
+    moments: list[datetime]
+    calendar: pd.DataFrame | None = None
+
+
+def naive_timeline(replay: Replay) -> Timeline:
     """Evaluate the check at every cycle, reading its inputs as the runner would then."""
     timeline: Timeline = {}
-    for index, moment in enumerate(moments):
-        coverage = coverage_ends(con, instance, moment)
+    for index, moment in enumerate(replay.moments):
+        coverage = coverage_ends(replay.con, replay.instance, moment)
         for outcome in evaluate_check(
-            con, check, settings, object_settings, instance, moment, coverage, calendar
+            replay.con,
+            replay.check,
+            replay.settings,
+            replay.object_settings,
+            replay.instance,
+            moment,
+            coverage,
+            replay.calendar,
         ):
             timeline.setdefault(outcome.subject, {})[index] = outcome
     return timeline
@@ -130,43 +143,33 @@ def _widened(check: Check, settings: dict[str, Any], span: timedelta) -> dict[st
     return wide
 
 
-def fast_timeline(
-    con: duckdb.DuckDBPyConnection,
-    check: Check,
-    settings: dict[str, Any],
-    object_settings: dict[str, dict[str, Any]],
-    instance: str,
-    moments: list[datetime],
-    calendar: pd.DataFrame | None = None,
-) -> Timeline:
+def fast_timeline(replay: Replay) -> Timeline:
     """The check's own replay over inputs read once for the whole span."""
+    check, moments = replay.check, replay.moments
     assert check.replay is not None
     span = moments[-1] - moments[0]
 
-    def replayed(values: dict[str, Any]) -> Timeline:
+    def replayed(values: dict[str, Any]) -> list[tuple[str, dict[int, Finding | NotEvaluated]]]:
         wide = _widened(check, values, span)
         data = {
             name: run_query(
-                con,
+                replay.con,
                 spec.query,
-                instance=instance,
+                instance=replay.instance,
                 now=moments[-1],
                 **{param: wide[name] for param, name in spec.params_from_settings.items()},
             )
             for name, spec in check.inputs.items()
         }
-        if calendar is not None:
-            data["calendar"] = calendar.copy()
-        return check.replay(data, values, moments)
+        if replay.calendar is not None:
+            data["calendar"] = replay.calendar.copy()
+        return list(check.replay(data, values, moments).items())
 
-    timeline = {
-        s: t for s, t in replayed(settings).items() if subject_object(s) not in object_settings
-    }
-    for object_name, values in object_settings.items():
-        timeline.update(
-            {s: t for s, t in replayed(values).items() if subject_object(s) == object_name}
+    return dict(
+        judged_per_object(
+            replay.settings, replay.object_settings, replayed, subject=lambda item: item[0]
         )
-    return timeline
+    )
 
 
 def backtest(
@@ -194,8 +197,9 @@ def backtest(
         for check in checks:
             settings = resolve_settings(check, overrides)
             object_settings = resolve_object_settings(check, overrides)
-            replay = naive_timeline if naive or check.replay is None else fast_timeline
-            timeline = replay(con, check, settings, object_settings, instance, moments, windows)
+            timeline = (naive_timeline if naive or check.replay is None else fast_timeline)(
+                Replay(con, check, settings, object_settings, instance, moments, windows)
+            )
             episodes += episodes_from(check.id, timeline, moments)
     return sorted(episodes, key=lambda e: (e.opened_at, e.check, e.subject))
 

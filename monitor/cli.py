@@ -8,7 +8,7 @@ import logging
 import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -567,6 +567,37 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return run_daemon(config, once=args.once, instance=args.instance)
 
 
+def _add_verb(
+    verbs: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    run: Callable[[argparse.Namespace, Config], int],
+    help: str,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """A verb's parser, its one-line help in the verb list and the command it runs."""
+    verb = verbs.add_parser(name, help=help, description=description)
+    verb.set_defaults(run=run)
+    return verb
+
+
+def _add_json(verb: argparse.ArgumentParser, help: str = "print as JSON") -> None:
+    """--json: the verbs that list something can print it as JSON instead of text."""
+    verb.add_argument("--json", action="store_true", help=help)
+
+
+def _add_instance(verb: argparse.ArgumentParser, help: str, metavar: str | None = None) -> None:
+    """--instance: which instance the verb works on; what the default is differs per verb."""
+    verb.add_argument("--instance", metavar=metavar, help=help)
+
+
+def _add_moment(
+    verb: argparse.ArgumentParser, flag: str, help: str | None = None, **dest: str
+) -> None:
+    """A flag taking an ISO 8601 moment (--at, --from, --until); `dest=` where the flag's name
+    is no attribute name (--from)."""
+    verb.add_argument(flag, type=parse_moment, metavar="TIMESTAMP", help=help, **dest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m monitor",
@@ -575,20 +606,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    verb = verbs.add_parser("init", help="create or migrate the store (MONITOR_DB)")
-    verb.set_defaults(run=cmd_init)
+    _add_verb(verbs, "init", cmd_init, "create or migrate the store (MONITOR_DB)")
 
-    verb = verbs.add_parser("demo", help="(re)build the simulated demo workspace")
+    verb = _add_verb(verbs, "demo", cmd_demo, "(re)build the simulated demo workspace")
     verb.add_argument(
         "--days", type=parse_positive, default=30, help="days of history (default 30)"
     )
     verb.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    verb.set_defaults(run=cmd_demo)
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "import",
-        help="import Marketo admin exports and other files",
-        description="Import files. Strict by default: the first invalid row stops the file "
+        cmd_import,
+        "import Marketo admin exports and other files",
+        "Import files. Strict by default: the first invalid row stops the file "
         "and nothing of it is stored. Re-importing the same rows adds nothing.",
     )
     verb.add_argument("kind", choices=sorted(IMPORT_KINDS), help="file format")
@@ -605,30 +636,29 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store the valid rows and quarantine the invalid ones",
     )
-    verb.add_argument("--instance", help="instance to import into (default: config)")
-    verb.set_defaults(run=cmd_import)
+    _add_instance(verb, "instance to import into (default: config)")
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "check",
-        help="run every check and print the open findings",
-        description="Run every check and print the open findings. Each check judges the data "
+        cmd_check,
+        "run every check and print the open findings",
+        "Run every check and print the open findings. Each check judges the data "
         "as of its newest time, so an export imported late finds what it would have found "
         "when fresh. With --at, judge as of a past moment without storing anything.",
     )
-    verb.add_argument("--json", action="store_true", help="print the findings as a JSON array")
-    verb.add_argument("--instance", help="only this instance")
-    verb.add_argument(
-        "--at",
-        type=parse_moment,
-        metavar="TIMESTAMP",
-        help="judge as of this moment (ISO 8601, UTC without a zone); stores nothing",
+    _add_json(verb, "print the findings as a JSON array")
+    _add_instance(verb, "only this instance")
+    _add_moment(
+        verb, "--at", "judge as of this moment (ISO 8601, UTC without a zone); stores nothing"
     )
-    verb.set_defaults(run=cmd_check)
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "collect",
-        help="collect once from a source (Salesforce or Marketo), or backfill history",
-        description="Collect one window from Salesforce or the Marketo REST API (credentials "
+        cmd_collect,
+        "collect once from a source (Salesforce or Marketo), or backfill history",
+        "Collect one window from Salesforce or the Marketo REST API (credentials "
         "from the environment or .streamlit/secrets.toml). With --since, fill history (Marketo: "
         "at most 90d); an interrupted backfill resumes where it stopped.",
     )
@@ -645,51 +675,57 @@ def build_parser() -> argparse.ArgumentParser:
         default=timedelta(hours=1),
         help="Salesforce backfill window length (default 1h; one API call each)",
     )
-    verb.add_argument("--instance", help="instance to collect into (default: config)")
-    verb.set_defaults(run=cmd_collect)
+    _add_instance(verb, "instance to collect into (default: config)")
 
-    verb = verbs.add_parser(
-        "check-connection", help="say per source what works and what is missing"
+    verb = _add_verb(
+        verbs,
+        "check-connection",
+        cmd_check_connection,
+        "say per source what works and what is missing",
     )
-    verb.add_argument("--instance", help="with several [[instances]]: the one to check")
-    verb.set_defaults(run=cmd_check_connection)
+    _add_instance(verb, "with several [[instances]]: the one to check")
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "serve-streams",
-        help="receive Marketo Data Streams (Adobe I/O Events webhooks) over HTTP",
-        description="Serve POST /events (bearer token MONITOR_STREAMS_TOKEN), the Adobe I/O "
+        cmd_serve_streams,
+        "receive Marketo Data Streams (Adobe I/O Events webhooks) over HTTP",
+        "Serve POST /events (bearer token MONITOR_STREAMS_TOKEN), the Adobe I/O "
         "challenge GET /events?challenge=X and GET /health until Ctrl-C or SIGTERM.",
     )
     verb.add_argument("--host", help="address to bind (default: streams_host, 127.0.0.1)")
     verb.add_argument(
         "--port", type=parse_port, help="port (default: streams_port, 8787; 0: any free)"
     )
-    verb.add_argument("--instance", help="instance to store into (default: config)")
-    verb.set_defaults(run=cmd_serve_streams)
+    _add_instance(verb, "instance to store into (default: config)")
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "run",
-        help="run collections, checks, inbox, alerts, report and retention on a clock",
-        description="Run one round of every job at once, then each job on its interval until "
+        cmd_run,
+        "run collections, checks, inbox, alerts, report and retention on a clock",
+        "Run one round of every job at once, then each job on its interval until "
         "Ctrl-C or SIGTERM (the running job finishes first). One `run` per store.",
     )
     verb.add_argument("--once", action="store_true", help="run one round of every job and exit")
-    verb.add_argument("--instance", metavar="NAME", help="only this configured instance")
-    verb.set_defaults(run=cmd_run)
+    _add_instance(verb, "only this configured instance", metavar="NAME")
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "alerts",
-        help="send the alerts that are due once (what `run` does after each check)",
-        description="Consume new finding transitions, queue the grouped alerts that are due and "
+        cmd_alerts,
+        "send the alerts that are due once (what `run` does after each check)",
+        "Consume new finding transitions, queue the grouped alerts that are due and "
         "deliver the outbox; with --test, send a test message to every channel.",
     )
     verb.add_argument("--test", action="store_true", help="send a test message to every channel")
-    verb.set_defaults(run=cmd_alerts)
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "report",
-        help="write the weekly health report (HTML, CSV zip or PDF)",
-        description="Build the health report of an ISO week (Monday 00:00 to Monday 00:00 UTC) "
+        cmd_report,
+        "write the weekly health report (HTML, CSV zip or PDF)",
+        "Build the health report of an ISO week (Monday 00:00 to Monday 00:00 UTC) "
         "for one instance or all, and print the path written. PDF needs Chromium.",
     )
     verb.add_argument(
@@ -697,28 +733,30 @@ def build_parser() -> argparse.ArgumentParser:
         type=parse_week_argument,
         help="ISO week such as 2026-W47 (default: the last complete week)",
     )
-    verb.add_argument("--instance", help="only this instance (default: all, one section each)")
+    _add_instance(verb, "only this instance (default: all, one section each)")
     verb.add_argument("--format", choices=["html", "csv", "pdf"], default="html")
     verb.add_argument(
         "--out",
         help="file, or folder for health-report-<instance|all>-<week>.<ext> (default: report_dir)",
     )
-    verb.set_defaults(run=cmd_report)
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "incidents",
-        help="list the open incidents: findings grouped by their shared cause",
-        description="List the open incidents of the stored findings (as the last check left "
+        cmd_incidents,
+        "list the open incidents: findings grouped by their shared cause",
+        "List the open incidents of the stored findings (as the last check left "
         "them), worst first: title, since when, owner, impact, the fix and their findings.",
     )
-    verb.add_argument("--json", action="store_true", help="print as JSON")
-    verb.add_argument("--instance", help="only this instance")
-    verb.set_defaults(run=cmd_incidents)
+    _add_json(verb)
+    _add_instance(verb, "only this instance")
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "backtest",
-        help="replay checks over stored history and print every episode they would have opened",
-        description="Replay checks over stored history as the scheduler would have run them: "
+        cmd_backtest,
+        "replay checks over stored history and print every episode they would have opened",
+        "Replay checks over stored history as the scheduler would have run them: "
         "after each cycle, with only the data available then. Prints every episode (check, "
         "subject, opened, resolved or still open, peak, title). Stores nothing.",
     )
@@ -726,9 +764,9 @@ def build_parser() -> argparse.ArgumentParser:
     verb.add_argument(
         "--since", type=parse_duration, help="replay this far back from the newest data (30d)"
     )
-    verb.add_argument("--from", dest="start", type=parse_moment, metavar="TIMESTAMP")
-    verb.add_argument("--until", type=parse_moment, metavar="TIMESTAMP")
-    verb.add_argument("--instance", help="only this instance")
+    _add_moment(verb, "--from", dest="start")
+    _add_moment(verb, "--until")
+    _add_instance(verb, "only this instance")
     verb.add_argument(
         "--set",
         action="append",
@@ -742,13 +780,14 @@ def build_parser() -> argparse.ArgumentParser:
     verb.add_argument(
         "--naive", action="store_true", help="evaluate every cycle from the store (slow)"
     )
-    verb.add_argument("--json", action="store_true", help="print the episodes as a JSON array")
-    verb.set_defaults(run=cmd_backtest)
+    _add_json(verb, "print the episodes as a JSON array")
 
-    verb = verbs.add_parser(
+    verb = _add_verb(
+        verbs,
         "plan",
-        help="estimate how long a planned mass update holds up the sync, and its best start",
-        description="From the sync's measured pace while records waited (by weekday and hour), "
+        cmd_plan,
+        "estimate how long a planned mass update holds up the sync, and its best start",
+        "From the sync's measured pace while records waited (by weekday and hour), "
         "the current backlog and the order Marketo serves objects in: when the update is fully "
         "synced (with a range), which objects wait behind it and how long, and the start in the "
         "next 7 days that clears soonest. Says 'unknown' with too little history.",
@@ -757,12 +796,7 @@ def build_parser() -> argparse.ArgumentParser:
     verb.add_argument(
         "--records", required=True, type=parse_positive, help="records the update changes"
     )
-    verb.add_argument(
-        "--at",
-        type=parse_moment,
-        metavar="TIMESTAMP",
-        help="planned start (ISO 8601, UTC without a zone; default: now)",
-    )
+    _add_moment(verb, "--at", "planned start (ISO 8601, UTC without a zone; default: now)")
     verb.add_argument(
         "--field",
         help="field the update changes: a formula field queues no sync, one the sync user "
@@ -774,15 +808,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="sfdc_to_marketo",
         help="where the update happens: in Salesforce (default) or in Marketo",
     )
-    verb.add_argument(
-        "--instance", help="instance to plan for (default: config, else the only one)"
-    )
-    verb.add_argument("--json", action="store_true", help="print the plan as JSON")
-    verb.set_defaults(run=cmd_plan)
+    _add_instance(verb, "instance to plan for (default: config, else the only one)")
+    _add_json(verb, "print the plan as JSON")
 
-    verb = verbs.add_parser("checks", help="list the registered checks and their settings")
-    verb.add_argument("--json", action="store_true", help="print as JSON")
-    verb.set_defaults(run=cmd_checks)
+    verb = _add_verb(verbs, "checks", cmd_checks, "list the registered checks and their settings")
+    _add_json(verb)
     return parser
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -30,6 +31,8 @@ from monitor.incidents import with_incidents
 from monitor.store import Store, integrity
 from monitor.store import findings as stored_findings
 from queries import run_query
+
+T = TypeVar("T")  # what a check says of one subject (an outcome, a replayed timeline entry)
 
 log = logging.getLogger(__name__)
 
@@ -167,12 +170,24 @@ def evaluate_check(
             data["calendar"] = calendar.copy()
         return check.evaluate(data, values, check_now)
 
-    outcomes = [
-        o for o in outcomes_with(settings) if subject_object(o.subject) not in object_settings
+    return judged_per_object(settings, object_settings, outcomes_with, lambda o: o.subject)
+
+
+def judged_per_object(
+    settings: dict[str, Any],
+    object_settings: dict[str, dict[str, Any]],
+    judge: Callable[[dict[str, Any]], list[T]],
+    subject: Callable[[T], str],
+) -> list[T]:
+    """What `judge` says of each subject under the settings in force for its object: the
+    check's settings for objects without their own ([checks.<id>.per_object.<Object>]), each
+    object's own for its subjects. `judge` runs once per set of settings."""
+    judged = [
+        item for item in judge(settings) if subject_object(subject(item)) not in object_settings
     ]
     for object_name, values in object_settings.items():
-        outcomes += [o for o in outcomes_with(values) if subject_object(o.subject) == object_name]
-    return outcomes
+        judged += [item for item in judge(values) if subject_object(subject(item)) == object_name]
+    return judged
 
 
 @dataclass

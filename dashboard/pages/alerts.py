@@ -4,7 +4,9 @@ planned windows, with a form to add one and a button to remove one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +21,9 @@ from monitor.config.calendar import RECURRENCES
 from monitor.config.secrets import load_secrets
 from monitor.errors import MonitorError
 from monitor.vocabulary.text import markdown_literal
+
+if TYPE_CHECKING:
+    from monitor.store import Store
 
 ANY_CHECK = "(any check)"
 STATUS_HELP = (
@@ -86,6 +91,31 @@ def _saved(write) -> None:
     st.rerun()
 
 
+def _listed(
+    line: str,
+    origin: str,
+    button: tuple[str, str],
+    end: Callable[[Store, str, datetime], bool],
+    entry_id: str,
+) -> None:
+    """One silence or calendar entry in its list; those added on the dashboard get a button
+    (label, widget key) that ends them now (kept as history) and reads the page again."""
+    cols = st.columns([5, 1])
+    cols[0].markdown(line)
+    if origin == DASHBOARD_ORIGIN and cols[1].button(button[0], key=button[1]):
+        end(data.store(), entry_id, datetime.now(UTC))
+        data.clear()
+        st.rerun()
+
+
+def _where(column: Any, view: View | None, key: str) -> str:
+    """The instance a new silence or planned window covers, chosen in a "Where" radio: the one
+    viewed, or '' for every instance (the only choice when none is viewed)."""
+    scope = ["this instance", "every instance"] if view else ["every instance"]
+    where = column.radio("Where", scope, key=key)
+    return view.instance if view and where == "this instance" else ""
+
+
 def _silence_form(view: View | None, now: datetime) -> None:
     with st.form("silence-form", clear_on_submit=True):
         st.markdown("**Add a silence**")
@@ -100,8 +130,7 @@ def _silence_form(view: View | None, now: datetime) -> None:
         later = now + timedelta(hours=4)
         day = cols[0].date_input("Until (UTC day)", value=later.date(), key="silence-day")
         hour = cols[1].time_input("Until (UTC time)", value=time(later.hour, 0), key="silence-time")
-        scope = ["this instance", "every instance"] if view else ["every instance"]
-        where = cols[2].radio("Where", scope, key="silence-scope")
+        instance = _where(cols[2], view, "silence-scope")
         reason = st.text_input("Reason", key="silence-reason")
         if st.form_submit_button("Silence"):
             _saved(
@@ -109,7 +138,7 @@ def _silence_form(view: View | None, now: datetime) -> None:
                     data.store(),
                     check="" if check == ANY_CHECK else check,
                     subject=subject,
-                    instance=view.instance if view and where == "this instance" else "",
+                    instance=instance,
                     until=datetime.combine(day, hour, tzinfo=UTC),
                     reason=reason,
                     now=now,
@@ -128,14 +157,13 @@ def _silences(view: View | None, now: datetime) -> None:
     if not silences:
         st.caption("No silence is running.")
     for silence in silences:
-        cols = st.columns([5, 1])
-        cols[0].markdown(f"`{silence.silence_id}` {silence.describe()}")
-        if silence.origin == DASHBOARD_ORIGIN and cols[1].button(
-            "End", key=f"end-{silence.silence_id}"
-        ):
-            expire_silence(data.store(), silence.silence_id, datetime.now(UTC))
-            data.clear()
-            st.rerun()
+        _listed(
+            f"`{silence.silence_id}` {silence.describe()}",
+            silence.origin,
+            ("End", f"end-{silence.silence_id}"),
+            expire_silence,
+            silence.silence_id,
+        )
     _silence_form(view, now)
 
 
@@ -160,8 +188,7 @@ def _calendar_form(view: View | None, now: datetime) -> None:
         cols = st.columns(3)
         days = cols[0].number_input("Last days of the period", 1, 27, 1, key="calendar-days")
         hours = cols[1].number_input("Hours after it ends", 0, 72, 0, key="calendar-hours")
-        scope = ["this instance", "every instance"] if view else ["every instance"]
-        where = cols[2].radio("Where", scope, key="calendar-scope")
+        instance = _where(cols[2], view, "calendar-scope")
         if st.form_submit_button("Add to the calendar"):
             window = {}
             if kind == ONE_OFF:  # times without a zone: read in the configured timezone
@@ -178,7 +205,7 @@ def _calendar_form(view: View | None, now: datetime) -> None:
                     days=int(days),
                     hours=int(hours),
                     object_name=object_name,
-                    instance=view.instance if view and where == "this instance" else "",
+                    instance=instance,
                     now=now,
                     **window,
                 )
@@ -201,14 +228,13 @@ def _calendar(view: View | None, now: datetime) -> None:
     if not entries:
         st.caption("No planned window.")
     for number, entry in enumerate(entries):
-        cols = st.columns([5, 1])
-        cols[0].markdown(f"{markdown_literal(entry.describe())} · {entry.origin}")
-        if entry.origin == DASHBOARD_ORIGIN and cols[1].button(
-            "Remove", key=f"calendar-remove-{entry.entry_id or number}"
-        ):
-            remove_calendar_entry(data.store(), entry.entry_id, datetime.now(UTC))
-            data.clear()
-            st.rerun()
+        _listed(
+            f"{markdown_literal(entry.describe())} · {entry.origin}",
+            entry.origin,
+            ("Remove", f"calendar-remove-{entry.entry_id or number}"),
+            remove_calendar_entry,
+            entry.entry_id,
+        )
     _calendar_form(view, now)
 
 

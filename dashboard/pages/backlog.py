@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
+from dashboard.charts import add_expected_band, lay_out_series
 from dashboard.context import (
     View,
     demo_banner,
@@ -29,7 +30,7 @@ from monitor.health import (
     with_drain_estimates,
 )
 from monitor.vocabulary import DIRECTION_LABELS
-from monitor.vocabulary.palette import EXPECTED_BAND_COLOR, object_color, transition_color
+from monitor.vocabulary.palette import object_color, transition_color
 from monitor.vocabulary.text import markdown_literal
 
 DIRECTIONS = DIRECTION_LABELS
@@ -158,19 +159,8 @@ def render(view: View) -> None:
     band = expected_backlog(training, overrides, object_name, series["hour"])
     fig = go.Figure()
     if band["spike_above"].notna().any():
-        # The band the backlog_spike check calls normal, behind the series.
-        fig.add_scatter(
-            x=hours, y=band["expected"], mode="lines", line={"width": 0}, showlegend=False,
-            hoverinfo="skip",
-        )  # fmt: skip
-        fig.add_scatter(
-            x=hours,
-            y=band["spike_above"],
-            name="expected (usual for the hour, up to the spike threshold)",
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor=EXPECTED_BAND_COLOR,
+        add_expected_band(
+            fig, hours, band, "expected (usual for the hour, up to the spike threshold)"
         )
     color = object_color(object_name)
     fig.add_scatter(
@@ -206,13 +196,7 @@ def render(view: View) -> None:
             text=f"spike {event.transition}",
             font={"color": mark},
         )
-    fig.update_layout(
-        height=420,
-        margin={"t": 20},
-        legend={"orientation": "h"},
-        yaxis_title="records (waiting, or per hour)",
-        xaxis_title=f"time ({data.config().timezone})",
-    )
+    lay_out_series(fig, "records (waiting, or per hour)", data.config().timezone)
     # Where the usual backlog of an hour swings widely (a nightly batch), the spike threshold
     # can be a hundred times the series: drawn in full it would flatten everything else, so the
     # chart is cut above the data and the caption says where the threshold really is.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.config.calendar import CalendarEntry, parse_calendar
+from monitor.config.toml_file import read_toml
 from monitor.errors import ConfigError
 from monitor.vocabulary import Setting, instance_name_problem
 
@@ -287,10 +287,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
     path = Path(env.get("MONITOR_CONFIG", DEFAULT_CONFIG))
     data: dict[str, Any] = {}
     if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        data = read_toml(path)
     elif "MONITOR_CONFIG" in env:
         raise ConfigError(f"{path}: MONITOR_CONFIG names a file that does not exist")
 

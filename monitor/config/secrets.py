@@ -5,11 +5,10 @@ They are read when a collector connects and never stored, logged or put in an ex
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from monitor.errors import ConfigError
+from monitor.config.toml_file import read_toml
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 
@@ -20,11 +19,7 @@ def load_secrets(
     """Every secret by name: the file's top-level string keys, overridden by the environment."""
     found: dict[str, str] = {}
     if secrets_file.exists():
-        try:
-            data = tomllib.loads(secrets_file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            # The parser's message quotes no values, only the position.
-            raise ConfigError(f"{secrets_file}: invalid TOML: {exc}") from None
+        data = read_toml(secrets_file)
         found.update({k: v for k, v in data.items() if isinstance(v, str)})
     found.update(os.environ if environ is None else environ)
     return found

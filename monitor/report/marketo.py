@@ -79,10 +79,6 @@ def backlog_table(hourly: pd.DataFrame, latest: pd.DataFrame, events: pd.DataFra
     ).sort_values(["peak backlog", "object"], ascending=[False, True], ignore_index=True)
 
 
-def modifiers_table(modifiers: pd.DataFrame) -> pd.DataFrame:
-    return modifiers.rename(columns={"first_change": "first change", "last_change": "last change"})
-
-
 def steps_table(steps: pd.DataFrame) -> pd.DataFrame:
     return steps.rename(
         columns={
@@ -145,7 +141,7 @@ def build(context: Context) -> Section:
         Table(
             "busiest-modifiers",
             "Busiest modifiers (who changed synced records)",
-            modifiers_table(frames["modifiers"]),
+            text.spaced_headings(frames["modifiers"]),
             "No change attribution recorded this week.",
             html_rows=10,
         ),

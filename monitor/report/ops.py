@@ -7,7 +7,7 @@ import pandas as pd
 
 from checks import get_check
 from monitor.consumers import consumer_table
-from monitor.report import charts
+from monitor.report import charts, text
 from monitor.report.context import DATA_NAMES, Context, notes
 from monitor.report.figures import deltas_table
 from monitor.report.model import Chart, Section, Table
@@ -56,15 +56,7 @@ def source_table(coverage: pd.DataFrame) -> pd.DataFrame:
 
 
 def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
-    return runs.rename(
-        columns={
-            "rows_written": "rows written",
-            "api_calls": "API calls",
-            "last_run": "last run",
-            "last_status": "last status",
-            "last_error": "last error",
-        }
-    )
+    return text.spaced_headings(runs).rename(columns={"api calls": "API calls"})
 
 
 def events_table(events: pd.DataFrame) -> pd.DataFrame:

@@ -213,7 +213,7 @@ def build(context: Context) -> Section:
         Table(
             "schema-drift",
             "Schema changes Marketo acts on: who made them and what to do before the next sync",
-            frames["schema_drift"].rename(columns=lambda name: name.replace("_", " ")),
+            text.spaced_headings(frames["schema_drift"]),
             "No schema change on a synced object put the sync at risk this week.",
             note="From the hourly describe snapshots and the Setup Audit Trail (schema_drift); "
             "open findings first.",
@@ -221,9 +221,7 @@ def build(context: Context) -> Section:
         Table(
             "auth-posture",
             "Sync user's connection: what will stop it logging in, and the change to make",
-            frames["auth_posture"]
-            .drop(columns=["last_seen"])
-            .rename(columns=lambda name: name.replace("_", " ")),
+            text.spaced_headings(frames["auth_posture"].drop(columns=["last_seen"])),
             "Nothing put the sync user's connection at risk this week.",
             note="From the hourly reading of the sync user's User row and system permissions "
             "and its login history (auth_posture); open findings first.",
@@ -231,9 +229,7 @@ def build(context: Context) -> Section:
         Table(
             "reconciliation",
             "Reconciliation sample: fields whose Marketo values differ from Salesforce",
-            frames["reconciliation"]
-            .drop(columns=["last_seen"])
-            .rename(columns=lambda name: name.replace("_", " ")),
+            text.spaced_headings(frames["reconciliation"].drop(columns=["last_seen"])),
             "No sampled field differed between Salesforce and Marketo beyond chance this week.",
             note="From the daily reconciliation sample of Leads and Contacts read on both sides "
             "(reconciliation; values masked, 2 Salesforce and 3 Marketo calls a day); a stale "

@@ -92,3 +92,8 @@ def is_numeric_column(frame: pd.DataFrame, column: str) -> bool:
     """Right-align numbers (booleans are not numbers here)."""
     dtype = frame[column].dtype
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def spaced_headings(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its query's column names as headings: `what_to_do` reads "what to do"."""
+    return frame.rename(columns=lambda name: name.replace("_", " "))

@@ -268,23 +268,17 @@ def _collector_logins(
 
     mine = instance_secrets(instance, secrets)
     logins: dict[str, Any] = {}
-    salesforce = login_from(mine)  # a half-configured login is a ConfigError: fix it first
-    if salesforce is not None:
-        logins["salesforce"] = salesforce
-    else:
-        plan.notes.append(
-            f"salesforce {instance.name}: not scheduled, no login in "
-            f"{instance.variables['SALESFORCE_INSTANCE_URL']} / "
-            f"{instance.variables['SALESFORCE_USERNAME']}"
-        )
-    marketo = marketo_login_from(mine)
-    if marketo is not None:
-        logins["marketo"] = marketo
-    else:
-        plan.notes.append(
-            f"marketo {instance.name}: not scheduled, no login in "
-            f"{instance.variables['MARKETO_CLIENT_ID']}"
-        )
+    # (source, its login from the secrets, the variables a note names when there is none)
+    for source, login_of, variables in (
+        ("salesforce", login_from, ("SALESFORCE_INSTANCE_URL", "SALESFORCE_USERNAME")),
+        ("marketo", marketo_login_from, ("MARKETO_CLIENT_ID",)),
+    ):
+        login = login_of(mine)  # a half-configured login is a ConfigError: fix it first
+        if login is not None:
+            logins[source] = login
+        else:
+            names = " / ".join(instance.variables[name] for name in variables)
+            plan.notes.append(f"{source} {instance.name}: not scheduled, no login in {names}")
     return logins
 
 

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
+from monitor.store.rows import any_row
+
 
 def consume_transitions(con: duckdb.DuckDBPyConnection, now: datetime, stale: datetime) -> None:
     """Record every finding transition not seen yet, once: pending, or already decided
@@ -139,23 +141,23 @@ def claim_delivery(
 ) -> bool:
     """Take a due delivery: 'sending', the attempt counted, skipped by others until the lease
     ends; False when it is not due (or another deliverer took it)."""
-    row = con.execute(
+    return any_row(
+        con,
         "UPDATE alert_outbox SET status = 'sending', attempts = attempts + 1, "
         f"last_attempt_at = $now, next_attempt_at = $lease {_DUE} RETURNING attempts",
         {"m": message_id, "c": channel, "now": now, "lease": now + lease},
-    ).fetchone()
-    return row is not None
+    )
 
 
 def drop_delivery(
     con: duckdb.DuckDBPyConnection, message_id: str, channel: str, now: datetime, reason: str
 ) -> bool:
     """Mark a due delivery as dropped (final); False when another deliverer took it."""
-    row = con.execute(
+    return any_row(
+        con,
         f"UPDATE alert_outbox SET status = 'dropped', error = $reason {_DUE} RETURNING message_id",
         {"m": message_id, "c": channel, "now": now, "reason": reason},
-    ).fetchone()
-    return row is not None
+    )
 
 
 def mark_sent(
@@ -226,9 +228,9 @@ def add_silence(
 
 def end_silence(con: duckdb.DuckDBPyConnection, silence_id: str, now: datetime) -> bool:
     """End a running silence now; False when it was not running."""
-    row = con.execute(
+    return any_row(
+        con,
         "UPDATE silences SET until = $now, ended_at = $now "
         "WHERE silence_id = $id AND until > $now RETURNING silence_id",
         {"id": silence_id, "now": now},
-    ).fetchone()
-    return row is not None
+    )

@@ -6,6 +6,8 @@ from datetime import datetime
 
 import duckdb
 
+from monitor.store.rows import any_row
+
 
 def add_entry(
     con: duckdb.DuckDBPyConnection,
@@ -41,9 +43,9 @@ def add_entry(
 
 def remove_entry(con: duckdb.DuckDBPyConnection, entry_id: str, now: datetime) -> bool:
     """Remove an entry (kept as history); False when there was none to remove."""
-    row = con.execute(
+    return any_row(
+        con,
         "UPDATE calendar_entries SET removed_at = $now "
         "WHERE entry_id = $id AND removed_at IS NULL RETURNING entry_id",
         {"id": entry_id, "now": now},
-    ).fetchone()
-    return row is not None
+    )

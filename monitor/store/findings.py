@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from monitor.store.facts import insert_frame
+from monitor.store.rows import any_row
 
 
 def known_findings(
@@ -78,9 +79,9 @@ def replace_outcomes(
 
 def acknowledge(con: duckdb.DuckDBPyConnection, fingerprint: str, now: datetime) -> bool:
     """Mark an open finding as acknowledged; False when there is no such open finding."""
-    row = con.execute(
+    return any_row(
+        con,
         "UPDATE findings SET acknowledged_at = $now "
         "WHERE fingerprint = $fp AND status = 'open' RETURNING fingerprint",
         {"now": now, "fp": fingerprint},
-    ).fetchone()
-    return row is not None
+    )

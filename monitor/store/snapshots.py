@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from monitor.store.facts import insert_frame
+from monitor.store.rows import any_row
 
 
 def _content_hash(content: Any) -> str:
@@ -89,11 +90,11 @@ def _drift_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def has_snapshot(con: duckdb.DuckDBPyConnection, instance: str, kind: str, scope: str) -> bool:
     """Whether any snapshot of `kind` for `scope` (an object) was stored for `instance`."""
-    found = con.execute(
+    return any_row(
+        con,
         "SELECT 1 FROM snapshots WHERE instance = $i AND kind = $k AND scope = $s LIMIT 1",
         {"i": instance, "k": kind, "s": scope},
-    ).fetchone()
-    return found is not None
+    )
 
 
 def write_describe_snapshot(

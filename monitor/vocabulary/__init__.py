@@ -28,6 +28,12 @@ def instance_name_problem(name: str) -> str | None:
     return f"instance name {name!r} {INSTANCE_NAME_RULE}"
 
 
+# -- Salesforce names -------------------------------------------------------------------------
+# API names (Lead, My_Object__c, ns__Field__c): only these are stored as object and field names
+# from an export, put in SOQL as literals, or repeated by a refusal.
+API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
 # -- findings ------------------------------------------------------------------------------
 SEVERITIES = ("info", "warning", "critical")  # lowest first
 SALESFORCE_ADMIN = "Salesforce admin"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from monitor.collectors.exports.common import ImportResult
 from monitor.collectors.exports.csvfile import require_regular_file
 from monitor.errors import InputError
 from monitor.store.snapshots import has_snapshot, write_describe_snapshot
+from monitor.vocabulary import API_NAME
 
 # What the checks read from each field of a describe: formula detection (calculated) and edit
 # rights (updateable, createable). Editor tooling writes describes without them.
@@ -27,15 +27,11 @@ TEXTS = ("label", "type", "calculatedFormula")
 MAX_LENGTH = 2**31 - 1  # the store's INTEGER; Salesforce's longest text is 131,072
 # A file holds a describe, a list of them, or the sf CLI's envelope around either.
 MAX_NESTING = 3
-
-
-# Salesforce API names (Lead, My_Object__c, ns__Field__c): only these are names a refusal may
-# repeat, and only these are stored as object and field names.
-API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 MAX_NAME_CHARS = 255
 
 
 def _is_api_name(value: Any) -> bool:
+    """Only API names are stored as object and field names, and only these may a refusal repeat."""
     return (
         isinstance(value, str)
         and len(value) <= MAX_NAME_CHARS

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, re
 from monitor.errors import InputError
 from monitor.store.quarantine import quarantine
 from monitor.store.snapshots import write_permission_snapshot
+from monitor.vocabulary import API_NAME
 
 SPEC = CsvSpec(
     kind="permissions",
@@ -38,7 +38,6 @@ TRUTHY = {
     "n": False,
     "0": False,
 }
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def import_permissions(
@@ -63,7 +62,7 @@ def import_permissions(
             column="row",
         )
     problems: list[Problem] = []
-    for row in frame.index[~frame["object"].str.match(_NAME)]:
+    for row in frame.index[~frame["object"].str.match(API_NAME)]:
         problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
     # FieldPermissions writes fields as Object.Field: accept that form too.
     # A Series of text even with no row left (every row of the wrong width): a plain empty list
@@ -76,7 +75,7 @@ def import_permissions(
         index=frame.index,
         dtype=object,
     )
-    bad_field = (frame["field"] != "") & ~frame["field"].str.match(_NAME)
+    bad_field = (frame["field"] != "") & ~frame["field"].str.match(API_NAME)
     for row in frame.index[bad_field]:
         problems.append(
             Problem(int(row), "field", "expected a field API name or empty (object level)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,7 +20,7 @@ from monitor.collectors.exports.timestamps import (
 )
 from monitor.store.facts import insert_frame
 from monitor.store.quarantine import quarantine
-from monitor.vocabulary import DIRECTIONS, IMPORTABLE_PROVENANCES
+from monitor.vocabulary import API_NAME, DIRECTIONS, IMPORTABLE_PROVENANCES
 
 PROVENANCES = IMPORTABLE_PROVENANCES
 SPEC = CsvSpec(
@@ -36,7 +35,6 @@ SPEC = CsvSpec(
     },
     required=("ts", "object", "direction", "metric", "value"),
 )
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def import_sync_stats(
@@ -59,7 +57,7 @@ def import_sync_stats(
         problems.append(Problem(int(row), "ts", f"expected {EXPECTED}"))
     for row in frame.index[out_of_range(frame["ts"], now)]:
         problems.append(Problem(int(row), "ts", range_reason(now)))
-    for row in frame.index[~frame["object"].str.match(_NAME)]:
+    for row in frame.index[~frame["object"].str.match(API_NAME)]:
         problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
     for row in frame.index[~frame["direction"].isin(DIRECTIONS)]:
         problems.append(Problem(int(row), "direction", f"expected one of {', '.join(DIRECTIONS)}"))

@@ -3,20 +3,18 @@ checked against a strict pattern before they are put in as literals."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from simple_salesforce import format_soql
 
 from monitor.errors import ConfigError, SourceError
-
-_API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+from monitor.vocabulary import API_NAME
 
 
 def checked_object(name: str) -> str:
     """An sObject API name, or a ConfigError (it becomes a literal in SOQL)."""
-    if not _API_NAME.match(name):
+    if not API_NAME.match(name):
         raise ConfigError(f"salesforce_objects: {name!r} is not an sObject API name")
     return name
 
@@ -93,7 +91,7 @@ def login_history(sync_user: str, start: datetime, end: datetime) -> str:
 
 def checked_field(object_name: str, name: str) -> str:
     """A field API name from a describe, or a SourceError (it becomes a literal in SOQL)."""
-    if not _API_NAME.match(name):
+    if not API_NAME.match(name):
         raise SourceError(f"describe of {object_name}: {name!r} is not a field API name")
     return name
 
