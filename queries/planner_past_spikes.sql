@@ -20,20 +20,22 @@ WITH paired AS (
            date_diff('second', lag(ts) OVER w, ts) / 3600.0 AS step_hours
     FROM paired
     WINDOW w AS (PARTITION BY object, direction ORDER BY ts)
-), flagged AS (
-    SELECT *, coalesce(arrived >= $min_records * step_hours, false) AS is_arriving
+), arriving AS (
+    SELECT *, lag(ts) OVER (PARTITION BY object, direction ORDER BY ts) AS arrival_before
     FROM stepped
+    WHERE coalesce(arrived >= $min_records * step_hours, false)
 ), islands AS (
-    -- Each run of arriving samples shares the count of quiet samples before it.
-    SELECT *, sum(CASE WHEN is_arriving THEN 0 ELSE 1 END) OVER (
-               PARTITION BY object, direction ORDER BY ts ROWS UNBOUNDED PRECEDING) AS island
-    FROM flagged
+    -- Consecutive arriving samples are one run: a run starts where the arriving sample before
+    -- it is not the sample before it. (Numbered among the few arriving samples, not all.)
+    SELECT *, sum(CASE WHEN arrival_before IS NOT DISTINCT FROM known_at THEN 0 ELSE 1 END)
+               OVER (PARTITION BY object, direction ORDER BY ts ROWS UNBOUNDED PRECEDING)
+               AS island
+    FROM arriving
 ), spikes AS (
     SELECT object, direction, arg_min(known_at, ts) AS known_at, min(ts) AS started_at,
            max(ts) AS arrived_until, arg_min(level_before, ts) AS level_before,
            sum(arrived) AS records
     FROM islands
-    WHERE is_arriving
     GROUP BY object, direction, island
     HAVING sum(arrived) >= $min_records
 )
