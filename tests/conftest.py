@@ -52,9 +52,7 @@ def empty_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store(empty_store_template: Path, tmp_path: Path) -> Store:
     """A migrated, empty store of the test's own."""
-    path = tmp_path / "monitor.duckdb"
-    shutil.copy(empty_store_template, path)
-    return Store(path)
+    return copy_of(empty_store_template, tmp_path / "monitor.duckdb")
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +74,13 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> P
 
 @pytest.fixture
 def demo_store(demo_template: Path, tmp_path: Path) -> Store:
-    copy = tmp_path / "demo.duckdb"
-    shutil.copy(demo_template, copy)
-    return Store(copy)
+    return copy_of(demo_template, tmp_path / "demo.duckdb")
+
+
+def copy_of(template: Path, path: Path) -> Store:
+    """The store of a copy of `template` at `path` (a session's store stays untouched)."""
+    shutil.copy(template, path)
+    return Store(path)
 
 
 def config_from_toml(tmp_path: Path, text: str) -> Config:

@@ -41,8 +41,16 @@ def standins(
         yield salesforce, marketo
 
 
-def reconcile(store: Store, salesforce: SalesforceStandIn, marketo: MarketoStandIn):
-    cycle(store, client_for(salesforce), NOW - timedelta(hours=1), config=CONFIG)
+def reconcile(
+    store: Store,
+    salesforce: SalesforceStandIn,
+    marketo: MarketoStandIn,
+    *,
+    collected: datetime = NOW - timedelta(hours=1),
+    sampled: datetime = NOW,
+):
+    """A Salesforce cycle at `collected` (the describe), then a sample at `sampled`."""
+    cycle(store, client_for(salesforce), collected, config=CONFIG)
     sf_calls, mk_calls = salesforce.calls(), marketo.rest_calls()
     report = collect_reconciliation(
         store,
@@ -50,7 +58,7 @@ def reconcile(store: Store, salesforce: SalesforceStandIn, marketo: MarketoStand
         MarketoClient(marketo_login_from(marketo.secrets()), sleep=lambda s: None),
         CONFIG,
         "prod",
-        NOW,
+        sampled,
     )
     return report, salesforce.calls() - sf_calls, marketo.rest_calls() - mk_calls
 
@@ -180,15 +188,13 @@ def test_a_sample_right_after_the_collection_sees_its_describe(standins, tmp_pat
     script_org(salesforce, marketo, differing=0)
     store = Store(tmp_path / "monitor.duckdb")
     collected = NOW + timedelta(microseconds=600_000)
-    cycle(store, client_for(salesforce), collected, config=CONFIG)
 
-    report = collect_reconciliation(
+    report, _, _ = reconcile(
         store,
-        client_for(salesforce),
-        MarketoClient(marketo_login_from(marketo.secrets()), sleep=lambda s: None),
-        CONFIG,
-        "prod",
-        collected + timedelta(microseconds=200_000),
+        salesforce,
+        marketo,
+        collected=collected,
+        sampled=collected + timedelta(microseconds=200_000),
     )
 
     assert report.errors == []
