@@ -234,7 +234,22 @@ def render(view: View) -> None:
     if modifiers.empty:
         st.caption("No change attribution recorded for this object in the range.")
     else:
-        show_table(modifiers, f"modifiers-{object_name}")
+        zone_name = data.config().timezone
+        show_table(
+            modifiers,
+            f"modifiers-{object_name}",
+            column_config={
+                "modifier": "changed by",
+                "field": st.column_config.TextColumn("field", width="medium"),
+                "changes": st.column_config.NumberColumn("records changed", format="localized"),
+                "first_change": st.column_config.DatetimeColumn(
+                    f"first change ({zone_name})", timezone=zone_name, format="YYYY-MM-DD HH:mm"
+                ),
+                "last_change": st.column_config.DatetimeColumn(
+                    f"last change ({zone_name})", timezone=zone_name, format="YYYY-MM-DD HH:mm"
+                ),
+            },
+        )
     _marketo_activity(view)
 
 
@@ -255,7 +270,14 @@ def _marketo_activity(view: View) -> None:
             for activity_type, rows in daily.groupby("activity_type")
         ]
     )
-    fig.update_layout(barmode="stack", height=320, margin={"t": 10}, yaxis_title="activities")
+    # activity_counts are summed per UTC day (the store's sessions run in UTC).
+    fig.update_layout(
+        barmode="stack",
+        height=320,
+        margin={"t": 10},
+        yaxis_title="activities per day",
+        xaxis_title="day (UTC)",
+    )
     st.plotly_chart(fig, key="marketo-activity-chart")
     download(daily, "marketo-activity-daily", key="dl-marketo-activity-daily")
     changes = data.load("marketo_changes_by_source", **view.params(limit=20))
@@ -263,7 +285,11 @@ def _marketo_activity(view: View) -> None:
         st.caption("Field changes by source and reason (Change Data Value)")
         if (changes["reason"] == "").all():  # Marketo logged the same text as the source
             changes = changes.drop(columns="reason")
-        show_table(changes, "marketo-changes-by-source")
+        show_table(
+            changes,
+            "marketo-changes-by-source",
+            column_config={"changes": st.column_config.NumberColumn(format="localized")},
+        )
 
 
 run_page(render)

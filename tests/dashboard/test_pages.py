@@ -334,6 +334,20 @@ def test_backlog_page_shows_marketo_activity_and_why_fields_change(app, demo_sto
             {"since": DEMO_NOW - timedelta(days=7)},
         ).fetchone()
     assert (changes.iloc[0]["field"], changes.iloc[0]["changes"]) == top
+    figures = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    activity = next(f for f in figures if f["layout"].get("barmode") == "stack")
+    assert activity["layout"]["xaxis"]["title"]["text"] == "day (UTC)"
+    assert activity["layout"]["yaxis"]["title"]["text"] == "activities per day"
+
+
+def test_backlog_page_shows_who_changed_records_with_times_in_the_configured_zone(app):
+    open_page(app, "backlog")
+    table = next(d for d in app.dataframe if "modifier" in d.value.columns)
+    shown = json.loads(table.proto.columns)
+    zone = "UTC"  # the demo's configured zone
+    assert shown["first_change"]["label"] == f"first change ({zone})"
+    assert shown["first_change"]["type_config"]["timezone"] == zone
+    assert shown["modifier"]["label"] == "changed by"
 
 
 def test_overview_says_stale_not_healthy_when_the_only_export_is_old(tmp_path, dashboard):
