@@ -19,12 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.collectors.marketo.client import MarketoClient, marketo_login_from  # noqa: E402
-from monitor.collectors.reconciliation.collect import collect_reconciliation  # noqa: E402
 from monitor.config import Config  # noqa: E402
 from monitor.store import Store  # noqa: E402
-from tests.collectors.salesforce.collecting import client_for, cycle  # noqa: E402
-from tests.reconciliation_samples import script_org  # noqa: E402
+from tests.reconciliation_samples import reconcile, script_org  # noqa: E402
 from tests.standins.marketo import MarketoStandIn  # noqa: E402
 from tests.standins.salesforce import SalesforceStandIn  # noqa: E402
 
@@ -47,21 +44,10 @@ def measure(size: int) -> tuple[int, int, int]:
         os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)
         script_org(salesforce, marketo, differing=0, leads=size * 2, contacts=size)
         store = Store(folder / "bench.duckdb")
-        cycle(store, client_for(salesforce), NOW, config=config)
-        before = (salesforce.calls(), marketo.rest_calls())
-        report = collect_reconciliation(
-            store,
-            client_for(salesforce),
-            MarketoClient(marketo_login_from(marketo.secrets()), sleep=lambda s: None),
-            config,
-            "prod",
-            NOW,
+        report, salesforce_calls, marketo_calls = reconcile(
+            store, salesforce, marketo, config, collected=NOW, sampled=NOW
         )
-        return (
-            salesforce.calls() - before[0],
-            marketo.rest_calls() - before[1],
-            sum(report.compared.values()),
-        )
+        return salesforce_calls, marketo_calls, sum(report.compared.values())
 
 
 def main() -> None:

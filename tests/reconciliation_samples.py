@@ -10,9 +10,15 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.collectors.reconciliation.collect import compare_records
+from monitor.collectors.marketo.client import MarketoClient, marketo_login_from
+from monitor.collectors.reconciliation.collect import (
+    ReconciliationReport,
+    collect_reconciliation,
+    compare_records,
+)
 from monitor.store import Store
 from monitor.store.reconciliation import write_reconciliation
+from tests.collectors.salesforce.collecting import client_for, cycle
 from tests.conftest import REAL_FIXTURES
 from tests.standins.marketo import MarketoStandIn
 from tests.standins.salesforce import SalesforceStandIn
@@ -224,3 +230,27 @@ def script_org(
                 "email": "abe@usa.gov",
             }
         )
+
+
+def reconcile(
+    store: Store,
+    salesforce: SalesforceStandIn,
+    marketo: MarketoStandIn,
+    config: Any,
+    *,
+    collected: datetime,
+    sampled: datetime,
+) -> tuple[ReconciliationReport, int, int]:
+    """A Salesforce cycle at `collected` (the describe the sample compares by), then one sample
+    at `sampled` with the real clients; the report and the calls each side received."""
+    cycle(store, client_for(salesforce), collected, config=config)
+    sf_calls, mk_calls = salesforce.calls(), marketo.rest_calls()
+    report = collect_reconciliation(
+        store,
+        client_for(salesforce),
+        MarketoClient(marketo_login_from(marketo.secrets()), sleep=lambda s: None),
+        config,
+        "prod",
+        sampled,
+    )
+    return report, salesforce.calls() - sf_calls, marketo.rest_calls() - mk_calls

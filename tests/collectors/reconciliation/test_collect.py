@@ -16,13 +16,12 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.collectors.marketo.client import MarketoClient, marketo_login_from
-from monitor.collectors.reconciliation.collect import collect_reconciliation, is_due
+from monitor.collectors.reconciliation.collect import is_due
 from monitor.collectors.reconciliation.sample import seed_of
 from monitor.config import Config
 from monitor.store import Store
 from queries import run_query
-from tests.collectors.salesforce.collecting import client_for, cycle
+from tests.reconciliation_samples import reconcile as reconcile_with
 from tests.reconciliation_samples import script_org
 from tests.standins.https import trust_all
 from tests.standins.marketo import MarketoStandIn
@@ -50,17 +49,7 @@ def reconcile(
     sampled: datetime = NOW,
 ):
     """A Salesforce cycle at `collected` (the describe), then a sample at `sampled`."""
-    cycle(store, client_for(salesforce), collected, config=CONFIG)
-    sf_calls, mk_calls = salesforce.calls(), marketo.rest_calls()
-    report = collect_reconciliation(
-        store,
-        client_for(salesforce),
-        MarketoClient(marketo_login_from(marketo.secrets()), sleep=lambda s: None),
-        CONFIG,
-        "prod",
-        sampled,
-    )
-    return report, salesforce.calls() - sf_calls, marketo.rest_calls() - mk_calls
+    return reconcile_with(store, salesforce, marketo, CONFIG, collected=collected, sampled=sampled)
 
 
 def test_a_sample_is_read_on_both_sides_within_its_call_budget(standins, tmp_path: Path):
