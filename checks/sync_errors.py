@@ -1,9 +1,9 @@
-"""What the checks of recent sync errors declare alike: the lookback they read and what the
-evidence of a cluster of failing records means.
-
-Used by the checks that judge the sync_errors family (permission_failures, picklist_data_errors,
-validation_rule_failures, sync_job_failures, stuck_records, lock_contention); one home, so that
-their settings and evidence read the same.
+"""What checks of recent sync errors declare alike, so that their settings and evidence read
+the same: the lookback they read (`LOOKBACK_HOURS`: permission_failures, picklist_data_errors,
+validation_rule_failures, sync_job_failures, stuck_records; lock_contention keeps its own, whose
+help names lock errors) and what the evidence of a cluster of failing records means
+(`FAILED_RECORDS_EVIDENCE`: permission_failures, picklist_data_errors,
+validation_rule_failures, lock_contention).
 """
 
 from __future__ import annotations

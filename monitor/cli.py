@@ -591,11 +591,11 @@ def _add_instance(verb: argparse.ArgumentParser, help: str, metavar: str | None 
 
 
 def _add_moment(
-    verb: argparse.ArgumentParser, flag: str, help: str | None = None, **dest: str
+    verb: argparse.ArgumentParser, flag: str, help: str | None = None, dest: str | None = None
 ) -> None:
-    """A flag taking an ISO 8601 moment (--at, --from, --until); `dest=` where the flag's name
+    """A flag taking an ISO 8601 moment (--at, --from, --until); `dest` where the flag's name
     is no attribute name (--from)."""
-    verb.add_argument(flag, type=parse_moment, metavar="TIMESTAMP", help=help, **dest)
+    verb.add_argument(flag, type=parse_moment, metavar="TIMESTAMP", help=help, dest=dest)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -42,8 +42,8 @@ DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def empty_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with every migration applied, made once per worker: creating one costs about
-    0.2 s of migrations, copying it about 2 ms."""
+    """A store with every migration applied, made once per worker: creating one costs 0.1–0.3 s
+    of migrations on this machine, copying it about 2 ms."""
     path = tmp_path_factory.mktemp("empty-store") / "monitor.duckdb"
     Store(path).init()
     return path

@@ -726,6 +726,7 @@ def test_sync_stats_stores_points_as_reported(store, tmp_path):
             "sync_stats",
         ),
     ],
+    ids=["sync-status", "sync-stats"],
 )
 def test_sync_status_and_stats_reimport_adds_nothing(store, tmp_path, kind, header, row, table):
     path = write_csv(tmp_path, f"{kind}.csv", header, row)
