@@ -30,7 +30,8 @@ def instance_name_problem(name: str) -> str | None:
 
 # -- Salesforce names -------------------------------------------------------------------------
 # API names (Lead, My_Object__c, ns__Field__c): only these are stored as object and field names
-# from an export, put in SOQL as literals, or repeated by a refusal.
+# from an export, put in SOQL as literals, or repeated by a refusal. Use fullmatch: with match,
+# `$` also matches before a trailing newline ("Lead\n").
 API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 

@@ -62,7 +62,7 @@ def import_permissions(
             column="row",
         )
     problems: list[Problem] = []
-    for row in frame.index[~frame["object"].str.match(API_NAME)]:
+    for row in frame.index[~frame["object"].str.fullmatch(API_NAME)]:
         problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
     # FieldPermissions writes fields as Object.Field: accept that form too.
     # A Series of text even with no row left (every row of the wrong width): a plain empty list
@@ -75,7 +75,7 @@ def import_permissions(
         index=frame.index,
         dtype=object,
     )
-    bad_field = (frame["field"] != "") & ~frame["field"].str.match(API_NAME)
+    bad_field = (frame["field"] != "") & ~frame["field"].str.fullmatch(API_NAME)
     for row in frame.index[bad_field]:
         problems.append(
             Problem(int(row), "field", "expected a field API name or empty (object level)")

@@ -57,7 +57,7 @@ def import_sync_stats(
         problems.append(Problem(int(row), "ts", f"expected {EXPECTED}"))
     for row in frame.index[out_of_range(frame["ts"], now)]:
         problems.append(Problem(int(row), "ts", range_reason(now)))
-    for row in frame.index[~frame["object"].str.match(API_NAME)]:
+    for row in frame.index[~frame["object"].str.fullmatch(API_NAME)]:
         problems.append(Problem(int(row), "object", "expected an sObject API name such as Lead"))
     for row in frame.index[~frame["direction"].isin(DIRECTIONS)]:
         problems.append(Problem(int(row), "direction", f"expected one of {', '.join(DIRECTIONS)}"))

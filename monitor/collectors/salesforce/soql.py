@@ -14,7 +14,7 @@ from monitor.vocabulary import API_NAME
 
 def checked_object(name: str) -> str:
     """An sObject API name, or a ConfigError (it becomes a literal in SOQL)."""
-    if not API_NAME.match(name):
+    if not API_NAME.fullmatch(name):
         raise ConfigError(f"salesforce_objects: {name!r} is not an sObject API name")
     return name
 
@@ -91,7 +91,7 @@ def login_history(sync_user: str, start: datetime, end: datetime) -> str:
 
 def checked_field(object_name: str, name: str) -> str:
     """A field API name from a describe, or a SourceError (it becomes a literal in SOQL)."""
-    if not API_NAME.match(name):
+    if not API_NAME.fullmatch(name):
         raise SourceError(f"describe of {object_name}: {name!r} is not a field API name")
     return name
 

@@ -391,3 +391,14 @@ def test_a_permission_record_without_the_expected_fields_is_one_line_not_a_trace
     ]
     assert report.status == "partial"
     assert rows(store, "SELECT count(*) FROM field_permissions") == [(0,)]
+
+
+def test_soql_literals_are_whole_api_names():
+    from monitor.collectors.salesforce.soql import checked_field, checked_object
+    from monitor.errors import ConfigError, SourceError
+
+    assert checked_object("ns__My_Object__c") == "ns__My_Object__c"
+    with pytest.raises(ConfigError):
+        checked_object("Lead\n")
+    with pytest.raises(SourceError):
+        checked_field("Lead", "Email\n")
