@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from monitor.config import Config  # noqa: E402
 from monitor.store import Store  # noqa: E402
 from tests.reconciliation_samples import reconcile, script_org  # noqa: E402
+from tests.standins.https import joined_ca_bundle  # noqa: E402
 from tests.standins.marketo import MarketoStandIn  # noqa: E402
 from tests.standins.salesforce import SalesforceStandIn  # noqa: E402
 
@@ -37,11 +38,7 @@ def measure(size: int) -> tuple[int, int, int]:
     )
     with SalesforceStandIn() as salesforce, MarketoStandIn() as marketo:
         folder = Path(tempfile.mkdtemp())
-        bundle = folder / "ca.pem"
-        bundle.write_text(
-            Path(salesforce.ca_bundle).read_text() + Path(marketo.ca_bundle).read_text()
-        )
-        os.environ["REQUESTS_CA_BUNDLE"] = str(bundle)
+        os.environ["REQUESTS_CA_BUNDLE"] = str(joined_ca_bundle(folder, salesforce, marketo))
         script_org(salesforce, marketo, differing=0, leads=size * 2, contacts=size)
         store = Store(folder / "bench.duckdb")
         report, salesforce_calls, marketo_calls = reconcile(

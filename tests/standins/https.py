@@ -176,11 +176,15 @@ def trusted(standin: S, monkeypatch: pytest.MonkeyPatch) -> Iterator[S]:
         yield running
 
 
-def trust_all(monkeypatch: pytest.MonkeyPatch, folder: Path, *standins: LoopbackStandIn) -> None:
-    """Have requests trust several running stand-ins at once for the test: REQUESTS_CA_BUNDLE
-    names one file, so their CA files are joined in one in `folder`."""
+def joined_ca_bundle(folder: Path, *standins: LoopbackStandIn) -> Path:
+    """One CA file in `folder` trusting every stand-in: REQUESTS_CA_BUNDLE names one file."""
     bundle = folder / "ca.pem"
     bundle.write_text(
         "".join(Path(s.ca_bundle).read_text(encoding="utf-8") for s in standins), encoding="utf-8"
     )
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    return bundle
+
+
+def trust_all(monkeypatch: pytest.MonkeyPatch, folder: Path, *standins: LoopbackStandIn) -> None:
+    """Have requests trust several running stand-ins at once for the test."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(joined_ca_bundle(folder, *standins)))
