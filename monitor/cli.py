@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from monitor.config import Config, load_config, load_zone
 from monitor.errors import ConfigError, MonitorError
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from monitor.store import Store
 
 log = logging.getLogger("monitor")
+LoginT = TypeVar("LoginT")
 # Each verb imports what it needs when it runs: `--help` and the light verbs never pay for
 # pandas, DuckDB, the HTTP clients or the check registry (bench/bench_cli.py measures it).
 
@@ -295,18 +296,30 @@ def _instance_scope(requested: str | None, config: Config) -> tuple[str, Config,
     return chosen.name, chosen.applied_to(config), instance_secrets(chosen, load_secrets())
 
 
+SALESFORCE_MISSING = (
+    "Salesforce is not configured: set SALESFORCE_INSTANCE_URL and "
+    "SALESFORCE_ACCESS_TOKEN (or a username login); see the README"
+)
+MARKETO_MISSING = (
+    "Marketo is not configured: set MARKETO_IDENTITY_URL, MARKETO_BASE_URL, "
+    "MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET; see the README"
+)
+
+
+def _configured(login: LoginT | None, missing: str) -> LoginT:
+    """The login the secrets give, or the ConfigError `missing` that says what to set."""
+    if login is None:
+        raise ConfigError(missing)
+    return login
+
+
 def _collect_marketo(args: argparse.Namespace, config: Config) -> int:
     from monitor.collectors.context import Cycle
     from monitor.collectors.marketo.client import MarketoClient, marketo_login_from
     from monitor.collectors.marketo.cycle import backfill_marketo, collect_marketo
 
     instance, config, secrets = _instance_scope(args.instance, config)
-    login = marketo_login_from(secrets)
-    if login is None:
-        raise ConfigError(
-            "Marketo is not configured: set MARKETO_IDENTITY_URL, MARKETO_BASE_URL, "
-            "MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET; see the README"
-        )
+    login = _configured(marketo_login_from(secrets), MARKETO_MISSING)
     now = datetime.now(UTC)
     cycle = Cycle(_store(config), MarketoClient(login), config, instance, now)
     if not args.since:
@@ -372,12 +385,7 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
     from monitor.collectors.salesforce.cycle import backfill, collect_cycle
 
     instance, config, secrets = _instance_scope(args.instance, config)
-    login = login_from(secrets)
-    if login is None:
-        raise ConfigError(
-            "Salesforce is not configured: set SALESFORCE_INSTANCE_URL and "
-            "SALESFORCE_ACCESS_TOKEN (or a username login); see the README"
-        )
+    login = _configured(login_from(secrets), SALESFORCE_MISSING)
     client = SalesforceClient(connect(login, config.salesforce_api_version))
     now = datetime.now(UTC)
     cycle = Cycle(_store(config), client, config, instance, now)

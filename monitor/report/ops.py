@@ -60,17 +60,8 @@ def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def events_table(events: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "when": events["changed_at"],
-            "transition": events["transition"],
-            "severity": events["severity"],
-            "check": events["check_id"],
-            "subject": events["subject"],
-            "title": events["title"],
-        },
-        columns=["when", "transition", "severity", "check", "subject", "title"],
-    )
+    chosen = events[["changed_at", "transition", "severity", "check_id", "subject", "title"]]
+    return chosen.rename(columns={"changed_at": "when", "check_id": "check"})
 
 
 def _transition_counts(events: pd.DataFrame) -> str:

@@ -23,6 +23,18 @@ PERMISSION_COLUMNS = [
     "open finding",
     "grant to make",
 ]
+# The query columns each table shows, in order; text.spaced_headings names them.
+RULE_COLUMNS = [
+    "object",
+    "rule",
+    "codes",
+    "errors",
+    "records",
+    "fields",
+    "last_seen",
+    "sample_message",
+]
+PICKLIST_COLUMNS = ["object", "field", "bad_value", "errors", "records", "codes", "last_seen"]
 
 
 def _by_object_field(findings: pd.DataFrame) -> dict[tuple[str, str], dict]:
@@ -111,55 +123,24 @@ def drift_table(changes: pd.DataFrame) -> pd.DataFrame:
 def formula_table(fields: pd.DataFrame) -> pd.DataFrame:
     """Calculated fields the sync user sees, from the latest describe up to the week's end."""
     formulas = fields[fields["calculated"].fillna(False).astype(bool)]
-    return pd.DataFrame(
-        {
-            "object": formulas["object"],
-            "field": formulas["field"],
-            "label": formulas["label"],
-            "type": formulas["type"],
-            "formula": formulas["calculated_formula"],
-        }
-    ).reset_index(drop=True)
+    chosen = formulas[["object", "field", "label", "type", "calculated_formula"]]
+    return chosen.rename(columns={"calculated_formula": "formula"}).reset_index(drop=True)
 
 
 def rules_table(rules: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "object": rules["object"],
-            "rule": rules["rule"],
-            "codes": rules["codes"],
-            "errors": rules["errors"],
-            "records": rules["records"],
-            "fields": rules["fields"].map(text.joined),
-            "last seen": rules["last_seen"],
-            "sample message": rules["sample_message"],
-        }
-    )
+    chosen = rules[RULE_COLUMNS].assign(fields=rules["fields"].map(text.joined))
+    return text.spaced_headings(chosen)
 
 
 def picklist_table(values: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "object": values["object"],
-            "field": values["field"],
-            "bad value": values["bad_value"],
-            "errors": values["errors"],
-            "records": values["records"],
-            "codes": values["codes"],
-            "last seen": values["last_seen"],
-        }
-    )
+    return text.spaced_headings(values[PICKLIST_COLUMNS])
 
 
 def by_code_table(validation: pd.DataFrame, data_quality: pd.DataFrame) -> pd.DataFrame:
     found = [frame for frame in (validation, data_quality) if len(frame)]
     both = pd.concat(found, ignore_index=True) if found else validation
     return both.sort_values("errors", ascending=False, ignore_index=True).rename(
-        columns={
-            "error_code": "code",
-            "last_seen": "last seen",
-            "example_message": "example message",
-        }
+        columns=text.ERROR_CODE_HEADINGS
     )
 
 

@@ -72,26 +72,13 @@ def open_incidents(open_at_end: pd.DataFrame) -> pd.DataFrame:
 def open_criticals(open_at_end: pd.DataFrame) -> pd.DataFrame:
     """Critical findings open at the end of the week."""
     rows = open_at_end[open_at_end["severity"] == "critical"]
-    return pd.DataFrame(
-        {
-            "check": rows["check_id"],
-            "subject": rows["subject"],
-            "title": rows["title"],
-            "owner": rows["owner"],
-            "open since": rows["opened_at"],
-        }
-    )
+    chosen = rows[["check_id", "subject", "title", "owner", "opened_at"]]
+    return chosen.rename(columns={"check_id": "check", "opened_at": "open since"})
 
 
 def top_errors(by_code: pd.DataFrame) -> pd.DataFrame:
     """Sync errors by code and object (errors_by_code), as the Sync errors page lists them."""
-    return by_code.rename(
-        columns={
-            "error_code": "code",
-            "last_seen": "last seen",
-            "example_message": "example message",
-        }
-    )
+    return by_code.rename(columns=text.ERROR_CODE_HEADINGS)
 
 
 def build(

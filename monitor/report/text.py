@@ -11,6 +11,13 @@ import numpy as np
 import pandas as pd
 
 DASH = "–"
+# The headings of the sync error tables by code (errors_by_code and its validation and
+# data-quality cousins), as the Sync errors page names them.
+ERROR_CODE_HEADINGS = {
+    "error_code": "code",
+    "last_seen": "last seen",
+    "example_message": "example message",
+}
 
 
 def is_missing(value: Any) -> bool:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
-from monitor.store.rows import any_row
+from monitor.store.rows import any_row, update_once
 
 
 def consume_transitions(con: duckdb.DuckDBPyConnection, now: datetime, stale: datetime) -> None:
@@ -228,9 +228,6 @@ def add_silence(
 
 def end_silence(con: duckdb.DuckDBPyConnection, silence_id: str, now: datetime) -> bool:
     """End a running silence now; False when it was not running."""
-    return any_row(
-        con,
-        "UPDATE silences SET until = $now, ended_at = $now "
-        "WHERE silence_id = $id AND until > $now RETURNING silence_id",
-        {"id": silence_id, "now": now},
+    return update_once(
+        con, "silences", now, "until = $now, ended_at = $now", "until > $now", silence_id=silence_id
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import duckdb
 
-from monitor.store.rows import any_row
+from monitor.store.rows import update_once
 
 
 def add_entry(
@@ -43,9 +43,6 @@ def add_entry(
 
 def remove_entry(con: duckdb.DuckDBPyConnection, entry_id: str, now: datetime) -> bool:
     """Remove an entry (kept as history); False when there was none to remove."""
-    return any_row(
-        con,
-        "UPDATE calendar_entries SET removed_at = $now "
-        "WHERE entry_id = $id AND removed_at IS NULL RETURNING entry_id",
-        {"id": entry_id, "now": now},
+    return update_once(
+        con, "calendar_entries", now, "removed_at = $now", "removed_at IS NULL", entry_id=entry_id
     )

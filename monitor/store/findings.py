@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from monitor.store.facts import insert_frame
-from monitor.store.rows import any_row
+from monitor.store.rows import update_once
 
 
 def known_findings(
@@ -79,9 +79,6 @@ def replace_outcomes(
 
 def acknowledge(con: duckdb.DuckDBPyConnection, fingerprint: str, now: datetime) -> bool:
     """Mark an open finding as acknowledged; False when there is no such open finding."""
-    return any_row(
-        con,
-        "UPDATE findings SET acknowledged_at = $now "
-        "WHERE fingerprint = $fp AND status = 'open' RETURNING fingerprint",
-        {"now": now, "fp": fingerprint},
+    return update_once(
+        con, "findings", now, "acknowledged_at = $now", "status = 'open'", fingerprint=fingerprint
     )

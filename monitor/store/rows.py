@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -12,3 +13,23 @@ def any_row(con: duckdb.DuckDBPyConnection, statement: str, params: dict[str, An
     nothing matched (already done, or another writer got there first); a SELECT, when nothing
     was found."""
     return con.execute(statement, params).fetchone() is not None
+
+
+def update_once(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    now: datetime,
+    assignments: str,
+    still: str,
+    **key: str,
+) -> bool:
+    """The dashboard's one-click changes (end a silence, remove a calendar entry, acknowledge
+    a finding): apply `assignments` (SQL that may use $now) to the row named by `key` (one
+    keyword: its key column and value) while `still` holds. False when it no longer does, so
+    a second click, or another writer's, changes nothing."""
+    ((column, value),) = key.items()
+    return any_row(
+        con,
+        f"UPDATE {table} SET {assignments} WHERE {column} = $key AND {still} RETURNING {column}",
+        {"key": value, "now": now},
+    )

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from monitor.collectors.exports.common import ImportResult
+import duckdb
+
+from monitor.collectors.exports.common import ImportRequest, ImportResult
 from monitor.collectors.exports.describe import import_describe
 from monitor.collectors.exports.permissions import import_permissions
 from monitor.collectors.exports.sync_errors import import_sync_errors
@@ -16,16 +18,13 @@ from monitor.collectors.exports.sync_status import import_sync_status
 from monitor.store import Store
 from monitor.store.facts import ensure_instance, log_import
 
-IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+IMPORTERS: dict[str, Callable[[duckdb.DuckDBPyConnection, ImportRequest], ImportResult]] = {
     "sync-errors": import_sync_errors,
     "sync-status": import_sync_status,
     "describe": import_describe,
     "sync-stats": import_sync_stats,
     "permissions": import_permissions,
 }
-
-# Marketo's exports, whose times are written in the exporting user's locale.
-LOCALE_TIMED_KINDS = frozenset({"sync-errors", "sync-status"})
 
 
 def import_file(
@@ -43,18 +42,12 @@ def import_file(
     it at `now` (default: the wall clock). `date_order` (mdy | dmy) reads the dates of
     Marketo's exports."""
     now = now or datetime.now(UTC)
-    # A snapshot (describe, permissions) is taken when it is imported; times of rows may not
-    # lie more than a day after it.
-    taken: dict = {"now": now}
-    if kind in LOCALE_TIMED_KINDS:
-        taken["date_order"] = date_order
+    request = ImportRequest(Path(path), instance, zone, now, skip_invalid, date_order)
     # One transaction: the instance, the file's rows (all or none of them) and the import log.
     # A full disk names about how much the file's rows need: roughly their own size.
     with store.write(hint_bytes=_size_of(path)) as con:
         ensure_instance(con, instance)
-        result = IMPORTERS[kind](
-            con, Path(path), instance=instance, zone=zone, skip_invalid=skip_invalid, **taken
-        )
+        result = IMPORTERS[kind](con, request)
         log_import(con, instance, result, now)
     return result
 

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from monitor.collectors.exports.csvfile import CsvSource, Problem
 from monitor.errors import InputError
 from monitor.store.quarantine import Rejected
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """One file to import and how to read it: what every importer is given (import_file)."""
+
+    path: Path
+    instance: str
+    zone: ZoneInfo  # the zone of times written without one
+    # The import's moment: snapshots (describe, permissions) are taken then, and times of rows
+    # may not lie more than a day after it.
+    now: datetime
+    skip_invalid: bool = False  # strict (the first bad row refuses the file) unless set
+    # mdy | dmy: how Marketo's exports (Sync Errors, Sync Status) write their dates, in the
+    # exporting user's locale.
+    date_order: str = "mdy"
 
 
 @dataclass

@@ -5,14 +5,12 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 
-from monitor.collectors.exports.common import ImportResult
+from monitor.collectors.exports.common import ImportRequest, ImportResult
 from monitor.collectors.exports.csvfile import require_regular_file
 from monitor.errors import InputError
 from monitor.store.snapshots import has_snapshot, write_describe_snapshot
@@ -189,19 +187,11 @@ def _read_json(path: Path) -> Any:
         ) from None
 
 
-def import_describe(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    *,
-    instance: str,
-    zone: ZoneInfo | None = None,
-    skip_invalid: bool = False,
-    now: datetime | None = None,
-) -> ImportResult:
+def import_describe(con: duckdb.DuckDBPyConnection, request: ImportRequest) -> ImportResult:
     """Import describe(s) from one JSON file; a file that is not a describe stores nothing."""
+    path, instance = request.path, request.instance
     payload = _read_json(path)
     describes = describes_of(payload, path)
-    captured_at = now or datetime.now(UTC)
     fields_read = sum(len(d["fields"]) for d in describes)
     added = 0
     warnings = []
@@ -221,5 +211,5 @@ def import_describe(
                 f"{', '.join(lacking)}): formula fields and edit rights are unknown until a "
                 "full describe (REST GET /sobjects/X/describe) is imported"
             )
-        added += write_describe_snapshot(con, instance, describe, captured_at, "describe_import")
+        added += write_describe_snapshot(con, instance, describe, request.now, "describe_import")
     return ImportResult("describe", str(path), fields_read, added, warnings=warnings)

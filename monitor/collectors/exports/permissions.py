@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
-
 import duckdb
 import pandas as pd
 
-from monitor.collectors.exports.common import ImportResult, settle_problems
+from monitor.collectors.exports.common import ImportRequest, ImportResult, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.errors import InputError
 from monitor.store.quarantine import quarantine
@@ -40,16 +36,9 @@ TRUTHY = {
 }
 
 
-def import_permissions(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    *,
-    instance: str,
-    zone: ZoneInfo,
-    skip_invalid: bool = False,
-    now: datetime | None = None,
-) -> ImportResult:
+def import_permissions(con: duckdb.DuckDBPyConnection, request: ImportRequest) -> ImportResult:
     """Import what the sync user can read and edit; one snapshot per object in the file."""
+    path, instance = request.path, request.instance
     source = open_source(path, SPEC)
     frame = read_all(source)
     if frame.empty and not source.ragged_seen:
@@ -108,14 +97,13 @@ def import_permissions(
                     "listed again with other rights; expected one readable,editable pair per field",
                 )
             )
-    good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
+    good, rejected = settle_problems(source, frame, problems, skip_invalid=request.skip_invalid)
     kept = frame[good]
-    captured_at = now or datetime.now(UTC)
     added = 0
     for object_name, group in kept.groupby("object", sort=True):
         entries = zip(group["field"], group["readable"], group["editable"], strict=True)
         added += write_permission_snapshot(
-            con, instance, str(object_name), entries, captured_at, "permissions_import"
+            con, instance, str(object_name), entries, request.now, "permissions_import"
         )
     quarantined = quarantine(con, instance, SPEC.kind, str(path), rejected)
     return ImportResult(SPEC.kind, str(path), len(frame) + source.ragged_seen, added, quarantined)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
-from monitor.collectors.exports.common import ImportResult, newest, settle_problems
+from monitor.collectors.exports.common import ImportRequest, ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSource, CsvSpec, Problem, open_source
 from monitor.collectors.exports.timestamps import (
     expected,
@@ -118,29 +117,21 @@ def _rows_of(con, source: CsvSource, rows: list[int]) -> pd.DataFrame:
     return frame.set_index("_row")
 
 
-def import_sync_errors(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    *,
-    instance: str,
-    zone: ZoneInfo,
-    skip_invalid: bool = False,
-    date_order: str = "mdy",
-    now: datetime | None = None,
-) -> ImportResult:
+def import_sync_errors(con: duckdb.DuckDBPyConnection, request: ImportRequest) -> ImportResult:
     """Import one Sync Errors export; strict unless `skip_invalid`; times after a day past
-    `now` (default: the wall clock) are refused.
+    the import's moment are refused.
 
     DuckDB reads the file into a temporary table and does the heavy lifting inside one
     transaction: memory stays bounded by DuckDB's memory limit, and a strict failure leaves
     nothing of the file behind."""
+    path, instance = request.path, request.instance
     source = open_source(path, SPEC)
     staged = source.stage(con, "_staged")
-    _canonical_view(con, source, zone, date_order, now or datetime.now(UTC))
+    _canonical_view(con, source, request.zone, request.date_order, request.now)
     problems = _problems(con, source)
     bad_rows = sorted({p.row for p in problems})
     _, rejected = settle_problems(
-        source, _rows_of(con, source, bad_rows), problems, skip_invalid=skip_invalid
+        source, _rows_of(con, source, bad_rows), problems, skip_invalid=request.skip_invalid
     )
     con.register("_bad_rows", pd.DataFrame({"_row": pd.Series(bad_rows, dtype="int64")}))
     con.execute(

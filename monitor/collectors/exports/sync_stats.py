@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
-
 import duckdb
 import numpy as np
 import pandas as pd
 
-from monitor.collectors.exports.common import ImportResult, newest, settle_problems
+from monitor.collectors.exports.common import ImportRequest, ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.collectors.exports.timestamps import (
     EXPECTED,
@@ -37,18 +33,10 @@ SPEC = CsvSpec(
 )
 
 
-def import_sync_stats(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    *,
-    instance: str,
-    zone: ZoneInfo,
-    skip_invalid: bool = False,
-    now: datetime | None = None,
-) -> ImportResult:
+def import_sync_stats(con: duckdb.DuckDBPyConnection, request: ImportRequest) -> ImportResult:
     """Import series points (figures copied from Marketo's Throughput & Backlog page, ...);
-    times after a day past `now` (default: the wall clock) are refused."""
-    now = now or datetime.now(UTC)
+    times after a day past the import's moment are refused."""
+    path, instance, zone, now = request.path, request.instance, request.zone, request.now
     source = open_source(path, SPEC)
     frame = read_all(source)
     problems: list[Problem] = []
@@ -77,7 +65,7 @@ def import_sync_stats(
         problems.append(
             Problem(int(row), "provenance", f"expected one of {', '.join(PROVENANCES)} or empty")
         )
-    good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
+    good, rejected = settle_problems(source, frame, problems, skip_invalid=request.skip_invalid)
     out = frame.loc[good, ["ts", "object", "direction", "metric", "value", "provenance"]].copy()
     out.insert(0, "instance", instance)
     added = insert_frame(con, "sync_stats", out)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
-from monitor.collectors.exports.common import ImportResult, newest, settle_problems
+from monitor.collectors.exports.common import ImportRequest, ImportResult, newest, settle_problems
 from monitor.collectors.exports.csvfile import CsvSpec, Problem, open_source, read_all
 from monitor.collectors.exports.timestamps import (
     expected,
@@ -94,19 +91,11 @@ def direction_of(operation: pd.Series) -> pd.Series:
     )
 
 
-def import_sync_status(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    *,
-    instance: str,
-    zone: ZoneInfo,
-    skip_invalid: bool = False,
-    date_order: str = "mdy",
-    now: datetime | None = None,
-) -> ImportResult:
+def import_sync_status(con: duckdb.DuckDBPyConnection, request: ImportRequest) -> ImportResult:
     """Import one Sync Status export; strict unless `skip_invalid`. Times after a day past
-    `now` (default: the wall clock) are refused."""
-    now = now or datetime.now(UTC)
+    the import's moment are refused."""
+    path, instance, zone, now = request.path, request.instance, request.zone, request.now
+    date_order = request.date_order
     source = open_source(path, SPEC)
     frame = read_all(source)
     problems: list[Problem] = []
@@ -137,7 +126,7 @@ def import_sync_status(
         frame[column] = pd.array(
             [value if isinstance(value, int) else None for value in parsed], dtype="Int64"
         )
-    good, rejected = settle_problems(source, frame, problems, skip_invalid=skip_invalid)
+    good, rejected = settle_problems(source, frame, problems, skip_invalid=request.skip_invalid)
     kept = frame[good].copy()
     kept["direction"] = direction_of(kept["operation"])
     # Marketo's labels ("Person (Lead)", "Campaigns") -> Salesforce's names; raw keeps the label.
