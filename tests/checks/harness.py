@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import pytest
+from _pytest.mark import ParameterSet
 
 from checks import get_check
 from checks.base import Check, Finding, NotEvaluated
@@ -33,6 +35,12 @@ class Case:
     facts: Any
     expect: str | dict[str, str]
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+def scenario(name: str, facts: Any, expect: str | dict[str, str], **settings: Any) -> ParameterSet:
+    """One table row, named first for what it shows (the test id), so it reads on one line:
+    `scenario("warns_at_the_warn_share", samples(...), "warning", warn_share=0.4)`."""
+    return pytest.param(Case(facts, expect, settings), id=name)
 
 
 class Outcomes(list):
@@ -59,6 +67,11 @@ class Outcomes(list):
         if not mine:
             return SILENT
         return NOT_EVALUATED if isinstance(mine[0], NotEvaluated) else mine[0].severity
+
+    def outcomes(self, *subjects: str) -> dict[str, str]:
+        """{subject: outcome} of each of `subjects`, for cases that expect an outcome on a few
+        subjects and leave the others unasked."""
+        return {subject: self.outcome(subject) for subject in subjects}
 
     def finding(self, subject: str) -> Finding:
         found = self.findings.get(subject)
