@@ -19,7 +19,7 @@ from checks.base import NotEvaluated
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
-from tests.checks.harness import Case, judge
+from tests.checks.harness import Case, judge, scenario
 
 CHECK = get_check("backlog_spike")
 NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # a Friday
@@ -115,44 +115,43 @@ evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 CASES = [
-    pytest.param(
-        Case(lambda: backlog_samples(15), "silent"),
-        id="stays_silent_on_an_ordinary_day",
+    scenario("stays_silent_on_an_ordinary_day", lambda: backlog_samples(15), "silent"),
+    scenario(
+        "fires_on_a_flood_held_for_two_hours", lambda: flooded(samples=24, records=3000), "warning"
     ),
-    pytest.param(
-        Case(lambda: flooded(samples=24, records=3000), "warning"),
-        id="fires_on_a_flood_held_for_two_hours",
+    scenario(
+        "fires_once_the_flood_holds_for_exactly_for_cycles_samples",
+        lambda: flooded(samples=2, records=3000),
+        "warning",
     ),
-    pytest.param(
-        Case(lambda: flooded(samples=2, records=3000), "warning"),
-        id="fires_once_the_flood_holds_for_exactly_for_cycles_samples",
+    scenario(
+        "no_alert_yet_on_the_first_spiking_sample",
+        lambda: flooded(samples=1, records=3000),
+        "silent",
     ),
-    pytest.param(
-        Case(lambda: flooded(samples=1, records=3000), "silent"),
-        id="no_alert_yet_on_the_first_spiking_sample",
+    scenario(
+        "no_alert_yet_while_the_flood_is_shorter_than_for_cycles",
+        lambda: flooded(samples=3, records=3000),
+        "silent",
+        for_cycles=4,
     ),
-    pytest.param(
-        Case(lambda: flooded(samples=3, records=3000), "silent", {"for_cycles": 4}),
-        id="no_alert_yet_while_the_flood_is_shorter_than_for_cycles",
+    scenario(
+        "stays_silent_once_the_flood_has_drained",
+        lambda: with_flood(with_flood(backlog_samples(15), 3, 3000), 2, -3000),
+        "silent",
     ),
-    pytest.param(
-        Case(
-            lambda: with_flood(with_flood(backlog_samples(15), 3, 3000), 2, -3000),
-            "silent",
-        ),
-        id="stays_silent_once_the_flood_has_drained",
+    scenario(
+        "is_critical_at_critical_records", lambda: flooded(samples=24, records=12000), "critical"
     ),
-    pytest.param(
-        Case(lambda: flooded(samples=24, records=12000), "critical"),
-        id="is_critical_at_critical_records",
+    scenario(
+        "is_a_warning_just_below_critical_records",
+        lambda: flooded(samples=24, records=9000),
+        "warning",
     ),
-    pytest.param(
-        Case(lambda: flooded(samples=24, records=9000), "warning"),
-        id="is_a_warning_just_below_critical_records",
-    ),
-    pytest.param(
-        Case(lambda: with_flood(backlog_samples(3), samples=24, records=9000), "not_evaluated"),
-        id="needs_min_history_days_even_during_a_flood",
+    scenario(
+        "needs_min_history_days_even_during_a_flood",
+        lambda: with_flood(backlog_samples(3), samples=24, records=9000),
+        "not_evaluated",
     ),
 ]
 
