@@ -83,6 +83,14 @@ def check_of(check: Check | str) -> Check:
     return get_check(check) if isinstance(check, str) else check
 
 
+def assert_documented(check: Check | str, runbook_says: str) -> None:
+    """What the config page and the finding show a reader: the runbook says `runbook_says` (how
+    to fix), and every setting has its help."""
+    check = check_of(check)
+    assert runbook_says in check.runbook
+    assert all(s.help for s in check.settings)
+
+
 def judge(
     check: Check | str,
     facts: Store | Mapping[str, pd.DataFrame],

@@ -18,7 +18,7 @@ from checks import lock_contention
 from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import Case, judge, scenario
+from tests.checks.harness import Case, assert_documented, judge, scenario
 from tests.conftest import export_reaches
 from tests.sync_errors import SyncError, import_export, write_errors
 
@@ -229,14 +229,13 @@ def test_lock_contention_reports_each_object_on_its_own(store: Store):
 
 
 def test_lock_contention_runbook_says_how_to_fix_and_settings_have_help():
-    assert "fix" in CHECK.runbook
+    assert_documented(CHECK, "fix")
     assert CHECK.defaults() == {
         "lookback_hours": 24,
         "burst_min_errors": 10,
         "training_days": 7,
         "recurring_min_days": 3,
     }
-    assert all(s.help for s in CHECK.settings)
 
 
 def test_lock_contention_through_the_runner_opens_then_resolves(store: Store, tmp_path: Path):

@@ -23,8 +23,9 @@ from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.facts import insert_frame
-from tests.checks.harness import Case, judge, scenario
+from tests.checks.harness import Case, assert_documented, judge, scenario
 from tests.conftest import REAL_FIXTURES
+from tests.marketo_activities import rest_activity
 
 CHECK = check_from_module(score_churn)
 INSTANCE = "prod"
@@ -44,19 +45,8 @@ def change(
     source: str = "Web service API",
 ) -> dict[str, Any]:
     """A Change Data Value activity as /rest/v1/activities.json returns it."""
-    return {
-        "marketoGUID": f"cdv-{next(_ids)}",
-        "leadId": lead,
-        "activityDate": at.isoformat(),
-        "activityTypeId": 13,
-        "primaryAttributeValue": field_name,
-        "attributes": [
-            {"name": "New Value", "value": new},
-            {"name": "Old Value", "value": old},
-            {"name": "Reason", "value": source},
-            {"name": "Source", "value": source},
-        ],
-    }
+    attributes = {"New Value": new, "Old Value": old, "Reason": source, "Source": source}
+    return rest_activity(f"cdv-{next(_ids)}", lead, at, 13, field_name, attributes)
 
 
 def churn(
@@ -339,8 +329,7 @@ def test_score_churn_reads_the_real_lead_changes_shape(store: Store):
 
 
 def test_score_churn_runbook_says_how_to_fix_and_settings_have_help():
-    assert "bucket" in CHECK.runbook
-    assert all(s.help for s in CHECK.settings)
+    assert_documented(CHECK, "bucket")
     assert CHECK.defaults()["min_changes_per_day"] == 500
 
 
