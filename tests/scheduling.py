@@ -8,9 +8,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -20,6 +21,16 @@ from monitor.store.facts import ensure_instance, insert_frame
 from tests.cli import python_path
 
 DEADLINE_SECONDS = 60.0
+Started = TypeVar("Started")
+
+
+def stopped_afterwards(stop: Callable[[Started], object]) -> Iterator[list[Started]]:
+    """A fixture's body: yields the list a test adds what it starts to (child processes,
+    schedulers), then stops each with `stop`, also when the test failed half-way."""
+    started: list[Started] = []
+    yield started
+    for each in started:
+        stop(each)
 
 
 def wait_for(condition: Callable[[], object], what: str, seconds: float = DEADLINE_SECONDS):

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import pytest
+from _pytest.mark import ParameterSet
 
 from checks import get_check
 from checks.base import Check, Finding, NotEvaluated
@@ -33,6 +35,12 @@ class Case:
     facts: Any
     expect: str | dict[str, str]
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+def scenario(name: str, facts: Any, expect: str | dict[str, str], **settings: Any) -> ParameterSet:
+    """One table row, named first for what it shows (the test id), so it reads on one line:
+    `scenario("warns_at_the_warn_share", samples(...), "warning", warn_share=0.4)`."""
+    return pytest.param(Case(facts, expect, settings), id=name)
 
 
 class Outcomes(list):
@@ -60,6 +68,11 @@ class Outcomes(list):
             return SILENT
         return NOT_EVALUATED if isinstance(mine[0], NotEvaluated) else mine[0].severity
 
+    def outcomes(self, *subjects: str) -> dict[str, str]:
+        """{subject: outcome} of each of `subjects`, for cases that expect an outcome on a few
+        subjects and leave the others unasked."""
+        return {subject: self.outcome(subject) for subject in subjects}
+
     def finding(self, subject: str) -> Finding:
         found = self.findings.get(subject)
         assert found is not None, f"no finding on {subject!r}: {self!r}"
@@ -68,6 +81,14 @@ class Outcomes(list):
 
 def check_of(check: Check | str) -> Check:
     return get_check(check) if isinstance(check, str) else check
+
+
+def assert_documented(check: Check | str, runbook_says: str) -> None:
+    """What the config page and the finding show a reader: the runbook says `runbook_says` (how
+    to fix), and every setting has its help."""
+    check = check_of(check)
+    assert runbook_says in check.runbook
+    assert all(s.help for s in check.settings)
 
 
 def judge(

@@ -4,7 +4,6 @@ a run through the real runner on a DuckDB file fed by the collector's /limits wr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -20,7 +19,7 @@ from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.api_consumers import replace_consumer_days
 from monitor.store.facts import insert_frame
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge, scenario
 from tests.conftest import REAL_FIXTURES
 
 REAL = REAL_FIXTURES / "salesforce"
@@ -68,75 +67,51 @@ def usage(*frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
-@dataclass(frozen=True)
-class Case:
-    """Usage samples and the outcome expected for one subject."""
-
-    usage: pd.DataFrame
-    subject: str
-    expect: str
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
 CASES = [
-    pytest.param(
-        Case(hourly([30_000, 35_000, 40_000]), SALESFORCE, "silent"),
-        id="stays_silent_at_40_percent",
+    scenario(
+        "stays_silent_at_40_percent", hourly([30_000, 35_000, 40_000]), {SALESFORCE: "silent"}
     ),
-    pytest.param(
-        Case(hourly([49_000, 49_999]), SALESFORCE, "silent"),
-        id="stays_silent_just_below_warn_share",
+    scenario(
+        "stays_silent_just_below_warn_share", hourly([49_000, 49_999]), {SALESFORCE: "silent"}
     ),
-    pytest.param(
-        Case(hourly([45_000, 50_000]), SALESFORCE, "warning"),
-        id="warns_at_exactly_warn_share",
+    scenario("warns_at_exactly_warn_share", hourly([45_000, 50_000]), {SALESFORCE: "warning"}),
+    scenario("is_critical_at_critical_share", hourly([70_000, 75_000]), {SALESFORCE: "critical"}),
+    scenario(
+        "is_critical_when_the_quota_is_already_exceeded",
+        hourly([99_000, 104_000]),
+        {SALESFORCE: "critical"},
     ),
-    pytest.param(
-        Case(hourly([70_000, 75_000]), SALESFORCE, "critical"),
-        id="is_critical_at_critical_share",
+    scenario("warns_on_the_marketo_quota_too", marketo([20_000, 30_000]), {MARKETO: "warning"}),
+    scenario(
+        "stays_silent_on_marketo_at_30_percent", marketo([10_000, 15_000]), {MARKETO: "silent"}
     ),
-    pytest.param(
-        Case(hourly([99_000, 104_000]), SALESFORCE, "critical"),
-        id="is_critical_when_the_quota_is_already_exceeded",
+    scenario(
+        "follows_a_lower_warn_share",
+        hourly([30_000, 40_000]),
+        {SALESFORCE: "warning"},
+        warn_share=0.4,
     ),
-    pytest.param(
-        Case(marketo([20_000, 30_000]), MARKETO, "warning"),
-        id="warns_on_the_marketo_quota_too",
+    scenario(
+        "does_not_judge_a_sample_older_than_recent_hours",
+        hourly([90_000, 95_000], end=NOW - timedelta(hours=25)),
+        {SALESFORCE: "not_evaluated"},
     ),
-    pytest.param(
-        Case(marketo([10_000, 15_000]), MARKETO, "silent"),
-        id="stays_silent_on_marketo_at_30_percent",
+    scenario(
+        "judges_a_single_sample_a_few_hours_old",
+        hourly([90_000], end=NOW - timedelta(hours=3)),
+        {SALESFORCE: "critical"},
     ),
-    pytest.param(
-        Case(hourly([30_000, 40_000]), SALESFORCE, "warning", {"warn_share": 0.4}),
-        id="follows_a_lower_warn_share",
-    ),
-    pytest.param(
-        Case(
-            hourly([90_000, 95_000], end=NOW - timedelta(hours=25)),
-            SALESFORCE,
-            "not_evaluated",
-        ),
-        id="does_not_judge_a_sample_older_than_recent_hours",
-    ),
-    pytest.param(
-        Case(hourly([90_000], end=NOW - timedelta(hours=3)), SALESFORCE, "critical"),
-        id="judges_a_single_sample_a_few_hours_old",
-    ),
-    pytest.param(
-        Case(
-            hourly([14_000, 14_500], metric="DailyBulkApiBatches", quota=15_000.0),
-            "salesforce DailyBulkApiBatches",
-            "silent",
-        ),
-        id="ignores_a_stored_limit_that_is_not_in_metrics",
+    scenario(
+        "ignores_a_stored_limit_that_is_not_in_metrics",
+        hourly([14_000, 14_500], metric="DailyBulkApiBatches", quota=15_000.0),
+        {"salesforce DailyBulkApiBatches": "silent"},
     ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_api_budget_scenario(case: Case):
-    assert evaluate(usage(case.usage), **case.settings).outcome(case.subject) == case.expect
+    assert evaluate(usage(case.facts), **case.settings).outcomes(*case.expect) == case.expect
 
 
 def test_api_budget_judges_another_limit_only_when_added_to_metrics():

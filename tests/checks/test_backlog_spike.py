@@ -9,17 +9,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from _pytest.mark import ParameterSet
 
 from checks import get_check
 from checks.base import NotEvaluated
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
-from tests.checks.harness import Case, judge
+from tests.checks.harness import Case, judge, scenario
 
 CHECK = get_check("backlog_spike")
 NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # a Friday
@@ -114,45 +116,32 @@ def facts(backlog: pd.DataFrame, recorded: pd.DataFrame = NO_CHANGES) -> dict[st
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
+def flood(name: str, samples: int, records: float, expect: str, **settings: Any) -> ParameterSet:
+    """A row whose facts are an ordinary fortnight with `records` more in its last `samples`
+    samples."""
+    return scenario(name, lambda: flooded(samples, records), expect, **settings)
+
+
 CASES = [
-    pytest.param(
-        Case(lambda: backlog_samples(15), "silent"),
-        id="stays_silent_on_an_ordinary_day",
+    scenario("stays_silent_on_an_ordinary_day", lambda: backlog_samples(15), "silent"),
+    # flood(name, samples flooded, records more in each, expected outcome, settings)
+    flood("fires_on_a_flood_held_for_two_hours", 24, 3000, "warning"),
+    flood("fires_once_the_flood_holds_for_exactly_for_cycles_samples", 2, 3000, "warning"),
+    flood("no_alert_yet_on_the_first_spiking_sample", 1, 3000, "silent"),
+    flood(
+        "no_alert_yet_while_the_flood_is_shorter_than_for_cycles", 3, 3000, "silent", for_cycles=4
     ),
-    pytest.param(
-        Case(lambda: flooded(samples=24, records=3000), "warning"),
-        id="fires_on_a_flood_held_for_two_hours",
+    scenario(
+        "stays_silent_once_the_flood_has_drained",
+        lambda: with_flood(with_flood(backlog_samples(15), 3, 3000), 2, -3000),
+        "silent",
     ),
-    pytest.param(
-        Case(lambda: flooded(samples=2, records=3000), "warning"),
-        id="fires_once_the_flood_holds_for_exactly_for_cycles_samples",
-    ),
-    pytest.param(
-        Case(lambda: flooded(samples=1, records=3000), "silent"),
-        id="no_alert_yet_on_the_first_spiking_sample",
-    ),
-    pytest.param(
-        Case(lambda: flooded(samples=3, records=3000), "silent", {"for_cycles": 4}),
-        id="no_alert_yet_while_the_flood_is_shorter_than_for_cycles",
-    ),
-    pytest.param(
-        Case(
-            lambda: with_flood(with_flood(backlog_samples(15), 3, 3000), 2, -3000),
-            "silent",
-        ),
-        id="stays_silent_once_the_flood_has_drained",
-    ),
-    pytest.param(
-        Case(lambda: flooded(samples=24, records=12000), "critical"),
-        id="is_critical_at_critical_records",
-    ),
-    pytest.param(
-        Case(lambda: flooded(samples=24, records=9000), "warning"),
-        id="is_a_warning_just_below_critical_records",
-    ),
-    pytest.param(
-        Case(lambda: with_flood(backlog_samples(3), samples=24, records=9000), "not_evaluated"),
-        id="needs_min_history_days_even_during_a_flood",
+    flood("is_critical_at_critical_records", 24, 12000, "critical"),
+    flood("is_a_warning_just_below_critical_records", 24, 9000, "warning"),
+    scenario(
+        "needs_min_history_days_even_during_a_flood",
+        lambda: with_flood(backlog_samples(3), samples=24, records=9000),
+        "not_evaluated",
     ),
 ]
 

@@ -18,7 +18,7 @@ from checks import lock_contention
 from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import Case, judge
+from tests.checks.harness import Case, assert_documented, judge, scenario
 from tests.conftest import export_reaches
 from tests.sync_errors import SyncError, import_export, write_errors
 
@@ -66,54 +66,60 @@ evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 CASES = [
-    pytest.param(Case(lambda: trickle(), "silent"), id="stays_silent_on_a_steady_trickle"),
-    pytest.param(Case(lambda: [], "silent"), id="stays_silent_without_any_errors"),
-    pytest.param(
-        Case(lambda: trickle() + burst(NOW - timedelta(hours=3), 10), "warning"),
-        id="fires_when_one_hour_reaches_burst_min_errors",
+    scenario("stays_silent_on_a_steady_trickle", lambda: trickle(), "silent"),
+    scenario("stays_silent_without_any_errors", lambda: [], "silent"),
+    scenario(
+        "fires_when_one_hour_reaches_burst_min_errors",
+        lambda: trickle() + burst(NOW - timedelta(hours=3), 10),
+        "warning",
     ),
-    pytest.param(
-        Case(lambda: burst(NOW - timedelta(hours=3), 9), "silent"),
-        id="stays_silent_one_error_below_burst_min_errors",
+    scenario(
+        "stays_silent_one_error_below_burst_min_errors",
+        lambda: burst(NOW - timedelta(hours=3), 9),
+        "silent",
     ),
-    pytest.param(
-        Case(lambda: burst(NOW - timedelta(hours=3), 10, details=ENTITY_LOCKED), "warning"),
-        id="counts_entity_is_locked_too",
+    scenario(
+        "counts_entity_is_locked_too",
+        lambda: burst(NOW - timedelta(hours=3), 10, details=ENTITY_LOCKED),
+        "warning",
     ),
-    pytest.param(
-        Case(lambda: burst(NOW - timedelta(hours=3), 30, details=TIMEOUT), "silent"),
-        id="ignores_other_transient_errors_such_as_query_timeout",
+    scenario(
+        "ignores_other_transient_errors_such_as_query_timeout",
+        lambda: burst(NOW - timedelta(hours=3), 30, details=TIMEOUT),
+        "silent",
     ),
-    pytest.param(
-        Case(lambda: burst(NOW - timedelta(hours=3), 30, details=VALIDATION), "silent"),
-        id="ignores_a_burst_of_validation_errors",
+    scenario(
+        "ignores_a_burst_of_validation_errors",
+        lambda: burst(NOW - timedelta(hours=3), 30, details=VALIDATION),
+        "silent",
     ),
-    pytest.param(
-        Case(lambda: burst(NOW - timedelta(hours=6), 24, every=timedelta(minutes=15)), "silent"),
-        id="stays_silent_when_24_errors_spread_over_6_hours",
+    scenario(
+        "stays_silent_when_24_errors_spread_over_6_hours",
+        lambda: burst(NOW - timedelta(hours=6), 24, every=timedelta(minutes=15)),
+        "silent",
     ),
-    pytest.param(
-        Case(
-            lambda: burst(NOW.replace(hour=9, minute=46), 14, every=timedelta(minutes=2)),
-            "silent",
-        ),
-        id="counts_per_clock_hour_so_a_burst_split_7_and_7_stays_silent",
+    scenario(
+        "counts_per_clock_hour_so_a_burst_split_7_and_7_stays_silent",
+        lambda: burst(NOW.replace(hour=9, minute=46), 14, every=timedelta(minutes=2)),
+        "silent",
     ),
-    pytest.param(
-        Case(lambda: burst(NOW - timedelta(hours=30), 40), "silent"),
-        id="stays_silent_on_a_burst_older_than_lookback_hours",
+    scenario(
+        "stays_silent_on_a_burst_older_than_lookback_hours",
+        lambda: burst(NOW - timedelta(hours=30), 40),
+        "silent",
     ),
-    pytest.param(
-        Case(lambda: burst(NOW - timedelta(hours=30), 40), "warning", {"lookback_hours": 48}),
-        id="fires_on_that_burst_with_a_longer_lookback_hours",
+    scenario(
+        "fires_on_that_burst_with_a_longer_lookback_hours",
+        lambda: burst(NOW - timedelta(hours=30), 40),
+        "warning",
+        lookback_hours=48,
     ),
-    pytest.param(
-        Case(lambda: burst(NOW + timedelta(minutes=5), 40), "silent"),
-        id="ignores_errors_after_now",
-    ),
-    pytest.param(
-        Case(lambda: burst(NOW - timedelta(hours=3), 10), "silent", {"burst_min_errors": 11}),
-        id="burst_min_errors_is_configurable",
+    scenario("ignores_errors_after_now", lambda: burst(NOW + timedelta(minutes=5), 40), "silent"),
+    scenario(
+        "burst_min_errors_is_configurable",
+        lambda: burst(NOW - timedelta(hours=3), 10),
+        "silent",
+        burst_min_errors=11,
     ),
 ]
 
@@ -223,14 +229,13 @@ def test_lock_contention_reports_each_object_on_its_own(store: Store):
 
 
 def test_lock_contention_runbook_says_how_to_fix_and_settings_have_help():
-    assert "fix" in CHECK.runbook
+    assert_documented(CHECK, "fix")
     assert CHECK.defaults() == {
         "lookback_hours": 24,
         "burst_min_errors": 10,
         "training_days": 7,
         "recurring_min_days": 3,
     }
-    assert all(s.help for s in CHECK.settings)
 
 
 def test_lock_contention_through_the_runner_opens_then_resolves(store: Store, tmp_path: Path):

@@ -18,7 +18,7 @@ from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
-from tests.checks.harness import Case, judge
+from tests.checks.harness import Case, judge, scenario
 from tests.conftest import export_reaches
 from tests.sync_errors import Failure, import_export, repeated
 
@@ -57,49 +57,45 @@ evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 CASES = [
-    pytest.param(
-        Case(repeated(CALIFORNIA, 5), {"Lead": "warning"}),
-        id="fires_when_one_bad_value_fails_min_errors_times",
+    scenario(
+        "fires_when_one_bad_value_fails_min_errors_times",
+        repeated(CALIFORNIA, 5),
+        {"Lead": "warning"},
     ),
-    pytest.param(
-        Case(repeated(CALIFORNIA, 4), {}),
-        id="stays_silent_one_error_below_min_errors",
+    scenario("stays_silent_one_error_below_min_errors", repeated(CALIFORNIA, 4), {}),
+    scenario(
+        "stays_silent_when_no_single_bad_value_reaches_min_errors",
+        repeated(picklist("Texas"), 2)
+        + repeated(picklist("Nevada"), 2, first_record=10)
+        + repeated(picklist("Ohio"), 2, first_record=20),
+        {},
     ),
-    pytest.param(
-        Case(
-            repeated(picklist("Texas"), 2)
-            + repeated(picklist("Nevada"), 2, first_record=10)
-            + repeated(picklist("Ohio"), 2, first_record=20),
-            {},
-        ),
-        id="stays_silent_when_no_single_bad_value_reaches_min_errors",
+    scenario(
+        "stays_silent_on_errors_older_than_lookback_hours",
+        repeated(CALIFORNIA, 5, hours_ago=25),
+        {},
     ),
-    pytest.param(
-        Case(repeated(CALIFORNIA, 5, hours_ago=25), {}),
-        id="stays_silent_on_errors_older_than_lookback_hours",
+    scenario(
+        "a_longer_lookback_hours_sees_them",
+        repeated(CALIFORNIA, 5, hours_ago=25),
+        {"Lead": "warning"},
+        lookback_hours=48,
     ),
-    pytest.param(
-        Case(repeated(CALIFORNIA, 5, hours_ago=25), {"Lead": "warning"}, {"lookback_hours": 48}),
-        id="a_longer_lookback_hours_sees_them",
+    scenario("min_errors_is_a_setting", repeated(CALIFORNIA, 3), {"Lead": "warning"}, min_errors=3),
+    scenario(
+        "stays_silent_on_validation_and_lock_errors",
+        repeated(VALIDATION, 8) + repeated(LOCKED, 8, first_record=20),
+        {},
     ),
-    pytest.param(
-        Case(repeated(CALIFORNIA, 3), {"Lead": "warning"}, {"min_errors": 3}),
-        id="min_errors_is_a_setting",
+    scenario(
+        "fires_on_state_integrity_errors_that_name_no_value",
+        repeated(BILLING_STATE, 5),
+        {"Lead.BillingState": "warning"},
     ),
-    pytest.param(
-        Case(repeated(VALIDATION, 8) + repeated(LOCKED, 8, first_record=20), {}),
-        id="stays_silent_on_validation_and_lock_errors",
-    ),
-    pytest.param(
-        Case(repeated(BILLING_STATE, 5), {"Lead.BillingState": "warning"}),
-        id="fires_on_state_integrity_errors_that_name_no_value",
-    ),
-    pytest.param(
-        Case(
-            repeated(LEAD_SOURCE, 5) + repeated(CALIFORNIA, 5, first_record=10),
-            {"Lead.LeadSource": "warning", "Lead": "warning"},
-        ),
-        id="judges_each_field_on_its_own",
+    scenario(
+        "judges_each_field_on_its_own",
+        repeated(LEAD_SOURCE, 5) + repeated(CALIFORNIA, 5, first_record=10),
+        {"Lead.LeadSource": "warning", "Lead": "warning"},
     ),
 ]
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -25,8 +23,9 @@ from monitor.runner import load_inputs, run_checks
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.facts import insert_frame
-from tests.checks.harness import judge
+from tests.checks.harness import Case, assert_documented, judge, scenario
 from tests.conftest import REAL_FIXTURES
+from tests.marketo_activities import rest_activity
 
 CHECK = check_from_module(score_churn)
 INSTANCE = "prod"
@@ -46,19 +45,8 @@ def change(
     source: str = "Web service API",
 ) -> dict[str, Any]:
     """A Change Data Value activity as /rest/v1/activities.json returns it."""
-    return {
-        "marketoGUID": f"cdv-{next(_ids)}",
-        "leadId": lead,
-        "activityDate": at.isoformat(),
-        "activityTypeId": 13,
-        "primaryAttributeValue": field_name,
-        "attributes": [
-            {"name": "New Value", "value": new},
-            {"name": "Old Value", "value": old},
-            {"name": "Reason", "value": source},
-            {"name": "Source", "value": source},
-        ],
-    }
+    attributes = {"New Value": new, "Old Value": old, "Reason": source, "Source": source}
+    return rest_activity(f"cdv-{next(_ids)}", lead, at, 13, field_name, attributes)
 
 
 def churn(
@@ -133,81 +121,61 @@ def write_inflow(store: Store, records_per_hour: float, days: int = 7) -> None:
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
-@dataclass(frozen=True)
-class Case:
-    """Activities (and hourly sync inflow) in, the expected outcome on a subject out."""
-
-    activities: Callable[[], list[dict[str, Any]]]
-    expect: str
-    settings: dict[str, Any] = field(default_factory=dict)
-    inflow_per_hour: float | None = None
-    subject: str = FIELD
-
-
 CASES = [
-    pytest.param(
-        Case(lambda: churn() + status_changes(), "warning"),
-        id="fires_on_a_score_moving_by_one_every_four_hours_on_200_leads",
+    scenario(
+        "fires_on_a_score_moving_by_one_every_four_hours_on_200_leads",
+        lambda: churn() + status_changes(),
+        {FIELD: "warning"},
     ),
-    pytest.param(
-        Case(lambda: churn() + status_changes(), "silent", subject="Lead Status"),
-        id="stays_silent_on_a_status_field_changing_once_in_a_while",
+    scenario(
+        "stays_silent_on_a_status_field_changing_once_in_a_while",
+        lambda: churn() + status_changes(),
+        {"Lead Status": "silent"},
     ),
-    pytest.param(
-        Case(lambda: status_changes(), "silent"),
-        id="stays_silent_when_no_score_changes_at_all",
+    scenario("stays_silent_when_no_score_changes_at_all", status_changes, {FIELD: "silent"}),
+    scenario(
+        "stays_silent_on_a_score_recalculated_once_a_day_per_lead",
+        lambda: churn(every=timedelta(days=1), leads=800),
+        {FIELD: "silent"},
     ),
-    pytest.param(
-        Case(lambda: churn(every=timedelta(days=1), leads=800), "silent"),
-        id="stays_silent_on_a_score_recalculated_once_a_day_per_lead",
+    scenario(
+        "stays_silent_when_only_a_few_leads_churn_below_min_changes_per_day",
+        lambda: churn(leads=20),
+        {FIELD: "silent"},
     ),
-    pytest.param(
-        Case(lambda: churn(leads=20), "silent"),
-        id="stays_silent_when_only_a_few_leads_churn_below_min_changes_per_day",
+    scenario("stays_silent_on_frequent_but_large_steps", lambda: churn(step=40), {FIELD: "silent"}),
+    scenario("fires_on_steps_of_exactly_small_step_max", lambda: churn(step=5), {FIELD: "warning"}),
+    scenario(
+        "stays_silent_on_steps_one_above_small_step_max", lambda: churn(step=6), {FIELD: "silent"}
     ),
-    pytest.param(
-        Case(lambda: churn(step=40), "silent"),
-        id="stays_silent_on_frequent_but_large_steps",
+    scenario(
+        "small_step_max_is_configurable",
+        lambda: churn(step=6),
+        {FIELD: "warning"},
+        small_step_max=10,
     ),
-    pytest.param(
-        Case(lambda: churn(step=5), "warning"),
-        id="fires_on_steps_of_exactly_small_step_max",
+    scenario(
+        "min_changes_per_lead_day_is_configurable",
+        churn,
+        {FIELD: "silent"},
+        min_changes_per_lead_day=7,
     ),
-    pytest.param(
-        Case(lambda: churn(step=6), "silent"),
-        id="stays_silent_on_steps_one_above_small_step_max",
+    scenario(
+        "stays_silent_on_churn_older_than_lookback_days",
+        lambda: churn(end=NOW - timedelta(days=8)) + status_changes(),
+        {FIELD: "silent"},
     ),
-    pytest.param(
-        Case(lambda: churn(step=6), "warning", {"small_step_max": 10}),
-        id="small_step_max_is_configurable",
+    scenario("is_not_evaluated_without_any_marketo_activity", list, {NO_DATA: "not_evaluated"}),
+    scenario(
+        "is_not_evaluated_with_only_six_hours_of_activity",
+        lambda: churn(days=0.25),
+        {NO_DATA: "not_evaluated"},
     ),
-    pytest.param(
-        Case(lambda: churn(), "silent", {"min_changes_per_lead_day": 7}),
-        id="min_changes_per_lead_day_is_configurable",
-    ),
-    pytest.param(
-        Case(lambda: churn(), "warning", inflow_per_hour=2_000),
-        id="is_a_warning_when_the_field_is_a_small_share_of_the_sync_inflow",
-    ),
-    pytest.param(
-        Case(lambda: churn(), "critical", inflow_per_hour=80),
-        id="is_critical_when_the_field_is_half_of_the_sync_inflow_or_more",
-    ),
-    pytest.param(
-        Case(lambda: churn(end=NOW - timedelta(days=8)) + status_changes(), "silent"),
-        id="stays_silent_on_churn_older_than_lookback_days",
-    ),
-    pytest.param(
-        Case(lambda: [], "not_evaluated", subject=NO_DATA),
-        id="is_not_evaluated_without_any_marketo_activity",
-    ),
-    pytest.param(
-        Case(lambda: churn(days=0.25), "not_evaluated", subject=NO_DATA),
-        id="is_not_evaluated_with_only_six_hours_of_activity",
-    ),
-    pytest.param(
-        Case(lambda: churn(days=0.25), "silent", {"min_history_hours": 6}),
-        id="judges_six_hours_when_min_history_hours_allows_and_extrapolates_per_day",
+    scenario(
+        "judges_six_hours_when_min_history_hours_allows_and_extrapolates_per_day",
+        lambda: churn(days=0.25),
+        {FIELD: "silent"},
+        min_history_hours=6,
     ),
 ]
 
@@ -215,10 +183,28 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 def test_score_churn_scenario(store: Store, case: Case):
     store.init()
-    write(store, case.activities())
-    if case.inflow_per_hour is not None:
-        write_inflow(store, case.inflow_per_hour)
-    assert evaluate(store, **case.settings).outcome(case.subject) == case.expect
+    write(store, case.facts())
+    assert evaluate(store, **case.settings).outcomes(*case.expect) == case.expect
+
+
+@pytest.mark.parametrize(
+    ("inflow_per_hour", "expect"),
+    [
+        pytest.param(
+            2_000, "warning", id="is_a_warning_when_the_field_is_a_small_share_of_the_sync_inflow"
+        ),
+        pytest.param(
+            80, "critical", id="is_critical_when_the_field_is_half_of_the_sync_inflow_or_more"
+        ),
+    ],
+)
+def test_score_churn_severity_follows_the_fields_share_of_the_sync_inflow(
+    store: Store, inflow_per_hour: float, expect: str
+):
+    store.init()
+    write(store, churn())
+    write_inflow(store, inflow_per_hour)
+    assert evaluate(store).outcome(FIELD) == expect
 
 
 def test_score_churn_reports_rate_step_leads_sources_and_buckets(store: Store):
@@ -343,8 +329,7 @@ def test_score_churn_reads_the_real_lead_changes_shape(store: Store):
 
 
 def test_score_churn_runbook_says_how_to_fix_and_settings_have_help():
-    assert "bucket" in CHECK.runbook
-    assert all(s.help for s in CHECK.settings)
+    assert_documented(CHECK, "bucket")
     assert CHECK.defaults()["min_changes_per_day"] == 500
 
 

@@ -4,10 +4,8 @@ the stores' own write paths, and on the demo workspace (a healthy sync: silent).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -18,7 +16,7 @@ from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
 from monitor.store.facts import insert_frame
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge, scenario
 from tests.conftest import DEMO_NOW
 
 CHECK = check_from_module(silent_sync)
@@ -52,99 +50,79 @@ def signals(*frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
 evaluate = partial(judge, CHECK, now=NOW)
 
 
-@dataclass(frozen=True)
-class Case:
-    frames: tuple[pd.DataFrame, ...]
-    expect: str
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
 INFLOW_3H = series("inflow", hours(40, 3))
+
+
+def other_work(signal: str, amount: float, minutes_ago: int) -> tuple[pd.DataFrame, ...]:
+    """Three hours of inflow and no synced record, but `amount` of another sign of sync work
+    `minutes_ago`."""
+    work = series(signal, [amount], end=NOW - timedelta(minutes=minutes_ago))
+    return INFLOW_3H, series("synced_records", hours(0, 3)), work
+
+
 CASES = [
-    pytest.param(
-        Case((INFLOW_3H, series("synced_records", hours(35, 3))), "silent"),
-        id="stays_silent_while_records_are_synced",
+    scenario(
+        "stays_silent_while_records_are_synced",
+        (INFLOW_3H, series("synced_records", hours(35, 3))),
+        "silent",
     ),
-    pytest.param(
-        Case((INFLOW_3H, series("synced_records", hours(35, 1.5) + hours(0, 1.5))), "warning"),
-        id="warns_when_inflow_goes_on_ninety_minutes_without_a_synced_record",
+    scenario(
+        "warns_when_inflow_goes_on_ninety_minutes_without_a_synced_record",
+        (INFLOW_3H, series("synced_records", hours(35, 1.5) + hours(0, 1.5))),
+        "warning",
     ),
-    pytest.param(
-        Case((INFLOW_3H, series("synced_records", hours(35, 2.5) + hours(0, 0.5))), "silent"),
-        id="stays_silent_when_the_silence_is_shorter_than_silent_minutes",
+    scenario(
+        "stays_silent_when_the_silence_is_shorter_than_silent_minutes",
+        (INFLOW_3H, series("synced_records", hours(35, 2.5) + hours(0, 0.5))),
+        "silent",
     ),
-    pytest.param(
-        Case(
-            (series("inflow", hours(1, 3)), series("synced_records", hours(5, 1) + hours(0, 2))),
-            "silent",
+    scenario(
+        "stays_silent_on_a_quiet_night_with_little_inflow",
+        (series("inflow", hours(1, 3)), series("synced_records", hours(5, 1) + hours(0, 2))),
+        "silent",
+    ),
+    scenario(
+        "is_critical_after_four_hours_of_silence",
+        (series("inflow", hours(40, 6)), series("synced_records", hours(9, 1) + hours(0, 5))),
+        "critical",
+    ),
+    scenario(
+        "counts_marketo_sync_activities_as_work",
+        other_work("marketo_activities", 12, minutes_ago=10),
+        "silent",
+    ),
+    scenario(
+        "counts_an_imported_sync_status_step_as_work",
+        other_work("sync_status_steps", 1, minutes_ago=20),
+        "silent",
+    ),
+    scenario(
+        "gives_a_collector_that_just_started_silent_minutes_of_observation",
+        (series("inflow", hours(40, 0.5)), series("synced_records", hours(0, 0.5))),
+        "silent",
+    ),
+    scenario(
+        "does_not_judge_without_a_recent_inflow_sample",
+        (
+            series("inflow", hours(40, 3), end=NOW - timedelta(hours=2)),
+            series("synced_records", hours(0, 3), end=NOW - timedelta(hours=2)),
         ),
-        id="stays_silent_on_a_quiet_night_with_little_inflow",
+        "not_evaluated",
     ),
-    pytest.param(
-        Case(
-            (series("inflow", hours(40, 6)), series("synced_records", hours(9, 1) + hours(0, 5))),
-            "critical",
-        ),
-        id="is_critical_after_four_hours_of_silence",
-    ),
-    pytest.param(
-        Case(
-            (
-                INFLOW_3H,
-                series("synced_records", hours(0, 3)),
-                series("marketo_activities", [12], end=NOW - timedelta(minutes=10)),
-            ),
-            "silent",
-        ),
-        id="counts_marketo_sync_activities_as_work",
-    ),
-    pytest.param(
-        Case(
-            (
-                INFLOW_3H,
-                series("synced_records", hours(0, 3)),
-                series("sync_status_steps", [1], end=NOW - timedelta(minutes=20)),
-            ),
-            "silent",
-        ),
-        id="counts_an_imported_sync_status_step_as_work",
-    ),
-    pytest.param(
-        Case(
-            (series("inflow", hours(40, 0.5)), series("synced_records", hours(0, 0.5))),
-            "silent",
-        ),
-        id="gives_a_collector_that_just_started_silent_minutes_of_observation",
-    ),
-    pytest.param(
-        Case(
-            (
-                series("inflow", hours(40, 3), end=NOW - timedelta(hours=2)),
-                series("synced_records", hours(0, 3), end=NOW - timedelta(hours=2)),
-            ),
-            "not_evaluated",
-        ),
-        id="does_not_judge_without_a_recent_inflow_sample",
-    ),
-    pytest.param(
-        Case((INFLOW_3H,), "not_evaluated"),
-        id="does_not_judge_when_nothing_shows_sync_activity",
-    ),
-    pytest.param(Case((), "not_evaluated"), id="does_not_judge_an_empty_store"),
-    pytest.param(
-        Case(
-            (INFLOW_3H, series("synced_records", hours(35, 2) + hours(0, 1))),
-            "warning",
-            {"silent_minutes": 30},
-        ),
-        id="follows_a_shorter_silent_minutes",
+    scenario("does_not_judge_when_nothing_shows_sync_activity", (INFLOW_3H,), "not_evaluated"),
+    scenario("does_not_judge_an_empty_store", (), "not_evaluated"),
+    scenario(
+        "follows_a_shorter_silent_minutes",
+        (INFLOW_3H, series("synced_records", hours(35, 2) + hours(0, 1))),
+        "warning",
+        silent_minutes=30,
     ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_silent_sync_scenario(case: Case):
-    assert evaluate(signals(*case.frames), **case.settings).outcome(SUBJECT) == case.expect
+    assert evaluate(signals(*case.facts), **case.settings).outcome(SUBJECT) == case.expect
 
 
 def test_silent_sync_finding_says_since_when_and_how_much_changed_meanwhile():

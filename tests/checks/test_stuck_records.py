@@ -19,7 +19,7 @@ from checks import stuck_records
 from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import Case, judge
+from tests.checks.harness import Case, judge, scenario
 from tests.conftest import REAL_FIXTURES, export_reaches
 from tests.sync_errors import SyncError, import_export, write_errors
 
@@ -76,77 +76,63 @@ evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 CASES = [
-    pytest.param(Case(lambda: one_offs(), "silent"), id="stays_silent_when_records_fail_once"),
-    pytest.param(Case(lambda: [], "silent"), id="stays_silent_without_any_errors"),
-    pytest.param(
-        Case(lambda: one_offs() + failing(99, 3), "warning"),
-        id="fires_when_a_record_fails_in_min_failed_cycles",
+    scenario("stays_silent_when_records_fail_once", lambda: one_offs(), "silent"),
+    scenario("stays_silent_without_any_errors", lambda: [], "silent"),
+    scenario(
+        "fires_when_a_record_fails_in_min_failed_cycles",
+        lambda: one_offs() + failing(99, 3),
+        "warning",
     ),
-    pytest.param(
-        Case(lambda: failing(99, 2), "silent"),
-        id="stays_silent_when_a_record_fails_in_two_cycles",
+    scenario("stays_silent_when_a_record_fails_in_two_cycles", lambda: failing(99, 2), "silent"),
+    scenario(
+        "min_failed_cycles_is_configurable", lambda: failing(99, 2), "warning", min_failed_cycles=2
     ),
-    pytest.param(
-        Case(lambda: failing(99, 2), "warning", {"min_failed_cycles": 2}),
-        id="min_failed_cycles_is_configurable",
+    scenario(
+        "counts_errors_within_one_minute_as_one_cycle",
+        lambda: failing(99, 5, every=timedelta(seconds=5)),
+        "silent",
     ),
-    pytest.param(
-        Case(lambda: failing(99, 5, every=timedelta(seconds=5)), "silent"),
-        id="counts_errors_within_one_minute_as_one_cycle",
-    ),
-    pytest.param(
-        Case(
-            lambda: (
-                failing(99, 1)
-                + failing(99, 1, details=CONVERTED)  # the same cycle, a second error
-                + failing(99, 1, start=NOW - timedelta(hours=1))
-            ),
-            "silent",
+    scenario(
+        "stays_silent_on_three_errors_in_two_cycles",
+        lambda: (
+            failing(99, 1)
+            + failing(99, 1, details=CONVERTED)  # the same cycle, a second error
+            + failing(99, 1, start=NOW - timedelta(hours=1))
         ),
-        id="stays_silent_on_three_errors_in_two_cycles",
+        "silent",
     ),
-    pytest.param(
-        Case(
-            lambda: (
-                failing(99, 1, details=VALIDATION)
-                + failing(99, 1, start=NOW - timedelta(hours=5), details=CONVERTED)
-                + failing(99, 1, start=NOW - timedelta(hours=1), details=BAD_EMAIL)
-            ),
-            "warning",
+    scenario(
+        "fires_when_the_error_changes_from_cycle_to_cycle",
+        lambda: (
+            failing(99, 1, details=VALIDATION)
+            + failing(99, 1, start=NOW - timedelta(hours=5), details=CONVERTED)
+            + failing(99, 1, start=NOW - timedelta(hours=1), details=BAD_EMAIL)
         ),
-        id="fires_when_the_error_changes_from_cycle_to_cycle",
+        "warning",
     ),
-    pytest.param(
-        Case(lambda: failing(99, 3, start=NOW - timedelta(hours=30)), "silent"),
-        id="stays_silent_on_failures_older_than_lookback_hours",
+    scenario(
+        "stays_silent_on_failures_older_than_lookback_hours",
+        lambda: failing(99, 3, start=NOW - timedelta(hours=30)),
+        "silent",
     ),
-    pytest.param(
-        Case(
-            lambda: failing(99, 3, start=NOW - timedelta(hours=30)),
-            "warning",
-            {"lookback_hours": 48},
-        ),
-        id="fires_on_them_with_a_longer_lookback_hours",
+    scenario(
+        "fires_on_them_with_a_longer_lookback_hours",
+        lambda: failing(99, 3, start=NOW - timedelta(hours=30)),
+        "warning",
+        lookback_hours=48,
     ),
-    pytest.param(
-        Case(
-            lambda: failing(99, 3, start=NOW - timedelta(hours=25), every=timedelta(hours=2)),
-            "silent",
-        ),
-        id="counts_only_the_cycles_inside_lookback_hours",
+    scenario(
+        "counts_only_the_cycles_inside_lookback_hours",
+        lambda: failing(99, 3, start=NOW - timedelta(hours=25), every=timedelta(hours=2)),
+        "silent",
     ),
-    pytest.param(
-        Case(lambda: failing(99, 3, sfdc_id=""), "warning"),
-        id="keys_a_record_without_a_salesforce_id_by_its_marketo_id",
+    scenario(
+        "keys_a_record_without_a_salesforce_id_by_its_marketo_id",
+        lambda: failing(99, 3, sfdc_id=""),
+        "warning",
     ),
-    pytest.param(
-        Case(lambda: many_failing(49, 3), "warning"),
-        id="is_a_warning_at_49_stuck_records",
-    ),
-    pytest.param(
-        Case(lambda: many_failing(50, 3), "critical"),
-        id="is_critical_at_critical_records",
-    ),
+    scenario("is_a_warning_at_49_stuck_records", lambda: many_failing(49, 3), "warning"),
+    scenario("is_critical_at_critical_records", lambda: many_failing(50, 3), "critical"),
 ]
 
 

@@ -4,7 +4,6 @@ permissions CSV import, Setup Audit Trail rows written the way the collector wri
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -20,7 +19,7 @@ from monitor.collectors.salesforce.audit import audit_rows, login_rows
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
-from tests.checks.harness import judge
+from tests.checks.harness import Case, judge, scenario
 from tests.conftest import collector_reaches
 
 CHECK = check_from_module(sync_user_drift)
@@ -61,98 +60,98 @@ def record_audit(store: Store, *records: dict[str, Any]) -> None:
 evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
-@dataclass(frozen=True)
-class Case:
-    """Two snapshots of the sync user's access and the findings expected."""
+# The sync user's grants on Lead fields, as rows of a permissions snapshot.
+RATING_EDITABLE = "Lead,Rating,true,true"
+RATING_READ_ONLY = "Lead,Rating,true,false"
+EMAIL_EDITABLE = "Lead,Email,true,true"
 
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    expect: dict[str, str]
-    settings: dict[str, Any] = field(default_factory=dict)
-    now: datetime = NOW
-
-
+# Each case's facts: the (before, after) snapshots' rows.
 CASES = [
-    pytest.param(
-        Case(("Lead,Rating,true,true",), ("Lead,Rating,true,false",), {"Lead.Rating": "critical"}),
-        id="flags_a_field_that_lost_edit_access",
+    scenario(
+        "flags_a_field_that_lost_edit_access",
+        ((RATING_EDITABLE,), (RATING_READ_ONLY,)),
+        {"Lead.Rating": "critical"},
     ),
-    pytest.param(
-        Case(
-            ("Lead,Rating,true,true", "Lead,Email,true,true"),
-            ("Lead,Email,true,true",),
-            {"Lead.Rating": "critical"},
+    scenario(
+        "flags_a_field_that_vanished_from_the_snapshot_as_lost",
+        ((RATING_EDITABLE, EMAIL_EDITABLE), (EMAIL_EDITABLE,)),
+        {"Lead.Rating": "critical"},
+    ),
+    scenario(
+        "flags_an_object_that_lost_access_by_object_name",
+        (("Campaign,,true,true",), ("Campaign,,false,false",)),
+        {"Campaign": "critical"},
+    ),
+    scenario("stays_silent_when_nothing_changed", ((RATING_EDITABLE,), (RATING_EDITABLE,)), {}),
+    scenario(
+        "stays_silent_when_a_new_field_is_granted",
+        (
+            (RATING_EDITABLE, EMAIL_EDITABLE),
+            (RATING_EDITABLE, EMAIL_EDITABLE, "Lead,Phone,true,true"),
         ),
-        id="flags_a_field_that_vanished_from_the_snapshot_as_lost",
+        {},
     ),
-    pytest.param(
-        Case(("Campaign,,true,true",), ("Campaign,,false,false",), {"Campaign": "critical"}),
-        id="flags_an_object_that_lost_access_by_object_name",
+    scenario(
+        "stays_silent_on_gained_edit_access_by_default",
+        ((RATING_READ_ONLY,), (RATING_EDITABLE,)),
+        {},
     ),
-    pytest.param(
-        Case(("Lead,Rating,true,true",), ("Lead,Rating,true,true",), {}),
-        id="stays_silent_when_nothing_changed",
+    scenario(
+        "reports_gained_access_as_info_with_report_gains",
+        ((RATING_READ_ONLY,), (RATING_EDITABLE,)),
+        {"Lead.Rating": "info"},
+        report_gains=True,
     ),
-    pytest.param(
-        Case(
-            ("Lead,Rating,true,true", "Lead,Email,true,true"),
-            ("Lead,Rating,true,true", "Lead,Email,true,true", "Lead,Phone,true,true"),
-            {},
-        ),
-        id="stays_silent_when_a_new_field_is_granted",
-    ),
-    pytest.param(
-        Case(("Lead,Rating,true,false",), ("Lead,Rating,true,true",), {}),
-        id="stays_silent_on_gained_edit_access_by_default",
-    ),
-    pytest.param(
-        Case(
-            ("Lead,Rating,true,false",),
-            ("Lead,Rating,true,true",),
-            {"Lead.Rating": "info"},
-            {"report_gains": True},
-        ),
-        id="reports_gained_access_as_info_with_report_gains",
-    ),
-    pytest.param(
-        Case(
-            ("Lead,Rating,true,true",),
-            ("Lead,Rating,true,false",),
-            {"Lead.Rating": "critical"},
-            {"report_gains": True},
-        ),
-        id="keeps_a_loss_critical_with_report_gains",
-    ),
-    pytest.param(
-        Case(
-            ("Lead,Rating,true,true",),
-            ("Lead,Rating,true,false",),
-            {},
-            now=CHANGED_AT + timedelta(days=7, minutes=1),
-        ),
-        id="stays_silent_on_a_change_older_than_lookback_days",
-    ),
-    pytest.param(
-        Case(
-            ("Lead,Rating,true,true",),
-            ("Lead,Rating,true,false",),
-            {"Lead.Rating": "critical"},
-            now=CHANGED_AT + timedelta(days=6, hours=23),
-        ),
-        id="still_flags_a_loss_just_inside_lookback_days",
+    scenario(
+        "keeps_a_loss_critical_with_report_gains",
+        ((RATING_EDITABLE,), (RATING_READ_ONLY,)),
+        {"Lead.Rating": "critical"},
+        report_gains=True,
     ),
 ]
 
 
+def judge_drift(
+    store: Store,
+    tmp_path: Path,
+    before: tuple[str, ...],
+    after: tuple[str, ...],
+    now: datetime = NOW,
+    **settings: Any,
+) -> dict[str, str]:
+    """{subject: severity} of the findings at `now` on a change from `before` to `after`."""
+    snapshot(store, tmp_path, BEFORE_AT, *before)
+    snapshot(store, tmp_path, CHANGED_AT, *after)
+    # Snapshots taken up to the case's moment: nothing else changed.
+    collector_reaches(store, INSTANCE, now)
+    return evaluate(store, now=now, **settings).severities
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_sync_user_drift_scenario(store: Store, tmp_path: Path, case: Case):
-    snapshot(store, tmp_path, BEFORE_AT, *case.before)
-    snapshot(store, tmp_path, CHANGED_AT, *case.after)
-    collector_reaches(
-        store, INSTANCE, case.now
-    )  # snapshots taken up to the case's moment: nothing else changed
-    found = evaluate(store, now=case.now, **case.settings).findings
-    assert {subject: f.severity for subject, f in found.items()} == case.expect
+    assert judge_drift(store, tmp_path, *case.facts, **case.settings) == case.expect
+
+
+@pytest.mark.parametrize(
+    ("now", "expect"),
+    [
+        pytest.param(
+            CHANGED_AT + timedelta(days=7, minutes=1),
+            {},
+            id="stays_silent_on_a_change_older_than_lookback_days",
+        ),
+        pytest.param(
+            CHANGED_AT + timedelta(days=6, hours=23),
+            {"Lead.Rating": "critical"},
+            id="still_flags_a_loss_just_inside_lookback_days",
+        ),
+    ],
+)
+def test_sync_user_drift_judges_a_loss_within_lookback_days(
+    store: Store, tmp_path: Path, now: datetime, expect: dict[str, str]
+):
+    found = judge_drift(store, tmp_path, (RATING_EDITABLE,), (RATING_READ_ONLY,), now=now)
+    assert found == expect
 
 
 def test_sync_user_drift_first_snapshot_alone_is_no_drift(store: Store, tmp_path: Path):

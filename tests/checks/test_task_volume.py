@@ -23,8 +23,9 @@ from checks.base import Finding, NotEvaluated, check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.activities import activity_frame, store_activities
-from tests.checks.harness import judge
+from tests.checks.harness import assert_documented, judge
 from tests.conftest import write_throughput
+from tests.marketo_activities import rest_activity
 
 CHECK = check_from_module(task_volume)
 INSTANCE = "prod"
@@ -36,31 +37,19 @@ _ids = itertools.count(1)
 
 def sfdc_activity(lead: int, at: datetime, subject: str, *, is_task: bool = True) -> dict:
     """An SFDC Activity (26) as /rest/v1/activities.json returns it."""
-    return {
-        "marketoGUID": f"act-{next(_ids)}",
-        "leadId": lead,
-        "activityDate": at.isoformat(),
-        "activityTypeId": 26,
-        "primaryAttributeValue": subject,
-        "attributes": [
-            {"name": "Is Task", "value": is_task},
-            {"name": "Subject", "value": subject},
-            {"name": "Status", "value": "Completed"},
-            {"name": "Priority", "value": "Normal"},
-            {"name": "Activity Owner", "value": "Dana Whitfield"},
-        ],
+    attributes = {
+        "Is Task": is_task,
+        "Subject": subject,
+        "Status": "Completed",
+        "Priority": "Normal",
+        "Activity Owner": "Dana Whitfield",
     }
+    return rest_activity(f"act-{next(_ids)}", lead, at, 26, subject, attributes)
 
 
 def sync_update(lead: int, at: datetime) -> dict:
     """A Sync Lead Updates to SFDC (28): Marketo pushed a lead's changes to Salesforce."""
-    return {
-        "marketoGUID": f"upd-{next(_ids)}",
-        "leadId": lead,
-        "activityDate": at.isoformat(),
-        "activityTypeId": 28,
-        "attributes": [],
-    }
+    return rest_activity(f"upd-{next(_ids)}", lead, at, 28)
 
 
 def spread(count: int, days: float = 7, end: datetime = NOW) -> list[datetime]:
@@ -235,8 +224,7 @@ def test_task_volume_not_evaluated_names_both_missing_sources(store: Store):
 
 
 def test_task_volume_runbook_says_how_to_fix_and_settings_have_help():
-    assert "interesting moments" in CHECK.runbook
-    assert all(s.help for s in CHECK.settings)
+    assert_documented(CHECK, "interesting moments")
     assert CHECK.defaults()["max_task_share"] == 0.3
 
 

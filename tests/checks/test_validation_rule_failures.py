@@ -14,7 +14,7 @@ from checks import validation_rule_failures
 from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import Case, judge
+from tests.checks.harness import Case, judge, scenario
 from tests.conftest import export_reaches
 from tests.sync_errors import Failure, import_export, repeated
 
@@ -71,78 +71,78 @@ FLOW_SUBJECT = (
     "Salesforce admin these details. An un…"
 )
 CASES = [
-    pytest.param(
-        Case(repeated(COMPANY_RULE, 5), {SUBJECT: "warning"}),
-        id="fires_when_one_rule_fails_min_errors_times",
+    scenario(
+        "fires_when_one_rule_fails_min_errors_times",
+        repeated(COMPANY_RULE, 5),
+        {SUBJECT: "warning"},
     ),
-    pytest.param(
-        Case(repeated(COMPANY_RULE, 4), {}),
-        id="stays_silent_one_error_below_min_errors",
+    scenario("stays_silent_one_error_below_min_errors", repeated(COMPANY_RULE, 4), {}),
+    scenario(
+        "stays_silent_when_no_single_rule_reaches_min_errors",
+        repeated(COMPANY_RULE, 3) + repeated(COUNTRY_RULE, 2, first_record=10),
+        {},
     ),
-    pytest.param(
-        Case(repeated(COMPANY_RULE, 3) + repeated(COUNTRY_RULE, 2, first_record=10), {}),
-        id="stays_silent_when_no_single_rule_reaches_min_errors",
+    scenario(
+        "stays_silent_on_errors_older_than_lookback_hours",
+        repeated(COMPANY_RULE, 5, hours_ago=25),
+        {},
     ),
-    pytest.param(
-        Case(repeated(COMPANY_RULE, 5, hours_ago=25), {}),
-        id="stays_silent_on_errors_older_than_lookback_hours",
+    scenario(
+        "a_longer_lookback_hours_sees_them",
+        repeated(COMPANY_RULE, 5, hours_ago=25),
+        {SUBJECT: "warning"},
+        lookback_hours=48,
     ),
-    pytest.param(
-        Case(repeated(COMPANY_RULE, 5, hours_ago=25), {SUBJECT: "warning"}, {"lookback_hours": 48}),
-        id="a_longer_lookback_hours_sees_them",
+    scenario(
+        "stays_silent_on_picklist_and_lock_errors",
+        repeated(PICKLIST, 8) + repeated(LOCKED, 8, first_record=20),
+        {},
     ),
-    pytest.param(
-        Case(repeated(PICKLIST, 8) + repeated(LOCKED, 8, first_record=20), {}),
-        id="stays_silent_on_picklist_and_lock_errors",
+    scenario(
+        "is_critical_at_critical_records",
+        repeated(COMPANY_RULE, 5),
+        {SUBJECT: "critical"},
+        critical_records=5,
     ),
-    pytest.param(
-        Case(repeated(COMPANY_RULE, 5), {SUBJECT: "critical"}, {"critical_records": 5}),
-        id="is_critical_at_critical_records",
+    scenario(
+        "is_a_warning_just_below_critical_records",
+        repeated(COMPANY_RULE, 5),
+        {SUBJECT: "warning"},
+        critical_records=6,
     ),
-    pytest.param(
-        Case(repeated(COMPANY_RULE, 5), {SUBJECT: "warning"}, {"critical_records": 6}),
-        id="is_a_warning_just_below_critical_records",
+    scenario(
+        "one_rule_written_five_ways_is_one_group",
+        [
+            Failure(3, COMPANY_RULE, 1),
+            Failure(3, COMPANY_RULE_WRAPPED, 2),
+            Failure(2, COMPANY_RULE_WITH_FIELDS, 3),
+            Failure(2, COMPANY_RULE_APEX, 4),
+            Failure(1, COMPANY_RULE_WRAPPED, 5),
+        ],
+        {SUBJECT: "warning"},
     ),
-    pytest.param(
-        Case(
-            [
-                Failure(3, COMPANY_RULE, 1),
-                Failure(3, COMPANY_RULE_WRAPPED, 2),
-                Failure(2, COMPANY_RULE_WITH_FIELDS, 3),
-                Failure(2, COMPANY_RULE_APEX, 4),
-                Failure(1, COMPANY_RULE_WRAPPED, 5),
-            ],
-            {SUBJECT: "warning"},
-        ),
-        id="one_rule_written_five_ways_is_one_group",
+    scenario(
+        "flow_failures_that_differ_only_in_their_error_id_are_one_group",
+        [Failure(2, flow_failure(f"11832{n}-3829{n} (-14264{n})"), n) for n in range(5)],
+        {FLOW_SUBJECT: "warning"},
     ),
-    pytest.param(
-        Case(
-            [Failure(2, flow_failure(f"11832{n}-3829{n} (-14264{n})"), n) for n in range(5)],
-            {FLOW_SUBJECT: "warning"},
-        ),
-        id="flow_failures_that_differ_only_in_their_error_id_are_one_group",
+    scenario(
+        "trigger_failures_on_different_records_are_one_group",
+        [Failure(2, trigger_failure(f"00Q5e00000ABC{n:02d}AAA"), n) for n in range(5)],
+        {
+            "Lead: LeadTrigger: execution of AfterUpdate caused by: System.DmlException: "
+            "Update failed. First exception on row 0 with id <…": "warning"
+        },
     ),
-    pytest.param(
-        Case(
-            [Failure(2, trigger_failure(f"00Q5e00000ABC{n:02d}AAA"), n) for n in range(5)],
-            {
-                "Lead: LeadTrigger: execution of AfterUpdate caused by: System.DmlException: "
-                "Update failed. First exception on row 0 with id <…": "warning"
-            },
-        ),
-        id="trigger_failures_on_different_records_are_one_group",
+    scenario(
+        "required_fields_missing_keeps_its_field_list_apart",
+        repeated(MISSING_COMPANY, 3) + repeated(MISSING_LAST_NAME, 3, first_record=10),
+        {},
     ),
-    pytest.param(
-        Case(repeated(MISSING_COMPANY, 3) + repeated(MISSING_LAST_NAME, 3, first_record=10), {}),
-        id="required_fields_missing_keeps_its_field_list_apart",
-    ),
-    pytest.param(
-        Case(
-            repeated(COMPANY_RULE, 5) + repeated(COMPANY_RULE, 5, first_record=10, obj="Contact"),
-            {SUBJECT: "warning", f"Contact: {RULE}": "warning"},
-        ),
-        id="judges_each_object_on_its_own",
+    scenario(
+        "judges_each_object_on_its_own",
+        repeated(COMPANY_RULE, 5) + repeated(COMPANY_RULE, 5, first_record=10, obj="Contact"),
+        {SUBJECT: "warning", f"Contact: {RULE}": "warning"},
     ),
 ]
 

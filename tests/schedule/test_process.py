@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from monitor.store import Store
 from tests.conftest import REPO
-from tests.scheduling import Child, child_environment, wait_for
+from tests.scheduling import Child, child_environment, stopped_afterwards, wait_for
 from tests.standins.salesforce import SalesforceStandIn
 
 
@@ -29,10 +29,7 @@ def rows(store: Store, sql: str) -> list[tuple]:
 @pytest.fixture
 def children() -> Iterator[list[Child]]:
     """Child processes a test starts; killed afterwards if still alive (a failed assert)."""
-    started: list[Child] = []
-    yield started
-    for child in started:
-        child.kill()
+    yield from stopped_afterwards(Child.kill)
 
 
 def run(tmp_path: Path, children: list[Child], *args: str, **env: str) -> Child:

@@ -35,7 +35,7 @@ from monitor.store import Store
 from monitor.store.facts import ensure_instance
 from monitor.store.serial import SerializedStore
 from tests.conftest import REPO, one_row
-from tests.scheduling import FakeSource, wait_for
+from tests.scheduling import FakeSource, stopped_afterwards, wait_for
 from tests.standins.https import trust_all, trusted
 from tests.standins.marketo import MarketoStandIn
 from tests.standins.salesforce import SYNC_USER_ID, SalesforceStandIn
@@ -83,10 +83,7 @@ def job_state(store: Store, job_id: str) -> dict:
 @pytest.fixture
 def running() -> Iterator[list[Scheduler]]:
     """Schedulers a test starts; shut down afterwards even when the test fails."""
-    started: list[Scheduler] = []
-    yield started
-    for scheduler in started:
-        scheduler.shutdown()
+    yield from stopped_afterwards(Scheduler.shutdown)
 
 
 def start(store: Store, specs: list[JobSpec], running: list[Scheduler]) -> Scheduler:

@@ -286,6 +286,13 @@ def with_shape(cells: list[str], shape: str) -> list[str]:
 SHAPES = st.sampled_from(["ok", "ok", "ok", "ok", "extra cell", "missing cell"])
 
 
+def draw_export(data: st.DataObject, export: st.SearchStrategy) -> tuple[list, list, CsvText, str]:
+    """Draw an export of `export` (column order, header, rows): its column order, its rows, an
+    empty CsvText under the drawn header to write them into, and a fresh instance for it."""
+    order, header, rows = data.draw(export)
+    return order, rows, CsvText([header[c] for c in order]), f"fuzz{next(_instances)}"
+
+
 def write_rows(
     text: CsvText,
     rows: list[tuple[Any, str]],
@@ -413,9 +420,7 @@ def status_problems(row: dict) -> list[str]:
 def test_sync_status_imports_what_the_reference_reads_or_refuses_the_first_bad_line(
     store, tmp_path_factory, date_order, data
 ):
-    order, header, rows = data.draw(sync_status_file(date_order))
-    instance = f"fuzz{next(_instances)}"
-    text = CsvText([header[c] for c in order])
+    order, rows, text, instance = draw_export(data, sync_status_file(date_order))
     expected: dict[tuple, tuple] = {}
     good, first_bad = write_rows(
         text, rows, lambda row: [row[c][0] for c in order], status_problems
@@ -528,9 +533,7 @@ def cell_text(value) -> str:
 def test_sync_errors_imports_what_the_reference_reads_or_refuses_the_first_bad_line(
     store, tmp_path_factory, date_order, data
 ):
-    order, header, rows = data.draw(sync_errors_file(date_order))
-    instance = f"fuzz{next(_instances)}"
-    text = CsvText([header[c] for c in order])
+    order, rows, text, instance = draw_export(data, sync_errors_file(date_order))
     expected: list[tuple] = []
 
     def problems_of(row: dict) -> list[str]:
