@@ -197,18 +197,10 @@ def collector_reaches(store: Store, instance: str, at: datetime) -> None:
     """The Salesforce collector ran successfully at `at`. An unchanged describe or permission
     snapshot is not stored again, and hygiene counts are daily: this run is what says the
     snapshots reach `at` (checks judge as of the data's newest time)."""
-    from monitor.store.runs import record_run
+    from monitor.store.runs import RunOutcome, record_run
 
     with store.write() as con:
+        run_id = f"salesforce-{at:%Y%m%d%H%M}"
         record_run(
-            con,
-            run_id=f"salesforce-{at:%Y%m%d%H%M}",
-            instance=instance,
-            job="salesforce",
-            started=at,
-            finished=at,
-            status="ok",
-            rows=0,
-            api_calls=0,
-            error=None,
+            con, run_id=run_id, instance=instance, job="salesforce", run=RunOutcome(at, at, "ok")
         )

@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -30,7 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.errors import MonitorError
 from monitor.store import Store
-from monitor.store.runs import describe_error, record_run
+from monitor.store.runs import RunOutcome, describe_error, record_run
 from monitor.store.schedule import publish_jobs, record_job_state
 
 log = logging.getLogger(__name__)
@@ -163,32 +163,21 @@ class Scheduler:
     def _record(self, spec: JobSpec, started: datetime, outcome: JobOutcome) -> JobOutcome:
         """One transaction: the run in collection_runs (unless the job records its own, as the
         collectors do) and the job's latest state in scheduler_jobs."""
-        finished = datetime.now(UTC)
+        run = RunOutcome(
+            started,
+            datetime.now(UTC),
+            outcome.status,
+            outcome.rows,
+            outcome.api_calls,
+            outcome.error,
+        )
         with self.store.write() as con:
             if not spec.records_runs and not outcome.is_idle:
-                record_run(
-                    con,
-                    run_id=f"{spec.job}|{spec.instance}|{started.isoformat()}",
-                    instance=spec.instance,
-                    job=spec.job,
-                    started=started,
-                    finished=finished,
-                    status=outcome.status,
-                    rows=outcome.rows,
-                    api_calls=outcome.api_calls,
-                    error=outcome.error,
-                )
-            record_job_state(
-                con,
-                spec.id,
-                started=started,
-                finished=finished,
-                status="idle" if outcome.is_idle and not outcome.error else outcome.status,
-                rows=outcome.rows,
-                api_calls=outcome.api_calls,
-                error=outcome.error,
-                next_run=self.next_run_at(spec),
-            )
+                run_id = f"{spec.job}|{spec.instance}|{started.isoformat()}"
+                record_run(con, run_id=run_id, instance=spec.instance, job=spec.job, run=run)
+            if outcome.is_idle and not outcome.error:
+                run = replace(run, status="idle")
+            record_job_state(con, spec.id, run, next_run=self.next_run_at(spec))
         return outcome
 
     # -- running ---------------------------------------------------------------------------

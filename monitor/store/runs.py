@@ -1,6 +1,7 @@
 """Run records: one collection_runs row per collection or scheduled job, written in one place.
 
 CollectionReport     what a collection did: the shape every collector reports in
+RunOutcome           how one run ended: what collection_runs and scheduler_jobs both store
 recorded_run(...)    runs a collection and records it however it ends
 record_run(con, ...) the row itself (the scheduler records its other jobs with it)
 """
@@ -59,6 +60,18 @@ class CollectionReport:
         return "".join(f"\n  problem: {error}" for error in self.errors)
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """How one run ended: a collection_runs row's and a scheduler job's latest state."""
+
+    started: datetime
+    finished: datetime
+    status: str  # ok | partial | failed (a scheduler job may also be idle)
+    rows: int = 0
+    api_calls: int = 0
+    error: str | None = None
+
+
 def describe_error(exc: BaseException) -> str:
     """The line stored for a failed run (collection_runs, scheduler_jobs, and from there
     findings and alerts). Our own errors are written to be safe to show and say what to do:
@@ -70,17 +83,7 @@ def describe_error(exc: BaseException) -> str:
 
 
 def record_run(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    run_id: str,
-    instance: str,
-    job: str,
-    started: datetime,
-    finished: datetime,
-    status: str,
-    rows: int,
-    api_calls: int,
-    error: str | None,
+    con: duckdb.DuckDBPyConnection, *, run_id: str, instance: str, job: str, run: RunOutcome
 ) -> None:
     """One row of collection_runs (ok, partial or failed)."""
     con.execute(
@@ -90,12 +93,12 @@ def record_run(
             "id": run_id,
             "i": instance,
             "job": job,
-            "start": started,
-            "end": finished,
-            "status": status,
-            "rows": rows,
-            "calls": api_calls,
-            "error": error,
+            "start": run.started,
+            "end": run.finished,
+            "status": run.status,
+            "rows": run.rows,
+            "calls": run.api_calls,
+            "error": run.error,
         },
     )
 
@@ -119,12 +122,14 @@ def recorded_run(
                 run_id=report.run_id,
                 instance=report.instance,
                 job=report.job,
-                started=report.started,
-                finished=datetime.now(UTC),
-                status=report.status,
-                rows=report.rows_written,
-                api_calls=report.api_calls,
-                error="; ".join(report.errors) or None,
+                run=RunOutcome(
+                    report.started,
+                    datetime.now(UTC),
+                    report.status,
+                    report.rows_written,
+                    report.api_calls,
+                    "; ".join(report.errors) or None,
+                ),
             )
 
     try:

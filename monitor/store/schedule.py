@@ -8,6 +8,8 @@ from typing import Any
 
 import duckdb
 
+from monitor.store.runs import RunOutcome
+
 
 def publish_jobs(con: duckdb.DuckDBPyConnection, jobs: list[dict[str, Any]]) -> None:
     """The planned jobs (job_id, instance, job, schedule, interval, state, pid, planned, next,
@@ -32,16 +34,7 @@ def publish_jobs(con: duckdb.DuckDBPyConnection, jobs: list[dict[str, Any]]) -> 
 
 
 def record_job_state(
-    con: duckdb.DuckDBPyConnection,
-    job_id: str,
-    *,
-    started: datetime,
-    finished: datetime,
-    status: str,
-    rows: int,
-    api_calls: int,
-    error: str | None,
-    next_run: datetime | None,
+    con: duckdb.DuckDBPyConnection, job_id: str, run: RunOutcome, *, next_run: datetime | None
 ) -> None:
     """A job's last run; its last error stays until another error replaces it."""
     con.execute(
@@ -53,12 +46,12 @@ def record_job_state(
         "next_run_at = $next, updated_at = $finished WHERE job_id = $id",
         {
             "id": job_id,
-            "started": started,
-            "finished": finished,
-            "status": status,
-            "rows": rows,
-            "calls": api_calls,
-            "error": error,
+            "started": run.started,
+            "finished": run.finished,
+            "status": run.status,
+            "rows": run.rows,
+            "calls": run.api_calls,
+            "error": run.error,
             "next": next_run,
         },
     )
