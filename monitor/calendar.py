@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 import pandas as pd
 
 from monitor.config import Config
@@ -21,6 +22,7 @@ from monitor.config.calendar import CalendarEntry, parse_entry, windows
 from monitor.errors import ConfigError, InputError
 from monitor.store import Store
 from monitor.store import calendar as calendar_store
+from queries import run_query
 
 DASHBOARD_ORIGIN = "dashboard"
 # How far back a judged moment's windows reach: at least as long as any baseline learns (the
@@ -62,7 +64,13 @@ def _from_row(row, timezone: str) -> CalendarEntry:
 
 def load_calendar(store: Store, config: Config) -> BusinessCalendar:
     """The calendar in force: monitor.toml's entries, then the dashboard's."""
-    frame = store.query("calendar_entries")
+    with store.read() as con:
+        return read_calendar(con, config)
+
+
+def read_calendar(con: duckdb.DuckDBPyConnection, config: Config) -> BusinessCalendar:
+    """load_calendar on a connection already open (a round that reads and writes in one)."""
+    frame = run_query(con, "calendar_entries")
     added = [_from_row(row, config.timezone) for row in frame.itertuples(index=False)]
     return BusinessCalendar(tuple(config.calendar_entries() + added))
 

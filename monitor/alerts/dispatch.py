@@ -49,11 +49,11 @@ from monitor.alerts.messages import (
 from monitor.alerts.outbox import deliver_due, message_id, queue_message
 from monitor.alerts.silences import (
     Silence,
-    active_silences,
     covering_silence,
     planned_silences,
+    silences_at,
 )
-from monitor.calendar import load_calendar
+from monitor.calendar import read_calendar
 from monitor.config import Config
 from monitor.config.secrets import load_secrets
 from monitor.incidents import Incident, finding_records, group_findings, impact_text
@@ -299,10 +299,12 @@ def process_alerts(
         raise ValueError("now must be timezone-aware")
     channels, problems = _channels(config, secrets)
     summary = AlertSummary(problems=list(problems))
-    # Planned windows of the business calendar as far back as a pending transition may be.
-    planned = planned_silences(load_calendar(store, config), now - PLANNED_REACH, now)
-    silences = active_silences(store, config, BEGINNING) + planned
     with store.write() as con:
+        # Every silence that may cover a pending transition, and the business calendar's
+        # planned windows as far back as one may be, read in this round's one transaction.
+        calendar = read_calendar(con, config)
+        planned = planned_silences(calendar, now - PLANNED_REACH, now)
+        silences = silences_at(con, config, BEGINNING, calendar) + planned
         _consume(con, config, now)
         pending = run_query(con, "alert_transitions_pending")
         repeats = run_query(con, "alert_repeat_candidates")
@@ -325,7 +327,8 @@ def process_alerts(
             summary.queued += queued
             summary.messages += messages
             summary.suppressed += group.suppressed
-    counts = deliver_due(store, channels, now)
+        due = run_query(con, "alert_outbox_due", now=now)  # what is queued now counts too
+    counts = deliver_due(store, channels, now, due=due)
     summary.sent, summary.failed, summary.dropped = counts.sent, counts.failed, counts.dropped
     return summary
 

@@ -23,12 +23,16 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from monitor.alerts.channels import Channel, Delivery, OutgoingMessage
 from monitor.store import Store
 from monitor.store import alerts as alert_store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LEASE = timedelta(minutes=10)
 FIRST_RETRY = timedelta(minutes=1)
@@ -131,13 +135,16 @@ def deliver_due(
     now: datetime,
     *,
     message_ids: set[str] | None = None,
+    due: pd.DataFrame | None = None,
 ) -> DeliveryCounts:
     """Send every delivery due at `now` (or only those of `message_ids`), one
     claim-send-record cycle each; drop those whose channel is not in `channels` any more
-    (unless `channels` is empty: then nothing is sent and nothing dropped)."""
+    (unless `channels` is empty: then nothing is sent and nothing dropped). `due`: the
+    alert_outbox_due rows, when the caller has read them already in its own transaction."""
     counts = DeliveryCounts()
     by_label = {channel.label: channel for channel in channels}
-    due = store.query("alert_outbox_due", now=now)
+    if due is None:
+        due = store.query("alert_outbox_due", now=now)
     if message_ids is not None:
         due = due[due["message_id"].isin(list(message_ids))]
     for row in due.itertuples(index=False):

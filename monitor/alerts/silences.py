@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from checks.base import subject_object
-from monitor.calendar import BusinessCalendar, load_calendar
+from monitor.calendar import BusinessCalendar, read_calendar
 from monitor.config import Config
 from monitor.errors import ConfigError, InputError
 from monitor.store import Store
 from monitor.store import alerts as alert_store
+from queries import run_query
 
 TOML_ORIGIN = "monitor.toml"
 DASHBOARD_ORIGIN = "dashboard"
@@ -186,8 +188,16 @@ def active_silences(store: Store, config: Config, now: datetime) -> list[Silence
     """The silences in force at `now` (those of monitor.toml first, the business calendar's
     planned windows running at `now` last); a `now` far in the past gives every silence that
     ends after it (and no planned window: see `planned_silences`)."""
-    dashboard = _from_frame(store.query("silences_active", now=now))
-    planned = planned_silences(load_calendar(store, config), now, now + timedelta(seconds=1))
+    with store.read() as con:
+        return silences_at(con, config, now, read_calendar(con, config))
+
+
+def silences_at(
+    con: duckdb.DuckDBPyConnection, config: Config, now: datetime, calendar: BusinessCalendar
+) -> list[Silence]:
+    """active_silences on a connection already open, with the calendar already read."""
+    dashboard = _from_frame(run_query(con, "silences_active", now=now))
+    planned = planned_silences(calendar, now, now + timedelta(seconds=1))
     return [s for s in parse_silences(config) if s.is_active(now)] + dashboard + planned
 
 
