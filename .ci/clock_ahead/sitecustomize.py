@@ -16,3 +16,8 @@ if _days:
     import time_machine
 
     time_machine.travel(datetime.now(UTC) + timedelta(days=float(_days)), tick=True).start()
+    # time-machine starts the ticking at the first reading of the moved clock, not at travel():
+    # read it now. Otherwise a process that first reads the time minutes after it started (a
+    # pytest worker) lags the real clock + DAYS by those minutes, and a `python -m monitor`
+    # child it starts stores times that lie in the worker's future.
+    datetime.now(UTC)
