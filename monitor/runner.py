@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 import duckdb
 import pandas as pd
@@ -204,21 +204,27 @@ class Evaluation:
         return [o for outs in self.outcomes.values() for o in outs if isinstance(o, Finding)]
 
 
+class CheckOptions(TypedDict, total=False):
+    """What a run of the checks may be told, by keyword to evaluate_checks and run_checks
+    alike: the settings `overrides` ([checks.<id>] of the config), the `checks` to run (default:
+    every registered one) and the business `calendar` whose planned windows the checks receive
+    (monitor/calendar.py)."""
+
+    overrides: dict[str, dict[str, Any]] | None
+    checks: list[Check] | None
+    calendar: BusinessCalendar | None
+
+
 def evaluate_checks(
-    store: Store,
-    instance: str,
-    now: datetime,
-    *,
-    overrides: dict[str, dict[str, Any]] | None = None,
-    checks: list[Check] | None = None,
-    calendar: BusinessCalendar | None = None,
+    store: Store, instance: str, now: datetime, **options: Unpack[CheckOptions]
 ) -> Evaluation:
-    """Evaluate every check for one instance as of `now`, storing nothing; `calendar`: the
-    business calendar whose planned windows the checks receive (monitor/calendar.py)."""
+    """Evaluate every check for one instance as of `now`, storing nothing."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    checks = options.get("checks")
     checks = REGISTRY if checks is None else checks
-    overrides = overrides or {}
+    overrides = options.get("overrides") or {}
+    calendar = options.get("calendar")
     with store.read() as con:
         moment = judging_moment(con, instance, now)
         evaluation = Evaluation(instance, moment, coverage_ends(con, instance, moment))
@@ -247,18 +253,10 @@ def evaluate_checks(
 
 
 def run_checks(
-    store: Store,
-    instance: str,
-    now: datetime,
-    *,
-    overrides: dict[str, dict[str, Any]] | None = None,
-    checks: list[Check] | None = None,
-    calendar: BusinessCalendar | None = None,
+    store: Store, instance: str, now: datetime, **options: Unpack[CheckOptions]
 ) -> RunSummary:
     """Evaluate every check for one instance at `now` and apply the lifecycle."""
-    evaluation = evaluate_checks(
-        store, instance, now, overrides=overrides, checks=checks, calendar=calendar
-    )
+    evaluation = evaluate_checks(store, instance, now, **options)
     summary = RunSummary(instance, evaluation.now, failed_checks=dict(evaluation.failed_checks))
     with store.write() as con:
         _apply(con, evaluation, summary)

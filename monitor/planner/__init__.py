@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import numpy as np
 
@@ -36,6 +36,31 @@ ASSUMPTIONS = (
     "objects after the planned one wait while its records sync",
     "the usual inflow keeps pace as it did while the rates were measured",
 )
+
+
+class PlanOptions(TypedDict, total=False):
+    """What a plan may be told besides its object, records and moment, by keyword to
+    plan_mass_update and plan_from_frames alike (defaults: PLAN_DEFAULTS): the `start` (a past
+    or no start plans from now), the sync `direction`, the configured sync_object_order
+    (`order`), the `field_name` changed, whether the best start of the next 7 days is searched
+    (`find_best_start`) and how the range is drawn (`range_method`, monitor/planner/spread.py)."""
+
+    start: datetime | None
+    direction: str
+    order: Sequence[str]
+    field_name: str | None
+    find_best_start: bool
+    range_method: str
+
+
+PLAN_DEFAULTS: PlanOptions = {
+    "start": None,
+    "direction": "sfdc_to_marketo",
+    "order": (),
+    "field_name": None,
+    "find_best_start": True,
+    "range_method": DEFAULT_METHOD,
+}
 
 
 @dataclass
@@ -126,13 +151,8 @@ def plan_mass_update(
     records: int,
     now: datetime,
     *,
-    start: datetime | None = None,
-    direction: str = "sfdc_to_marketo",
-    order: Sequence[str] = (),
-    field_name: str | None = None,
     history_days: int = HISTORY_DAYS,
-    find_best_start: bool = True,
-    range_method: str = DEFAULT_METHOD,
+    **options: Unpack[PlanOptions],
 ) -> Plan:
     """Plan `records` updates of `object_name` starting at `start` (default: now), from what
     the store held at `now` (a past `now` plans as the monitor would have then)."""
@@ -143,6 +163,7 @@ def plan_mass_update(
         measured = run_query_arrays(
             con, "plan_drain_rates", instance=instance, until=now, history_days=history_days
         )
+        field_name = options.get("field_name")
         field_row = None
         if field_name:
             field_row = first_row(
@@ -164,13 +185,8 @@ def plan_mass_update(
         object_name=object_name,
         records=records,
         now=now,
-        start=start,
-        direction=direction,
-        order=order,
-        field_name=field_name,
-        find_best_start=find_best_start,
         field_row=field_row,
-        range_method=range_method,
+        **options,
     )
 
 
@@ -182,20 +198,15 @@ def plan_from_frames(
     object_name: str,
     records: int,
     now: datetime,
-    start: datetime | None = None,
-    direction: str = "sfdc_to_marketo",
-    order: Sequence[str] = (),
-    field_name: str | None = None,
-    find_best_start: bool = True,
     field_row: dict[str, Any] | None = None,
-    range_method: str = DEFAULT_METHOD,
+    **options: Unpack[PlanOptions],
 ) -> Plan:
     """The plan from the backlog_latest and plan_drain_rates columns (DuckDB's fetchnumpy, see
-    plan_mass_update);
-    without `find_best_start` the best start of the next 7 days is not searched (None).
-    `field_row` is the plan_field row of `field_name`: a formula field queues no sync;
-    `range_method` is how the range is drawn (monitor/planner/spread.py)."""
-    start = max(start or now, now)
+    plan_mass_update); `field_row` is the plan_field row of the options' `field_name`: a
+    formula field queues no sync."""
+    asked = PLAN_DEFAULTS | options
+    direction, field_name = asked["direction"], asked["field_name"]
+    start = max(asked["start"] or now, now)
     plan = Plan(instance, object_name, direction, records, start, "unknown", field_name=field_name)
     if field_name:
         effect = field_effect(field_row, object_name, field_name)
@@ -207,7 +218,7 @@ def plan_from_frames(
     backlog, drain = backlog_and_drain(latest, direction)
     objects = {str(o) for o in measured["object"][measured["direction"] == direction]}
     objects |= set(backlog) | {object_name}
-    names = sync_order(sorted(objects), order)
+    names = sync_order(sorted(objects), asked["order"])
     profiles = {
         name: profile
         for name in names
@@ -231,6 +242,7 @@ def plan_from_frames(
     offset = (start - base).total_seconds() / 3600
     length = int(math.ceil(offset)) + SEARCH_HOURS + HORIZON_HOURS
     arrival = Arrival(object_name, float(records), offset)
+    range_method = asked["range_method"]
     outcomes = range_runs(range_method, profiles, backlog, names, base, length, arrival)
     plan.status = "estimated"
     plan.range_coverage = coverage(range_method)
@@ -265,7 +277,7 @@ def plan_from_frames(
             "longest": _hours(longest),
         }
         plan.waiting_behind.append({"object": name, "waits_hours": waits})
-    if find_best_start:
+    if asked["find_best_start"]:
         plan.best_start = _best_start(backlog, names, profiles, base, now, object_name, records)
     plan.basis = [profiles[n].basis() | {"borrowed": n in borrowed} for n in names]
     for item, name in zip(plan.basis, names, strict=True):
