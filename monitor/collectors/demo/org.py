@@ -4,99 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
-# (name, type, formula) per object; formula fields are what formula_fields must find.
+# Each object's fields as name:type, in describe order.
+_LISTINGS = {
+    "Lead": "Id:id FirstName:string LastName:string Name:string IsDeleted:boolean "
+    "MasterRecordId:reference Email:email Company:string Status:picklist OwnerId:reference "
+    "IsConverted:boolean ConvertedDate:date ConvertedAccountId:reference "
+    "ConvertedContactId:reference ConvertedOpportunityId:reference Rating:picklist "
+    "State:string Country:string SystemModstamp:datetime CreatedDate:datetime "
+    "Lead_Score__c:double Lead_Status_Reason__c:picklist Behavior_Score__c:double "
+    "Do_Not_Sync__c:boolean Lead_Age_Days__c:double Owner_Region__c:string",
+    "Contact": "Id:id FirstName:string LastName:string Email:email AccountId:reference "
+    "OwnerId:reference MailingState:string MailingCountry:string SystemModstamp:datetime "
+    "Name:string IsDeleted:boolean MasterRecordId:reference CreatedDate:datetime "
+    "Contact_Score__c:double Account_Tier__c:string",
+    "Account": "Id:id Name:string Type:picklist Industry:picklist AnnualRevenue:currency "
+    "OwnerId:reference ParentId:reference IsDeleted:boolean MasterRecordId:reference "
+    "CreatedDate:datetime SystemModstamp:datetime Tier__c:picklist Account_Score__c:double "
+    "Owner_Manager_Name__c:string",
+    "Opportunity": "Id:id Name:string StageName:picklist Amount:currency CloseDate:date "
+    "AccountId:reference CampaignId:reference OwnerId:reference Probability:percent "
+    "IsClosed:boolean IsWon:boolean IsPrivate:boolean IsDeleted:boolean CreatedDate:datetime "
+    "SystemModstamp:datetime Days_To_Close__c:double",
+    "Campaign": "Id:id Name:string Status:picklist Type:picklist IsActive:boolean "
+    "SystemModstamp:datetime",
+}
+# The formula fields among them: what formula_fields must find.
+_FORMULAS = {
+    "Lead_Age_Days__c": "TODAY() - DATEVALUE(CreatedDate)",
+    "Owner_Region__c": "TEXT(Owner.Region__c)",
+    "Account_Tier__c": "TEXT(Account.Tier__c)",
+    "Owner_Manager_Name__c": "Owner.Manager.LastName + ', ' + Owner.Manager.FirstName",
+    "Days_To_Close__c": "CloseDate - TODAY()",
+}
+# (name, type, formula) per object.
 _FIELDS: dict[str, list[tuple[str, str, str | None]]] = {
-    "Lead": [
-        ("Id", "id", None),
-        ("FirstName", "string", None),
-        ("LastName", "string", None),
-        ("Name", "string", None),
-        ("IsDeleted", "boolean", None),
-        ("MasterRecordId", "reference", None),
-        ("Email", "email", None),
-        ("Company", "string", None),
-        ("Status", "picklist", None),
-        ("OwnerId", "reference", None),
-        ("IsConverted", "boolean", None),
-        ("ConvertedDate", "date", None),
-        ("ConvertedAccountId", "reference", None),
-        ("ConvertedContactId", "reference", None),
-        ("ConvertedOpportunityId", "reference", None),
-        ("Rating", "picklist", None),
-        ("State", "string", None),
-        ("Country", "string", None),
-        ("SystemModstamp", "datetime", None),
-        ("CreatedDate", "datetime", None),
-        ("Lead_Score__c", "double", None),
-        ("Lead_Status_Reason__c", "picklist", None),
-        ("Behavior_Score__c", "double", None),
-        ("Do_Not_Sync__c", "boolean", None),
-        ("Lead_Age_Days__c", "double", "TODAY() - DATEVALUE(CreatedDate)"),
-        ("Owner_Region__c", "string", "TEXT(Owner.Region__c)"),
-    ],
-    "Contact": [
-        ("Id", "id", None),
-        ("FirstName", "string", None),
-        ("LastName", "string", None),
-        ("Email", "email", None),
-        ("AccountId", "reference", None),
-        ("OwnerId", "reference", None),
-        ("MailingState", "string", None),
-        ("MailingCountry", "string", None),
-        ("SystemModstamp", "datetime", None),
-        ("Name", "string", None),
-        ("IsDeleted", "boolean", None),
-        ("MasterRecordId", "reference", None),
-        ("CreatedDate", "datetime", None),
-        ("Contact_Score__c", "double", None),
-        ("Account_Tier__c", "string", "TEXT(Account.Tier__c)"),
-    ],
-    "Account": [
-        ("Id", "id", None),
-        ("Name", "string", None),
-        ("Type", "picklist", None),
-        ("Industry", "picklist", None),
-        ("AnnualRevenue", "currency", None),
-        ("OwnerId", "reference", None),
-        ("ParentId", "reference", None),
-        ("IsDeleted", "boolean", None),
-        ("MasterRecordId", "reference", None),
-        ("CreatedDate", "datetime", None),
-        ("SystemModstamp", "datetime", None),
-        ("Tier__c", "picklist", None),
-        ("Account_Score__c", "double", None),
-        (
-            "Owner_Manager_Name__c",
-            "string",
-            "Owner.Manager.LastName + ', ' + Owner.Manager.FirstName",
-        ),
-    ],
-    "Opportunity": [
-        ("Id", "id", None),
-        ("Name", "string", None),
-        ("StageName", "picklist", None),
-        ("Amount", "currency", None),
-        ("CloseDate", "date", None),
-        ("AccountId", "reference", None),
-        ("CampaignId", "reference", None),
-        ("OwnerId", "reference", None),
-        ("Probability", "percent", None),
-        ("IsClosed", "boolean", None),
-        ("IsWon", "boolean", None),
-        ("IsPrivate", "boolean", None),
-        ("IsDeleted", "boolean", None),
-        ("CreatedDate", "datetime", None),
-        ("SystemModstamp", "datetime", None),
-        ("Days_To_Close__c", "double", "CloseDate - TODAY()"),
-    ],
-    "Campaign": [
-        ("Id", "id", None),
-        ("Name", "string", None),
-        ("Status", "picklist", None),
-        ("Type", "picklist", None),
-        ("IsActive", "boolean", None),
-        ("SystemModstamp", "datetime", None),
-    ],
+    object_name: [
+        (name, kind, _FORMULAS.get(name))
+        for name, kind in (item.split(":") for item in listing.split())
+    ]
+    for object_name, listing in _LISTINGS.items()
 }
 READ_ONLY = {
     "Id",
