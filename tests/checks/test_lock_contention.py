@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,15 @@ from checks import lock_contention
 from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import Case, assert_documented, judge, scenario
+from tests.checks.harness import Case, assert_documented, scenario
+from tests.checks.sync_error_cases import SyncErrorJudge
 from tests.conftest import export_reaches
 from tests.sync_errors import SyncError, import_export, write_errors
 
 CHECK = check_from_module(lock_contention)
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday afternoon
+JUDGE = SyncErrorJudge(CHECK, NOW, INSTANCE)
 NIGHTLY = NOW.replace(hour=2, minute=0)  # today's 02:00 UTC, when the nightly job runs
 LOCKED = "UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record"
 ENTITY_LOCKED = "ENTITY_IS_LOCKED: the entity is locked for editing"
@@ -60,9 +61,6 @@ def trickle(hours: int = 24, per_hour: int = 2) -> list[SyncError]:
     """The normal background: a couple of lock errors every hour, retried and gone."""
     start = NOW - timedelta(hours=hours) + timedelta(minutes=7)
     return burst(start, hours * per_hour, every=timedelta(minutes=60 // per_hour))
-
-
-evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 CASES = [
@@ -126,9 +124,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_lock_contention_scenario(store: Store, case: Case):
-    write_errors(store, case.facts())
-    export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
-    assert evaluate(store, **case.settings).outcome("Account") == case.expect
+    assert JUDGE.written_case(store, case).outcome("Account") == case.expect
 
 
 def test_lock_contention_reports_the_worst_hour_totals_and_distinct_records(store: Store):
@@ -139,7 +135,7 @@ def test_lock_contention_reports_the_worst_hour_totals_and_distinct_records(stor
         + burst(worst_start, 30, every=timedelta(minutes=2), records=12)
         + burst(NOW.replace(hour=13, minute=0), 10, details=ENTITY_LOCKED),
     )
-    [finding] = evaluate(store)
+    [finding] = JUDGE.evaluate(store)
     evidence = finding.evidence
     assert finding.subject == "Account"
     assert finding.check == "lock_contention"
@@ -162,13 +158,13 @@ def test_lock_contention_reports_the_worst_hour_totals_and_distinct_records(stor
 
 def test_lock_contention_names_the_earliest_of_two_equally_bad_hours(store: Store):
     write_errors(store, burst(NOW.replace(hour=4), 12) + burst(NOW.replace(hour=9), 12))
-    [finding] = evaluate(store)
+    [finding] = JUDGE.evaluate(store)
     assert finding.evidence["worst_hour_utc"].startswith("2026-11-20 04:00")
 
 
 def test_lock_contention_names_a_burst_recurring_at_the_same_utc_hour(store: Store):
     write_errors(store, nightly(days=7))
-    [finding] = evaluate(store)
+    [finding] = JUDGE.evaluate(store)
     evidence = finding.evidence
     assert evidence["recurring"] is True
     assert evidence["worst_hour_recurs"] is True
@@ -190,7 +186,7 @@ def test_lock_contention_needs_recurring_min_days_to_call_a_burst_scheduled(
     store: Store, days: int, expect: bool
 ):
     write_errors(store, nightly(days=days))
-    [finding] = evaluate(store)
+    [finding] = JUDGE.evaluate(store)
     assert finding.evidence["recurring"] is expect
 
 
@@ -198,9 +194,9 @@ def test_lock_contention_looks_for_recurrence_only_within_training_days(store: S
     # Today's burst, and the same job 8 to 12 days ago: outside the 7-day training window.
     old_nights = [e for e in nightly(days=13) if e[0] < NIGHTLY - timedelta(days=7)]
     write_errors(store, burst(NIGHTLY, 12) + old_nights)
-    [within_a_week] = evaluate(store)
+    [within_a_week] = JUDGE.evaluate(store)
     assert within_a_week.evidence["recurring"] is False
-    [within_two_weeks] = evaluate(store, training_days=14)
+    [within_two_weeks] = JUDGE.evaluate(store, training_days=14)
     assert within_two_weeks.evidence["recurring"] is True
 
 
@@ -208,7 +204,7 @@ def test_lock_contention_names_the_recurring_hour_even_when_today_is_worse_elsew
     store: Store,
 ):
     write_errors(store, nightly(days=5) + burst(NOW.replace(hour=10), 40, every=timedelta(0)))
-    [finding] = evaluate(store)
+    [finding] = JUDGE.evaluate(store)
     assert finding.evidence["worst_hour_utc"].startswith("2026-11-20 10:00")
     assert finding.evidence["recurring_hours_utc"] == ["02:00"]
     assert finding.evidence["worst_hour_recurs"] is False
@@ -223,7 +219,7 @@ def test_lock_contention_reports_each_object_on_its_own(store: Store):
         + burst(NOW - timedelta(hours=2), 6, object_name="Contact")
         + burst(NOW - timedelta(hours=5), 11, object_name="Lead"),
     )
-    results = evaluate(store)
+    results = JUDGE.evaluate(store)
     assert [r.subject for r in results] == ["Account", "Lead"]
     assert results.outcome("Contact") == "silent"
 

@@ -7,7 +7,6 @@ including the explicit no-alert cases."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -18,13 +17,15 @@ from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
 from monitor.store.facts import insert_frame
-from tests.checks.harness import Case, judge, scenario
+from tests.checks.harness import Case, scenario
+from tests.checks.sync_error_cases import SyncErrorJudge, lookback_cases
 from tests.conftest import export_reaches
-from tests.sync_errors import Failure, import_export, repeated
+from tests.sync_errors import Failure, repeated
 
 CHECK = check_from_module(picklist_data_errors)
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+JUDGE = SyncErrorJudge(CHECK, NOW, INSTANCE)
 
 
 def picklist(value: str) -> str:
@@ -49,13 +50,6 @@ VALIDATION = "FIELD_CUSTOM_VALIDATION_EXCEPTION: Company is required when Status
 LOCKED = '"UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record"'
 
 
-def import_errors(store: Store, tmp_path: Path, rows: list[Failure], name: str = "errors") -> None:
-    import_export(store, tmp_path / f"{name}.csv", [row.line(NOW) for row in rows], INSTANCE)
-
-
-evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
-
-
 CASES = [
     scenario(
         "fires_when_one_bad_value_fails_min_errors_times",
@@ -70,17 +64,7 @@ CASES = [
         + repeated(picklist("Ohio"), 2, first_record=20),
         {},
     ),
-    scenario(
-        "stays_silent_on_errors_older_than_lookback_hours",
-        repeated(CALIFORNIA, 5, hours_ago=25),
-        {},
-    ),
-    scenario(
-        "a_longer_lookback_hours_sees_them",
-        repeated(CALIFORNIA, 5, hours_ago=25),
-        {"Lead": "warning"},
-        lookback_hours=48,
-    ),
+    *lookback_cases(CALIFORNIA, {"Lead": "warning"}),
     scenario("min_errors_is_a_setting", repeated(CALIFORNIA, 3), {"Lead": "warning"}, min_errors=3),
     scenario(
         "stays_silent_on_validation_and_lock_errors",
@@ -102,9 +86,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_picklist_data_errors_scenario(store: Store, tmp_path: Path, case: Case):
-    import_errors(store, tmp_path, case.facts)
-    export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
-    assert evaluate(store, **case.settings).severities == case.expect
+    assert JUDGE.imported_case(store, tmp_path, case).severities == case.expect
 
 
 def test_picklist_data_errors_evidence_lists_bad_values_records_and_time_span(store, tmp_path):
@@ -114,8 +96,8 @@ def test_picklist_data_errors_evidence_lists_bad_values_records_and_time_span(st
         *repeated(picklist("Calif."), 2, hours_ago=1, first_record=30),
         Failure(1, picklist("Texas"), 1),  # record 1 again, with another bad value
     ]
-    import_errors(store, tmp_path, rows)
-    finding = evaluate(store).findings["Lead"]
+    JUDGE.import_errors(store, tmp_path, rows)
+    finding = JUDGE.evaluate(store).findings["Lead"]
     evidence = finding.evidence
     assert evidence["bad_values"] == [
         {"value": "California", "errors": 5, "records": 4},
@@ -147,24 +129,24 @@ def test_picklist_data_errors_lists_the_top_ten_bad_values(store, tmp_path):
     rows = [
         Failure(2, picklist(s), 100 * i + n) for i, s in enumerate(states) for n in range(5 + i)
     ]
-    import_errors(store, tmp_path, rows)
-    evidence = evaluate(store).findings["Lead"].evidence
+    JUDGE.import_errors(store, tmp_path, rows)
+    evidence = JUDGE.evaluate(store).findings["Lead"].evidence
     assert [v["value"] for v in evidence["bad_values"]] == states[::-1][:10]
     assert evidence["distinct_bad_values"] == 12
     assert evidence["errors"] == sum(5 + i for i in range(12))
 
 
 def test_picklist_data_errors_groups_by_the_field_the_message_names(store, tmp_path):
-    import_errors(store, tmp_path, repeated(LEAD_SOURCE, 5))
-    evidence = evaluate(store).findings["Lead.LeadSource"].evidence
+    JUDGE.import_errors(store, tmp_path, repeated(LEAD_SOURCE, 5))
+    evidence = JUDGE.evaluate(store).findings["Lead.LeadSource"].evidence
     assert evidence["field"] == "LeadSource"
     assert evidence["field_label"] == "Lead Source"
     assert evidence["bad_values"] == [{"value": "Webinar", "errors": 5, "records": 5}]
 
 
 def test_picklist_data_errors_a_state_error_without_a_value_says_so(store, tmp_path):
-    import_errors(store, tmp_path, repeated(BILLING_STATE, 5))
-    finding = evaluate(store).findings["Lead.BillingState"]
+    JUDGE.import_errors(store, tmp_path, repeated(BILLING_STATE, 5))
+    finding = JUDGE.evaluate(store).findings["Lead.BillingState"]
     assert finding.evidence["bad_values"] == [{"value": None, "errors": 5, "records": 5}]
     assert finding.evidence["codes"] == "FIELD_INTEGRITY_EXCEPTION"
     assert "(value not named)" in finding.title
@@ -190,13 +172,13 @@ def test_picklist_data_errors_uses_the_fields_list_of_a_rest_error(store):
     )
     with store.write() as con:
         insert_frame(con, "sync_errors", frame)
-    found = evaluate(store).findings
+    found = JUDGE.evaluate(store).findings
     assert list(found) == ["Contact.MailingState"]
     assert found["Contact.MailingState"].evidence["bad_values"][0]["value"] == "CA"
 
 
 def test_picklist_data_errors_through_the_runner_opens_and_then_resolves(store, tmp_path):
-    import_errors(store, tmp_path, repeated(CALIFORNIA, 6, hours_ago=3))
+    JUDGE.import_errors(store, tmp_path, repeated(CALIFORNIA, 6, hours_ago=3))
     summary = run_checks(store, INSTANCE, NOW, checks=[CHECK])
     assert summary.failed_checks == {}
     assert [(t.subject, t.transition) for t in summary.transitions] == [("Lead", "opened")]

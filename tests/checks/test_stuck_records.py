@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,15 @@ from checks import stuck_records
 from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import Case, judge, scenario
+from tests.checks.harness import Case, scenario
+from tests.checks.sync_error_cases import SyncErrorJudge
 from tests.conftest import REAL_FIXTURES, export_reaches
 from tests.sync_errors import SyncError, import_export, write_errors
 
 CHECK = check_from_module(stuck_records)
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+JUDGE = SyncErrorJudge(CHECK, NOW, INSTANCE)
 REAL = REAL_FIXTURES / "salesforce"
 
 
@@ -70,9 +71,6 @@ def many_failing(records: int, cycles: int, **kwargs: Any) -> list[SyncError]:
 def one_offs(records: int = 40) -> list[SyncError]:
     """The normal case: many records fail once (a typo, a lock) and sync on the next update."""
     return [e for n in range(records) for e in failing(n, 1, start=NOW - timedelta(minutes=9 * n))]
-
-
-evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
 
 
 CASES = [
@@ -138,14 +136,12 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_stuck_records_scenario(store: Store, case: Case):
-    write_errors(store, case.facts())
-    export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
-    assert evaluate(store, **case.settings).outcome("Lead") == case.expect
+    assert JUDGE.written_case(store, case).outcome("Lead") == case.expect
 
 
 def test_stuck_records_ignores_job_level_errors_that_name_no_record(store: Store):
     write_errors(store, [(at, "Lead", VALIDATION, "", "") for at, *_ in failing(99, 5)])
-    assert evaluate(store) == []
+    assert JUDGE.evaluate(store) == []
 
 
 def test_stuck_records_reports_the_worst_ten_records_with_their_last_error(store: Store):
@@ -160,7 +156,7 @@ def test_stuck_records_reports_the_worst_ten_records_with_their_last_error(store
         + one_offs(14)[13:]
     )
     write_errors(store, errors)
-    [finding] = evaluate(store)
+    [finding] = JUDGE.evaluate(store)
     evidence = finding.evidence
     assert finding.subject == "Lead"
     assert finding.check == "stuck_records"
@@ -195,7 +191,7 @@ def test_stuck_records_reports_the_worst_ten_records_with_their_last_error(store
 
 def test_stuck_records_top_records_setting_limits_the_evidence(store: Store):
     write_errors(store, many_failing(5, 3))
-    [finding] = evaluate(store, top_records=2)
+    [finding] = JUDGE.evaluate(store, top_records=2)
     assert finding.evidence["stuck_records"] == 5
     assert [r["record_id"] for r in finding.evidence["top_records"]] == [lead_id(0), lead_id(1)]
 
@@ -207,7 +203,7 @@ def test_stuck_records_reports_each_object_on_its_own(store: Store):
         + failing(2, 4, object_name="Contact", sfdc_id="0035e00000STK002", details=BAD_EMAIL)
         + failing(3, 2, object_name="Account", sfdc_id="0015e00000STK003"),
     )
-    results = evaluate(store)
+    results = JUDGE.evaluate(store)
     assert [r.subject for r in results] == ["Contact", "Lead"]
     contact = results[0].evidence["top_records"][0]
     assert contact["last_error_message"] == BAD_EMAIL

@@ -5,7 +5,6 @@ explicit no-alert cases."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,15 @@ from checks import validation_rule_failures
 from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import Case, judge, scenario
+from tests.checks.harness import Case, scenario
+from tests.checks.sync_error_cases import SyncErrorJudge, lookback_cases
 from tests.conftest import export_reaches
-from tests.sync_errors import Failure, import_export, repeated
+from tests.sync_errors import Failure, repeated
 
 CHECK = check_from_module(validation_rule_failures)
 INSTANCE = "prod"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+JUDGE = SyncErrorJudge(CHECK, NOW, INSTANCE)
 
 RULE = "Company is required when Status is Qualified"
 COMPANY_RULE = f"FIELD_CUSTOM_VALIDATION_EXCEPTION: {RULE}"
@@ -59,13 +60,6 @@ def trigger_failure(record_id: str) -> str:
     )
 
 
-def import_errors(store: Store, tmp_path: Path, rows: list[Failure]) -> None:
-    import_export(store, tmp_path / "errors.csv", [row.line(NOW) for row in rows], INSTANCE)
-
-
-evaluate = partial(judge, CHECK, instance=INSTANCE, now=NOW)
-
-
 FLOW_SUBJECT = (
     "Lead: We can't save this record because the “Lead Assignment” process failed. Give your "
     "Salesforce admin these details. An un…"
@@ -82,17 +76,7 @@ CASES = [
         repeated(COMPANY_RULE, 3) + repeated(COUNTRY_RULE, 2, first_record=10),
         {},
     ),
-    scenario(
-        "stays_silent_on_errors_older_than_lookback_hours",
-        repeated(COMPANY_RULE, 5, hours_ago=25),
-        {},
-    ),
-    scenario(
-        "a_longer_lookback_hours_sees_them",
-        repeated(COMPANY_RULE, 5, hours_ago=25),
-        {SUBJECT: "warning"},
-        lookback_hours=48,
-    ),
+    *lookback_cases(COMPANY_RULE, {SUBJECT: "warning"}),
     scenario(
         "stays_silent_on_picklist_and_lock_errors",
         repeated(PICKLIST, 8) + repeated(LOCKED, 8, first_record=20),
@@ -149,9 +133,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_validation_rule_failures_scenario(store: Store, tmp_path: Path, case: Case):
-    import_errors(store, tmp_path, case.facts)
-    export_reaches(store, INSTANCE, NOW)  # every case's export runs up to NOW
-    assert evaluate(store, **case.settings).severities == case.expect
+    assert JUDGE.imported_case(store, tmp_path, case).severities == case.expect
 
 
 def test_validation_rule_failures_evidence_names_code_rule_records_and_time_span(store, tmp_path):
@@ -159,8 +141,8 @@ def test_validation_rule_failures_evidence_names_code_rule_records_and_time_span
         *repeated(COMPANY_RULE_WITH_FIELDS, 4, hours_ago=6),
         Failure(1, COMPANY_RULE, 1),  # record 1 retried: one more error, no new record
     ]
-    import_errors(store, tmp_path, rows)
-    finding = evaluate(store).findings[SUBJECT]
+    JUDGE.import_errors(store, tmp_path, rows)
+    finding = JUDGE.evaluate(store).findings[SUBJECT]
     assert finding.evidence == {
         "object": "Lead",
         "code": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
@@ -182,23 +164,25 @@ def test_validation_rule_failures_evidence_names_code_rule_records_and_time_span
 
 
 def test_validation_rule_failures_names_the_missing_fields(store, tmp_path):
-    import_errors(store, tmp_path, repeated(MISSING_LAST_NAME, 5))
-    finding = evaluate(store).findings["Lead: Required fields are missing: [LastName, Company]"]
+    JUDGE.import_errors(store, tmp_path, repeated(MISSING_LAST_NAME, 5))
+    finding = JUDGE.evaluate(store).findings[
+        "Lead: Required fields are missing: [LastName, Company]"
+    ]
     assert finding.evidence["code"] == "REQUIRED_FIELD_MISSING"
     assert finding.evidence["fields"] == ["Company", "LastName"]
 
 
 def test_validation_rule_failures_keeps_subjects_to_120_characters_of_the_rule(store, tmp_path):
     rule = "Opportunity stage may only move forward " * 5  # 200 characters
-    import_errors(store, tmp_path, repeated(f"FIELD_CUSTOM_VALIDATION_EXCEPTION: {rule}", 5))
-    (finding,) = evaluate(store)
+    JUDGE.import_errors(store, tmp_path, repeated(f"FIELD_CUSTOM_VALIDATION_EXCEPTION: {rule}", 5))
+    (finding,) = JUDGE.evaluate(store)
     assert finding.subject == "Lead: " + rule.strip()[:119] + "…"
     assert len(finding.subject.removeprefix("Lead: ")) == 120
     assert finding.evidence["rule_message"] == rule.strip()
 
 
 def test_validation_rule_failures_through_the_runner_opens_escalates_and_resolves(store, tmp_path):
-    import_errors(store, tmp_path, repeated(COMPANY_RULE, 5, hours_ago=3))
+    JUDGE.import_errors(store, tmp_path, repeated(COMPANY_RULE, 5, hours_ago=3))
     overrides = {"validation_rule_failures": {"critical_records": 8}}
     summary = run_checks(store, INSTANCE, NOW, checks=[CHECK], overrides=overrides)
     assert summary.failed_checks == {}
@@ -206,7 +190,7 @@ def test_validation_rule_failures_through_the_runner_opens_escalates_and_resolve
         (SUBJECT, "opened", "warning")
     ]
 
-    import_errors(store, tmp_path, repeated(COMPANY_RULE, 5, hours_ago=1, first_record=10))
+    JUDGE.import_errors(store, tmp_path, repeated(COMPANY_RULE, 5, hours_ago=1, first_record=10))
     summary = run_checks(store, INSTANCE, NOW, checks=[CHECK], overrides=overrides)
     assert [(t.subject, t.transition, t.severity) for t in summary.transitions] == [
         (SUBJECT, "escalated", "critical")

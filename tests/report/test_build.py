@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from monitor.errors import ReportError
@@ -56,6 +57,11 @@ def _open_at(store: Store, moment: datetime) -> dict[str, int]:
         WHERE r = 1 AND transition <> 'resolved'
     """
     return counts(store, INCIDENTS_BY_SEVERITY.format(open=latest), at=moment)
+
+
+def table_of(report: Report, section: str, name: str) -> pd.DataFrame:
+    """Table `name` of `section` in the report of the demo's instance."""
+    return report.instances[0].section(section).table(name).frame
 
 
 def test_week_text_is_an_iso_week_and_anything_else_says_what_is_expected():
@@ -154,7 +160,7 @@ def test_health_score_and_its_change_match_the_findings_in_the_store(report, wor
 
 
 def test_open_criticals_are_the_critical_findings_open_at_the_end_of_the_week(report, workspace):
-    table = report.instances[0].section("summary").table("open-criticals").frame
+    table = table_of(report, "summary", "open-criticals")
     stored = frame(
         workspace,
         "SELECT check_id, subject FROM findings WHERE status = 'open' AND severity = 'critical'",
@@ -195,7 +201,7 @@ def test_sync_error_figures_equal_the_store_this_week_and_last(report, workspace
 
 
 def test_backlog_table_equals_the_stored_samples_and_marks_the_spike(report, workspace):
-    table = report.instances[0].section("marketo").table("backlog-by-object").frame
+    table = table_of(report, "marketo", "backlog-by-object")
     contact = table[
         (table["object"] == "Contact") & (table["direction"] == "Salesforce → Marketo")
     ].iloc[0]
@@ -226,7 +232,7 @@ def test_backlog_table_equals_the_stored_samples_and_marks_the_spike(report, wor
 
 
 def test_busiest_modifier_is_the_mass_update_of_the_week(report):
-    table = report.instances[0].section("marketo").table("busiest-modifiers").frame
+    table = table_of(report, "marketo", "busiest-modifiers")
     top = table.iloc[0]
     assert (top["modifier"], top["field"]) == (
         "ops.admin@acme.example (Data Loader)",
@@ -235,7 +241,7 @@ def test_busiest_modifier_is_the_mass_update_of_the_week(report):
 
 
 def test_permission_failures_count_the_stored_errors_and_give_the_exact_grant(report, workspace):
-    table = report.instances[0].section("salesforce").table("permission-failures").frame
+    table = table_of(report, "salesforce", "permission-failures")
     lead_score = table[table["field"] == "Lead_Score__c"].iloc[0]
     assert lead_score["errors"] == scalar(
         workspace,
@@ -257,18 +263,17 @@ def test_permission_failures_count_the_stored_errors_and_give_the_exact_grant(re
 
 
 def test_permission_drift_shows_what_changed_and_who_changed_it(report):
-    section = report.instances[0].section("salesforce")
-    drift = section.table("permission-drift").frame
+    drift = table_of(report, "salesforce", "permission-drift")
     row = drift[drift["field"] == "Lead_Score__c"].iloc[0]
     assert (row["access before"], row["access after"]) == ("read and edit", "read only")
     assert "none" in set(drift.loc[drift["object"] == "Campaign", "access after"])
-    audit = section.table("audit-events").frame
+    audit = table_of(report, "salesforce", "audit-events")
     assert set(audit["actor"]) == {"j.smith@acme.example"}
     assert any("Lead Score" in detail for detail in audit["detail"])
 
 
 def test_formula_fields_are_the_calculated_fields_of_the_latest_describe(report, workspace):
-    table = report.instances[0].section("salesforce").table("formula-fields").frame
+    table = table_of(report, "salesforce", "formula-fields")
     stored = frame(
         workspace,
         """
@@ -287,8 +292,7 @@ def test_formula_fields_are_the_calculated_fields_of_the_latest_describe(report,
 
 
 def test_validation_and_data_quality_errors_equal_the_store(report, workspace):
-    section = report.instances[0].section("salesforce")
-    rules = section.table("validation-rules").frame
+    rules = table_of(report, "salesforce", "validation-rules")
     per_object = counts(
         workspace,
         "SELECT object, count(*) AS n FROM sync_errors "
@@ -297,19 +301,19 @@ def test_validation_and_data_quality_errors_equal_the_store(report, workspace):
         **WEEK,
     )
     assert dict(rules.groupby("object")["errors"].sum()) == per_object
-    by_code = section.table("validation-and-data-quality-errors").frame
+    by_code = table_of(report, "salesforce", "validation-and-data-quality-errors")
     assert by_code["errors"].sum() == scalar(
         workspace,
         "SELECT count(*) FROM sync_errors WHERE category IN ('validation', 'data_quality') "
         "AND occurred_at >= $since AND occurred_at < $until",
         **WEEK,
     )
-    picklist = section.table("picklist-values").frame
+    picklist = table_of(report, "salesforce", "picklist-values")
     assert picklist.iloc[0]["bad value"] == "California"
 
 
 def test_api_budget_peaks_equal_the_stored_usage(report, workspace):
-    table = report.instances[0].section("ops").table("api-budget").frame.set_index("source")
+    table = table_of(report, "ops", "api-budget").set_index("source")
     for source in ("salesforce", "marketo"):
         peak = scalar(
             workspace,
@@ -326,8 +330,7 @@ def test_api_budget_peaks_equal_the_stored_usage(report, workspace):
 
 
 def test_findings_opened_and_resolved_are_the_events_of_the_week(report, workspace):
-    section = report.instances[0].section("ops")
-    events = section.table("findings-opened-resolved").frame
+    events = table_of(report, "ops", "findings-opened-resolved")
     stored = counts(
         workspace,
         "SELECT transition, count(*) AS n FROM finding_events "
@@ -390,7 +393,7 @@ def test_an_unknown_instance_is_refused_naming_the_known_ones(workspace):
 def test_a_week_in_progress_includes_the_facts_stamped_now(workspace):
     report = build_report(workspace, week="2026-W47", instance="demo", now=DEMO_NOW)
     assert report.window.is_partial
-    opened = report.instances[0].section("ops").table("findings-opened-resolved").frame
+    opened = table_of(report, "ops", "findings-opened-resolved")
     assert "backlog_spike" in set(opened["check"])  # opened at 15:00, DEMO_NOW itself
     assert report.file_stem == "health-report-demo-2026-W47"
 
@@ -401,7 +404,7 @@ def test_an_empty_store_builds_a_report_without_instances(store):
 
 
 def test_the_summary_lists_open_incidents_one_row_for_the_profile_change(report):
-    table = report.instances[0].section("summary").table("open-incidents").frame
+    table = table_of(report, "summary", "open-incidents")
     profile = table[table["incident"].str.contains("profile lost edit on 3 Lead fields")]
     assert len(profile) == 1
     assert profile["findings"].iloc[0] >= 10

@@ -482,73 +482,6 @@ def test_sync_errors_skip_invalid_keeps_each_of_two_identical_ragged_rows(store,
 # sync-status
 
 
-def test_sync_status_stores_cycles_with_counts_and_direction(store, tmp_path):
-    result = import_csv(
-        store,
-        tmp_path,
-        "sync-status",
-        STATUS_HEADER,
-        '11/20/2026 02:05 PM,11/20/2026 02:10 PM,Lead,Pull updates,Success,"1,234",5,0,2,1',
-        "11/20/2026 02:05 PM,,Contact,Push updates,Success,1,5,0,2,",
-        "11/20/2026 02:06 PM,11/20/2026 02:07 PM,Lead,Merge,Success,0,0,3,0,0",
-        zone=CHICAGO,
-    )
-    assert (result.kind, result.rows_read, result.rows_added) == ("sync-status", 3, 3)
-    assert fetch(
-        store,
-        "SELECT instance, strftime(started_at, '%Y-%m-%d %H:%M'), "
-        "strftime(ended_at, '%Y-%m-%d %H:%M'), object, operation, direction, status, "
-        "new_count, updated_count, deleted_count, failed_count, skipped_count, source "
-        "FROM sync_cycles ORDER BY started_at, object",
-    ) == [
-        (
-            INSTANCE,
-            "2026-11-20 20:05",
-            None,
-            "Contact",
-            "Push updates",
-            "marketo_to_sfdc",
-            "Success",
-            1,
-            5,
-            0,
-            2,
-            None,  # blank: no count (issue 13), not 0
-            "sync_status_export",
-        ),
-        (
-            INSTANCE,
-            "2026-11-20 20:05",
-            "2026-11-20 20:10",
-            "Lead",
-            "Pull updates",
-            "sfdc_to_marketo",
-            "Success",
-            1234,
-            5,
-            0,
-            2,
-            1,
-            "sync_status_export",
-        ),
-        (
-            INSTANCE,
-            "2026-11-20 20:06",
-            "2026-11-20 20:07",
-            "Lead",
-            "Merge",
-            None,
-            "Success",
-            0,
-            0,
-            3,
-            0,
-            0,
-            "sync_status_export",
-        ),
-    ]
-
-
 def test_sync_status_keeps_the_exported_row(store, tmp_path):
     row = '11/20/2026 02:05 PM,11/20/2026 02:10 PM,Lead,Pull updates,Success,"1,234",5,0,2,1'
     run_import(store, "sync-status", write_csv(tmp_path, "s.csv", STATUS_HEADER, row))
@@ -681,33 +614,110 @@ def test_describe_that_is_not_a_describe_names_the_file_and_stores_nothing(
 # sync-stats
 
 
-def test_sync_stats_stores_points_as_reported(store, tmp_path):
-    result = import_csv(
-        store,
-        tmp_path,
-        "sync-stats",
-        STATS_HEADER,
-        "2026-11-20T14:00:00Z,Lead,sfdc_to_marketo,backlog,1200",
-        '2026-11-20 09:00:00,Contact,marketo_to_sfdc,Throughput,"1,500.5"',
-        zone=CHICAGO,
-    )
-    assert (result.kind, result.rows_read, result.rows_added) == ("sync-stats", 2, 2)
-    assert fetch(
-        store,
-        "SELECT instance, strftime(ts, '%Y-%m-%d %H:%M'), object, direction, metric, value, "
-        "provenance FROM sync_stats ORDER BY object",
-    ) == [
-        (
-            INSTANCE,
-            "2026-11-20 15:00",
-            "Contact",
-            "marketo_to_sfdc",
-            "throughput",
-            1500.5,
-            "reported",
+@pytest.mark.parametrize(
+    ("kind", "header", "rows", "sql", "stored"),
+    [
+        pytest.param(
+            "sync-status",
+            STATUS_HEADER,
+            [
+                '11/20/2026 02:05 PM,11/20/2026 02:10 PM,Lead,Pull updates,Success,"1,234",5,0,2,1',
+                "11/20/2026 02:05 PM,,Contact,Push updates,Success,1,5,0,2,",
+                "11/20/2026 02:06 PM,11/20/2026 02:07 PM,Lead,Merge,Success,0,0,3,0,0",
+            ],
+            "SELECT instance, strftime(started_at, '%Y-%m-%d %H:%M'), "
+            "strftime(ended_at, '%Y-%m-%d %H:%M'), object, operation, direction, status, "
+            "new_count, updated_count, deleted_count, failed_count, skipped_count, source "
+            "FROM sync_cycles ORDER BY started_at, object",
+            [
+                (
+                    INSTANCE,
+                    "2026-11-20 20:05",
+                    None,
+                    "Contact",
+                    "Push updates",
+                    "marketo_to_sfdc",
+                    "Success",
+                    1,
+                    5,
+                    0,
+                    2,
+                    None,  # blank: no count (issue 13), not 0
+                    "sync_status_export",
+                ),
+                (
+                    INSTANCE,
+                    "2026-11-20 20:05",
+                    "2026-11-20 20:10",
+                    "Lead",
+                    "Pull updates",
+                    "sfdc_to_marketo",
+                    "Success",
+                    1234,
+                    5,
+                    0,
+                    2,
+                    1,
+                    "sync_status_export",
+                ),
+                (
+                    INSTANCE,
+                    "2026-11-20 20:06",
+                    "2026-11-20 20:07",
+                    "Lead",
+                    "Merge",
+                    None,
+                    "Success",
+                    0,
+                    0,
+                    3,
+                    0,
+                    0,
+                    "sync_status_export",
+                ),
+            ],
+            id="sync-status_stores_cycles_with_counts_and_direction",
         ),
-        (INSTANCE, "2026-11-20 14:00", "Lead", "sfdc_to_marketo", "backlog", 1200.0, "reported"),
-    ]
+        pytest.param(
+            "sync-stats",
+            STATS_HEADER,
+            [
+                "2026-11-20T14:00:00Z,Lead,sfdc_to_marketo,backlog,1200",
+                '2026-11-20 09:00:00,Contact,marketo_to_sfdc,Throughput,"1,500.5"',
+            ],
+            "SELECT instance, strftime(ts, '%Y-%m-%d %H:%M'), object, direction, metric, value, "
+            "provenance FROM sync_stats ORDER BY object",
+            [
+                (
+                    INSTANCE,
+                    "2026-11-20 15:00",
+                    "Contact",
+                    "marketo_to_sfdc",
+                    "throughput",
+                    1500.5,
+                    "reported",
+                ),
+                (
+                    INSTANCE,
+                    "2026-11-20 14:00",
+                    "Lead",
+                    "sfdc_to_marketo",
+                    "backlog",
+                    1200.0,
+                    "reported",
+                ),
+            ],
+            id="sync-stats_stores_points_as_reported",
+        ),
+    ],
+)
+def test_sync_status_and_stats_store_each_row_as_exported(
+    store, tmp_path, kind, header, rows, sql, stored
+):
+    """Every row of a new export is read and added, times converted from the zone."""
+    result = import_csv(store, tmp_path, kind, header, *rows, zone=CHICAGO)
+    assert (result.kind, result.rows_read, result.rows_added) == (kind, len(rows), len(rows))
+    assert fetch(store, sql) == stored
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.store import Store
 from monitor.store.activities import SFDC_ACTIVITY_TYPES
+from tests.interrupting import interrupt_at
 from tests.standins.https import trusted
 from tests.standins.marketo import MarketoStandIn, steady_activities
 
@@ -137,13 +138,8 @@ def test_a_second_backfill_over_covered_history_reads_nothing_again(standin, sto
 
 def test_an_interrupted_backfill_resumes_from_its_kept_token_with_no_gap(standin, store):
     client = client_for(standin)
-
-    def stop_after_five_pages(pages: int, reached: datetime, share: float) -> None:
-        if pages == 5:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        backfill(store, client, progress=stop_after_five_pages)
+        backfill(store, client, progress=interrupt_at(5))  # after five pages
     cursor = json.loads(marks(store)["marketo.backfill.0"])
     assert cursor["since"] == SINCE.isoformat()
     calls_before = len(standin.requests)

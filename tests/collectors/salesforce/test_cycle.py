@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from monitor.errors import SourceError
 from monitor.store import Store
 from tests.cli import environment_without, run_monitor
 from tests.collectors.salesforce.collecting import NOW, OBJECTS, client_for, cycle
+from tests.interrupting import interrupt_at
 from tests.standins.https import trusted
 from tests.standins.salesforce import (
     SYNC_USER_ID,
@@ -249,17 +250,12 @@ def test_permission_pages_are_followed_to_the_end(standin, store):
 
 def test_backfill_resumes_where_an_interrupted_one_stopped(standin, store):
     client = client_for(standin)
-
-    def interrupt_after_three(done: int, total: int, window_end: datetime) -> None:
-        if done == 3:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
         backfill(
             Cycle(store, client, config(("Lead",)), "prod", NOW),
             NOW - timedelta(hours=6),
             sync_user_setting=SYNC_USERNAME,
-            progress=interrupt_after_three,
+            progress=interrupt_at(3),  # after three windows
         )
     assert rows(store, "SELECT count(*) FROM sync_stats WHERE metric = 'inflow'") == [(3,)]
     reports = backfill(
