@@ -40,7 +40,7 @@ def import_permissions(con: duckdb.DuckDBPyConnection, request: ImportRequest) -
     """Import what the sync user can read and edit; one snapshot per object in the file."""
     path, instance = request.path, request.instance
     source = open_source(path, SPEC)
-    frame = read_all(source)
+    frame = read_all(con, source)
     if frame.empty and not source.ragged_seen:
         # No row would be no snapshot at all, which an export of the sync user never is.
         raise InputError(

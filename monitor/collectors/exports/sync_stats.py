@@ -38,7 +38,7 @@ def import_sync_stats(con: duckdb.DuckDBPyConnection, request: ImportRequest) ->
     times after a day past the import's moment are refused."""
     path, instance, zone, now = request.path, request.instance, request.zone, request.now
     source = open_source(path, SPEC)
-    frame = read_all(source)
+    frame = read_all(con, source)
     problems: list[Problem] = []
     frame["ts"] = parse_timestamps(frame["ts"], zone)
     for row in frame.index[frame["ts"].isna()]:

@@ -97,7 +97,7 @@ def import_sync_status(con: duckdb.DuckDBPyConnection, request: ImportRequest) -
     path, instance, zone, now = request.path, request.instance, request.zone, request.now
     date_order = request.date_order
     source = open_source(path, SPEC)
-    frame = read_all(source)
+    frame = read_all(con, source)
     problems: list[Problem] = []
     frame["started_at"] = parse_timestamps(frame["started_at"], zone, date_order)
     ended_text = frame["ended_at"]
