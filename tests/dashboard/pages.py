@@ -28,8 +28,9 @@ def assert_clean(app: AppTest) -> None:
 
 
 def open_page(app: AppTest, name: str) -> AppTest:
-    """Run the app, switch to dashboard/pages/`name`.py and check it rendered cleanly."""
-    app.run()
+    """Open dashboard/pages/`name`.py as a browser opening its url does (the first run of a
+    fresh app goes straight to it: each page's url_path is its file's name, which AppTest
+    matches before st.navigation has registered anything) and check it rendered cleanly."""
     app.switch_page(f"dashboard/pages/{name}.py").run()
     assert_clean(app)
     return app
