@@ -83,6 +83,15 @@ def check_of(check: Check | str) -> Check:
     return get_check(check) if isinstance(check, str) else check
 
 
+def assert_headline(finding: Finding, check: str, subject: str, severity: str, owner: str) -> None:
+    """What a reader sees of a finding before its evidence: whose it is, about what, how bad,
+    and who fixes it."""
+    assert finding.check == check
+    assert finding.subject == subject
+    assert finding.severity == severity
+    assert finding.owner == owner
+
+
 def assert_documented(check: Check | str, runbook_says: str) -> None:
     """What the config page and the finding show a reader: the runbook says `runbook_says` (how
     to fix), and every setting has its help."""

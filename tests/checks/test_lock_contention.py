@@ -17,7 +17,7 @@ from checks import lock_contention
 from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import Case, assert_documented, scenario
+from tests.checks.harness import Case, assert_documented, assert_headline, scenario
 from tests.checks.sync_error_cases import SyncErrorJudge
 from tests.conftest import export_reaches
 from tests.sync_errors import SyncError, import_export, write_errors
@@ -137,10 +137,7 @@ def test_lock_contention_reports_the_worst_hour_totals_and_distinct_records(stor
     )
     [finding] = JUDGE.evaluate(store)
     evidence = finding.evidence
-    assert finding.subject == "Account"
-    assert finding.check == "lock_contention"
-    assert finding.severity == "warning"
-    assert finding.owner == "Salesforce admin"
+    assert_headline(finding, "lock_contention", "Account", "warning", "Salesforce admin")
     assert evidence["worst_hour_utc"] == "2026-11-20 11:00:00+00:00"
     assert evidence["worst_hour_errors"] == 30 + 2  # the burst plus that hour's trickle
     assert evidence["burst_hours"] == 2

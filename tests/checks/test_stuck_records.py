@@ -18,7 +18,7 @@ from checks import stuck_records
 from checks.base import check_from_module
 from monitor.runner import run_checks
 from monitor.store import Store
-from tests.checks.harness import Case, scenario
+from tests.checks.harness import Case, assert_headline, scenario
 from tests.checks.sync_error_cases import SyncErrorJudge
 from tests.conftest import REAL_FIXTURES, export_reaches
 from tests.sync_errors import SyncError, import_export, write_errors
@@ -158,10 +158,7 @@ def test_stuck_records_reports_the_worst_ten_records_with_their_last_error(store
     write_errors(store, errors)
     [finding] = JUDGE.evaluate(store)
     evidence = finding.evidence
-    assert finding.subject == "Lead"
-    assert finding.check == "stuck_records"
-    assert finding.owner == "Marketo admin"
-    assert finding.severity == "warning"
+    assert_headline(finding, "stuck_records", "Lead", "warning", "Marketo admin")
     assert evidence["stuck_records"] == 12
     assert evidence["failures"] == 6 + sum(3 + n % 4 for n in range(1, 12))
     assert evidence["last_error_codes"] == {

@@ -49,6 +49,14 @@ class CsvSpec:
     required: tuple[str, ...]
     labels: dict[str, str] = field(default_factory=dict)  # canonical -> header as exported
 
+    @classmethod
+    def marketo_export(
+        cls, kind: str, columns: dict[str, tuple[str, ...]], headers: dict[str, str]
+    ) -> CsvSpec:
+        """The spec of a Marketo admin export: the columns it always writes are required, and
+        messages name them by `headers`, as Marketo heads them."""
+        return cls(kind, columns, required=tuple(headers), labels=headers)
+
     def label(self, canonical: str) -> str:
         return self.labels.get(canonical, canonical)
 

@@ -21,7 +21,7 @@ from monitor.store.quarantine import quarantine
 from monitor.store.sync_errors import insert_errors
 from monitor.vocabulary import sobject_of_label
 
-SPEC = CsvSpec(
+SPEC = CsvSpec.marketo_export(
     kind="sync-errors",
     columns={
         "failed_on": ("failedon",),
@@ -38,8 +38,7 @@ SPEC = CsvSpec(
         "marketo_id": ("marketoid", "leadid", "marketoleadid"),
         "sfdc_id": ("salesforceid", "sfdcid", "crmid"),
     },
-    required=("failed_on", "occurred_at", "error_type", "error_details"),
-    labels={
+    headers={
         "failed_on": "Failed On",
         "occurred_at": "Date/Time",
         "error_type": "Error Type",

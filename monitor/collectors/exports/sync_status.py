@@ -50,7 +50,7 @@ def parse_count(text: str) -> int | str:
     return value if value <= MAX_COUNT else TOO_LARGE
 
 
-SPEC = CsvSpec(
+SPEC = CsvSpec.marketo_export(
     kind="sync-status",
     columns={
         "started_at": ("startedat", "started", "starttime"),
@@ -64,8 +64,7 @@ SPEC = CsvSpec(
         "failed_count": ("faileditem", "faileditems", "failed"),
         "skipped_count": ("skipped",),
     },
-    required=("started_at", "object", "operation", "status"),
-    labels={
+    headers={
         "started_at": "Started At",
         "object": "Object",
         "operation": "Operation",
