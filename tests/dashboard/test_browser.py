@@ -218,11 +218,14 @@ def _save_screenshots(page: Page, name: str) -> None:
                  .map(s => document.querySelector(s)?.scrollHeight || 0))"""
     )
     page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], height)})
-    # Content that was below the fold is drawn only now: wait for its charts too.
+    # Content that was below the fold is drawn only now: wait for its charts, then for two
+    # frames and a moment more, so that the canvases (data grids, sparklines) have painted.
     _wait_for_charts(page)
-    page.wait_for_timeout(1500)
+    page.evaluate(
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+    page.wait_for_timeout(400)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-    page.set_viewport_size(VIEWPORT)
 
 
 @contextmanager
