@@ -8,6 +8,9 @@ from dashboard import data
 from dashboard.context import remember, sidebar
 
 st.set_page_config(page_title="Sync Health Monitor", page_icon=":material/sync:", layout="wide")
+if not data.open_store():
+    st.stop()  # a store that cannot be trusted: its one line is on the page, nothing else
+remember(sidebar())
 
 PAGES = [
     ("overview", "Overview", ":material/monitoring:"),
@@ -23,20 +26,15 @@ PAGES = [
     ("alerts", "Alerts", ":material/notifications:"),
     ("sources", "Sources & imports", ":material/upload_file:"),
 ]
-# The run's reads share one read-only connection, closed when the run ends (or before a write).
-with data.held_reads():
-    if not data.open_store():
-        st.stop()  # a store that cannot be trusted: its one line is on the page, nothing else
-    remember(sidebar())
-    st.navigation(
-        [
-            st.Page(
-                f"dashboard/pages/{name}.py",
-                title=title,
-                icon=icon,
-                url_path=name,
-                default=name == "overview",
-            )
-            for name, title, icon in PAGES
-        ]
-    ).run()
+st.navigation(
+    [
+        st.Page(
+            f"dashboard/pages/{name}.py",
+            title=title,
+            icon=icon,
+            url_path=name,
+            default=name == "overview",
+        )
+        for name, title, icon in PAGES
+    ]
+).run()

@@ -1,15 +1,12 @@
 """Cached, read-only access to the store for the pages.
 
-Connections are opened per script run (app.py holds one for the run's reads, Store.held_reads)
-and closed when it ends (a cached read-only connection would lock the collector out); frames are
-cached for a short time so reruns do not re-query.
+Connections are opened per query burst and closed at once (a cached read-only connection would
+lock the collector out); frames are cached for a short time so reruns do not re-query.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,22 +29,6 @@ def config() -> Config:
 
 def store() -> Store:
     return Store(config().db, memory_limit=config().memory_limit)
-
-
-@contextmanager
-def held_reads() -> Iterator[None]:
-    """One script run's reads share one read-only connection (Store.held_reads): a page's
-    queries cost one open, not one each. A configuration that cannot be loaded holds nothing
-    (open_store then shows why)."""
-    try:
-        target = store()
-    except MonitorError:
-        target = None
-    if target is None:
-        yield
-        return
-    with target.held_reads():
-        yield
 
 
 @st.cache_resource(show_spinner="Preparing the store…")

@@ -77,7 +77,6 @@ def render(view: View) -> None:
                 now=view.now,
                 check_overrides=data.config().checks,
             )
-            data.store().release_held_reads()  # a PDF takes Chromium seconds: let writers in
             html = render_html(report)
             content = html.encode("utf-8") if fmt == "html" else report_bytes(report, fmt)
             extension = {"html": "html", "csv": "zip", "pdf": "pdf"}[fmt]

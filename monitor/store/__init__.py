@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -177,24 +176,6 @@ def _known_versions() -> set[int]:
     return {version for version, _ in migrations()}
 
 
-# Read-only connections held for a burst of reads (Store.held_reads), per thread and file.
-_HELD = threading.local()
-
-
-def _held(path: Path) -> dict[str, Any] | None:
-    """This thread's hold on `path` ({"con": connection or None}), None when it holds none."""
-    return getattr(_HELD, "holds", {}).get(path.absolute())
-
-
-def _let_go(path: Path) -> None:
-    """Close this thread's held read connection to `path`, if open: a read-only and a read-write
-    connection to one file cannot be open in one process at once, so a write goes first."""
-    hold = _held(path)
-    if hold is not None and hold["con"] is not None:
-        hold["con"].close()
-        hold["con"] = None
-
-
 class Store:
     """One DuckDB file. Every method opens and closes its own connection, and every open checks
     that the file can be trusted (monitor/store/integrity.py)."""
@@ -217,7 +198,6 @@ class Store:
     def init(self) -> int:
         """Create the file or bring its schema up to date, after reading every table once (a
         damaged store is refused, not migrated); return the schema version."""
-        _let_go(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         is_new = not self.path.exists()
         try:
@@ -239,7 +219,6 @@ class Store:
         is_new = not self.path.exists()
         if not self._migrated:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        _let_go(self.path)
         try:
             con, _ = self._open(read_only=False)
         except BaseException as exc:
@@ -293,55 +272,9 @@ class Store:
         raise integrity.disk_full(self.path, max(appended, hint_bytes) + block) from None
 
     @contextmanager
-    def held_reads(self) -> Iterator[None]:
-        """Serve every read of this file in this thread from one read-only connection until
-        the block ends: a page render's dozen queries cost one open (about 15 ms each) instead
-        of one each. It opens at the first read and closes when the block ends, or before a
-        write or init of this thread; meanwhile a writer elsewhere waits for it as for any
-        reader, so hold it only for a burst (one script run of a page), never longer."""
-        holds = getattr(_HELD, "holds", None)
-        if holds is None:
-            holds = _HELD.holds = {}
-        key = self.path.absolute()
-        if key in holds:  # already held by an enclosing block: that block closes it
-            yield
-            return
-        holds[key] = {"con": None}
-        try:
-            yield
-        finally:
-            _let_go(self.path)
-            del holds[key]
-
-    def release_held_reads(self) -> None:
-        """Close this thread's held read connection now, before slow work that reads nothing
-        (printing a PDF): a writer elsewhere need not wait for it. The next read opens again."""
-        _let_go(self.path)
-
-    @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection for one burst of queries; never cache it (it blocks writers):
-        closed afterwards, or kept to the end of a `held_reads` block of this thread.
+        """A read-only connection for one burst of queries; never cache it (it blocks writers).
         A store an older monitor wrote is migrated first."""
-        hold = _held(self.path)
-        if hold is not None and hold["con"] is not None:
-            con = hold["con"]
-        else:
-            con = self._open_for_reading()
-            if hold is not None:
-                hold["con"] = con
-        try:
-            yield con
-        except duckdb.Error as exc:
-            if integrity.is_damage(exc, self.path):
-                raise integrity.damaged(self.path, str(exc)) from None
-            raise
-        finally:
-            if hold is None:
-                con.close()
-
-    def _open_for_reading(self) -> duckdb.DuckDBPyConnection:
-        """A checked read-only connection, the schema brought up to date first if need be."""
         if not self.path.exists():
             self.init()
         con, applied = self._open(read_only=True)
@@ -349,7 +282,14 @@ class Store:
             con.close()
             self.init()
             con, applied = self._open(read_only=True)
-        return con
+        try:
+            yield con
+        except duckdb.Error as exc:
+            if integrity.is_damage(exc, self.path):
+                raise integrity.damaged(self.path, str(exc)) from None
+            raise
+        finally:
+            con.close()
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run one named query read-only."""
