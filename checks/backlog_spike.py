@@ -13,6 +13,7 @@ from checks.base import MARKETO_ADMIN, Finding, Input, NotEvaluated, Setting, ca
 from checks.seasonal import (
     MONTH_POSITIONS,
     Judged,
+    Samples,
     baselines,
     judge_samples,
     month_position,
@@ -153,7 +154,7 @@ def _judge(
     object_name = series["object"].iloc[0]
     silenced = silenced_by(calendar, ts, object_name)
     since = ts[walk_start(ts, len(ts) - 1)].astype("datetime64[D]") if newest_only else None
-    return judge_samples(ts, series["value"].to_numpy(float), silenced, settings, since)
+    return judge_samples(Samples.of(ts, series["value"].to_numpy(), silenced), settings, since)
 
 
 def _outcome(
@@ -371,7 +372,7 @@ def expected_band(series: pd.DataFrame, settings: dict[str, Any], at: pd.Series)
     series = series.sort_values("ts")
     ts = pd.to_datetime(series["ts"], utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
     value = series["value"].astype(float).to_numpy()
-    learnt = baselines(ts, value, np.zeros(len(ts), dtype=bool), settings)
+    learnt = baselines(Samples.of(ts, value), settings)
     stamps = times.dt.tz_localize(None).to_numpy("datetime64[us]")
     log_median, scale, days = learnt.at(stamps)
     judged = days >= settings["min_days_per_bucket"]

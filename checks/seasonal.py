@@ -52,6 +52,21 @@ MONTH_POSITIONS = {
 MIN_MONTHS = 2
 
 
+@dataclass(frozen=True)
+class Samples:
+    """One count series, oldest first: the three arrays every step reads, of equal length."""
+
+    ts: np.ndarray  # datetime64[us] (UTC)
+    value: np.ndarray  # float records
+    silenced: np.ndarray  # bool: inside a planned window (left out of baselines, never a spike)
+
+    @classmethod
+    def of(cls, ts: np.ndarray, value: np.ndarray, silenced: np.ndarray | None = None) -> Samples:
+        """The arrays in the units the steps compute in; no `silenced`: nothing is."""
+        quiet = np.zeros(len(ts), dtype=bool) if silenced is None else silenced
+        return cls(ts.astype("datetime64[us]"), value.astype(float), quiet)
+
+
 @dataclass
 class Judged:
     """Every sample of one series with its baseline: arrays of equal length, sorted by time."""
@@ -170,18 +185,14 @@ def _day_and_slot(ts: np.ndarray, first_day, slot_minutes: int) -> tuple[np.ndar
 
 
 def baselines(
-    ts: np.ndarray,
-    value: np.ndarray,
-    silenced: np.ndarray,
-    settings: dict[str, Any],
-    since: np.datetime64 | None = None,
+    samples: Samples, settings: dict[str, Any], since: np.datetime64 | None = None
 ) -> Baselines:
     """Every day's baseline per slot, learnt from the `training_days` whole days before it
     (see the module docstring), for the days from the first sample's to the last one's; with
     `since` (a day), only from that day on (the earlier ones: NaN, 0 days), as a judgement of
     the newest sample needs: each day's baseline is computed on its own, so the days learnt
     are the same either way."""
-    ts = ts.astype("datetime64[us]")
+    ts = samples.ts
     slot_minutes = int(settings["bucket_minutes"])
     slots = 1440 // slot_minutes
     training = int(settings["training_days"])
@@ -193,9 +204,9 @@ def baselines(
     position = np.arange(len(ts)) - np.repeat(starts, np.diff(np.r_[starts, len(ts)]))
     per = int(min(MAX_PER_SLOT, position.max() + 1))
     n_days = int(day_index[-1]) + 1
-    log_value = np.log1p(np.clip(value.astype(float), 0, None))
+    log_value = np.log1p(np.clip(samples.value, 0, None))
     grid = np.full((training + n_days, slots, per), np.nan)
-    keep = (position < per) & ~silenced
+    keep = (position < per) & ~samples.silenced
     grid[training + day_index[keep], slot[keep], position[keep]] = log_value[keep]
     # windows[d] holds the `training` days before day d: shape (day, slot, per, training).
     skipped = 0 if since is None else int(np.clip((since - first_day) // DAY, 0, n_days - 1))
@@ -308,26 +319,22 @@ def spike_threshold(log_median: np.ndarray, scale: np.ndarray, settings: dict[st
 
 
 def judge_samples(
-    ts: np.ndarray,
-    value: np.ndarray,
-    silenced: np.ndarray,
-    settings: dict[str, Any],
-    since: np.datetime64 | None = None,
+    samples: Samples, settings: dict[str, Any], since: np.datetime64 | None = None
 ) -> Judged:
     """Each sample against the baseline of its day (see the module docstring); with `since`
     (a day), only the samples from that day on (the earlier ones: unjudged)."""
-    ts = ts.astype("datetime64[us]")
-    learnt = baselines(ts, value, silenced, settings, since)
+    ts, silenced = samples.ts, samples.silenced
+    learnt = baselines(samples, settings, since)
     log_median, sample_scale, sample_days = learnt.at(ts)
     sample_position, sample_months = learnt.month_at(ts)
-    log_value = np.log1p(np.clip(value.astype(float), 0, None))
+    log_value = np.log1p(np.clip(samples.value, 0, None))
     judged = sample_days >= settings["min_days_per_bucket"]
     spiking = judged & ~silenced & _is_spike(log_value, log_median, sample_scale, settings)
     with np.errstate(invalid="ignore"):
         z = (log_value - log_median) / sample_scale
     return Judged(
         ts=ts,
-        value=value.astype(float),
+        value=samples.value,
         baseline=np.expm1(log_median),
         z=z,
         days=sample_days,
