@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from streamlit.components.v2 import manifest_scanner
 
 from monitor.actions import build_demo
 from monitor.config import Config, load_config
 from monitor.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Every new AppTest scans the metadata of every installed distribution for Streamlit components
+# (0.12–0.14 s of CPU each on this machine). Nothing is installed while the tests run, so the
+# first scan's answer serves them all.
+manifest_scanner.scan_component_manifests = functools.cache(
+    manifest_scanner.scan_component_manifests
+)
 REAL_FIXTURES = REPO / "tests" / "fixtures" / "real"
 # Real describes (sources in tests/fixtures/real/SOURCES.md): an Account with formula
 # fields, and a Lead.
