@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
-from monitor.store.rows import any_row, update_once
+from monitor.store.rows import any_row, insert_row, update_once
 
 
 def consume_transitions(con: duckdb.DuckDBPyConnection, now: datetime, stale: datetime) -> None:
@@ -211,18 +211,16 @@ def add_silence(
     reason: str,
     now: datetime,
 ) -> None:
-    con.execute(
-        "INSERT INTO silences VALUES ($id, $instance, $check, $subject, $until, $reason, "
-        "$now, NULL)",
-        {
-            "id": silence_id,
-            "instance": instance,
-            "check": check,
-            "subject": subject,
-            "until": until,
-            "reason": reason,
-            "now": now,
-        },
+    insert_row(
+        con,
+        "silences",
+        silence_id=silence_id,
+        instance=instance,
+        check_id=check,
+        subject=subject,
+        until=until,
+        reason=reason,
+        created_at=now,
     )
 
 

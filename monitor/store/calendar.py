@@ -6,7 +6,7 @@ from datetime import datetime
 
 import duckdb
 
-from monitor.store.rows import update_once
+from monitor.store.rows import insert_row, update_once
 
 
 def add_entry(
@@ -23,21 +23,19 @@ def add_entry(
     hours: int,
     now: datetime,
 ) -> None:
-    con.execute(
-        "INSERT INTO calendar_entries VALUES ($id, $instance, $name, $object, $starts_at, "
-        "$ends_at, $every, $days, $hours, $now, NULL)",
-        {
-            "id": entry_id,
-            "instance": instance,
-            "name": name,
-            "object": object_name,
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-            "every": every,
-            "days": days,
-            "hours": hours,
-            "now": now,
-        },
+    insert_row(
+        con,
+        "calendar_entries",
+        entry_id=entry_id,
+        instance=instance,
+        name=name,
+        object=object_name,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        every=every,
+        days=days,
+        hours=hours,
+        created_at=now,
     )
 
 

@@ -1,4 +1,5 @@
-"""Answers a write or a look-up gives by whether it returned a row."""
+"""Row writes shared by the store modules: one row inserted by column name, and the answers a
+write or a look-up gives by whether it returned a row."""
 
 from __future__ import annotations
 
@@ -33,3 +34,11 @@ def update_once(
         f"UPDATE {table} SET {assignments} WHERE {column} = $key AND {still} RETURNING {column}",
         {"key": value, "now": now},
     )
+
+
+def insert_row(con: duckdb.DuckDBPyConnection, table: str, **columns: Any) -> None:
+    """Insert one row into `table`, each keyword a column and its value; the columns left out
+    take their default (NULL for the end-of-life columns the dashboard sets later)."""
+    names = ", ".join(columns)
+    values = ", ".join(f"${name}" for name in columns)
+    con.execute(f"INSERT INTO {table} ({names}) VALUES ({values})", columns)
