@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -392,13 +392,28 @@ def watched_page(browser: Browser) -> Iterator[Page]:
         yield page
 
 
+Upload = Callable[[str, list[str], str], tuple[list[str], list[str]]]
+
+
+@pytest.fixture
+def upload(server: dict, watched_page: Page, tmp_path: Path) -> Upload:
+    """upload(name, lines, instance): write an export of `lines` as tmp_path/`name` and import
+    it for `instance` through the Sources page (a fresh session each time); the texts of the
+    success and of the error boxes the page shows."""
+
+    def upload_export(name: str, lines: list[str], instance: str) -> tuple[list[str], list[str]]:
+        export = _write_csv(tmp_path, name, lines)
+        return _import_through_page(watched_page, server["url"], instance, export)
+
+    return upload_export
+
+
 def test_upload_of_a_sync_errors_export_imports_it_and_says_so(
-    server: dict, watched_page: Page, tmp_path: Path
+    server: dict, upload: Upload
 ) -> None:
-    export = _write_csv(tmp_path, "sync_errors.csv", GOOD_EXPORT)
     instance = "e2e"
 
-    successes, errors = _import_through_page(watched_page, server["url"], instance, export)
+    successes, errors = upload("sync_errors.csv", GOOD_EXPORT, instance)
     assert errors == []
     success = _only(successes)
     assert "3 rows read, 3 new" in success
@@ -416,19 +431,18 @@ def test_upload_of_a_sync_errors_export_imports_it_and_says_so(
     assert {row[6] for row in stored} == {"sync_errors_export"}
 
     # The same export once more, through a fresh session: nothing new, nothing doubled.
-    successes, errors = _import_through_page(watched_page, server["url"], instance, export)
+    successes, errors = upload("sync_errors.csv", GOOD_EXPORT, instance)
     assert errors == []
     assert "3 rows read, 0 new, 3 already stored" in _only(successes)
     assert _stored_errors(server["db"], instance) == stored
 
 
 def test_upload_of_a_bad_export_shows_file_line_and_column_and_stores_nothing(
-    server: dict, watched_page: Page, tmp_path: Path
+    server: dict, watched_page: Page, tmp_path: Path, upload: Upload
 ) -> None:
-    export = _write_csv(tmp_path, "bad.csv", BAD_EXPORT)
     instance = "e2e-bad"
 
-    successes, errors = _import_through_page(watched_page, server["url"], instance, export)
+    successes, errors = upload("bad.csv", BAD_EXPORT, instance)
     assert successes == []
     error = _only(errors)
     # The page drops its temporary folder: the message names the file as it was uploaded.
