@@ -5,8 +5,7 @@ SELECT subject AS risk_to,
        severity,
        title AS finding,
        json_extract_string(evidence, '$.username') AS sync_user,
-       json_extract_string(evidence, '$.fix') AS what_to_change,
-       last_seen
+       json_extract_string(evidence, '$.fix') AS what_to_change
 FROM findings
 WHERE instance = $instance AND check_id = 'auth_posture'
   AND first_seen <= $now AND (last_seen >= $since OR status = 'open')

@@ -202,7 +202,7 @@ def build(context: Context) -> Section:
         Table(
             "auth-posture",
             "Sync user's connection: what will stop it logging in, and the change to make",
-            text.spaced_headings(frames["auth_posture"].drop(columns=["last_seen"])),
+            text.spaced_headings(frames["auth_posture"]),
             "Nothing put the sync user's connection at risk this week.",
             note="From the hourly reading of the sync user's User row and system permissions "
             "and its login history (auth_posture); open findings first.",
