@@ -52,8 +52,9 @@ def test_the_fields_page_shows_a_stale_formula_found_by_sampling(tmp_path, dashb
     assert SECRET_EMAIL not in shown
 
 
-def test_the_default_demo_shows_its_stale_formulas(tmp_path, dashboard):
-    app = open_page(dashboard(tmp_path / "monitor.duckdb"), "fields")  # nothing else: the demo
+def test_the_default_demo_shows_its_stale_formulas(demo_store, dashboard):
+    # The run's demo: the same build (build_demo, default days and seed) a first start makes.
+    app = open_page(dashboard(demo_store.path), "fields")
     assert any("3 Marketo calls" in c.value for c in app.caption)
     findings = next(d.value for d in app.dataframe if "likely_reason" in d.value.columns)
     assert set(findings["subject"]) == {"Contact: stale formula", "Lead: stale formula"}

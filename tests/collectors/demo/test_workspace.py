@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 from monitor.actions import build_demo
+from monitor.collectors.demo.workspace import build_demo as simulate_demo
 from monitor.runner import open_findings
 from monitor.store import Store
 from tests.conftest import DEMO_NOW
@@ -55,7 +56,8 @@ def test_demo_is_deterministic_for_a_seed(tmp_path):
     counts = []
     for name in ("a", "b"):
         store = Store(tmp_path / f"{name}.duckdb")
-        build_demo(store, days=10, seed=3, now=DEMO_NOW)
+        # The simulation alone: the checks' replay reads these facts, it does not make them.
+        simulate_demo(store, days=10, seed=3, now=DEMO_NOW)
         with store.read() as con:
             stats = con.execute("SELECT count(*), sum(value) FROM sync_stats").fetchone()
             errors = con.execute("SELECT count(*), min(error_id) FROM sync_errors").fetchone()
