@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -172,8 +173,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
-def _known_versions() -> set[int]:
-    return {version for version, _ in migrations()}
+@cache
+def _known_versions() -> frozenset[int]:
+    """The migrations this monitor ships (read once: every open compares the file's to them)."""
+    return frozenset(version for version, _ in migrations())
 
 
 class Store:

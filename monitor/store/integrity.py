@@ -95,7 +95,7 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {row[0] for row in rows}
 
 
-def inspect_store(con: duckdb.DuckDBPyConnection, path: Path, known: set[int]) -> set[int]:
+def inspect_store(con: duckdb.DuckDBPyConnection, path: Path, known: frozenset[int]) -> set[int]:
     """Refuse a store cut short or written by a newer monitor; return its applied versions."""
     try:
         needed = least_bytes(con)
