@@ -3,7 +3,9 @@
 DuckDB lets one process hold a file read-write, and while it does no other process can open
 it at all (docs/research/duckdb-on-this-machine.md). So nobody keeps a connection: the writer
 opens, writes one transaction and closes; readers open read-only per query burst and close.
-Whoever meets the other's lock waits with jittered backoff, which measured p95 < 75 ms.
+Whoever meets the other's lock waits with jittered backoff, which measured p95 < 75 ms. (An
+open attaches the file to a DuckDB instance the process keeps up, and the burst's last close
+detaches it: monitor/store/attach.py.)
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import duckdb
 
 from monitor.config import DEFAULTS
 from monitor.errors import DiskFullError, StoreBusyError, StoreError
-from monitor.store import integrity
+from monitor.store import attach, integrity
 from monitor.vocabulary import SQL_MACROS
 from queries import migrations, run_query
 
@@ -93,10 +95,14 @@ def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.Duck
     delay = 0.005
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            con.execute("SET TimeZone = 'UTC'")
-            for macro in SQL_MACROS:  # the vocabulary's field-name rules, for every query
-                con.execute(macro)
+            con = attach.connect(path, read_only=read_only)
+            try:
+                con.execute("SET TimeZone = 'UTC'")
+                for macro in SQL_MACROS:  # the vocabulary's field-name rules, for every query
+                    con.execute(macro)
+            except BaseException:
+                attach.close(con)
+                raise
             return con
         except (
             duckdb.IOException,
@@ -195,7 +201,7 @@ class Store:
         try:
             return con, integrity.inspect_store(con, self.path, _known_versions())
         except BaseException:
-            con.close()
+            attach.close(con)
             raise
 
     def init(self) -> int:
@@ -209,7 +215,7 @@ class Store:
                 integrity.read_every_table(con, self.path)
                 version = migrate(con)
             finally:
-                con.close()
+                attach.close(con)
         except BaseException as exc:
             self._raise_undone(exc, is_new=is_new, hint_bytes=NEW_STORE_BYTES)
         self._migrated = True
@@ -250,9 +256,9 @@ class Store:
                     ) from None
                 raise
         except BaseException as exc:
-            con.close()
+            attach.close(con)
             self._raise_undone(exc, is_new=is_new, hint_bytes=hint_bytes)
-        con.close()
+        attach.close(con)
 
     def _raise_undone(self, exc: BaseException, *, is_new: bool, hint_bytes: int) -> NoReturn:
         """Raise for a failed open or write: damage and a full disk as one line (a full disk's
@@ -269,7 +275,9 @@ class Store:
             appended = 0
         else:
             appended = integrity.tidy_after_full_disk(
-                self.path, lambda path: _connect(path, read_only=True, wait_seconds=1.0)
+                self.path,
+                lambda path: _connect(path, read_only=True, wait_seconds=1.0),
+                attach.close,
             )
         block = 256 * 1024  # one more DuckDB block than was written or announced
         raise integrity.disk_full(self.path, max(appended, hint_bytes) + block) from None
@@ -282,7 +290,7 @@ class Store:
             self.init()
         con, applied = self._open(read_only=True)
         if not self._migrated and not _known_versions() <= applied:
-            con.close()
+            attach.close(con)
             self.init()
             con, applied = self._open(read_only=True)
         try:
@@ -292,7 +300,7 @@ class Store:
                 raise integrity.damaged(self.path, str(exc)) from None
             raise
         finally:
-            con.close()
+            attach.close(con)
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run one named query read-only."""

@@ -77,8 +77,8 @@ def delete_instance(con: duckdb.DuckDBPyConnection, instance: str) -> None:
     keyed = {
         row[0]
         for row in con.execute(
-            "SELECT table_name FROM duckdb_columns() "
-            "WHERE column_name = 'instance' AND schema_name = 'main'"
+            "SELECT table_name FROM duckdb_columns() WHERE column_name = 'instance' "
+            "AND schema_name = 'main' AND database_name = current_database()"
         ).fetchall()
     }
     for table in sorted(TABLES & (keyed | {"finding_events"})):

@@ -158,10 +158,10 @@ def disk_full(path: Path, needed: int) -> DiskFullError:
     )
 
 
-def tidy_after_full_disk(path: Path, open_read_only) -> int:
+def tidy_after_full_disk(path: Path, open_read_only, close) -> int:
     """Cut off what a write that filled the disk appended and drop an emptied log; return the
     bytes the failed write had appended. `open_read_only(path)` opens under DuckDB's lock, so no
-    writer can be extending the file meanwhile."""
+    writer can be extending the file meanwhile; `close(con)` gives the connection back."""
     wal = path.with_name(path.name + ".wal")
     try:
         con = open_read_only(path)
@@ -176,7 +176,7 @@ def tidy_after_full_disk(path: Path, open_read_only) -> int:
             wal.unlink()  # DuckDB emptied it when the commit failed
         return max(appended, 0)
     finally:
-        con.close()
+        close(con)
 
 
 def remove_new_file(path: Path) -> None:

@@ -82,7 +82,12 @@ class RetentionResult:
 
 
 def _existing(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
 
 
 def _count(cursor: duckdb.DuckDBPyConnection) -> int:
