@@ -109,11 +109,11 @@ def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.Duck
             duckdb.ConnectionException,
             duckdb.ResourceInUseException,
         ) as exc:
-            # IOException: another process holds the file. ConnectionException: this process
-            # holds it with the other mode (e.g. a dashboard session writing while another
-            # reads). ResourceInUseException ("Unique file handle conflict"): another thread of
-            # this process opened or closed the file at the same instant (the scheduler's jobs;
-            # about 3 % of opens from 4 busy threads). All pass once that moment is over.
+            # IOException: another process holds the file. ResourceInUseException ("Unique
+            # file handle conflict"): this process has it attached in the other mode (e.g. a
+            # dashboard session writing while another reads; monitor/store/attach.py).
+            # ConnectionException: the same, from a DuckDB that words it so. All pass once that
+            # burst is over.
             if integrity.is_damage(exc, path):
                 raise integrity.damaged(path, str(exc)) from None
             if integrity.is_disk_full(exc):
@@ -144,7 +144,8 @@ def _is_out_of_memory(exc: BaseException) -> bool:
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest applied migration, 0 on an empty file."""
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' "
+        "AND table_catalog = current_database()"
     ).fetchone()[0]
     if not exists:
         return 0

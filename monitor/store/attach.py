@@ -38,26 +38,33 @@ class _Attached:
 _LOCK = threading.Lock()
 _INSTANCES: dict[bool, duckdb.DuckDBPyConnection] = {}  # read_only -> the instance's connection
 _FILES: dict[tuple[bool, str], _Attached] = {}  # (read_only, absolute path) -> its attachment
-_USERS: dict[int, tuple[bool, str]] = {}  # id of a handed-out connection -> its file
+# id of a handed-out connection -> its file and the attachment it counts in (a connection of an
+# attachment that was dropped must not count down a later one of the same file)
+_USERS: dict[int, tuple[tuple[bool, str], _Attached]] = {}
 _ALIASES = itertools.count(1)
-_OWNER_PID = os.getpid()
-# Instances a forked child inherited: never closed from the child (closing checkpoints the
-# parent's files), never used either.
+# Instances a forked child inherited: kept referenced, never used or closed from the child
+# (closing checkpoints the parent's files). Nothing in the monitor forks; this is a guard.
 _INHERITED: list[duckdb.DuckDBPyConnection] = []
 
 
+def _forget_after_fork() -> None:
+    global _LOCK
+    _LOCK = threading.Lock()
+    _INHERITED.extend(_INSTANCES.values())
+    _INSTANCES.clear()
+    _FILES.clear()
+    _USERS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def _instance(read_only: bool, path: str) -> duckdb.DuckDBPyConnection:
-    global _OWNER_PID
-    if os.getpid() != _OWNER_PID:
-        _INHERITED.extend(_INSTANCES.values())
-        _INSTANCES.clear()
-        _FILES.clear()
-        _USERS.clear()
-        _OWNER_PID = os.getpid()
     instance = _INSTANCES.get(read_only)
     if instance is None:
         # An in-memory instance spills to ./.tmp by default; a file's own instance spilled next
-        # to the file, and a process serves one store: keep spilling there.
+        # to the file, and a process serves one store: keep spilling there (the first store's
+        # folder, for a process that opens several).
         instance = duckdb.connect(":memory:", config={"temp_directory": f"{path}.tmp"})
         _INSTANCES[read_only] = instance
     return instance
@@ -80,9 +87,9 @@ def connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             mode = " (READ_ONLY)" if read_only else ""
             instance.execute(f"ATTACH {_literal(key[1])} AS {alias}{mode}")
             attached = _FILES[key] = _Attached(alias)
-        attached.users += 1
         con = instance.cursor()
-        _USERS[id(con)] = key
+        _USERS[id(con)] = (key, attached)
+        attached.users += 1
     try:
         con.execute(f"USE {attached.alias}")
     except BaseException:
@@ -94,24 +101,32 @@ def connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 def close(con: duckdb.DuckDBPyConnection) -> None:
     """Close a connection from `connect`; the last one of its file detaches the file (DuckDB
     checkpoints it and lets go of its lock)."""
-    with _LOCK:
+    try:
         con.close()
-        key = _USERS.pop(id(con), None)
-        attached = _FILES.get(key) if key else None
-        if attached is None:
-            return
-        attached.users -= 1
-        if attached.users:
-            return
+    finally:
+        with _LOCK:
+            _release(con)
+
+
+def _release(con: duckdb.DuckDBPyConnection) -> None:
+    key, attached = _USERS.pop(id(con), (None, None))
+    if key is None or _FILES.get(key) is not attached:
+        return  # not ours, or its attachment was dropped with its instance
+    attached.users -= 1
+    if attached.users:
+        return
+    instance = _INSTANCES[key[0]]
+    try:
+        instance.execute(f"DETACH {attached.alias}")
+    except BaseException as exc:
+        # A file left attached would keep its lock: end the instance, which lets go of every
+        # file (a failed checkpoint leaves the log, replayed on the next open).
+        log.warning("%s: could not detach the store (%s); restarting DuckDB", key[1], exc)
+        del _INSTANCES[key[0]]
+        for other in [k for k in _FILES if k[0] == key[0]]:
+            del _FILES[other]
+        instance.close()
+        if not isinstance(exc, duckdb.Error):
+            raise
+    else:
         del _FILES[key]
-        instance = _INSTANCES[key[0]]
-        try:
-            instance.execute(f"DETACH {attached.alias}")
-        except duckdb.Error as exc:
-            # A file left attached would keep its lock: end the instance, which lets go of
-            # every file (a failed checkpoint leaves the log, replayed on the next open).
-            log.warning("%s: could not detach the store (%s); restarting DuckDB", key[1], exc)
-            del _INSTANCES[key[0]]
-            for other in [k for k in _FILES if k[0] == key[0]]:
-                del _FILES[other]
-            instance.close()

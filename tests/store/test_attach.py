@@ -57,6 +57,8 @@ def test_a_write_burst_holds_the_file_until_it_commits_and_closes(store: Store):
         con.execute("CREATE TABLE probe (n INTEGER)")
         con.execute("INSERT INTO probe VALUES (0)")
         assert other_process_writes(store.path) == "locked"
+    # The detach checkpointed the write into the file, as closing the last connection did.
+    assert not store.path.with_name(store.path.name + ".wal").exists()
     assert other_process_writes(store.path) == "wrote"
     assert probes(store) == 2  # this process's committed row and the other's
 

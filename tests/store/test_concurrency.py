@@ -25,7 +25,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from monitor.store import Store
+from monitor.store import Store, attach
 from tests.cli import python_path
 from tests.conftest import DEMO_NOW, REPO
 from tests.dashboard.pages import PAGE_TITLES
@@ -40,7 +40,7 @@ RENDER_TIMEOUT_SECONDS = 60
 
 
 # Runs in its own interpreter: the writer must be another process for DuckDB's file lock to
-# matter. It counts the opens that met the readers' lock by wrapping duckdb.connect.
+# matter. It counts the opens that met the readers' lock by wrapping the store's attach.
 WRITER = """
 import json, sys, time
 from datetime import UTC, datetime, timedelta
@@ -48,7 +48,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pandas as pd
 
-from monitor.store import Store
+from monitor.store import Store, attach
 from monitor.store.facts import insert_frame
 from tests.conftest import DEMO_NOW, REPO
 from tests.dashboard.pages import PAGE_TITLES
@@ -57,7 +57,7 @@ path, seconds, batch_rows, pause = sys.argv[1], float(sys.argv[2]), int(sys.argv
     sys.argv[4]
 )
 conflicts = 0
-real_connect = duckdb.connect
+real_connect = attach.connect
 
 
 def counting_connect(*args, **kwargs):
@@ -69,7 +69,7 @@ def counting_connect(*args, **kwargs):
         raise
 
 
-duckdb.connect = counting_connect
+attach.connect = counting_connect
 store = Store(path)
 first = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
 objects = ["Lead", "Contact", "Account", "Opportunity"]
@@ -101,7 +101,7 @@ class OpenSpy:
     """Counts this process's DuckDB opens and the ones that met another's lock."""
 
     def __init__(self) -> None:
-        self.real_connect = duckdb.connect
+        self.real_connect = attach.connect
         self.opens = 0
         self.conflicts = 0
         self._lock = threading.Lock()
@@ -111,7 +111,7 @@ class OpenSpy:
             self.opens += 1
         try:
             return self.real_connect(*args, **kwargs)
-        except (duckdb.IOException, duckdb.ConnectionException):
+        except (duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException):
             with self._lock:
                 self.conflicts += 1
             raise
@@ -166,7 +166,7 @@ def test_dashboard_reads_and_renders_while_another_process_writes(
     assert not at.exception
 
     spy = OpenSpy()
-    monkeypatch.setattr(duckdb, "connect", spy)
+    monkeypatch.setattr(attach, "connect", spy)
     stop = threading.Event()
     seen_rows: list[int] = []
     read_seconds: list[float] = []
