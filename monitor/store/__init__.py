@@ -112,8 +112,8 @@ def _connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.Duck
             # IOException: another process holds the file. ResourceInUseException ("Unique
             # file handle conflict"): this process has it attached in the other mode (e.g. a
             # dashboard session writing while another reads; monitor/store/attach.py).
-            # ConnectionException: the same, from a DuckDB that words it so. All pass once that
-            # burst is over.
+            # ConnectionException: this process's instance was ended meanwhile (a detach that
+            # failed, attach.py); the next try starts a new one. All pass once that is over.
             if integrity.is_damage(exc, path):
                 raise integrity.damaged(path, str(exc)) from None
             if integrity.is_disk_full(exc):
@@ -276,9 +276,7 @@ class Store:
             appended = 0
         else:
             appended = integrity.tidy_after_full_disk(
-                self.path,
-                lambda path: _connect(path, read_only=True, wait_seconds=1.0),
-                attach.close,
+                self.path, lambda path: _connect(path, read_only=True, wait_seconds=1.0)
             )
         block = 256 * 1024  # one more DuckDB block than was written or announced
         raise integrity.disk_full(self.path, max(appended, hint_bytes) + block) from None

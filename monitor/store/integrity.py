@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from monitor.errors import DiskFullError, StoreDamagedError, StoreTooNewError
+from monitor.store import attach
 
 # DuckDB's file starts with three 4 KiB headers; its blocks follow (storage/storage_info.hpp).
 HEADER_BYTES = 3 * 4096
@@ -158,10 +159,10 @@ def disk_full(path: Path, needed: int) -> DiskFullError:
     )
 
 
-def tidy_after_full_disk(path: Path, open_read_only, close) -> int:
+def tidy_after_full_disk(path: Path, open_read_only) -> int:
     """Cut off what a write that filled the disk appended and drop an emptied log; return the
     bytes the failed write had appended. `open_read_only(path)` opens under DuckDB's lock, so no
-    writer can be extending the file meanwhile; `close(con)` gives the connection back."""
+    writer can be extending the file meanwhile."""
     wal = path.with_name(path.name + ".wal")
     try:
         con = open_read_only(path)
@@ -176,7 +177,7 @@ def tidy_after_full_disk(path: Path, open_read_only, close) -> int:
             wal.unlink()  # DuckDB emptied it when the commit failed
         return max(appended, 0)
     finally:
-        close(con)
+        attach.close(con)
 
 
 def remove_new_file(path: Path) -> None:
