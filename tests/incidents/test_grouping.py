@@ -4,9 +4,7 @@ findings stay apart; the grouping is deterministic."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +19,8 @@ from monitor.store import Store
 from monitor.store.facts import ensure_instance, insert_frame
 from monitor.store.snapshots import write_permission_snapshot
 from monitor.store.sync_errors import write_sync_errors
-from tests.conftest import REPO, export_reaches
+from tests.cli import environment_without, run_monitor
+from tests.conftest import export_reaches
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CHANGE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -224,18 +223,11 @@ def test_the_demo_has_one_incident_for_the_profile_change_and_one_for_the_contac
 def test_the_incidents_verb_lists_open_incidents_as_text_and_json(demo_template: Path, tmp_path):
     copy = tmp_path / "demo.duckdb"
     copy.write_bytes(demo_template.read_bytes())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env = environment_without("MONITOR_")
     env["MONITOR_DB"] = str(copy)
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "monitor", "incidents", *args],
-            capture_output=True,
-            text=True,
-            cwd=REPO,
-            env=env,
-            check=False,
-        )
+        return run_monitor("incidents", *args, env=env)
 
     text = run("--instance", "demo")
     assert text.returncode == 0, text.stderr
