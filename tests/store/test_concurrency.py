@@ -1,10 +1,11 @@
 """The dashboard keeps working while another process writes (research: DuckDB concurrency).
 
 A real writer process commits small batches of sync stats through `Store.write` +
-`insert_frame` for a dozen seconds. Meanwhile this process reads the store the way the pages
-do, from a thread, and renders every page with Streamlit's AppTest. Every read must return
-data, no render may show an exception or an error box, and every row the writer committed
-must be in the store afterwards.
+`insert_frame` until it is told to stop. Meanwhile this process reads the store the way the
+pages do, from a thread, and renders every page with Streamlit's AppTest; it stops the writer
+once every page has rendered and the reads have seen a few of its batches commit. Every read
+must return data, no render may show an exception or an error box, and every row the writer
+committed must be in the store afterwards.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from tests.dashboard.pages import PAGE_TITLES
 ROOT = REPO
 PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "dashboard/pages").glob("*.py"))
 INSTANCE = "demo"
-WRITER_SECONDS = 12.0
+# How many of the writer's commits the reads must have seen before the writer is stopped, and
+# how long it may take at most (a writer that cannot get that many in fails the test).
+BATCHES_SEEN = 3
+WRITER_MAX_SECONDS = 120.0
 BATCH_ROWS = 50
 WRITER_PAUSE_SECONDS = 0.02
 RENDER_TIMEOUT_SECONDS = 60
@@ -53,9 +57,12 @@ from monitor.store.facts import insert_frame
 from tests.conftest import DEMO_NOW, REPO
 from tests.dashboard.pages import PAGE_TITLES
 
-path, seconds, batch_rows, pause = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(
+from pathlib import Path
+
+path, stop, seconds, batch_rows = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), int(
     sys.argv[4]
 )
+pause = float(sys.argv[5])
 conflicts = 0
 real_connect = attach.connect
 
@@ -75,7 +82,7 @@ first = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
 objects = ["Lead", "Contact", "Account", "Opportunity"]
 batches = rows = 0
 started = time.monotonic()
-while time.monotonic() - started < seconds:
+while not stop.exists() and time.monotonic() - started < seconds:
     offset = batches * batch_rows
     frame = pd.DataFrame(
         {
@@ -153,7 +160,7 @@ def _render(at: AppTest, page_file: str) -> None:
 
 
 def test_dashboard_reads_and_renders_while_another_process_writes(
-    demo_db: Path, monkeypatch: pytest.MonkeyPatch, record_property
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, record_property
 ) -> None:
     assert {Path(p).stem for p in PAGE_FILES} == set(PAGE_TITLES), "a page without a title here"
     store = Store(demo_db)
@@ -193,13 +200,15 @@ def test_dashboard_reads_and_renders_while_another_process_writes(
             seen_rows.append(_stats_rows(frames["coverage"]))
             time.sleep(0.005)
 
+    stop_file = tmp_path / "stop-writing"
     writer = subprocess.Popen(
         [
             sys.executable,
             "-c",
             WRITER,
             str(demo_db),
-            str(WRITER_SECONDS),
+            str(stop_file),
+            str(WRITER_MAX_SECONDS),
             str(BATCH_ROWS),
             str(WRITER_PAUSE_SECONDS),
         ],
@@ -209,22 +218,30 @@ def test_dashboard_reads_and_renders_while_another_process_writes(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+    def batches_seen() -> int:
+        return (max(seen_rows, default=base_rows) - base_rows) // BATCH_ROWS
+
     renders = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         reader = pool.submit(read_like_the_pages)
         try:
-            while writer.poll() is None or renders < len(PAGE_FILES):
+            while writer.poll() is None and (
+                renders < len(PAGE_FILES) or batches_seen() < BATCHES_SEEN
+            ):
                 _render(at, PAGE_FILES[renders % len(PAGE_FILES)])
                 renders += 1
                 assert not reader.done(), reader.exception()
         finally:
+            stop_file.touch()
             stop.set()
             out, err = writer.communicate(timeout=120)
         reader.result(timeout=60)
 
     assert writer.returncode == 0, err
     report = json.loads(out.strip().splitlines()[-1])
-    assert report["batches"] > 0
+    assert renders >= len(PAGE_FILES)
+    assert batches_seen() >= BATCHES_SEEN, f"the reads saw {batches_seen()} commits: {report}"
     assert report["rows"] == report["batches"] * BATCH_ROWS
     final_rows = _stats_rows(Store(demo_db).query("data_coverage", instance=INSTANCE))
     assert final_rows == base_rows + report["rows"]
