@@ -4,12 +4,12 @@ repository, with only the environment a test gives it."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import locale
 import os
 import selectors
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +19,11 @@ from pathlib import Path
 
 from tests import warm_cli
 from tests.conftest import REPO
+
+# How long the server may take to end a command it was told to kill.
+KILL_SECONDS = 30
+# The worker's environment as it started, before any test patched it: the warm server's.
+_STARTING_ENVIRONMENT = dict(os.environ)
 
 
 def environment_without(*prefixes: str) -> dict[str, str]:
@@ -39,10 +44,11 @@ def run_monitor(
     *args: str, env: dict[str, str], cwd: Path = REPO, timeout: float = 300
 ) -> subprocess.CompletedProcess:
     """`python -m monitor *args` with exactly `env`; its output captured as text. The process
-    is forked from a warm server that has the monitor imported (tests/warm_cli.py) when it can
-    be, else started cold, as it always is with MONITOR_TESTS_COLD_CLI=1."""
+    is forked from a warm server that has the monitor imported (tests/warm_cli.py) when it
+    would start as the server did, else started cold, as every one is with
+    MONITOR_TESTS_COLD_CLI=1."""
     command = [sys.executable, "-m", "monitor", *args]
-    server = _warm_server()
+    server = warm_server()
     if server is None or not server.serves(env, cwd):
         return subprocess.run(
             command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
@@ -50,78 +56,130 @@ def run_monitor(
     return server.run(command, env=env, cwd=cwd, timeout=timeout)
 
 
-class _WarmServer:
-    """The client of one `python -m tests.warm_cli` process (one per test worker)."""
+class WarmServer:
+    """The client of a `python -m tests.warm_cli` process."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str]) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="warm-cli-"))
         self.socket_path = str(self.folder / "socket")
-        self.env = {**os.environ, "PYTHONPATH": python_path()}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.warm_cli", self.socket_path],
-            cwd=REPO,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-        )
-        ready = self.process.stdout.readline()
-        if ready != b"ready\n":
-            raise RuntimeError(f"the warm CLI server did not start (it said {ready!r})")
-        self.startup = warm_cli.startup_environment(self.env)
+        self.env = {**env, "PYTHONPATH": python_path()}
+        self.commands = 0  # how many it has served
+        self.last_pid: int | None = None
+        self.log = self.folder / "server.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.warm_cli", self.socket_path],
+                cwd=REPO,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
+        if self.process.stdout.readline() != b"ready\n":
+            self.process.wait(timeout=30)
+            raise RuntimeError(f"the warm CLI server did not start:\n{self.log.read_text()}")
+        self.startup = warm_cli.startup_environment(_without_pythonpath(self.env))
         self.roots = _import_roots(self.env, REPO)
 
     def serves(self, env: dict[str, str], cwd: Path) -> bool:
-        """Whether a command with `env` in `cwd` would start as this server did."""
-        return (
-            self.process.poll() is None
-            and warm_cli.startup_environment(_without_pythonpath(env))
-            == warm_cli.startup_environment(_without_pythonpath(self.env))
-            and _import_roots(env, cwd) == self.roots
-        )
+        """Whether `python -m monitor` with `env` in `cwd` would start as this server did:
+        the same interpreter settings, and the same modules found under the same names."""
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the warm CLI server is gone:\n{self.log.read_text()}")
+        if warm_cli.startup_environment(_without_pythonpath(env)) != self.startup:
+            return False
+        roots = _import_roots(env, cwd)
+        if Path(cwd).resolve() == REPO.resolve():
+            return roots == self.roots
+        # Another working directory comes first on sys.path: it may hold nothing importable.
+        return roots[1:] == self.roots and not _has_modules(Path(cwd))
+
+    def start(self, command: list[str], *, env: dict[str, str], cwd: Path) -> WarmCommand:
+        """Fork `command` (`python -m monitor ...`) with its stdout and stderr on pipes."""
+        request = json.dumps({"args": command[3:], "env": env, "cwd": str(cwd)}) + "\n"
+        stdout_read, stdout_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(self.socket_path)
+            # stdin is this process's own, as a child started by subprocess.run inherits it.
+            socket.send_fds(connection, [request.encode()], [0, stdout_write, stderr_write])
+            pid = _read_word(connection)
+        except BaseException:
+            connection.close()
+            os.close(stdout_read)
+            os.close(stderr_read)
+            raise
+        finally:
+            os.close(stdout_write)
+            os.close(stderr_write)
+        self.commands += 1
+        self.last_pid = pid
+        return WarmCommand(command, pid, connection, stdout_read, stderr_read)
 
     def run(
         self, command: list[str], *, env: dict[str, str], cwd: Path, timeout: float
     ) -> subprocess.CompletedProcess:
-        request = json.dumps({"args": command[3:], "env": env, "cwd": str(cwd)}) + "\n"
-        stdout_read, stdout_write = os.pipe()
-        stderr_read, stderr_write = os.pipe()
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-            connection.connect(self.socket_path)
+        """subprocess.run(command, capture_output=True, text=True, timeout=timeout), forked."""
+        with self.start(command, env=env, cwd=cwd) as running:
+            return running.wait(timeout)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class WarmCommand:
+    """A command forked by the warm server. Leaving its `with` block before it has ended (an
+    exception, a timeout) hangs up, and the server kills it."""
+
+    def __init__(
+        self, command: list[str], pid: int, connection: socket.socket, stdout: int, stderr: int
+    ) -> None:
+        self.command, self.pid, self.connection = command, pid, connection
+        self.stdout, self.stderr = stdout, stderr
+
+    def __enter__(self) -> WarmCommand:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for fd in (self.stdout, self.stderr):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.connection.close()
+
+    def wait(self, timeout: float) -> subprocess.CompletedProcess:
+        deadline = time.monotonic() + timeout
+        stdout, stderr, ended = _read_both(self.stdout, self.stderr, deadline)
+        returncode = None
+        if ended:
+            self.connection.settimeout(max(deadline - time.monotonic(), 0.001))
+            with contextlib.suppress(TimeoutError):
+                returncode = _read_word(self.connection)
+        if returncode is None:
+            self.connection.settimeout(KILL_SECONDS)
+            self.connection.sendall(b"k")  # the server kills it, unless it has just ended
             try:
-                # stdin is this process's own, as a child started by subprocess.run inherits it.
-                socket.send_fds(connection, [request.encode()], [0, stdout_write, stderr_write])
-            finally:
-                os.close(stdout_write)
-                os.close(stderr_write)
-            pid = _read_word(connection)
-            try:
-                stdout, stderr = _read_both(stdout_read, stderr_read, time.monotonic() + timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(pid, signal.SIGKILL)
-                _read_word(connection)
-                raise subprocess.TimeoutExpired(command, timeout) from None
-            returncode = _read_word(connection)
-        return subprocess.CompletedProcess(command, returncode, _text(stdout), _text(stderr))
+                _read_word(self.connection)
+            except TimeoutError:
+                raise RuntimeError(f"the warm CLI server did not end pid {self.pid}") from None
+            raise subprocess.TimeoutExpired(self.command, timeout, output=stdout, stderr=stderr)
+        return subprocess.CompletedProcess(self.command, returncode, _text(stdout), _text(stderr))
 
 
-_server: _WarmServer | None = None
+_server: WarmServer | None = None
 
 
-def _warm_server() -> _WarmServer | None:
-    """This process's warm server, started on first use; None when the tests run cold."""
+def warm_server() -> WarmServer | None:
+    """This worker's warm server, started on first use; None when the tests run cold."""
     global _server
     if os.environ.get("MONITOR_TESTS_COLD_CLI") == "1":
         return None
     if _server is None:
-        _server = _WarmServer()
-        atexit.register(_stop, _server)
+        _server = WarmServer(_STARTING_ENVIRONMENT)
+        atexit.register(_server.stop)
     return _server
-
-
-def _stop(server: _WarmServer) -> None:
-    server.process.terminate()
-    server.process.wait(timeout=30)
-    shutil.rmtree(server.folder, ignore_errors=True)
 
 
 def _without_pythonpath(env: dict[str, str]) -> dict[str, str]:
@@ -135,6 +193,13 @@ def _import_roots(env: dict[str, str], cwd: Path) -> list[str]:
     return list(dict.fromkeys(str(Path(entry).resolve()) for entry in entries))
 
 
+def _has_modules(folder: Path) -> bool:
+    """Whether `folder` holds anything `import` could find: a .py file or a package."""
+    return any(
+        entry.suffix == ".py" or (entry / "__init__.py").exists() for entry in folder.iterdir()
+    )
+
+
 def _read_word(connection: socket.socket) -> int:
     data = b""
     while len(data) < warm_cli.WORD.size:
@@ -145,28 +210,24 @@ def _read_word(connection: socket.socket) -> int:
     return warm_cli.WORD.unpack(data)[0]
 
 
-def _read_both(stdout: int, stderr: int, deadline: float) -> tuple[bytes, bytes]:
-    """Everything written to the two pipes until both are closed (the command and whatever it
-    started have exited), or TimeoutExpired at `deadline`. Closes both."""
+def _read_both(stdout: int, stderr: int, deadline: float) -> tuple[bytes, bytes, bool]:
+    """What was written to the two pipes until both were closed (the command and whatever it
+    started have exited: True) or until `deadline` (False)."""
     output = {stdout: bytearray(), stderr: bytearray()}
-    try:
-        with selectors.DefaultSelector() as selector:
-            for fd in output:
-                selector.register(fd, selectors.EVENT_READ)
-            while selector.get_map():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise subprocess.TimeoutExpired([], 0)
-                for key, _ in selector.select(left):
-                    chunk = os.read(key.fd, 1 << 16)
-                    if chunk:
-                        output[key.fd] += chunk
-                    else:
-                        selector.unregister(key.fd)
-    finally:
-        os.close(stdout)
-        os.close(stderr)
-    return bytes(output[stdout]), bytes(output[stderr])
+    with selectors.DefaultSelector() as selector:
+        for fd in output:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return bytes(output[stdout]), bytes(output[stderr]), False
+            for key, _ in selector.select(left):
+                chunk = os.read(key.fd, 1 << 16)
+                if chunk:
+                    output[key.fd] += chunk
+                else:
+                    selector.unregister(key.fd)
+    return bytes(output[stdout]), bytes(output[stderr]), True
 
 
 def _text(data: bytes) -> str:

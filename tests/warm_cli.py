@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import json
 import os
 import runpy
+import select
 import signal
 import socket
 import struct
@@ -50,10 +52,24 @@ WARM_MODULES = (
     "simple_salesforce",
     "requests",
 )
-# The environment a process reads while it starts, before any code of ours runs: a command
-# whose values differ from the server's cannot be served warm.
-STARTUP_PREFIXES = ("PYTHON", "LD_", "LC_", "FAKETIME", "CLOCK_AHEAD")
-STARTUP_NAMES = frozenset({"LANG", "LANGUAGE"})
+# The environment a process reads while it starts, before any code of ours runs (the
+# interpreter, site's user folder, the native libraries' allocators and thread pools, coverage):
+# a command whose values differ from the server's is started cold.
+STARTUP_PREFIXES = (
+    "PYTHON",
+    "LD_",
+    "LC_",
+    "FAKETIME",
+    "CLOCK_AHEAD",
+    "OMP_",
+    "OPENBLAS_",
+    "ARROW_",
+    "JE_",
+    "MALLOC_",
+    "GLIBC_",
+    "COV_CORE_",
+)
+STARTUP_NAMES = frozenset({"LANG", "LANGUAGE", "HOME"})
 WORD = struct.Struct("!i")
 
 
@@ -103,9 +119,16 @@ def _run_command(request: dict, fds: list[int]) -> None:
         code = 1
     # The interpreter's shutdown up to the modules' teardown: wait for the threads, run the
     # atexit functions, flush. Tearing down pandas, pyarrow and DuckDB module by module would
-    # take a cold process's 0.2-0.3 s again and shows nothing a command does.
+    # take a cold process's 0.2-0.3 s again; what of it a command can notice is done here:
+    # objects in cycles are finalized and the store's DuckDB instances closed, which
+    # checkpoints any file still attached and removes its spill folder.
     threading._shutdown()
     atexit._run_exitfuncs()
+    gc.collect()
+    attach = sys.modules.get("monitor.store.attach")
+    for instance in list(getattr(attach, "_INSTANCES", {}).values()):
+        with contextlib.suppress(Exception):
+            instance.close()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # closed by the command
             stream.flush()
@@ -123,19 +146,24 @@ def _exit_code(code: object) -> int:
 
 
 def _supervise(connection: socket.socket) -> None:
-    """In the supervisor: fork the command, tell the client its pid, wait, send its status."""
+    """In the supervisor: fork the command, tell the client its pid, wait for it and send its
+    exit status. A client that hangs up or sends a byte first (its timeout, its test ended
+    early) has the command killed, as subprocess.run kills its child."""
     request, fds = _receive(connection)
     child = os.fork()
     if child == 0:
         connection.close()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         _run_command(request, fds)
     for fd in fds:
         os.close(fd)
     connection.sendall(WORD.pack(child))
+    done = os.pidfd_open(child)
+    ready, _, _ = select.select([done, connection], [], [])
+    if done not in ready:
+        os.kill(child, signal.SIGKILL)  # not reaped yet: the pid is still the command's
     _, status = os.waitpid(child, 0)
-    connection.sendall(WORD.pack(os.waitstatus_to_exitcode(status)))
-    connection.close()
+    with contextlib.suppress(OSError):  # the client may be gone
+        connection.sendall(WORD.pack(os.waitstatus_to_exitcode(status)))
     os._exit(0)
 
 
