@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +48,16 @@ FINDING_CONTRACT_KEYS = frozenset(
 )
 # Pinned so that every test sees the same demo, whatever the wall clock says.
 DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: one worker per core and one more. A worker waits for a browser, a child
+    process or a loopback server about a tenth of the run, and the extra one keeps the cores
+    busy meanwhile (BENCHMARKS.md, "Test suite": two workers left the cores idle 12 % of the
+    run, three 4 %). PYTEST_XDIST_AUTO_NUM_WORKERS still decides where it is set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1
 
 
 @pytest.fixture(scope="session")
