@@ -32,11 +32,11 @@ def environment_without(*prefixes: str) -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
 
 
-def python_path() -> str:
+def python_path(env: dict[str, str] | None = None) -> str:
     """PYTHONPATH for a child that imports the repository's code: the repository first, then
-    whatever this process inherited (.ci/clock-ahead puts its clock-moving sitecustomize there,
-    and a child that lost it would run on the real clock)."""
-    inherited = os.environ.get("PYTHONPATH")
+    whatever this process (or `env`) has (.ci/clock-ahead puts its clock-moving sitecustomize
+    there, and a child that lost it would run on the real clock)."""
+    inherited = (os.environ if env is None else env).get("PYTHONPATH")
     return os.pathsep.join([str(REPO), inherited] if inherited else [str(REPO)])
 
 
@@ -62,7 +62,7 @@ class WarmServer:
     def __init__(self, env: dict[str, str]) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="warm-cli-"))
         self.socket_path = str(self.folder / "socket")
-        self.env = {**env, "PYTHONPATH": python_path()}
+        self.env = {**env, "PYTHONPATH": python_path(env)}
         self.commands = 0  # how many it has served
         self.last_pid: int | None = None
         self.log = self.folder / "server.log"
