@@ -1,5 +1,7 @@
 """Running `python -m monitor <verb>` as a user runs it: in a child process, from the
-repository, with only the environment a test gives it."""
+repository, with only the environment a test gives it. The child is forked from a warm server
+that has the monitor imported (tests/warm_cli.py) unless it would start differently from it,
+or MONITOR_TESTS_COLD_CLI=1 asks for every one to start cold."""
 
 from __future__ import annotations
 

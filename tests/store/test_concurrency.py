@@ -48,6 +48,7 @@ RENDER_TIMEOUT_SECONDS = 60
 WRITER = """
 import json, sys, time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -56,8 +57,6 @@ from monitor.store import Store, attach
 from monitor.store.facts import insert_frame
 from tests.conftest import DEMO_NOW, REPO
 from tests.dashboard.pages import PAGE_TITLES
-
-from pathlib import Path
 
 path, stop, seconds, batch_rows = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), int(
     sys.argv[4]
